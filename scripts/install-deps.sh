@@ -1,0 +1,21 @@
+#!/bin/sh
+# install-deps.sh: every Debian 12 package symbridge needs to build, run and test (run as root).
+set -eu
+pkgs="build-essential autoconf automake pkg-config
+      libuv1-dev libconfig-dev liblmdb-dev libjansson-dev libedit-dev libssl-dev
+      libsofia-sip-ua-dev libsrtp2-dev libspandsp-dev libopus-dev libpri-dev
+      libcmocka-dev python3"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: missing packages:$missing; run this script as root to install them" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# --no-install-recommends keeps DAHDI's kernel-module builders (dkms, headers) out
+apt-get install -y --no-install-recommends $missing
