@@ -1,0 +1,57 @@
+/* bri.c: the bri card: an S0 interface with two B-channels, point-to-point or multipoint. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "../cards.h"
+
+struct bri_conf {
+	struct sb_conf_src src;
+	int mode;
+	int switchtype;
+	int side;
+	char *dchannel;
+};
+
+static const char *const bri_modes[] = { "ptmp", "ptp", NULL };
+
+static const struct sb_conf_key bri_keys[] = {
+	{ .name = "mode", .type = SB_CT_ENUM, .offset = offsetof(struct bri_conf, mode),
+	  .def = "\"ptmp\"", .choices = bri_modes,
+	  .help = "ptmp (point-to-multipoint) or ptp (point-to-point)" },
+	{ .name = "switchtype", .type = SB_CT_ENUM, .offset = offsetof(struct bri_conf, switchtype),
+	  .def = "\"euroisdn\"", .choices = card_isdn_switchtypes, .help = "Q.931 dialect" },
+	{ .name = "side", .type = SB_CT_ENUM, .offset = offsetof(struct bri_conf, side),
+	  .choices = card_isdn_sides, .help = "net (we are the network) or cpe (the user side)" },
+	{ .name = "dchannel", .type = SB_CT_STRING, .offset = offsetof(struct bri_conf, dchannel),
+	  .check = card_isdn_check_dchannel,
+	  .help = "D-channel source: \"dahdi:SPAN\" or \"socket:/path\"" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section bri_section = {
+	.name = "cards (bri)",
+	.keys = bri_keys,
+	.size = sizeof(struct bri_conf),
+	.src_offset = offsetof(struct bri_conf, src),
+};
+
+static size_t bri_nchannels(const struct sb_card_conf *cc)
+{
+	return 2;
+}
+
+static void bri_describe(const struct sb_card_conf *cc, char *buf, size_t len)
+{
+	const struct bri_conf *bc = cc->priv;
+	snprintf(buf, len, "%s %s %s, D-channel %s", bri_modes[bc->mode],
+		 card_isdn_switchtypes[bc->switchtype], card_isdn_sides[bc->side], bc->dchannel);
+}
+
+const struct sb_card_type card_bri = {
+	.name = "bri",
+	.conf = &bri_section,
+	.dial_out = true,
+	.nchannels = bri_nchannels,
+	.describe = bri_describe,
+};

@@ -1,0 +1,35 @@
+/* isdn.c: the settings PRI and BRI cards share: switch type, side, D-channel source. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cards.h"
+
+/* libpri's switch types, by the names chan_dahdi made familiar to admins */
+const char *const card_isdn_switchtypes[] = {
+	"euroisdn", "ni1", "ni2", "national", "dms100", "lucent5e", "att4ess", "qsig", NULL,
+};
+
+const char *const card_isdn_sides[] = { "net", "cpe", NULL };
+
+/* "dahdi:SPAN" (1..255) in production, "socket:/absolute/path" for tests and remote D-channels */
+void card_isdn_check_dchannel(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+			      const char *path, const void *field)
+{
+	const char *v = *(char *const *)field;
+
+	if (strncmp(v, "dahdi:", 6) == 0) {
+		char *end;
+		long span = strtol(v + 6, &end, 10);
+		if (end != v + 6 && !*end && span >= 1 && span <= 255)
+			return;
+	} else if (strncmp(v, "socket:", 7) == 0) {
+		if (v[7] == '/' && strlen(v + 7) < 108)
+			return;
+	}
+	sb_conf_error(cx, src, path,
+		      "\"%s\" is not a D-channel source (allowed: \"dahdi:SPAN\" with SPAN 1..255, "
+		      "\"socket:/absolute/path\")",
+		      v);
+}

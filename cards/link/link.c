@@ -1,0 +1,67 @@
+/* link.c: the link card: a SIP link to an intercom server (NET or LAN protocol). */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "../cards.h"
+
+struct link_conf {
+	struct sb_conf_src src;
+	int protocol;
+	int transport;
+	char *peer;
+	int channels;
+};
+
+static const char *const link_protocols[] = { "net", "lan", NULL };
+static const char *const link_transports[] = { "udp", "tcp", "tls", NULL };
+
+static void link_check_peer(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+			    const char *path, const void *field)
+{
+	const char *v = *(char *const *)field;
+	if (!sb_conf_is_hostport(v, true))
+		sb_conf_error(cx, src, path,
+			      "\"%s\" is not host:port (allowed: \"host:port\" or \"[ipv6]:port\", "
+			      "port 1..65535)",
+			      v);
+}
+
+static const struct sb_conf_key link_keys[] = {
+	{ .name = "protocol", .type = SB_CT_ENUM, .offset = offsetof(struct link_conf, protocol),
+	  .choices = link_protocols, .help = "net or lan link of the intercom server" },
+	{ .name = "transport", .type = SB_CT_ENUM, .offset = offsetof(struct link_conf, transport),
+	  .def = "\"udp\"", .choices = link_transports, .help = "SIP transport: udp, tcp or tls" },
+	{ .name = "peer", .type = SB_CT_STRING, .offset = offsetof(struct link_conf, peer),
+	  .check = link_check_peer, .help = "the intercom server, host:port" },
+	{ .name = "channels", .type = SB_CT_INT, .offset = offsetof(struct link_conf, channels),
+	  .def = "30", .min = 1, .max = 1000, .help = "simultaneous calls on the link" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section link_section = {
+	.name = "cards (link)",
+	.keys = link_keys,
+	.size = sizeof(struct link_conf),
+	.src_offset = offsetof(struct link_conf, src),
+};
+
+static size_t link_nchannels(const struct sb_card_conf *cc)
+{
+	return (size_t)((const struct link_conf *)cc->priv)->channels;
+}
+
+static void link_describe(const struct sb_card_conf *cc, char *buf, size_t len)
+{
+	const struct link_conf *lc = cc->priv;
+	snprintf(buf, len, "%s over %s to %s", link_protocols[lc->protocol],
+		 link_transports[lc->transport], lc->peer);
+}
+
+const struct sb_card_type card_link = {
+	.name = "link",
+	.conf = &link_section,
+	.dial_out = true,
+	.nchannels = link_nchannels,
+	.describe = link_describe,
+};

@@ -1,0 +1,58 @@
+/* pri.c: the pri card: an E1/T1 span, a D-channel and its B-channels. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "../cards.h"
+
+enum pri_framing { PRI_FRAMING_E1, PRI_FRAMING_T1 };
+
+struct pri_conf {
+	struct sb_conf_src src;
+	int framing;
+	int switchtype;
+	int side;
+	char *dchannel;
+};
+
+static const char *const pri_framings[] = { "e1", "t1", NULL };
+
+static const struct sb_conf_key pri_keys[] = {
+	{ .name = "framing", .type = SB_CT_ENUM, .offset = offsetof(struct pri_conf, framing),
+	  .def = "\"e1\"", .choices = pri_framings, .help = "e1 (30 B-channels) or t1 (23)" },
+	{ .name = "switchtype", .type = SB_CT_ENUM, .offset = offsetof(struct pri_conf, switchtype),
+	  .def = "\"euroisdn\"", .choices = card_isdn_switchtypes, .help = "Q.931 dialect" },
+	{ .name = "side", .type = SB_CT_ENUM, .offset = offsetof(struct pri_conf, side),
+	  .choices = card_isdn_sides, .help = "net (we are the network) or cpe (the user side)" },
+	{ .name = "dchannel", .type = SB_CT_STRING, .offset = offsetof(struct pri_conf, dchannel),
+	  .check = card_isdn_check_dchannel,
+	  .help = "D-channel source: \"dahdi:SPAN\" or \"socket:/path\"" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section pri_section = {
+	.name = "cards (pri)",
+	.keys = pri_keys,
+	.size = sizeof(struct pri_conf),
+	.src_offset = offsetof(struct pri_conf, src),
+};
+
+static size_t pri_nchannels(const struct sb_card_conf *cc)
+{
+	return ((const struct pri_conf *)cc->priv)->framing == PRI_FRAMING_E1 ? 30 : 23;
+}
+
+static void pri_describe(const struct sb_card_conf *cc, char *buf, size_t len)
+{
+	const struct pri_conf *pc = cc->priv;
+	snprintf(buf, len, "%s %s %s, D-channel %s", pri_framings[pc->framing],
+		 card_isdn_switchtypes[pc->switchtype], card_isdn_sides[pc->side], pc->dchannel);
+}
+
+const struct sb_card_type card_pri = {
+	.name = "pri",
+	.conf = &pri_section,
+	.dial_out = true,
+	.nchannels = pri_nchannels,
+	.describe = pri_describe,
+};

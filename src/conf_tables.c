@@ -1,0 +1,327 @@
+/* conf_tables.c: the sections of symbridge.conf (system, cloud, cards, ring_groups, stations). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+#define OFF(type, field) offsetof(struct type, field)
+
+bool sb_conf_is_number(const char *s)
+{
+	size_t n = 0;
+
+	if (*s == '+')
+		s++;
+	for (; *s; s++, n++)
+		if (!isdigit((unsigned char)*s) && *s != '*' && *s != '#')
+			return false;
+	return n >= 1 && n <= 32;
+}
+
+bool sb_conf_is_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-_.", *s))
+			return false;
+	return true;
+}
+
+void sb_conf_check_name(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+			const void *field)
+{
+	const char *v = *(char *const *)field;
+	if (v && !sb_conf_is_name(v))
+		sb_conf_error(cx, src, path,
+			      "\"%s\" is not a name (allowed: letters, digits, '-', '_', '.')", v);
+}
+
+/* ---- system ---- */
+
+/* a UNIX socket path is at most 107 bytes once resolved */
+static void check_socket_path(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+			      const char *path, const void *field)
+{
+	const char *v = *(char *const *)field;
+	if (strlen(v) > 107)
+		sb_conf_error(cx, src, path,
+			      "%s is %zu bytes long; a UNIX socket path has at most 107",
+			      v, strlen(v));
+}
+
+static const struct sb_conf_key system_keys[] = {
+	{ .name = "name", .type = SB_CT_STRING, .offset = OFF(sb_system_conf, name),
+	  .def = "\"symbridge\"", .min = 1, .max = 64, .check = sb_conf_check_name,
+	  .help = "name of this appliance, shown by the CLI" },
+	{ .name = "state_dir", .type = SB_CT_PATH, .offset = OFF(sb_system_conf, state_dir),
+	  .def = "\"/var/lib/symbridge\"", .min = 1, .max = 1024, .flags = SB_CK_RESTART,
+	  .help = "folder of the store (call records, license allocations) and the lock file" },
+	{ .name = "control_socket", .type = SB_CT_PATH,
+	  .offset = OFF(sb_system_conf, control_socket), .def = "\"/run/symbridge/ctl.sock\"",
+	  .min = 1, .max = 1024, .flags = SB_CK_RESTART, .check = check_socket_path,
+	  .help = "UNIX socket symbridgectl talks to" },
+	{ .name = "log_level", .type = SB_CT_ENUM, .offset = OFF(sb_system_conf, log_level),
+	  .def = "\"info\"", .choices = sb__log_level_names, .help = "least important level logged" },
+	{ .name = "rtp_ports", .type = SB_CT_PORT_RANGE, .offset = OFF(sb_system_conf, rtp_ports),
+	  .def = "[ 20000, 29999 ]", .min = 1024, .max = 65535,
+	  .help = "UDP ports for media, [ low, high ]" },
+	{ .name = "max_call_seconds", .type = SB_CT_INT,
+	  .offset = OFF(sb_system_conf, max_call_seconds), .def = "600", .min = 1, .max = 86400,
+	  .help = "a call longer than this is ended cleanly" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section system_section = {
+	.name = "system",
+	.keys = system_keys,
+	.size = sizeof(struct sb_system_conf),
+	.src_offset = OFF(sb_system_conf, src),
+};
+
+/* ---- cloud ---- */
+
+static const char *const tls_versions[] = { "1.2", "1.3", NULL };
+static const char *const registrations[] = { "per-channel", "trunk", NULL };
+
+static const struct sb_conf_key tls_keys[] = {
+	{ .name = "ca_file", .type = SB_CT_PATH, .offset = OFF(sb_cloud_tls_conf, ca_file),
+	  .flags = SB_CK_OPTIONAL, .help = "CA certificates the cloud's certificate is verified with" },
+	{ .name = "cert_file", .type = SB_CT_PATH, .offset = OFF(sb_cloud_tls_conf, cert_file),
+	  .flags = SB_CK_OPTIONAL, .help = "this device's certificate (PEM)" },
+	{ .name = "key_file", .type = SB_CT_PATH, .offset = OFF(sb_cloud_tls_conf, key_file),
+	  .flags = SB_CK_OPTIONAL,
+	  .help = "the device certificate's private key (PEM, no access for other users)" },
+	{ .name = "verify_host", .type = SB_CT_BOOL, .offset = OFF(sb_cloud_tls_conf, verify_host),
+	  .def = "true", .help = "check the cloud certificate's host name" },
+	{ .name = "min_version", .type = SB_CT_ENUM, .offset = OFF(sb_cloud_tls_conf, min_version),
+	  .def = "\"1.2\"", .choices = tls_versions, .help = "lowest TLS version accepted" },
+	{ .name = "bearer_token", .type = SB_CT_STRING,
+	  .offset = OFF(sb_cloud_tls_conf, bearer_token), .min = 1, .max = 4096,
+	  .flags = SB_CK_OPTIONAL | SB_CK_SECRET,
+	  .help = "token sent in an Authorization: Bearer header" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section tls_section = {
+	.name = "cloud.tls",
+	.keys = tls_keys,
+	.size = sizeof(struct sb_cloud_tls_conf),
+	.src_offset = OFF(sb_cloud_tls_conf, src),
+};
+
+/* "host[:port]" with IPv6 addresses in brackets; port 1..65535 */
+bool sb_conf_is_hostport(const char *h, bool need_port)
+{
+	const char *end, *colon;
+
+	if (*h == '[') {
+		if (!(end = strchr(h, ']')) || end == h + 1)
+			return false;
+		for (const char *p = h + 1; p < end; p++)
+			if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+				return false;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] && !colon)
+			return false;
+	} else {
+		colon = strchr(h, ':');
+		end = colon ? colon : h + strlen(h);
+		if (end == h)
+			return false;
+		for (const char *p = h; p < end; p++)
+			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+				return false;
+	}
+	if (!colon)
+		return !need_port;
+	char *e;
+	long port = strtol(colon + 1, &e, 10);
+	return colon[1] != '\0' && !*e && port >= 1 && port <= 65535;
+}
+
+static bool registrar_valid(const char *r)
+{
+	return sb_conf_is_hostport(strncmp(r, "sips:", 5) == 0 ? r + 5 : r, false);
+}
+
+static void file_check(struct sb_conf_ctx *cx, const struct sb_cloud_tls_conf *t,
+		       const char *path, const char *key, const char *file, bool secret)
+{
+	char kpath[128];
+	struct stat st;
+
+	snprintf(kpath, sizeof kpath, "%s.tls.%s", path, key);
+	if (!file) {
+		sb_conf_error(cx, &t->src, kpath, "missing: required when cloud.enabled = true");
+		return;
+	}
+	if (access(file, R_OK) != 0 || stat(file, &st) != 0) {
+		sb_conf_error(cx, &t->src, kpath, "cannot read %s: %s", file, strerror(errno));
+		return;
+	}
+	if (secret && (st.st_mode & (S_IRWXO))) {
+		sb_conf_error(cx, &t->src, kpath,
+			      "%s is accessible by other users (mode %04o): run chmod o-rwx on it",
+			      file, (unsigned)(st.st_mode & 07777));
+	}
+}
+
+static void cloud_check(struct sb_conf_ctx *cx, const char *path, void *elem)
+{
+	struct sb_cloud_conf *c = elem;
+
+	for (size_t i = 0; i < c->registrar.n; i++)
+		if (!registrar_valid(c->registrar.v[i]))
+			sb_conf_error(cx, &c->src, "cloud.registrar",
+				      "\"%s\" is not a registrar (allowed: \"sips:host[:port]\" or "
+				      "\"host[:port]\")",
+				      c->registrar.v[i]);
+	if (!c->enabled)
+		return;
+	if (c->registrar.n == 0)
+		sb_conf_error(cx, &c->src, "cloud.registrar",
+			      "missing: at least one registrar is required when cloud.enabled = true");
+	file_check(cx, &c->tls, path, "ca_file", c->tls.ca_file, false);
+	file_check(cx, &c->tls, path, "cert_file", c->tls.cert_file, false);
+	file_check(cx, &c->tls, path, "key_file", c->tls.key_file, true);
+}
+
+static const struct sb_conf_key cloud_keys[] = {
+	{ .name = "enabled", .type = SB_CT_BOOL, .offset = OFF(sb_cloud_conf, enabled),
+	  .def = "false", .help = "connect to the cloud" },
+	{ .name = "registrar", .type = SB_CT_STRLIST, .offset = OFF(sb_cloud_conf, registrar),
+	  .def = "[]", .min = 0, .max = 8,
+	  .help = "cloud registrar hosts, tried in order: \"sips:host[:port]\"" },
+	{ .name = "registration", .type = SB_CT_ENUM, .offset = OFF(sb_cloud_conf, registration),
+	  .def = "\"per-channel\"", .choices = registrations,
+	  .help = "one registration per sym-bridge channel, or one for the trunk" },
+	{ .name = "tls", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, tls), .sub = &tls_section,
+	  .help = "TLS settings of the cloud connection" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section cloud_section = {
+	.name = "cloud",
+	.keys = cloud_keys,
+	.size = sizeof(struct sb_cloud_conf),
+	.src_offset = OFF(sb_cloud_conf, src),
+	.check = cloud_check,
+};
+
+/* ---- cards ---- */
+
+static void *card_variant(struct sb_conf_ctx *cx, const char *path, void *elem,
+			  const struct sb_conf_section **secp)
+{
+	struct sb_card_conf *cc = elem;
+	char types[128], tpath[256];
+	size_t off = 0;
+
+	if (!cc->type_name)
+		return NULL;
+	if (!(cc->type = sb_card_type_find(cc->type_name))) {
+		for (size_t i = 0; sb_card_types[i]; i++)
+			off += snprintf(types + off, sizeof types - off, "%s%s", i ? ", " : "",
+					sb_card_types[i]->name);
+		snprintf(tpath, sizeof tpath, "%s.type", path);
+		sb_conf_error(cx, &cc->src, tpath, "\"%s\" is not a card type (allowed: %s)",
+			      cc->type_name, types);
+		return NULL;
+	}
+	if (!cc->name) {
+		char name[64];
+		snprintf(name, sizeof name, "%s-%d", cc->type->name, cc->slot);
+		cc->name = sb__arena_strdup(cx->arena, name);
+	}
+	*secp = cc->type->conf;
+	cc->priv = sb__arena_alloc(cx->arena, cc->type->conf->size);
+	if (cc->priv && cc->type->conf->src_offset + sizeof cc->src <= cc->type->conf->size)
+		memcpy((char *)cc->priv + cc->type->conf->src_offset, &cc->src, sizeof cc->src);
+	return cc->priv;
+}
+
+static const struct sb_conf_key card_keys[] = {
+	{ .name = "slot", .type = SB_CT_INT, .offset = OFF(sb_card_conf, slot), .min = 1, .max = 64,
+	  .help = "slot number of the card, unique" },
+	{ .name = "type", .type = SB_CT_STRING, .offset = OFF(sb_card_conf, type_name),
+	  .help = "card type: sym-bridge, pri, bri or link" },
+	{ .name = "name", .type = SB_CT_STRING, .offset = OFF(sb_card_conf, name), .min = 1,
+	  .max = 64, .flags = SB_CK_OPTIONAL, .check = sb_conf_check_name,
+	  .help = "a name for the card (default TYPE-SLOT)" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section card_section = {
+	.name = "cards",
+	.keys = card_keys,
+	.size = sizeof(struct sb_card_conf),
+	.src_offset = OFF(sb_card_conf, src),
+	.variant = card_variant,
+};
+
+/* ---- ring groups and stations ---- */
+
+static const struct sb_conf_key ring_group_keys[] = {
+	{ .name = "name", .type = SB_CT_STRING, .offset = OFF(sb_ring_group_conf, name), .min = 1,
+	  .max = 64, .check = sb_conf_check_name, .help = "name channels refer to, unique" },
+	{ .name = "members", .type = SB_CT_STRLIST, .offset = OFF(sb_ring_group_conf, members),
+	  .min = 1, .max = 32, .help = "targets rung at once, 1..32" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section ring_group_section = {
+	.name = "ring_groups",
+	.keys = ring_group_keys,
+	.size = sizeof(struct sb_ring_group_conf),
+	.src_offset = OFF(sb_ring_group_conf, src),
+};
+
+static const struct sb_conf_key station_keys[] = {
+	{ .name = "user", .type = SB_CT_STRING, .offset = OFF(sb_station_conf, user), .min = 1,
+	  .max = 64, .check = sb_conf_check_name, .help = "SIP user name the station registers as" },
+	{ .name = "password", .type = SB_CT_STRING, .offset = OFF(sb_station_conf, password),
+	  .min = 8, .max = 128, .flags = SB_CK_SECRET, .help = "digest password, 8..128 characters" },
+	{ .name = "name", .type = SB_CT_STRING, .offset = OFF(sb_station_conf, name), .min = 1,
+	  .max = 128, .flags = SB_CK_OPTIONAL, .help = "display name" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section station_section = {
+	.name = "stations",
+	.keys = station_keys,
+	.size = sizeof(struct sb_station_conf),
+	.src_offset = OFF(sb_station_conf, src),
+};
+
+/* ---- the file ---- */
+
+static const struct sb_conf_key root_keys[] = {
+	{ .name = "system", .type = SB_CT_GROUP, .offset = OFF(sb_conf, system),
+	  .sub = &system_section, .help = "the appliance itself" },
+	{ .name = "cloud", .type = SB_CT_GROUP, .offset = OFF(sb_conf, cloud),
+	  .sub = &cloud_section, .help = "the connection to the cloud platform" },
+	{ .name = "cards", .type = SB_CT_LIST, .offset = OFF(sb_conf, cards), .sub = &card_section,
+	  .def = "()", .min = 0, .max = 64, .help = "the cards in their slots" },
+	{ .name = "ring_groups", .type = SB_CT_LIST, .offset = OFF(sb_conf, ring_groups),
+	  .sub = &ring_group_section, .def = "()", .min = 0, .max = 1024,
+	  .help = "groups of targets rung at once" },
+	{ .name = "stations", .type = SB_CT_LIST, .offset = OFF(sb_conf, stations),
+	  .sub = &station_section, .def = "()", .min = 0, .max = 10000,
+	  .help = "local SIP stations allowed to register" },
+	SB_CONF_END
+};
+
+const struct sb_conf_section sb__conf_root = {
+	.name = "",
+	.keys = root_keys,
+	.size = sizeof(struct sb_conf),
+	.variant = sb__modules_variant, /* the modules' sections sit beside these */
+};

@@ -1,0 +1,94 @@
+/* core.h: declarations shared inside the core (src/) only; modules and cards use symbridge.h. */
+#ifndef SB_CORE_H
+#define SB_CORE_H
+
+#include "symbridge.h"
+
+/* log.c */
+void sb__log_open(bool to_stderr, const char *ident);
+void sb__log_set_level(enum sb_log_level lvl);
+void sb__log_close(void);
+extern const char *const sb__log_level_names[];
+
+#endif
+
+/* arena.c */
+struct sb_arena;
+int sb__arena_new(struct sb_arena **ap);
+void sb__arena_free(struct sb_arena *a);
+void *sb__arena_alloc(struct sb_arena *a, size_t n);
+char *sb__arena_strdup(struct sb_arena *a, const char *s);
+
+/* A list of messages (config errors, warnings), each one malloc'd. */
+struct sb_msgs {
+	char **v;
+	size_t n;
+};
+void sb__msgs_add(struct sb_msgs *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb__msgs_free(struct sb_msgs *m);
+
+/* conf.c: parse and validate a whole file; *confp is set only when there is no error. */
+int sb__conf_load(const char *path, struct sb_conf **confp, struct sb_msgs *errs,
+		  struct sb_msgs *warns);
+void sb__conf_free(struct sb_conf *conf);
+
+struct sb_conf_ctx {
+	struct sb_conf *conf;
+	struct sb_arena *arena;
+	char *dir; /* folder of the main config file: relative paths start there */
+	struct sb_msgs *errs, *warns;
+};
+
+/* conf_tables.c: the sections of the file */
+extern const struct sb_conf_section sb__conf_root;
+
+/* model.c: cards and channels from a parsed config, with the checks across sections */
+void sb__model_build(struct sb_conf_ctx *cx);
+
+/* reply.c */
+int sb__reply_new(struct sb_reply **rp);
+void sb__reply_free(struct sb_reply *r);
+bool sb__reply_ok(const struct sb_reply *r);
+char *sb__reply_dump(const struct sb_reply *r, size_t *lenp);
+
+/* ctl_cmd.c: find the command for the words typed and run it */
+#define SB_CTL_MAX_WORDS 32
+void sb__ctl_dispatch(int argc, const char *const *argv, unsigned uid, struct sb_reply *r);
+void sb__ctl_unregister_all(void);
+void sb__ctl_help(struct sb_reply *r);
+
+/* ctl.c */
+struct uv_loop_s;
+int sb__ctl_listen(struct uv_loop_s *loop, const char *path);
+void sb__ctl_close(void);
+
+/* daemon.c: the one daemon's state, owned by the main loop */
+struct sb__daemon {
+	struct uv_loop_s *loop;
+	char *conf_path;        /* absolute */
+	const char *opt_state_dir, *opt_ctl; /* command-line overrides */
+	struct sb_conf *conf;   /* running configuration */
+	struct sb_store *store;
+	char *state_dir, *ctl_path; /* in effect since start: changing them needs a restart */
+	long long started, loaded; /* unix times */
+	unsigned reloads_ok, reloads_failed;
+	unsigned long long starts; /* from the store: how many times this state dir started */
+	bool stopping;
+};
+extern struct sb__daemon sb__d;
+
+int sb__daemon_load(const char *path, struct sb_conf **confp, struct sb_msgs *errs,
+		    struct sb_msgs *warns);
+int sb__daemon_reload(struct sb_msgs *errs, struct sb_msgs *warns);
+void sb__daemon_stop(void);
+int sb__cmd_register(void);
+
+/* modules.c */
+void *sb__modules_variant(struct sb_conf_ctx *cx, const char *path, void *elem,
+			  const struct sb_conf_section **secp);
+const struct sb_conf_section *sb__modules_section(void);
+void sb__modules_check(struct sb_conf_ctx *cx);
+int sb__modules_register_cmds(void);
+int sb__modules_init(const struct sb_conf *conf);
+void sb__modules_reload(const struct sb_conf *conf, const struct sb_conf *old);
+void sb__modules_close(void);

@@ -1,0 +1,23 @@
+# src/local.mk: the core library, the daemon and the CLI.
+noinst_LIBRARIES += libsbcore.a
+libsbcore_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(LIBCONFIG_CFLAGS) $(LMDB_CFLAGS) $(JANSSON_CFLAGS)
+libsbcore_a_SOURCES = \
+	src/symbridge.h src/core.h \
+	src/arena.c src/log.c \
+	src/conf.c src/conf_tables.c src/model.c \
+	src/store.c \
+	src/reply.c src/ctl_cmd.c src/ctl.c \
+	src/daemon.c src/cmd_core.c src/cmd_model.c \
+	src/modules.c src/module_table.c
+
+SB_CORE_LIBS = libsbcore.a $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS)
+
+sbin_PROGRAMS += symbridged
+symbridged_SOURCES = src/main.c
+symbridged_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
+symbridged_LDADD = $(SB_CORE_LIBS)
+
+bin_PROGRAMS += symbridgectl
+symbridgectl_SOURCES = src/ctl/symbridgectl.c src/ctl/render.c src/ctl/words.c src/ctl/render.h
+symbridgectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEDIT_CFLAGS)
+symbridgectl_LDADD = $(JANSSON_LIBS) $(LIBEDIT_LIBS)

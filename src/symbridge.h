@@ -1,0 +1,334 @@
+/* symbridge.h: the core's public API, the one header that modules and cards include. */
+#ifndef SYMBRIDGE_H
+#define SYMBRIDGE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- logging ---------------------------------------------------------- */
+
+enum sb_log_level { SB_LOG_ERR, SB_LOG_WARN, SB_LOG_NOTICE, SB_LOG_INFO, SB_LOG_DEBUG };
+
+#ifndef SB_MODULE
+#define SB_MODULE "core"
+#endif
+
+void sb_log(enum sb_log_level lvl, const char *mod, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool sb_log_enabled(enum sb_log_level lvl);
+
+#define log_err(...) sb_log(SB_LOG_ERR, SB_MODULE, __VA_ARGS__)
+#define log_warn(...) sb_log(SB_LOG_WARN, SB_MODULE, __VA_ARGS__)
+#define log_notice(...) sb_log(SB_LOG_NOTICE, SB_MODULE, __VA_ARGS__)
+#define log_info(...) sb_log(SB_LOG_INFO, SB_MODULE, __VA_ARGS__)
+#define log_debug(...)                                                         \
+	do {                                                                   \
+		if (sb_log_enabled(SB_LOG_DEBUG))                              \
+			sb_log(SB_LOG_DEBUG, SB_MODULE, __VA_ARGS__);          \
+	} while (0)
+
+/* ---- configuration: typed key tables ---------------------------------- */
+
+/* Where a setting came from, for every error that mentions it. */
+struct sb_conf_src {
+	const char *file;
+	int line;
+};
+
+/* An array of parsed elements (a libconfig list of groups). */
+struct sb_conf_list {
+	void *v;
+	size_t n;
+};
+
+/* An array of strings (a libconfig array, or one string). */
+struct sb_strlist {
+	char **v;
+	size_t n;
+};
+
+struct sb_port_range {
+	int lo, hi;
+};
+
+enum sb_conf_type {
+	SB_CT_BOOL,       /* bool */
+	SB_CT_INT,        /* int, within [min, max] */
+	SB_CT_STRING,     /* char *, length within [min, max] when max > 0 */
+	SB_CT_ENUM,       /* int: index into choices */
+	SB_CT_PATH,       /* char *, relative paths resolved against the config file's folder */
+	SB_CT_PORT_RANGE, /* struct sb_port_range: [lo, hi] within [min, max], lo < hi */
+	SB_CT_STRLIST,    /* struct sb_strlist, count within [min, max] */
+	SB_CT_LIST,       /* struct sb_conf_list of sub elements, count within [min, max] */
+	SB_CT_GROUP,      /* a nested group parsed in place by sub */
+};
+
+/* Key flags */
+#define SB_CK_OPTIONAL 0x01 /* may be absent with no default: field stays zero/NULL */
+#define SB_CK_SECRET 0x02   /* never shown, never logged */
+#define SB_CK_RESTART 0x04  /* a change takes effect only after a restart */
+
+struct sb_conf_ctx;
+struct sb_conf_section;
+
+struct sb_conf_key {
+	const char *name;
+	enum sb_conf_type type;
+	size_t offset;
+	const char *def; /* default, as it would be written in the file; NULL: required */
+	long long min, max;
+	const char *const *choices; /* SB_CT_ENUM, NULL-terminated */
+	const struct sb_conf_section *sub; /* SB_CT_LIST, SB_CT_GROUP */
+	/* extra validation of the parsed field; report with sb_conf_error() */
+	void (*check)(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+		      const void *field);
+	const char *help;
+	unsigned flags;
+};
+
+/* The layout of one group: its keys and, for list elements, the element size and where the
+ * element keeps its struct sb_conf_src. */
+struct sb_conf_section {
+	const char *name; /* path of the section in the file, e.g. "cards.channels" */
+	const struct sb_conf_key *keys;
+	size_t size;
+	size_t src_offset;
+	/* cross-field checks of one parsed element */
+	void (*check)(struct sb_conf_ctx *cx, const char *path, void *elem);
+	/* for polymorphic elements (cards): after the keys above were parsed, the section of the
+	 * element's own settings and the storage it parses into; NULL when none can be found */
+	void *(*variant)(struct sb_conf_ctx *cx, const char *path, void *elem,
+			 const struct sb_conf_section **secp);
+};
+
+#define SB_CONF_END { .name = NULL }
+
+void sb_conf_error(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+bool sb_conf_is_number(const char *s); /* a dialable number: [+]digits, '*', '#'; 1..32 */
+bool sb_conf_is_name(const char *s);   /* letters, digits, '-', '_', '.' */
+bool sb_conf_is_hostport(const char *s, bool need_port); /* host[:port], [v6][:port] */
+void sb_conf_check_name(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+			const void *field); /* a key check for names */
+void sb_conf_warn(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* The whole configuration, parsed and validated; immutable once loaded. */
+struct sb_system_conf {
+	struct sb_conf_src src;
+	char *name;
+	char *state_dir;
+	char *control_socket;
+	int log_level; /* enum sb_log_level */
+	struct sb_port_range rtp_ports;
+	int max_call_seconds;
+};
+
+enum sb_tls_version { SB_TLS_1_2, SB_TLS_1_3 };
+enum sb_cloud_registration { SB_CLOUD_REG_CHANNEL, SB_CLOUD_REG_TRUNK };
+
+struct sb_cloud_tls_conf {
+	struct sb_conf_src src;
+	char *ca_file;
+	char *cert_file;
+	char *key_file;
+	bool verify_host;
+	int min_version; /* enum sb_tls_version */
+	char *bearer_token;
+};
+
+struct sb_cloud_conf {
+	struct sb_conf_src src;
+	bool enabled;
+	struct sb_strlist registrar;
+	int registration; /* enum sb_cloud_registration */
+	struct sb_cloud_tls_conf tls;
+};
+
+struct sb_ring_group_conf {
+	struct sb_conf_src src;
+	char *name;
+	struct sb_strlist members;
+};
+
+struct sb_station_conf {
+	struct sb_conf_src src;
+	char *user;
+	char *password;
+	char *name;
+};
+
+struct sb_model;
+
+struct sb_conf {
+	char *path; /* the file it was loaded from */
+	struct sb_system_conf system;
+	struct sb_cloud_conf cloud;
+	struct sb_conf_list cards;       /* struct sb_card_conf */
+	struct sb_conf_list ring_groups; /* struct sb_ring_group_conf */
+	struct sb_conf_list stations;    /* struct sb_station_conf */
+	struct sb_model *model;          /* cards and channels built from the above */
+	void *modules;                   /* the modules' own sections: see sb_module_conf() */
+	struct sb_arena *arena;          /* owns every byte of this configuration */
+};
+
+/* the configuration the daemon runs with now; replaced whole by a successful reload */
+const struct sb_conf *sb_daemon_conf(void);
+struct uv_loop_s *sb_daemon_loop(void); /* the main loop: all state lives on it */
+
+/* ---- the object model: cards and channels ----------------------------- */
+
+struct sb_card_type;
+
+/* The settings every card has; the type's own settings live in priv. */
+struct sb_card_conf {
+	struct sb_conf_src src;
+	int slot;
+	char *type_name;
+	char *name;
+	const struct sb_card_type *type;
+	void *priv;
+};
+
+/* One numbered channel of a card as configured (sym-bridge channels). */
+struct sb_channel_conf {
+	struct sb_conf_src src;
+	char *number;
+	char *target;
+	char *ring_group;
+	char *name;
+};
+
+enum sb_channel_state { SB_CHAN_IDLE, SB_CHAN_BUSY, SB_CHAN_BLOCKED };
+
+struct sb_card;
+
+struct sb_channel {
+	struct sb_card *card;
+	unsigned index; /* 1-based within the card */
+	const char *number;     /* NULL when the channel has no number of its own */
+	const char *target;     /* assignment: a target reference ... */
+	const char *ring_group; /* ... or a ring group name */
+	const struct sb_conf_src *src;
+	enum sb_channel_state state;
+};
+
+struct sb_card {
+	const struct sb_card_type *type;
+	const struct sb_card_conf *conf;
+	int slot;
+	const char *name;
+	struct sb_channel *channels;
+	size_t nchannels;
+};
+
+/* A card type: what an admin can put in a slot. Adding one = one folder + one row in
+ * cards/cards.c. */
+struct sb_card_type {
+	const char *name;
+	const struct sb_conf_section *conf; /* the type's own settings (card->conf->priv) */
+	unsigned max_cards;                 /* 0: no limit */
+	bool dial_out; /* the card places calls to numbers: `card:SLOT/NUMBER` may target it */
+	/* number of channels the card has, from its settings */
+	size_t (*nchannels)(const struct sb_card_conf *cc);
+	/* fill the channel at (0-based) i: number and assignment, if the type has them */
+	void (*channel)(const struct sb_card_conf *cc, size_t i, struct sb_channel *ch);
+	/* one line of type-specific detail for `show cards` */
+	void (*describe)(const struct sb_card_conf *cc, char *buf, size_t len);
+};
+
+struct sb_model {
+	struct sb_card *cards;
+	size_t ncards;
+};
+
+const struct sb_card_type *sb_card_type_find(const char *name);
+const struct sb_card *sb_model_card(const struct sb_model *m, int slot);
+const struct sb_channel *sb_model_number(const struct sb_model *m, const char *number);
+extern const struct sb_card_type *const sb_card_types[];
+
+/* ---- storage: LMDB ---------------------------------------------------- */
+
+struct sb_store;
+struct sb_store_txn;
+
+int sb_store_open(struct sb_store **sp, const char *dir, size_t map_size);
+void sb_store_close(struct sb_store *s);
+int sb_store_put(struct sb_store *s, const char *db, const void *key, size_t klen,
+		 const void *val, size_t vlen);
+int sb_store_get(struct sb_store *s, const char *db, const void *key, size_t klen, void **valp,
+		 size_t *vlenp);
+int sb_store_del(struct sb_store *s, const char *db, const void *key, size_t klen);
+typedef int (*sb_store_each_cb)(void *arg, const void *key, size_t klen, const void *val,
+				size_t vlen);
+int sb_store_foreach(struct sb_store *s, const char *db, sb_store_each_cb cb, void *arg);
+typedef int (*sb_store_write_cb)(struct sb_store_txn *txn, void *arg);
+int sb_store_write(struct sb_store *s, sb_store_write_cb cb, void *arg);
+int sb_store_txn_put(struct sb_store_txn *txn, const char *db, const void *key, size_t klen,
+		     const void *val, size_t vlen);
+int sb_store_txn_del(struct sb_store_txn *txn, const char *db, const void *key, size_t klen);
+int sb_store_sync(struct sb_store *s);
+struct sb_store *sb_daemon_store(void); /* the daemon's store, open from start to stop */
+
+/* ---- control: command table and replies ------------------------------- */
+
+struct sb_reply;
+
+struct sb_ctl_req {
+	int argc;
+	const char *const *argv; /* the words typed, after the matched command words */
+	unsigned uid;            /* peer uid (SO_PEERCRED) */
+};
+
+#define SB_CTL_PRIV 0x01 /* changes state: only root or the daemon's own user */
+
+/* One CLI command. pattern: literal words, then <ARG> (required) or [ARG] (optional). */
+struct sb_ctl_cmd {
+	const char *pattern;
+	int (*handler_cb)(const struct sb_ctl_req *req, struct sb_reply *r);
+	const char *help;
+	unsigned flags;
+};
+
+int sb_ctl_register(const struct sb_ctl_cmd *table);
+
+/* The reply builder: one reply is a message, an item (ordered key/value pairs) or a table
+ * (columns, then rows); it renders as JSON for the client, which draws tables for people. */
+void sb_reply_error(struct sb_reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_reply_message(struct sb_reply *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sb_reply_detail(struct sb_reply *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void sb_reply_table(struct sb_reply *r, const char *const *columns);
+void sb_reply_row(struct sb_reply *r);
+void sb_reply_str(struct sb_reply *r, const char *key, const char *val);
+void sb_reply_int(struct sb_reply *r, const char *key, long long val);
+void sb_reply_bool(struct sb_reply *r, const char *key, bool val);
+void sb_reply_strlist(struct sb_reply *r, const char *key, const struct sb_strlist *l);
+
+/* ---- modules: compiled in, listed in src/modules.c ------------------------ */
+
+/* A subsystem (sip, media, isdn, license, cdr). Everything is optional but the name. */
+struct sb_module {
+	const char *name;
+	/* its own section in symbridge.conf, named after the module: `NAME: { ... };` */
+	const struct sb_conf_section *conf;
+	/* checks that need the whole configuration (cards, stations, ...), at every load */
+	void (*check)(struct sb_conf_ctx *cx, const struct sb_conf *conf);
+	const struct sb_ctl_cmd *cmds; /* its CLI commands */
+	/* at start, once the loop, store and configuration exist; in table order */
+	int (*init)(const struct sb_conf *conf);
+	/* after a reload replaced the configuration (the old one is still valid during the call) */
+	void (*reload)(const struct sb_conf *conf, const struct sb_conf *old);
+	/* at shutdown, in reverse order */
+	void (*close)(void);
+};
+
+extern const struct sb_module *const sb_modules[];
+
+/* the module's parsed section of conf (its conf->size bytes), or NULL without a section */
+const void *sb_module_conf(const struct sb_conf *conf, const struct sb_module *m);
+
+#endif
