@@ -1,0 +1,285 @@
+/* ctl.c: the control server: line-delimited JSON requests on a UNIX socket, one reply a line. */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "core.h"
+
+#define CTL_MAX_LINE 65536
+#define CTL_MAX_CLIENTS 64
+
+struct ctl_client {
+	uv_pipe_t pipe;
+	struct ctl_client *next, **prevp;
+	unsigned uid;
+	char *buf;
+	size_t len, cap;
+	unsigned pending; /* replies still being written */
+	bool eof;         /* the client sent everything: close once the replies are out */
+	bool closing;
+};
+
+struct ctl_write {
+	uv_write_t req;
+	struct ctl_client *c;
+	char *line;
+};
+
+static uv_pipe_t ctl_server;
+static bool ctl_listening;
+static char *ctl_path;
+static struct ctl_client *clients;
+static size_t nclients;
+
+static void client_closed_cb(uv_handle_t *h)
+{
+	struct ctl_client *c = h->data;
+	free(c->buf);
+	free(c);
+}
+
+static void client_close(struct ctl_client *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	*c->prevp = c->next;
+	if (c->next)
+		c->next->prevp = c->prevp;
+	nclients--;
+	uv_close((uv_handle_t *)&c->pipe, client_closed_cb);
+}
+
+static void write_done_cb(uv_write_t *req, int status)
+{
+	struct ctl_write *w = (struct ctl_write *)req;
+	struct ctl_client *c = w->c;
+
+	free(w->line);
+	free(w);
+	c->pending--;
+	if (status < 0 || (c->eof && c->pending == 0))
+		client_close(c);
+}
+
+static void client_send(struct ctl_client *c, struct sb_reply *r)
+{
+	struct ctl_write *w = malloc(sizeof *w);
+	size_t len;
+	char *line = sb__reply_dump(r, &len);
+
+	if (!w || !line) {
+		free(w);
+		free(line);
+		client_close(c);
+		return;
+	}
+	w->c = c;
+	w->line = line;
+	uv_buf_t b = uv_buf_init(line, (unsigned)len);
+	if (uv_write(&w->req, (uv_stream_t *)&c->pipe, &b, 1, write_done_cb) < 0) {
+		free(line);
+		free(w);
+		client_close(c);
+		return;
+	}
+	c->pending++;
+}
+
+/* {"argv":["show","cards"]} → the command table */
+static void client_request(struct ctl_client *c, const char *line, size_t len)
+{
+	const char *argv[SB_CTL_MAX_WORDS];
+	struct sb_reply *r;
+	json_error_t jerr;
+	json_t *req, *jargv;
+	size_t argc = 0;
+
+	if (sb__reply_new(&r) < 0) {
+		client_close(c);
+		return;
+	}
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	jargv = req ? json_object_get(req, "argv") : NULL;
+	if (!req) {
+		sb_reply_error(r, "the request is not JSON: %s at column %d", jerr.text, jerr.column);
+	} else if (!json_is_array(jargv)) {
+		sb_reply_error(r, "the request has no \"argv\" array of words");
+	} else if (json_array_size(jargv) > SB_CTL_MAX_WORDS) {
+		sb_reply_error(r, "too many words (at most %d)", SB_CTL_MAX_WORDS);
+	} else {
+		for (argc = 0; argc < json_array_size(jargv); argc++) {
+			json_t *w = json_array_get(jargv, argc);
+			if (!json_is_string(w) || json_string_length(w) > 1024) {
+				sb_reply_error(r, "word %zu is not a string of at most 1024 bytes",
+					       argc + 1);
+				break;
+			}
+			argv[argc] = json_string_value(w);
+		}
+		if (argc == json_array_size(jargv)) {
+			log_debug("control: %s%s%s from uid %u", argc ? argv[0] : "",
+				  argc > 1 ? " " : "", argc > 1 ? argv[1] : "", c->uid);
+			sb__ctl_dispatch((int)argc, argv, c->uid, r);
+		}
+	}
+	client_send(c, r);
+	json_decref(req);
+	sb__reply_free(r);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct ctl_client *c = h->data;
+
+	if (c->cap - c->len < 4096) {
+		size_t cap = c->cap ? c->cap * 2 : 8192;
+		/* room for one request past the limit, so an over-long one is answered */
+		char *nb = cap <= 2 * CTL_MAX_LINE ? realloc(c->buf, cap) : NULL;
+		if (nb) {
+			c->buf = nb;
+			c->cap = cap;
+		}
+	}
+	*b = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
+}
+
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct ctl_client *c = s->data;
+	char *nl;
+
+	if (n == UV_EOF && c->pending > 0) {
+		/* a half-closed client still gets every reply it asked for */
+		c->eof = true;
+		uv_read_stop(s);
+		return;
+	}
+	if (n < 0) {
+		client_close(c);
+		return;
+	}
+	c->len += (size_t)n;
+	while (!c->closing && (nl = memchr(c->buf, '\n', c->len))) {
+		size_t linelen = (size_t)(nl - c->buf);
+		if (linelen > CTL_MAX_LINE)
+			break;
+		client_request(c, c->buf, linelen);
+		memmove(c->buf, nl + 1, c->len - linelen - 1);
+		c->len -= linelen + 1;
+	}
+	if (!c->closing && c->len > CTL_MAX_LINE &&
+	    (!(nl = memchr(c->buf, '\n', c->len)) || nl - c->buf > CTL_MAX_LINE)) {
+		struct sb_reply *r;
+		if (sb__reply_new(&r) == 0) {
+			sb_reply_error(r, "request longer than %d bytes: closing", CTL_MAX_LINE);
+			client_send(c, r);
+			sb__reply_free(r);
+		}
+		client_close(c);
+	}
+}
+
+static void connection_cb(uv_stream_t *server, int status)
+{
+	struct ctl_client *c;
+	struct ucred cred;
+	socklen_t clen = sizeof cred;
+	uv_os_fd_t fd;
+
+	if (status < 0 || !(c = calloc(1, sizeof *c)))
+		return;
+	uv_pipe_init(server->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	c->next = clients;
+	c->prevp = &clients;
+	if (clients)
+		clients->prevp = &c->next;
+	clients = c;
+	nclients++;
+	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
+	    uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+		client_close(c);
+		return;
+	}
+	c->uid = cred.uid;
+	if (nclients > CTL_MAX_CLIENTS) {
+		log_warn("control: more than %d clients at once, refusing uid %u", CTL_MAX_CLIENTS,
+			 c->uid);
+		client_close(c);
+		return;
+	}
+	uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, read_cb);
+}
+
+/* Something listens on path (a daemon of another state dir): connecting succeeds. */
+static bool ctl_answers(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool answers;
+
+	if (fd < 0)
+		return false;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	answers = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+	close(fd);
+	return answers;
+}
+
+/* Listen on path with mode 0660; a stale socket (nothing answers) is replaced. The caller holds
+ * the state lock, so no other daemon of this state dir can be behind it. */
+int sb__ctl_listen(uv_loop_t *loop, const char *path)
+{
+	mode_t old;
+	int rc;
+
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return -ENAMETOOLONG;
+	if (ctl_answers(path)) {
+		log_err("another process answers on %s: it is not replaced", path);
+		return UV_EADDRINUSE;
+	}
+	if ((rc = uv_pipe_init(loop, &ctl_server, 0)) < 0)
+		return rc;
+	if (unlink(path) < 0 && errno != ENOENT) {
+		rc = -errno;
+		uv_close((uv_handle_t *)&ctl_server, NULL);
+		return rc;
+	}
+	old = umask(0117);
+	rc = uv_pipe_bind(&ctl_server, path);
+	umask(old);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&ctl_server, 16, connection_cb);
+	if (rc < 0) {
+		uv_close((uv_handle_t *)&ctl_server, NULL);
+		return rc;
+	}
+	ctl_listening = true;
+	ctl_path = strdup(path);
+	return 0;
+}
+
+void sb__ctl_close(void)
+{
+	while (clients)
+		client_close(clients);
+	if (ctl_listening) {
+		uv_close((uv_handle_t *)&ctl_server, NULL);
+		unlink(ctl_path);
+		ctl_listening = false;
+	}
+	free(ctl_path);
+	ctl_path = NULL;
+}

@@ -1,0 +1,187 @@
+/* ctl_cmd.c: the command table: modules register rows, typed words are matched by unique prefix. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core.h"
+
+#define MAX_TABLES 32
+#define MAX_TOKENS 16
+
+static const struct sb_ctl_cmd *tables[MAX_TABLES];
+static size_t ntables;
+
+int sb_ctl_register(const struct sb_ctl_cmd *table)
+{
+	if (ntables == MAX_TABLES)
+		return -ENOSPC;
+	tables[ntables++] = table;
+	return 0;
+}
+
+void sb__ctl_unregister_all(void)
+{
+	ntables = 0;
+}
+
+struct pattern {
+	char buf[256];
+	const char *tok[MAX_TOKENS];
+	size_t ntok, nreq; /* all tokens; tokens that must be typed */
+};
+
+static void pattern_split(const char *pat, struct pattern *p)
+{
+	char *save = NULL;
+
+	snprintf(p->buf, sizeof p->buf, "%s", pat);
+	p->ntok = p->nreq = 0;
+	for (char *t = strtok_r(p->buf, " ", &save); t && p->ntok < MAX_TOKENS;
+	     t = strtok_r(NULL, " ", &save)) {
+		p->tok[p->ntok++] = t;
+		if (t[0] != '[')
+			p->nreq = p->ntok;
+	}
+}
+
+static bool is_literal(const char *tok)
+{
+	return tok[0] != '<' && tok[0] != '[';
+}
+
+struct cand {
+	const struct sb_ctl_cmd *cmd;
+	struct pattern p;
+	bool alive;
+};
+
+/* the distinct literal words candidates offer at position i, for "possibilities are" */
+static void offers(struct cand *c, size_t n, size_t i, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		if (!c[k].alive || i >= c[k].p.ntok)
+			continue;
+		const char *t = c[k].p.tok[i];
+		bool seen = false;
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = c[j].alive && i < c[j].p.ntok && strcmp(c[j].p.tok[i], t) == 0;
+		if (!seen && off < len)
+			off += snprintf(buf + off, len - off, "%s%s", off ? ", " : "", t);
+	}
+}
+
+void sb__ctl_dispatch(int argc, const char *const *argv, unsigned uid, struct sb_reply *r)
+{
+	static struct cand c[256];
+	const char *args[SB_CTL_MAX_WORDS];
+	char list[1024];
+	size_t n = 0;
+
+	for (size_t t = 0; t < ntables; t++)
+		for (const struct sb_ctl_cmd *cmd = tables[t]; cmd->pattern && n < 256; cmd++) {
+			c[n].cmd = cmd;
+			c[n].alive = true;
+			pattern_split(cmd->pattern, &c[n].p);
+			n++;
+		}
+	if (argc == 0) {
+		offers(c, n, 0, list, sizeof list);
+		sb_reply_error(r, "no command given (possibilities are: %s)", list);
+		return;
+	}
+
+	/* word by word: literals by prefix, an exact literal wins over prefixes */
+	for (int i = 0; i < argc; i++) {
+		size_t alive = 0, exact = 0;
+		for (size_t k = 0; k < n; k++) {
+			if (!c[k].alive)
+				continue;
+			if ((size_t)i >= c[k].p.ntok) {
+				c[k].alive = false;
+				continue;
+			}
+			const char *t = c[k].p.tok[i];
+			if (is_literal(t) && strncmp(t, argv[i], strlen(argv[i])) != 0)
+				c[k].alive = false;
+			else
+				exact += is_literal(t) && strcmp(t, argv[i]) == 0;
+		}
+		for (size_t k = 0; k < n; k++) {
+			if (c[k].alive && exact && is_literal(c[k].p.tok[i]) &&
+			    strcmp(c[k].p.tok[i], argv[i]) != 0)
+				c[k].alive = false;
+			alive += c[k].alive;
+		}
+		if (alive == 0) {
+			/* revive the previous position's candidates to say what was possible */
+			for (size_t k = 0; k < n; k++) {
+				c[k].alive = true;
+				for (int j = 0; j < i && c[k].alive; j++)
+					c[k].alive = j < (int)c[k].p.ntok &&
+						     (!is_literal(c[k].p.tok[j]) ||
+						      strncmp(c[k].p.tok[j], argv[j],
+							      strlen(argv[j])) == 0);
+			}
+			offers(c, n, (size_t)i, list, sizeof list);
+			if (*list)
+				sb_reply_error(r, "unknown command word \"%s\" (possibilities are: %s)",
+					       argv[i], list);
+			else
+				sb_reply_error(r, "too many words: \"%s\" is not expected", argv[i]);
+			return;
+		}
+		offers(c, n, (size_t)i, list, sizeof list);
+		if (strchr(list, ',') && !strchr(list, '<') && !strchr(list, '[')) {
+			sb_reply_error(r, "ambiguous command word \"%s\" (possibilities are: %s)",
+				       argv[i], list);
+			return;
+		}
+	}
+
+	const struct cand *hit = NULL;
+	for (size_t k = 0; k < n && !hit; k++)
+		if (c[k].alive && (size_t)argc >= c[k].p.nreq)
+			hit = &c[k];
+	if (!hit) {
+		size_t off = 0;
+		list[0] = '\0';
+		for (size_t k = 0; k < n; k++)
+			if (c[k].alive && off < sizeof list)
+				off += snprintf(list + off, sizeof list - off, "%s%s", off ? "; " : "",
+						c[k].cmd->pattern);
+		sb_reply_error(r, "incomplete command (possibilities are: %s)", list);
+		return;
+	}
+	if ((hit->cmd->flags & SB_CTL_PRIV) && uid != 0 && uid != (unsigned)getuid()) {
+		sb_reply_error(r,
+			       "permission denied: \"%s\" changes the daemon's state; run it as root "
+			       "or as the daemon's user",
+			       hit->cmd->pattern);
+		return;
+	}
+
+	struct sb_ctl_req req = { .argv = args, .uid = uid };
+	for (int i = 0; i < argc; i++)
+		if (!is_literal(hit->p.tok[i]))
+			args[req.argc++] = argv[i];
+	hit->cmd->handler_cb(&req, r);
+}
+
+void sb__ctl_help(struct sb_reply *r)
+{
+	static const char *const cols[] = { "command", "help", NULL };
+
+	sb_reply_table(r, cols);
+	for (size_t t = 0; t < ntables; t++)
+		for (const struct sb_ctl_cmd *cmd = tables[t]; cmd->pattern; cmd++) {
+			sb_reply_row(r);
+			sb_reply_str(r, "command", cmd->pattern);
+			sb_reply_str(r, "help", cmd->help);
+		}
+}
