@@ -1,0 +1,19 @@
+#!/bin/sh
+# test.sh: the whole test suite from a fresh clone: dependencies, build, make check, make distcheck.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+sh scripts/install-deps.sh || exit 1
+autoreconf -fi && ./configure --enable-werror && make -j"$(nproc)" || exit 1
+
+status=0
+make -j"$(nproc)" check || status=1
+if [ $status -eq 0 ]; then
+	# the same suite from the release tarball, built out of a read-only source tree
+	make -j"$(nproc)" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror || status=1
+fi
+[ $status -eq 0 ] || cat test-suite.log
+pass=$(sed -n 's/^# PASS: *//p' test-suite.log)
+fail=$(sed -n 's/^# FAIL: *//p' test-suite.log)
+err=$(sed -n 's/^# ERROR: *//p' test-suite.log)
+echo "${pass:-0} passed, $(( ${fail:-0} + ${err:-0} )) failed"
+exit $status

@@ -1,0 +1,59 @@
+# tests/local.mk: unit tests (cmocka, TAP), config tests and integration tests, all under TAP.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	export top_srcdir top_builddir;
+
+SB_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+
+# unit tests: one program per source file, linked against the core library
+check_PROGRAMS += tests/unit/test_store tests/unit/test_conf tests/unit/test_ctl
+tests_unit_test_store_SOURCES = tests/unit/test_store.c
+tests_unit_test_store_CFLAGS = $(SB_TEST_CFLAGS) $(LMDB_CFLAGS)
+tests_unit_test_store_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
+tests_unit_test_conf_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_conf_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_ctl_SOURCES = tests/unit/test_ctl.c
+tests_unit_test_ctl_CFLAGS = $(SB_TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_ctl_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_store tests/unit/test_conf tests/unit/test_ctl
+
+# config corpus: good ones pass -t, bad ones fail with their expected message
+TESTS += tests/config/run.sh
+EXTRA_DIST += tests/lib/tap.sh tests/lib/daemon.sh tests/config/run.sh \
+	tests/config/good tests/config/bad
+
+# integration: the real daemon and CLI in a temp dir
+SB_INTEGRATION = \
+	tests/integration/010-show.sh \
+	tests/integration/020-reload.sh \
+	tests/integration/030-kill-restart.sh \
+	tests/integration/040-cli.sh \
+	tests/integration/050-background.sh
+TESTS += $(SB_INTEGRATION)
+EXTRA_DIST += $(SB_INTEGRATION)
+
+check_PROGRAMS += tests/unit/test_render
+tests_unit_test_render_SOURCES = tests/unit/test_render.c src/ctl/render.c src/ctl/words.c
+tests_unit_test_render_CFLAGS = $(SB_TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_render_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_render
+AM_LOG_DRIVER_FLAGS = --comments
+AM_SH_LOG_DRIVER_FLAGS = --comments
+
+# the man pages document every setting and command
+check_PROGRAMS += tests/unit/test_docs
+tests_unit_test_docs_SOURCES = tests/unit/test_docs.c
+tests_unit_test_docs_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_docs_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_docs
+
+# modules plug in by table (the test links its own table)
+check_PROGRAMS += tests/unit/test_modules
+tests_unit_test_modules_SOURCES = tests/unit/test_modules.c
+tests_unit_test_modules_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_modules_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_modules
