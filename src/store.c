@@ -293,6 +293,34 @@ out:
 	return ret;
 }
 
+/* A read inside a write transaction sees the transaction's own changes: read-modify-write. */
+int sb_store_txn_get(struct sb_store_txn *t, const char *db, const void *key, size_t klen,
+		     void **valp, size_t *vlenp)
+{
+	MDB_val k = { .mv_size = klen, .mv_data = (void *)key }, v;
+	MDB_dbi dbi;
+	void *copy;
+	int ret, rc;
+
+	if (!t || !valp || !vlenp)
+		return -EINVAL;
+	if ((ret = check_args(t->s, db, key, klen)) < 0)
+		return ret;
+	if (t->err)
+		return t->err;
+	if ((ret = txn_dbi(t, db, false, &dbi)) < 0)
+		return ret;
+	rc = mdb_get(t->txn, dbi, &k, &v);
+	if (rc != MDB_SUCCESS)
+		return rc == MDB_NOTFOUND ? -ENOENT : store_fail(rc, "mdb_get", db);
+	if (!(copy = malloc(v.mv_size ? v.mv_size : 1)))
+		return -ENOMEM;
+	memcpy(copy, v.mv_data, v.mv_size);
+	*valp = copy;
+	*vlenp = v.mv_size;
+	return 0;
+}
+
 int sb_store_write(struct sb_store *s, sb_store_write_cb cb, void *arg)
 {
 	struct sb_store_txn t;
@@ -369,13 +397,19 @@ out:
 
 int sb_store_foreach(struct sb_store *s, const char *db, sb_store_each_cb cb, void *arg)
 {
+	return sb_store_foreach_from(s, db, NULL, 0, cb, arg);
+}
+
+int sb_store_foreach_from(struct sb_store *s, const char *db, const void *start, size_t slen,
+			  sb_store_each_cb cb, void *arg)
+{
 	struct sb_store_txn t;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	MDB_dbi dbi;
 	int ret, rc;
 
-	if (!s || !db || !*db || !cb)
+	if (!s || !db || !*db || !cb || (start && slen > (size_t)mdb_env_get_maxkeysize(s->env)))
 		return -EINVAL;
 	ret = read_dbi(s, db, &dbi);
 	if (ret == -ENOENT)
@@ -389,8 +423,10 @@ int sb_store_foreach(struct sb_store *s, const char *db, sb_store_each_cb cb, vo
 		ret = store_fail(rc, "mdb_cursor_open", db);
 		goto out;
 	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	/* from the first key >= start, or from the first key at all */
+	k = (MDB_val){ .mv_size = slen, .mv_data = (void *)start };
+	for (rc = mdb_cursor_get(cur, &k, &v, start && slen ? MDB_SET_RANGE : MDB_FIRST);
+	     rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		ret = cb(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
 		if (ret != 0)
 			goto out;

@@ -264,11 +264,17 @@ int sb_store_del(struct sb_store *s, const char *db, const void *key, size_t kle
 typedef int (*sb_store_each_cb)(void *arg, const void *key, size_t klen, const void *val,
 				size_t vlen);
 int sb_store_foreach(struct sb_store *s, const char *db, sb_store_each_cb cb, void *arg);
+/* in key order from the first key >= start */
+int sb_store_foreach_from(struct sb_store *s, const char *db, const void *start, size_t slen,
+			  sb_store_each_cb cb, void *arg);
 typedef int (*sb_store_write_cb)(struct sb_store_txn *txn, void *arg);
 int sb_store_write(struct sb_store *s, sb_store_write_cb cb, void *arg);
 int sb_store_txn_put(struct sb_store_txn *txn, const char *db, const void *key, size_t klen,
 		     const void *val, size_t vlen);
 int sb_store_txn_del(struct sb_store_txn *txn, const char *db, const void *key, size_t klen);
+/* the value as this transaction sees it (its own changes included), malloc'd */
+int sb_store_txn_get(struct sb_store_txn *txn, const char *db, const void *key, size_t klen,
+		     void **valp, size_t *vlenp);
 int sb_store_sync(struct sb_store *s);
 struct sb_store *sb_daemon_store(void); /* the daemon's store, open from start to stop */
 

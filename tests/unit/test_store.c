@@ -255,6 +255,73 @@ static void test_foreach(void **state)
 	assert_false(db_exists(f->dir, "nosuch"));
 }
 
+/* foreach_from starts at the first key >= start: the way to page through time-ordered keys */
+static void test_foreach_from(void **state)
+{
+	struct fixture *f = *state;
+	struct sb_store *s = open_store(f->dir, 0);
+	const char *keys[] = { "t1", "t3", "t5", "t7" };
+	struct collect c = { .n = 0 };
+
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(sb_store_put(s, "cdr", keys[i], 2, keys[i], 1), 0); /* value: first byte of the key */
+	assert_int_equal(sb_store_foreach_from(s, "cdr", "t4", 2, collect_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.keys[0], "t5");
+	assert_string_equal(c.keys[1], "t7");
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sb_store_foreach_from(s, "cdr", "t3", 2, collect_cb, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.keys[0], "t3");
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sb_store_foreach_from(s, "cdr", "u", 1, collect_cb, &c), 0);
+	assert_int_equal(c.n, 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sb_store_foreach_from(s, "cdr", NULL, 0, collect_cb, &c), 0);
+	assert_int_equal(c.n, 4);
+	sb_store_close(s);
+}
+
+/* a counter incremented twice in one transaction: the second read sees the first write */
+static int incr_twice_cb(struct sb_store_txn *txn, void *arg)
+{
+	for (int i = 0; i < 2; i++) {
+		unsigned n = 0;
+		void *v;
+		size_t len;
+		int rc = sb_store_txn_get(txn, "lic", "used", 4, &v, &len);
+		if (rc == 0) {
+			assert_int_equal(len, sizeof n);
+			memcpy(&n, v, sizeof n);
+			free(v);
+		} else {
+			assert_int_equal(rc, -ENOENT);
+		}
+		n++;
+		assert_int_equal(sb_store_txn_put(txn, "lic", "used", 4, &n, sizeof n), 0);
+	}
+	return *(int *)arg;
+}
+
+static void test_txn_get_read_modify_write(void **state)
+{
+	struct fixture *f = *state;
+	struct sb_store *s = open_store(f->dir, 0);
+	unsigned n;
+	void *v;
+	size_t len;
+	int ok = 0, fail = -EINVAL;
+
+	assert_int_equal(sb_store_write(s, incr_twice_cb, &ok), 0);
+	assert_int_equal(sb_store_write(s, incr_twice_cb, &fail), -EINVAL); /* aborted: no change */
+	assert_int_equal(sb_store_write(s, incr_twice_cb, &ok), 0);
+	assert_int_equal(sb_store_get(s, "lic", "used", 4, &v, &len), 0);
+	memcpy(&n, v, sizeof n);
+	free(v);
+	assert_int_equal(n, 4);
+	sb_store_close(s);
+}
+
 struct write_arg {
 	struct sb_store *s;
 	int fail;
@@ -484,6 +551,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_get_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreach_from, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_get_read_modify_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_aborts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_keys, setup, teardown),
