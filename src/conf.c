@@ -155,14 +155,46 @@ static void parse_section(struct sb_conf_ctx *cx, const config_setting_t *grp,
 			  const struct sb_conf_section *sec, void *base, const char *path,
 			  const struct sb_conf_src *gsrc);
 
+/* Drop "." and "x/.." and doubled slashes from an absolute path, in place, without touching
+ * the file system (the path need not exist yet). */
+static void path_tidy(char *p)
+{
+	char *out = p, *in = p;
+
+	while (*in) {
+		while (*in == '/')
+			in++;
+		char *end = strchrnul(in, '/');
+		size_t len = (size_t)(end - in);
+		if (len == 1 && in[0] == '.') {
+			/* nothing */
+		} else if (len == 2 && in[0] == '.' && in[1] == '.') {
+			while (out > p && *--out != '/')
+				;
+		} else if (len) {
+			*out++ = '/';
+			memmove(out, in, len);
+			out += len;
+		}
+		in = end;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
 static char *conf_path_resolve(struct sb_conf_ctx *cx, const char *v)
 {
-	if (v[0] == '/' || v[0] == '\0')
-		return sb__arena_strdup(cx->arena, v);
 	size_t n = strlen(cx->dir) + strlen(v) + 2;
 	char *p = sb__arena_alloc(cx->arena, n);
-	if (p)
+
+	if (!p || v[0] == '\0')
+		return p;
+	if (v[0] == '/')
+		snprintf(p, n, "%s", v);
+	else
 		snprintf(p, n, "%s/%s", cx->dir, v);
+	path_tidy(p);
 	return p;
 }
 

@@ -71,7 +71,8 @@ static void test_typed_values_and_model(void **state)
 	struct sb_msgs errs = { 0 };
 	char expect[600];
 
-	int rc = load("system: { state_dir = \"var/st\"; rtp_ports = [ 4000, 4999 ]; };\n"
+	int rc = load("system: { state_dir = \"var/st\"; rtp_ports = [ 4000, 4999 ];\n"
+		      "  control_socket = \"./x/../../run//c.sock\"; };\n"
 		      "cards = (\n"
 		      " { slot = 7; type = \"sym-bridge\"; channels = (\n"
 		      "   { number = \"100\"; target = \"station:door\"; },\n"
@@ -87,6 +88,10 @@ static void test_typed_values_and_model(void **state)
 	assert_int_equal(rc, 0);
 	snprintf(expect, sizeof expect, "%s/var/st", dir);
 	assert_string_equal(conf->system.state_dir, expect); /* relative to the file's folder */
+	snprintf(expect, sizeof expect, "%s", dir);
+	*strrchr(expect, '/') = '\0';
+	strcat(expect, "/run/c.sock");
+	assert_string_equal(conf->system.control_socket, expect); /* tidied, not resolved */
 	assert_int_equal(conf->system.rtp_ports.lo, 4000);
 
 	const struct sb_model *m = conf->model;
@@ -98,7 +103,7 @@ static void test_typed_values_and_model(void **state)
 	assert_string_equal(c->channels[0].target, "station:door");
 	assert_null(c->channels[0].ring_group);
 	assert_string_equal(c->channels[1].ring_group, "g");
-	assert_int_equal(c->channels[1].src->line, 5);
+	assert_int_equal(c->channels[1].src->line, 6);
 	assert_int_equal(sb_model_card(m, 2)->nchannels, 23); /* T1 */
 	assert_int_equal(sb_model_card(m, 3)->nchannels, 2);
 	assert_string_equal(sb_model_card(m, 3)->name, "s0");
