@@ -4,7 +4,7 @@ set -eu
 pkgs="build-essential autoconf automake pkg-config
       libuv1-dev libconfig-dev liblmdb-dev libjansson-dev libedit-dev libssl-dev
       libsofia-sip-ua-dev libsrtp2-dev libspandsp-dev libopus-dev libpri-dev
-      libcmocka-dev python3"
+      libcmocka-dev python3 tmux"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
