@@ -15,4 +15,15 @@ extern const char *const card_isdn_sides[];
 void card_isdn_check_dchannel(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
 			      const char *path, const void *field);
 
+/* The key-table rows of those settings, for a struct with switchtype, side and dchannel. */
+#define CARD_ISDN_KEYS(st)                                                                     \
+	{ .name = "switchtype", .type = SB_CT_ENUM, .offset = offsetof(st, switchtype),        \
+	  .def = "\"euroisdn\"", .choices = card_isdn_switchtypes, .help = "Q.931 dialect" },     \
+	{ .name = "side", .type = SB_CT_ENUM, .offset = offsetof(st, side),                    \
+	  .choices = card_isdn_sides,                                                            \
+	  .help = "net (we are the network) or cpe (the user side)" },                           \
+	{ .name = "dchannel", .type = SB_CT_STRING, .offset = offsetof(st, dchannel),          \
+	  .check = card_isdn_check_dchannel,                                                     \
+	  .help = "D-channel source: \"dahdi:SPAN\" or \"socket:/path\"" }
+
 #endif

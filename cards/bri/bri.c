@@ -19,13 +19,7 @@ static const struct sb_conf_key bri_keys[] = {
 	{ .name = "mode", .type = SB_CT_ENUM, .offset = offsetof(struct bri_conf, mode),
 	  .def = "\"ptmp\"", .choices = bri_modes,
 	  .help = "ptmp (point-to-multipoint) or ptp (point-to-point)" },
-	{ .name = "switchtype", .type = SB_CT_ENUM, .offset = offsetof(struct bri_conf, switchtype),
-	  .def = "\"euroisdn\"", .choices = card_isdn_switchtypes, .help = "Q.931 dialect" },
-	{ .name = "side", .type = SB_CT_ENUM, .offset = offsetof(struct bri_conf, side),
-	  .choices = card_isdn_sides, .help = "net (we are the network) or cpe (the user side)" },
-	{ .name = "dchannel", .type = SB_CT_STRING, .offset = offsetof(struct bri_conf, dchannel),
-	  .check = card_isdn_check_dchannel,
-	  .help = "D-channel source: \"dahdi:SPAN\" or \"socket:/path\"" },
+	CARD_ISDN_KEYS(struct bri_conf),
 	SB_CONF_END
 };
 

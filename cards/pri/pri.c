@@ -20,13 +20,7 @@ static const char *const pri_framings[] = { "e1", "t1", NULL };
 static const struct sb_conf_key pri_keys[] = {
 	{ .name = "framing", .type = SB_CT_ENUM, .offset = offsetof(struct pri_conf, framing),
 	  .def = "\"e1\"", .choices = pri_framings, .help = "e1 (30 B-channels) or t1 (23)" },
-	{ .name = "switchtype", .type = SB_CT_ENUM, .offset = offsetof(struct pri_conf, switchtype),
-	  .def = "\"euroisdn\"", .choices = card_isdn_switchtypes, .help = "Q.931 dialect" },
-	{ .name = "side", .type = SB_CT_ENUM, .offset = offsetof(struct pri_conf, side),
-	  .choices = card_isdn_sides, .help = "net (we are the network) or cpe (the user side)" },
-	{ .name = "dchannel", .type = SB_CT_STRING, .offset = offsetof(struct pri_conf, dchannel),
-	  .check = card_isdn_check_dchannel,
-	  .help = "D-channel source: \"dahdi:SPAN\" or \"socket:/path\"" },
+	CARD_ISDN_KEYS(struct pri_conf),
 	SB_CONF_END
 };
 
