@@ -56,6 +56,7 @@ char *sb__reply_dump(const struct sb_reply *r, size_t *lenp);
 void sb__ctl_dispatch(int argc, const char *const *argv, unsigned uid, struct sb_reply *r);
 void sb__ctl_unregister_all(void);
 void sb__ctl_help(struct sb_reply *r);
+void sb__ctl_request(const char *line, size_t len, unsigned uid, struct sb_reply *r);
 
 /* ctl.c */
 struct uv_loop_s;

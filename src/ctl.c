@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,45 +94,16 @@ static void client_send(struct ctl_client *c, struct sb_reply *r)
 	c->pending++;
 }
 
-/* {"argv":["show","cards"]} → the command table */
 static void client_request(struct ctl_client *c, const char *line, size_t len)
 {
-	const char *argv[SB_CTL_MAX_WORDS];
 	struct sb_reply *r;
-	json_error_t jerr;
-	json_t *req, *jargv;
-	size_t argc = 0;
 
 	if (sb__reply_new(&r) < 0) {
 		client_close(c);
 		return;
 	}
-	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
-	jargv = req ? json_object_get(req, "argv") : NULL;
-	if (!req) {
-		sb_reply_error(r, "the request is not JSON: %s at column %d", jerr.text, jerr.column);
-	} else if (!json_is_array(jargv)) {
-		sb_reply_error(r, "the request has no \"argv\" array of words");
-	} else if (json_array_size(jargv) > SB_CTL_MAX_WORDS) {
-		sb_reply_error(r, "too many words (at most %d)", SB_CTL_MAX_WORDS);
-	} else {
-		for (argc = 0; argc < json_array_size(jargv); argc++) {
-			json_t *w = json_array_get(jargv, argc);
-			if (!json_is_string(w) || json_string_length(w) > 1024) {
-				sb_reply_error(r, "word %zu is not a string of at most 1024 bytes",
-					       argc + 1);
-				break;
-			}
-			argv[argc] = json_string_value(w);
-		}
-		if (argc == json_array_size(jargv)) {
-			log_debug("control: %s%s%s from uid %u", argc ? argv[0] : "",
-				  argc > 1 ? " " : "", argc > 1 ? argv[1] : "", c->uid);
-			sb__ctl_dispatch((int)argc, argv, c->uid, r);
-		}
-	}
+	sb__ctl_request(line, len, c->uid, r);
 	client_send(c, r);
-	json_decref(req);
 	sb__reply_free(r);
 }
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -171,6 +172,44 @@ void sb__ctl_dispatch(int argc, const char *const *argv, unsigned uid, struct sb
 		if (!is_literal(hit->p.tok[i]))
 			args[req.argc++] = argv[i];
 	hit->cmd->handler_cb(&req, r);
+}
+
+/* One request line, {"argv":["show","cards"]}, into the command table; every flaw is answered. */
+void sb__ctl_request(const char *line, size_t len, unsigned uid, struct sb_reply *r)
+{
+	const char *argv[SB_CTL_MAX_WORDS];
+	json_error_t jerr;
+	json_t *req, *jargv;
+	size_t argc;
+
+	req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	jargv = req ? json_object_get(req, "argv") : NULL;
+	if (!req) {
+		sb_reply_error(r, "the request is not JSON: %s at column %d", jerr.text, jerr.column);
+	} else if (!json_is_array(jargv)) {
+		sb_reply_error(r, "the request has no \"argv\" array of words");
+	} else if (json_array_size(jargv) > SB_CTL_MAX_WORDS) {
+		sb_reply_error(r, "too many words (at most %d)", SB_CTL_MAX_WORDS);
+	} else {
+		for (argc = 0; argc < json_array_size(jargv); argc++) {
+			json_t *w = json_array_get(jargv, argc);
+			if (!json_is_string(w) || json_string_length(w) > 1024 ||
+			    strlen(json_string_value(w)) != json_string_length(w)) {
+				sb_reply_error(r,
+					       "word %zu is not a string of at most 1024 bytes "
+					       "without NUL",
+					       argc + 1);
+				break;
+			}
+			argv[argc] = json_string_value(w);
+		}
+		if (argc == json_array_size(jargv)) {
+			log_debug("control: %s%s%s from uid %u", argc ? argv[0] : "",
+				  argc > 1 ? " " : "", argc > 1 ? argv[1] : "", uid);
+			sb__ctl_dispatch((int)argc, argv, uid, r);
+		}
+	}
+	json_decref(req);
 }
 
 void sb__ctl_help(struct sb_reply *r)

@@ -58,3 +58,25 @@ tests_unit_test_modules_SOURCES = tests/unit/test_modules.c
 tests_unit_test_modules_CFLAGS = $(SB_TEST_CFLAGS)
 tests_unit_test_modules_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_modules
+
+# fuzz targets: run by driver.c over their corpus in make check; `make fuzz` builds libFuzzer ones
+check_PROGRAMS += tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl
+tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz_conf.c tests/fuzz/driver.c
+tests_fuzz_fuzz_conf_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"conf"'
+tests_fuzz_fuzz_conf_LDADD = $(SB_CORE_LIBS)
+tests_fuzz_fuzz_ctl_SOURCES = tests/fuzz/fuzz_ctl.c tests/fuzz/driver.c
+tests_fuzz_fuzz_ctl_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ctl"'
+tests_fuzz_fuzz_ctl_LDADD = $(SB_CORE_LIBS)
+TESTS += tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl
+EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus
+
+SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/src -I$(top_builddir) \
+	-I$(top_srcdir)/cards $(UV_CFLAGS) $(JANSSON_CFLAGS)
+fuzz:
+	for t in conf ctl; do \
+	  clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/$$t-libfuzzer $(srcdir)/tests/fuzz/fuzz_$$t.c \
+	    $(addprefix $(srcdir)/,$(filter %.c,$(libsbcore_a_SOURCES))) \
+	    $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) || exit 1; \
+	done
+.PHONY: fuzz
+CLEANFILES += tests/fuzz/conf-libfuzzer tests/fuzz/ctl-libfuzzer
