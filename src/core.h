@@ -10,7 +10,6 @@ void sb__log_set_level(enum sb_log_level lvl);
 void sb__log_close(void);
 extern const char *const sb__log_level_names[];
 
-#endif
 
 /* arena.c */
 struct sb_arena;
@@ -93,3 +92,5 @@ int sb__modules_register_cmds(void);
 int sb__modules_init(const struct sb_conf *conf);
 void sb__modules_reload(const struct sb_conf *conf, const struct sb_conf *old);
 void sb__modules_close(void);
+
+#endif
