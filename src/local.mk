@@ -14,6 +14,7 @@ SB_CORE_LIBS = libsbcore.a $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_L
 
 sbin_PROGRAMS += symbridged
 symbridged_SOURCES = src/main.c
+symbridged_SOURCES += src/notify.c src/notify.h
 symbridged_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 symbridged_LDADD = $(SB_CORE_LIBS)
 

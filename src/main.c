@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "core.h"
+#include "notify.h"
 
 #ifndef SB_SYSCONFDIR
 #define SB_SYSCONFDIR "/etc"
@@ -235,6 +236,9 @@ static int run(bool foreground)
 		   "state dir %s (start %llu)",
 		   PACKAGE_VERSION, conf->model->ncards, sb__d.conf_path, sb__d.ctl_path,
 		   sb__d.state_dir, sb__d.starts);
+	/* systemd (Type=notify) starts waiting clients only now that the socket answers */
+	if ((rc = sb__notify("READY=1")) < 0)
+		log_warn("cannot tell systemd we are ready through $NOTIFY_SOCKET: %s", strerror(-rc));
 	if (!foreground) {
 		sb__log_open(false, "symbridged");
 		detach_stdio(notify_fd);

@@ -1,0 +1,47 @@
+# packaging/local.mk: the systemd unit, `make deb`, `make rpm`, `make check-packages`, the install check.
+
+# The unit is generated so that its paths follow configure's; packages install it where their
+# distribution keeps units (`make install systemdsystemunitdir=/lib/systemd/system` on Debian 12).
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+nodist_systemdsystemunit_DATA = packaging/systemd/symbridged.service
+CLEANFILES += packaging/systemd/symbridged.service
+packaging/systemd/symbridged.service: $(srcdir)/packaging/systemd/symbridged.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) packaging/systemd && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	    $(srcdir)/packaging/systemd/symbridged.service.in > $@.tmp && mv $@.tmp $@
+
+# The release tarball carries the packaging, so `rpmbuild -tb` and the Debian build start from it.
+SB_PACKAGING_FILES = \
+	packaging/README.md \
+	packaging/build-deb.sh packaging/build-rpm.sh packaging/check-packages.sh \
+	packaging/systemd/symbridged.service.in \
+	packaging/rpm/symbridge.spec \
+	packaging/debian/changelog packaging/debian/control packaging/debian/copyright \
+	packaging/debian/rules packaging/debian/source/format \
+	packaging/debian/symbridge.docs packaging/debian/symbridge.postinst \
+	packaging/debian/symbridge.postrm
+EXTRA_DIST += $(SB_PACKAGING_FILES)
+
+# readiness for Type=notify: READY=1 reaches $NOTIFY_SOCKET once the control socket answers
+TESTS += tests/integration/090-packaging-notify.sh
+EXTRA_DIST += tests/integration/090-packaging-notify.sh
+
+# `make installcheck` (run by distcheck): what `make install` put down works as installed.
+installcheck-local:
+	$(DESTDIR)$(sbindir)/symbridged -t -c $(DESTDIR)$(sysconfdir)/symbridge/symbridge.conf
+	grep -q '^ExecStart=$(sbindir)/symbridged -f -c $(sysconfdir)/symbridge/symbridge.conf$$' \
+		$(DESTDIR)$(systemdsystemunitdir)/symbridged.service
+
+# Packages, built from the `make dist` tarball into packaging-build/ (see packaging/README.md).
+SB_PKG_OUT = $(abs_top_builddir)/packaging-build
+.PHONY: deb rpm check-packages
+deb: dist-gzip
+	sh $(srcdir)/packaging/build-deb.sh $(abs_top_builddir)/$(PACKAGE)-$(VERSION).tar.gz $(SB_PKG_OUT)
+rpm: dist-gzip
+	sh $(srcdir)/packaging/build-rpm.sh $(abs_top_builddir)/$(PACKAGE)-$(VERSION).tar.gz $(SB_PKG_OUT)
+check-packages: dist-gzip
+	sh $(srcdir)/packaging/build-deb.sh $(abs_top_builddir)/$(PACKAGE)-$(VERSION).tar.gz $(SB_PKG_OUT)
+	sh $(srcdir)/packaging/build-rpm.sh $(abs_top_builddir)/$(PACKAGE)-$(VERSION).tar.gz $(SB_PKG_OUT)
+	sh $(srcdir)/packaging/check-packages.sh $(SB_PKG_OUT) $(PACKAGE) $(VERSION)
+clean-packages:
+	rm -rf $(SB_PKG_OUT)
