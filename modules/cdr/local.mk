@@ -35,8 +35,10 @@ SB_CDR_INTEGRATION = tests/integration/070-cdr.sh tests/integration/071-cdr-kill
 TESTS += $(SB_CDR_INTEGRATION)
 EXTRA_DIST += $(SB_CDR_INTEGRATION)
 
-# `make bench` builds it; tests/bench/cdr-bench prints the figures
-EXTRA_PROGRAMS += tests/bench/cdr-bench
+# tests/bench/cdr-bench prints the figures (`make bench`, then run it); make check runs it small
+check_PROGRAMS += tests/bench/cdr-bench
 tests_bench_cdr_bench_SOURCES = tests/bench/cdr-bench.c
 tests_bench_cdr_bench_LDADD = $(SB_CORE_LIBS)
 SB_BENCH += tests/bench/cdr-bench
+TESTS += tests/bench/cdr-smoke.sh
+EXTRA_DIST += tests/bench/cdr-smoke.sh
