@@ -11,7 +11,7 @@ libsbcore_a_SOURCES = \
 	src/modules.c src/module_table.c \
 	src/call.c src/route.c src/cmd_call.c
 
-SB_CORE_LIBS = libsbcore.a $(PRI_LIBS) $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS)
+SB_CORE_LIBS = libsbcore.a $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS)
 
 sbin_PROGRAMS += symbridged
 symbridged_SOURCES = src/main.c

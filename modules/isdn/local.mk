@@ -1,0 +1,14 @@
+# modules/isdn/local.mk: ISDN spans on libpri (in the core library), their tests and peer.
+libsbcore_a_SOURCES += \
+	modules/isdn/isdn.h modules/isdn/isdn_int.h \
+	modules/isdn/isdn.c modules/isdn/isdn_span.c modules/isdn/isdn_call.c \
+	modules/isdn/isdn_audio.c modules/isdn/isdn_cause.c modules/isdn/isdn_license.c
+AM_CPPFLAGS += -I$(top_srcdir)/modules/isdn
+libsbcore_a_CFLAGS += $(SPANDSP_CFLAGS)
+SB_CORE_LIBS += $(PRI_LIBS) $(SPANDSP_LIBS)
+EXTRA_DIST += modules/isdn/README.md
+
+# the libpri peer the integration tests drive (tests/peers/isdn-peer.c)
+check_PROGRAMS += tests/peers/isdn-peer
+tests_peers_isdn_peer_SOURCES = tests/peers/isdn-peer.c
+tests_peers_isdn_peer_LDADD = $(PRI_LIBS)
