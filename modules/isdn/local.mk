@@ -12,3 +12,10 @@ EXTRA_DIST += modules/isdn/README.md
 check_PROGRAMS += tests/peers/isdn-peer
 tests_peers_isdn_peer_SOURCES = tests/peers/isdn-peer.c
 tests_peers_isdn_peer_LDADD = $(PRI_LIBS)
+
+# Q.850 <-> SIP mapping, table-driven (links only the mapping)
+check_PROGRAMS += tests/unit/test_isdn_cause
+tests_unit_test_isdn_cause_SOURCES = tests/unit/test_isdn_cause.c modules/isdn/isdn_cause.c
+tests_unit_test_isdn_cause_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_isdn_cause_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test_isdn_cause
