@@ -19,3 +19,8 @@ tests_unit_test_isdn_cause_SOURCES = tests/unit/test_isdn_cause.c modules/isdn/i
 tests_unit_test_isdn_cause_CFLAGS = $(SB_TEST_CFLAGS)
 tests_unit_test_isdn_cause_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/unit/test_isdn_cause
+
+# integration: the real daemon with libpri peers on UNIX sockets
+SB_ISDN_INTEGRATION = tests/integration/101-isdn-pri.sh
+TESTS += $(SB_ISDN_INTEGRATION)
+EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh
