@@ -71,8 +71,8 @@ static const char *end_reason(const struct sb_call *c, int q850)
 {
 	if (c->reason)
 		return c->reason;
-	if (c->answer_us)
-		return "normal";
+	if (c->answer_us) /* a network failure cut the call short */
+		return q850 == 16 || q850 == 31 || q850 == 0 ? "normal" : "failed";
 	switch (q850) {
 	case 17: return "busy";
 	case 18:

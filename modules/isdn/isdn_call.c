@@ -115,14 +115,30 @@ static int ts_of(const struct isdn_call *ic)
 
 /* ---- incoming calls ------------------------------------------------------------------------ */
 
-/* Refuse a SETUP we have not answered yet: RELEASE COMPLETE with the cause; libpri forgets the
- * call at once, so do we. */
+/* Refuse a SETUP we have not answered yet. libpri answers a SETUP with RELEASE COMPLETE only for
+ * the causes Q.931 names for it (1, 17, 34, 44, 81, 82); it then forgets the call at once, and so
+ * do we. Any other cause goes out as CALL PROCEEDING then DISCONNECT, and the call lives until
+ * the release completes. */
 static void reject(struct isdn_call *ic, int cause)
 {
 	log_info("span %d: call from %s to %s refused with cause %d (%s)", ic->span->slot,
 		 ic->leg.party.number, ic->collected, cause, pri_cause2str(cause));
+	switch (cause) {
+	case 1:
+	case 17:
+	case 34:
+	case 44:
+	case 81:
+	case 82:
+		q_hangup(ic, cause);
+		call_free(ic);
+		return;
+	}
+	if (ic->leg.state == SB_LEG_SETUP) {
+		ic->leg.state = SB_LEG_PROCEEDING;
+		pri_proceeding(ic->span->pri, ic->q, ts_of(ic), 0);
+	}
 	q_hangup(ic, cause);
-	call_free(ic);
 }
 
 static void route(struct isdn_call *ic)
@@ -137,11 +153,10 @@ static void route(struct isdn_call *ic)
 	}
 	snprintf(called.number, sizeof called.number, "%s", ic->collected);
 	if (sb_call_incoming(&ic->leg, &called, &cause) < 0) {
-		if (ic->leg.state == SB_LEG_PROCEEDING) { /* after SETUP ACK: clear normally */
+		if (ic->leg.state == SB_LEG_PROCEEDING) /* after SETUP ACK: clear normally */
 			q_hangup(ic, cause);
-			return;
-		}
-		reject(ic, cause);
+		else
+			reject(ic, cause);
 		return;
 	}
 	ic->routed = true;
