@@ -40,21 +40,21 @@ enum lic_kind {
 };
 
 /* A software version major.minor.patch packed as major*10000 + minor*100 + patch. */
-#define LIC_SW(major, minor, patch) ((major) * 10000u + (minor) * 100u + (patch))
+#define LIC_SW(major, minor, patch) ((major)*10000u + (minor)*100u + (patch))
 int lic_sw_parse(const char *s, unsigned *swp);
 void lic_sw_format(unsigned sw, char *buf, size_t len);
 
 /* What a kind is and how it is counted. */
-#define LIC_KF_HARDWARE 0x01 /* no version, bound to the hardware id */
-#define LIC_KF_PER_USER 0x02 /* taken when configured for a user; persisted */
-#define LIC_KF_NOLICENSE 0x04 /* a feature with no license of its own */
+#define LIC_KF_HARDWARE    0x01 /* no version, bound to the hardware id */
+#define LIC_KF_PER_USER    0x02 /* taken when configured for a user; persisted */
+#define LIC_KF_NOLICENSE   0x04 /* a feature with no license of its own */
 #define LIC_KF_VERSIONLESS 0x08 /* no version in the name (bridge licenses) */
 
 struct lic_kind_info {
-	const char *name;  /* as shown and as typed in `license check` */
-	const char *base;  /* the name in license files, before the version */
+	const char *name; /* as shown and as typed in `license check` */
+	const char *base; /* the name in license files, before the version */
 	unsigned flags;
-	unsigned min_sw;   /* the kind does not exist before this software version */
+	unsigned min_sw; /* the kind does not exist before this software version */
 	const char *help;
 };
 const struct lic_kind_info *lic_kind_info(enum lic_kind k);
@@ -114,35 +114,35 @@ struct lic_decision {
 	char detail[200];   /* for people */
 };
 
-#define LIC_R_OK "ok"
-#define LIC_R_VERSION_GATED "version-gated"
-#define LIC_R_EXHAUSTED "exhausted"
-#define LIC_R_SMB_EXCLUSIVE "smb-exclusive"
-#define LIC_R_SMB_NOT_EXTENSIBLE "smb-not-extensible"
-#define LIC_R_STANDBY_SHORT "standby-short"
-#define LIC_R_REQUIRES_PHONE_APP "requires-phone-app"
+#define LIC_R_OK                      "ok"
+#define LIC_R_VERSION_GATED           "version-gated"
+#define LIC_R_EXHAUSTED               "exhausted"
+#define LIC_R_SMB_EXCLUSIVE           "smb-exclusive"
+#define LIC_R_SMB_NOT_EXTENSIBLE      "smb-not-extensible"
+#define LIC_R_STANDBY_SHORT           "standby-short"
+#define LIC_R_REQUIRES_PHONE_APP      "requires-phone-app"
 #define LIC_R_REQUIRES_RECORDING_BASE "requires-recording-base"
-#define LIC_R_REQUIRES_SIS "requires-sis"
-#define LIC_R_NOT_INSTALLED "not-installed"
-#define LIC_R_IPVA_SHORT "ipva-short"
-#define LIC_R_IPVA_BOUND "ipva-bound"
-#define LIC_R_SOFTWARE_TOO_OLD "software-too-old"
-#define LIC_R_NOT_NEEDED "not-needed"
-#define LIC_R_NOT_HELD "not-held"
-#define LIC_R_DECENTRAL_OWN_ONLY "decentral-own-only"
-#define LIC_R_MASTER_UNREACHABLE "master-unreachable"
-#define LIC_R_NO_MASTER "no-master"
-#define LIC_R_WRONG_OWNER "wrong-owner"
-#define LIC_R_FAILOVER "failover"
+#define LIC_R_REQUIRES_SIS            "requires-sis"
+#define LIC_R_NOT_INSTALLED           "not-installed"
+#define LIC_R_IPVA_SHORT              "ipva-short"
+#define LIC_R_IPVA_BOUND              "ipva-bound"
+#define LIC_R_SOFTWARE_TOO_OLD        "software-too-old"
+#define LIC_R_NOT_NEEDED              "not-needed"
+#define LIC_R_NOT_HELD                "not-held"
+#define LIC_R_DECENTRAL_OWN_ONLY      "decentral-own-only"
+#define LIC_R_MASTER_UNREACHABLE      "master-unreachable"
+#define LIC_R_NO_MASTER               "no-master"
+#define LIC_R_WRONG_OWNER             "wrong-owner"
+#define LIC_R_FAILOVER                "failover"
 
 struct lic_node;
 
 struct lic_node_conf {
 	const char *name;
 	enum lic_mode mode;
-	unsigned sw;           /* running software version, LIC_SW() */
+	unsigned sw; /* running software version, LIC_SW() */
 	bool virtual_appliance;
-	const char *machine_id; /* MAC/hardware id the IPVA licenses bind to */
+	const char *machine_id;  /* MAC/hardware id the IPVA licenses bind to */
 	struct lic_node *master; /* slaves: their license master */
 };
 
@@ -172,7 +172,7 @@ struct lic_status {
 	unsigned version;   /* lowest installed version (the one that governs); 0: none */
 	unsigned installed; /* counted licenses installed at the source */
 	unsigned in_use;
-	unsigned free;      /* usable and not in use */
+	unsigned free; /* usable and not in use */
 	bool usable;
 	const char *reason; /* why not usable, or "ok" */
 	char detail[200];
@@ -180,8 +180,7 @@ struct lic_status {
 int lic_status(const struct lic_node *n, enum lic_kind k, struct lic_status *st);
 
 /* every allocation the node holds, e.g. to persist the per-user ones */
-typedef int (*lic_each_cb)(void *arg, const struct lic_owner *o, enum lic_kind k,
-			   unsigned holders);
+typedef int (*lic_each_cb)(void *arg, const struct lic_owner *o, enum lic_kind k, unsigned holders);
 int lic_foreach(const struct lic_node *n, lic_each_cb cb, void *arg);
 
 #endif
