@@ -71,12 +71,12 @@ TESTS += tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus
 
 SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/src -I$(top_builddir) \
-	-I$(top_srcdir)/cards $(UV_CFLAGS) $(JANSSON_CFLAGS)
+	-I$(top_srcdir)/cards -I$(top_srcdir)/modules/license $(UV_CFLAGS) $(JANSSON_CFLAGS)
 fuzz:
 	for t in conf ctl; do \
 	  clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/$$t-libfuzzer $(srcdir)/tests/fuzz/fuzz_$$t.c \
 	    $(addprefix $(srcdir)/,$(filter %.c,$(libsbcore_a_SOURCES))) \
-	    $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) || exit 1; \
+	    $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS) || exit 1; \
 	done
 .PHONY: fuzz
 CLEANFILES += tests/fuzz/conf-libfuzzer tests/fuzz/ctl-libfuzzer
