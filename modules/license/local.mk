@@ -1,8 +1,10 @@
 # modules/license/local.mk: the license module (in the core library), its tool, tests and pages.
 libsbcore_a_SOURCES += \
 	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
+	modules/license/lic_glue.h \
 	modules/license/license.c modules/license/lic_rules.c modules/license/lic_kinds.c \
-	modules/license/lic_file.c
+	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
+	modules/license/lic_hwid.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/license
