@@ -46,3 +46,6 @@ fuzz-license:
 	  $(srcdir)/modules/license/lic_file.c $(srcdir)/modules/license/lic_kinds.c $(OPENSSL_LIBS)
 .PHONY: fuzz-license
 CLEANFILES += tests/fuzz/license-libfuzzer
+
+# the tool's page (the file format too); the daemon's pages document the section and commands
+dist_man_MANS += man/symbridge-license.1
