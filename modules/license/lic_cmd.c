@@ -23,21 +23,23 @@ static bool any_installed(void)
 
 static int cmd_show(const struct sb_ctl_req *req, struct sb_reply *r)
 {
-	static const char *const cols[] = { "kind", "version", "installed", "in_use", "free",
-					    "state", "reason", NULL };
+	static const char *const cols[] = { "kind", "version", "installed", "in_use",
+					    "free", "state",   "reason",    NULL };
 	char sw[16];
 
 	lic_sw_format(lic_st.sw, sw, sizeof sw);
 	if (!lic_st.pubkey)
-		sb_reply_message(r, "no licenses: no vendor public key is configured "
-				    "(license.public_key in symbridge.conf, see symbridge-license(1))");
+		sb_reply_message(
+			r, "no licenses: no vendor public key is configured "
+			   "(license.public_key in symbridge.conf, see symbridge-license(1))");
 	else if (!any_installed())
-		sb_reply_message(r, "no licenses installed on hardware id %s: install one with "
-				    "\"symbridgectl license install /path/to/file.lic\"",
+		sb_reply_message(r,
+				 "no licenses installed on hardware id %s: install one with "
+				 "\"symbridgectl license install /path/to/file.lic\"",
 				 lic_st.hwid);
 	else
-		sb_reply_message(r, "licenses of hardware id %s, software %s, mode %s%s", lic_st.hwid,
-				 sw, lic_mode_names[lic_st.conf->mode],
+		sb_reply_message(r, "licenses of hardware id %s, software %s, mode %s%s",
+				 lic_st.hwid, sw, lic_mode_names[lic_st.conf->mode],
 				 lic_st.conf->virtual_appliance ? ", virtual appliance" : "");
 	for (size_t i = 0; i < lic_st.nrefused; i++) {
 		const struct lic_refusal *f = &lic_st.refused[i];
@@ -46,8 +48,8 @@ static int cmd_show(const struct sb_ctl_req *req, struct sb_reply *r)
 	}
 	for (const struct lic_loaded *l = lic_st.files; l; l = l->next)
 		if (strcmp(l->state, "ok") != 0)
-			sb_reply_detail(r, "license file %s not used: %s: %s", l->file->id, l->state,
-					l->why);
+			sb_reply_detail(r, "license file %s not used: %s: %s", l->file->id,
+					l->state, l->why);
 	sb_reply_table(r, cols);
 	for (int k = 0; k < LIC_KIND_MAX; k++) {
 		struct lic_status st;
@@ -75,7 +77,7 @@ static int cmd_show(const struct sb_ctl_req *req, struct sb_reply *r)
 static int cmd_files(const struct sb_ctl_req *req, struct sb_reply *r)
 {
 	static const char *const cols[] = { "id",      "customer", "hardware_id", "issued",
-					    "expires", "licenses", "state",	  NULL };
+					    "expires", "licenses", "state",       NULL };
 	char d1[16], d2[16];
 
 	sb_reply_table(r, cols);
@@ -148,8 +150,9 @@ static int cmd_install(const struct sb_ctl_req *req, struct sb_reply *r)
 	int err, rc = -1;
 
 	if (path[0] != '/') {
-		sb_reply_error(r, "license install: give the file's absolute path (the daemon does "
-				  "not share your working directory): %s",
+		sb_reply_error(r,
+			       "license install: give the file's absolute path (the daemon does "
+			       "not share your working directory): %s",
 			       path);
 		return -1;
 	}
@@ -177,8 +180,9 @@ static int cmd_install(const struct sb_ctl_req *req, struct sb_reply *r)
 	}
 	for (const struct lic_loaded *o = lic_st.files; o; o = o->next)
 		if (strcmp(o->file->id, l->file->id) == 0) {
-			sb_reply_error(r, "license %s is installed already (\"license remove %s\" "
-					  "first to replace it)",
+			sb_reply_error(r,
+				       "license %s is installed already (\"license remove %s\" "
+				       "first to replace it)",
 				       l->file->id, l->file->id);
 			goto out;
 		}
@@ -213,13 +217,15 @@ static int cmd_remove(const struct sb_ctl_req *req, struct sb_reply *r)
 	while (*pp && strcmp((*pp)->file->id, id) != 0)
 		pp = &(*pp)->next;
 	if (!(l = *pp)) {
-		sb_reply_error(r, "no license %s is installed (\"show license-files\" lists them)", id);
+		sb_reply_error(r, "no license %s is installed (\"show license-files\" lists them)",
+			       id);
 		return -1;
 	}
 	rc = strcmp(l->state, "ok") == 0 ? lic_node_remove(lic_st.node, id) : 0;
 	if (rc == -EPERM) {
-		sb_reply_error(r, "license %s holds IPVA licenses bound to %s: they can never be "
-				  "released or moved",
+		sb_reply_error(r,
+			       "license %s holds IPVA licenses bound to %s: they can never be "
+			       "released or moved",
 			       id, lic_node_ipva_binding(lic_st.node));
 		sb_reply_str(r, "reason", LIC_R_IPVA_BOUND);
 		return -1;
@@ -243,8 +249,9 @@ static int parse_kind(struct sb_reply *r, const char *name, enum lic_kind *kp)
 {
 	if (lic_kind_find(name, kp) == 0)
 		return 0;
-	sb_reply_error(r, "no license kind \"%s\" (e.g. PBX-Port, PBX-UC, App(phone), Relay-PRIs, "
-			  "L-SYM-BRIDGE; see symbridgectl(8))",
+	sb_reply_error(r,
+		       "no license kind \"%s\" (e.g. PBX-Port, PBX-UC, App(phone), Relay-PRIs, "
+		       "L-SYM-BRIDGE; see symbridgectl(8))",
 		       name);
 	return -1;
 }
@@ -270,8 +277,9 @@ static int cmd_check(const struct sb_ctl_req *req, struct sb_reply *r)
 		char *end;
 		count = strtol(req->argv[1], &end, 10);
 		if (*end || end == req->argv[1] || count < 1 || count > 1000000) {
-			sb_reply_error(r, "license check: COUNT \"%s\" is not a number from 1 to "
-					  "1000000",
+			sb_reply_error(r,
+				       "license check: COUNT \"%s\" is not a number from 1 to "
+				       "1000000",
 				       req->argv[1]);
 			return -1;
 		}
@@ -295,8 +303,9 @@ static int assign(const struct sb_ctl_req *req, struct sb_reply *r, bool on)
 	if (parse_kind(r, req->argv[0], &k) < 0)
 		return -1;
 	if (!(lic_kind_info(k)->flags & LIC_KF_PER_USER)) {
-		sb_reply_error(r, "%s is not a per-user license: it is taken by what uses it (a "
-				  "registered device, a trunk, a card, a session)",
+		sb_reply_error(r,
+			       "%s is not a per-user license: it is taken by what uses it (a "
+			       "registered device, a trunk, a card, a session)",
 			       lic_kind_info(k)->name);
 		return -1;
 	}
@@ -341,15 +350,16 @@ static int cmd_unassign(const struct sb_ctl_req *req, struct sb_reply *r)
 }
 
 const struct sb_ctl_cmd lic_cmds[] = {
-	{ "show licenses", cmd_show, "license kinds: installed, in use, free, state and reason", 0 },
+	{ "show licenses", cmd_show, "license kinds: installed, in use, free, state and reason",
+	  0 },
 	{ "show license-files", cmd_files, "installed license files and whether they are used", 0 },
 	{ "license install <FILE>", cmd_install, "verify and install a signed license file",
 	  SB_CTL_PRIV },
 	{ "license remove <ID>", cmd_remove, "remove an installed license file", SB_CTL_PRIV },
 	{ "license check <KIND> [COUNT]", cmd_check,
 	  "would COUNT more licenses of KIND be granted? (takes nothing)", 0 },
-	{ "license assign <KIND> <USER>", cmd_assign, "assign a per-user license (UC, apps) to a user",
-	  SB_CTL_PRIV },
+	{ "license assign <KIND> <USER>", cmd_assign,
+	  "assign a per-user license (UC, apps) to a user", SB_CTL_PRIV },
 	{ "license unassign <KIND> <USER>", cmd_unassign, "take a per-user license from a user",
 	  SB_CTL_PRIV },
 	{ NULL, NULL, NULL, 0 },

@@ -28,7 +28,7 @@ struct lic_conf {
 /* one license file as the daemon keeps it */
 struct lic_loaded {
 	struct lic_file *file;
-	const char *state;  /* "ok" or why it is not in use (a LIC_F_* word) */
+	const char *state; /* "ok" or why it is not in use (a LIC_F_* word) */
 	char why[256];
 	struct lic_loaded *next;
 };
@@ -45,10 +45,10 @@ struct lic_refusal {
 
 struct lic_state {
 	struct lic_node *node;
-	void *pubkey;       /* EVP_PKEY *, NULL: none configured */
-	char hwid[129];     /* what license files must be bound to */
+	void *pubkey;   /* EVP_PKEY *, NULL: none configured */
+	char hwid[129]; /* what license files must be bound to */
 	const char *hwid_source;
-	char mac[32];       /* what IPVA licenses bind to */
+	char mac[32]; /* what IPVA licenses bind to */
 	unsigned sw;
 	const struct lic_conf *conf;
 	struct lic_loaded *files;

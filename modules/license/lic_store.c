@@ -13,9 +13,9 @@
 
 #include "lic_glue.h"
 
-#define DB_FILES "license.files"   /* id -> the file's bytes */
+#define DB_FILES  "license.files"  /* id -> the file's bytes */
 #define DB_ASSIGN "license.assign" /* "KIND\0user" -> "" */
-#define DB_IPVA "license.ipva"     /* "binding" -> MAC address */
+#define DB_IPVA   "license.ipva"   /* "binding" -> MAC address */
 
 void lic_loaded_free(struct lic_loaded *l)
 {
@@ -31,8 +31,9 @@ void lic_loaded_judge(struct lic_loaded *l, const char *buf)
 {
 	if (!lic_st.pubkey) {
 		l->state = "no-public-key";
-		snprintf(l->why, sizeof l->why, "no vendor public key configured "
-						"(license.public_key)");
+		snprintf(l->why, sizeof l->why,
+			 "no vendor public key configured "
+			 "(license.public_key)");
 		return;
 	}
 	lic_file_verify(l->file, buf, lic_st.pubkey, lic_st.hwid, time(NULL), &l->state, l->why,
@@ -106,8 +107,8 @@ static int load_assign_cb(void *arg, const void *key, size_t klen, const void *v
 	if (!nul || (size_t)(k + klen - nul - 1) >= sizeof user || lic_kind_find(k, &kind) < 0)
 		return 0;
 	/* the Phone App (or UC) first, what needs it in the second pass */
-	bool dependent = kind == LIC_APP_SOFTPHONE || kind == LIC_VIDEO ||
-			 kind == LIC_APPSHARING || kind == LIC_RCC;
+	bool dependent = kind == LIC_APP_SOFTPHONE || kind == LIC_VIDEO || kind == LIC_APPSHARING ||
+			 kind == LIC_RCC;
 	if (dependent != (*pass == 1))
 		return 0;
 	memcpy(user, nul + 1, (size_t)(k + klen - nul - 1));

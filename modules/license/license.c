@@ -27,8 +27,9 @@ static void check_hwid(struct sb_conf_ctx *cx, const struct sb_conf_src *src, co
 	const char *v = *(char *const *)field;
 	if (v && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._-") !=
 			 strlen(v))
-		sb_conf_error(cx, src, path, "\"%s\" has characters a license file cannot name "
-					     "(letters, digits, ':', '.', '_', '-')",
+		sb_conf_error(cx, src, path,
+			      "\"%s\" has characters a license file cannot name "
+			      "(letters, digits, ':', '.', '_', '-')",
 			      v);
 }
 
@@ -38,8 +39,9 @@ static void check_sw(struct sb_conf_ctx *cx, const struct sb_conf_src *src, cons
 	unsigned sw;
 	const char *v = *(char *const *)field;
 	if (lic_sw_parse(v, &sw) < 0)
-		sb_conf_error(cx, src, path, "\"%s\" is not a version (MAJOR[.MINOR[.PATCH]], e.g. "
-					     "13.0 or 11.1.6)",
+		sb_conf_error(cx, src, path,
+			      "\"%s\" is not a version (MAJOR[.MINOR[.PATCH]], e.g. "
+			      "13.0 or 11.1.6)",
 			      v);
 }
 
@@ -51,8 +53,9 @@ static void check_key(struct sb_conf_ctx *cx, const struct sb_conf_src *src, con
 	if (!v)
 		return;
 	if (lic_key_public_from_base64(v, &key) < 0)
-		sb_conf_error(cx, src, path, "not an Ed25519 public key (44 characters of base64, "
-					     "as `symbridge-license keygen` prints it)");
+		sb_conf_error(cx, src, path,
+			      "not an Ed25519 public key (44 characters of base64, "
+			      "as `symbridge-license keygen` prints it)");
 	else
 		lic_key_free(key);
 }
@@ -70,24 +73,48 @@ static void check_section(struct sb_conf_ctx *cx, const char *path, void *elem)
 }
 
 static const struct sb_conf_key lic_keys[] = {
-	{ .name = "public_key", .type = SB_CT_STRING, .offset = offsetof(struct lic_conf, public_key),
-	  .min = 1, .max = 64, .check = check_key, .flags = SB_CK_OPTIONAL,
+	{ .name = "public_key",
+	  .type = SB_CT_STRING,
+	  .offset = offsetof(struct lic_conf, public_key),
+	  .min = 1,
+	  .max = 64,
+	  .check = check_key,
+	  .flags = SB_CK_OPTIONAL,
 	  .help = "the vendor's Ed25519 public key, base64 (license files are signed with it)" },
-	{ .name = "public_key_file", .type = SB_CT_PATH,
-	  .offset = offsetof(struct lic_conf, public_key_file), .min = 1, .max = 1024,
-	  .flags = SB_CK_OPTIONAL, .help = "or the vendor's public key as a PEM file" },
-	{ .name = "hardware_id", .type = SB_CT_STRING,
-	  .offset = offsetof(struct lic_conf, hardware_id), .min = 1, .max = 128,
-	  .check = check_hwid, .flags = SB_CK_OPTIONAL,
-	  .help = "the id license files are bound to (default: /etc/machine-id, else the first MAC)" },
-	{ .name = "software_version", .type = SB_CT_STRING,
-	  .offset = offsetof(struct lic_conf, software_version), .def = "\"" LIC_SOFTWARE_VERSION "\"",
-	  .min = 1, .max = 16, .check = check_sw,
+	{ .name = "public_key_file",
+	  .type = SB_CT_PATH,
+	  .offset = offsetof(struct lic_conf, public_key_file),
+	  .min = 1,
+	  .max = 1024,
+	  .flags = SB_CK_OPTIONAL,
+	  .help = "or the vendor's public key as a PEM file" },
+	{ .name = "hardware_id",
+	  .type = SB_CT_STRING,
+	  .offset = offsetof(struct lic_conf, hardware_id),
+	  .min = 1,
+	  .max = 128,
+	  .check = check_hwid,
+	  .flags = SB_CK_OPTIONAL,
+	  .help = "the id license files are bound to (default: /etc/machine-id, else the first "
+		  "MAC)" },
+	{ .name = "software_version",
+	  .type = SB_CT_STRING,
+	  .offset = offsetof(struct lic_conf, software_version),
+	  .def = "\"" LIC_SOFTWARE_VERSION "\"",
+	  .min = 1,
+	  .max = 16,
+	  .check = check_sw,
 	  .help = "the software version licenses are gated against" },
-	{ .name = "virtual", .type = SB_CT_BOOL, .offset = offsetof(struct lic_conf, virtual_appliance),
-	  .def = "false", .help = "a virtual appliance: every Port in use also takes an IPVA" },
-	{ .name = "mode", .type = SB_CT_ENUM, .offset = offsetof(struct lic_conf, mode),
-	  .def = "\"single\"", .choices = mode_choices,
+	{ .name = "virtual",
+	  .type = SB_CT_BOOL,
+	  .offset = offsetof(struct lic_conf, virtual_appliance),
+	  .def = "false",
+	  .help = "a virtual appliance: every Port in use also takes an IPVA" },
+	{ .name = "mode",
+	  .type = SB_CT_ENUM,
+	  .offset = offsetof(struct lic_conf, mode),
+	  .def = "\"single\"",
+	  .choices = mode_choices,
 	  .help = "license master role: single, master, central or decentral" },
 	SB_CONF_END
 };

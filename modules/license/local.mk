@@ -49,3 +49,7 @@ CLEANFILES += tests/fuzz/license-libfuzzer
 
 # the tool's page (the file format too); the daemon's pages document the section and commands
 dist_man_MANS += man/symbridge-license.1
+
+# the daemon with real license files
+TESTS += tests/integration/100-license.sh
+EXTRA_DIST += tests/integration/100-license.sh tests/fuzz/corpus/license
