@@ -53,3 +53,12 @@ dist_man_MANS += man/symbridge-license.1
 # the daemon with real license files
 TESTS += tests/integration/100-license.sh
 EXTRA_DIST += tests/integration/100-license.sh tests/fuzz/corpus/license
+
+# benchmark: built by make check, run by `make bench` (prints a figure, asserts no speed)
+check_PROGRAMS += tests/bench/license-bench
+tests_bench_license_bench_SOURCES = tests/bench/license-bench.c $(LIC_RULES_SOURCES)
+tests_bench_license_bench_CFLAGS = $(AM_CFLAGS) -O2
+bench: bench-license
+bench-license: tests/bench/license-bench
+	tests/bench/license-bench
+.PHONY: bench bench-license
