@@ -4,7 +4,7 @@
 # counting, remove; and the bundled config's empty table with its hint.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-tap_plan 27
+tap_plan 30
 LIC=$top_builddir/symbridge-license
 k=$sb_tmp/keys
 mkdir -p "$k"
@@ -30,6 +30,15 @@ tap_ok $? "keygen writes a private key only its owner reads and prints the publi
 tap_ok $? "sign writes a license file"
 "$LIC" verify --pub "$k/vendor.pub" --hwid test-hw-1 "$sb_tmp/demo.lic" | grep -q ': ok: license DEMO-1, 6 items'
 tap_ok $? "verify accepts it"
+"$LIC" show "$sb_tmp/demo.lic" | grep -q '^license: *PBX-Port13%500 *10  kind PBX-Port, version 13 (price tier)$'
+tap_ok $? "show prints each license with its kind and version"
+"$LIC" sign --key "$k/vendor.key" --hwid h --id X -o "$sb_tmp/x.lic" PBX-Port=1 2>"$sb_tmp/err"
+[ $? -eq 2 ] && grep -q 'PBX-Port needs a version after the name' "$sb_tmp/err"
+tap_ok $? "a license name without its version is a usage error (exit 2)"
+"$LIC" frobnicate 2>/dev/null; a=$?
+"$LIC" verify "$sb_tmp/demo.lic" 2>/dev/null; b=$?
+[ $a -eq 2 ] && [ $b -eq 2 ] && [ ! -e "$sb_tmp/x.lic" ]
+tap_ok $? "an unknown command or a missing --pub is a usage error (exit 2)"
 sed 's/^license: PBX-Port13%500 10$/license: PBX-Port13%500 90/' "$sb_tmp/demo.lic" > "$sb_tmp/tampered.lic"
 "$LIC" sign --key "$k/vendor.key" --hwid other-hw --id OTHER -o "$sb_tmp/foreign.lic" PBX-Port13=5
 "$LIC" sign --key "$k/vendor.key" --hwid test-hw-1 --id OLD --issued 2020-01-01 \
