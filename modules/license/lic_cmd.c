@@ -335,7 +335,8 @@ static int assign(const struct sb_ctl_req *req, struct sb_reply *r, bool on)
 	sb_reply_message(r, "%s %s user %s%s", lic_kind_info(k)->name,
 			 on ? "assigned to" : "taken from", user,
 			 on && !d.taken ? " (no license taken: included or held already)" : "");
-	decision_fields(r, &d);
+	if (on)
+		decision_fields(r, &d);
 	return 0;
 }
 
