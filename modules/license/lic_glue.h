@@ -61,6 +61,7 @@ extern struct lic_state lic_st;
 int lic_rebuild(const struct sb_conf *conf);
 void lic_sync_cards(const struct sb_conf *conf);
 void lic_refusal_add(const char *what, enum lic_kind k, const struct lic_decision *d);
+void lic_dates_tick(time_t now);
 
 /* lic_store.c: the store holds license files, per-user assignments and the IPVA binding */
 int lic_store_load(void);

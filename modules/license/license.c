@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <uv.h>
 
 #define SB_MODULE "license"
 #include "symbridge.h"
@@ -18,6 +21,13 @@
 #define LIC_SOFTWARE_VERSION "13.0"
 
 struct lic_state lic_st;
+
+/* License files expire (or, after a clock step back, are not valid yet) while the daemon runs:
+ * their dates are checked just after each UTC midnight, and every 10 minutes in case the clock
+ * was stepped. */
+#define LIC_DATES_EVERY_S (10 * 60)
+static uv_timer_t dates_timer;
+static bool dates_timer_on;
 
 static const char *const mode_choices[] = { "single", "master", "central", "decentral", NULL };
 
@@ -281,10 +291,73 @@ int lic_rebuild(const struct sb_conf *conf)
 	return 0;
 }
 
+/* Files whose dates no longer hold leave the engine, files whose dates hold again come back;
+ * what is in use stays with its owners either way. */
+void lic_dates_tick(time_t now)
+{
+	int today = lic_today(now);
+	bool changed = false;
+	char d[16];
+
+	for (struct lic_loaded *l = lic_st.files; l; l = l->next) {
+		const struct lic_file *f = l->file;
+		bool ok = strcmp(l->state, "ok") == 0;
+		bool valid = today >= f->issued && (f->expires == LIC_NEVER || today <= f->expires);
+		if (ok && !valid) {
+			if (lic_node_remove(lic_st.node, f->id) < 0) {
+				log_warn("license %s is out of its dates but holds bound IPVA "
+					 "licenses: "
+					 "kept",
+					 f->id);
+				continue;
+			}
+			lic_date_format(today < f->issued ? f->issued : f->expires, d, sizeof d);
+			l->state = today < f->issued ? LIC_F_NOT_YET_VALID : LIC_F_EXPIRED;
+			snprintf(l->why, sizeof l->why, "license %s %s %s", f->id,
+				 today < f->issued ? "is valid from" : "expired on", d);
+			log_warn("%s: its licenses are no longer counted", l->why);
+			changed = true;
+		} else if (!ok && valid &&
+			   (strcmp(l->state, LIC_F_EXPIRED) == 0 ||
+			    strcmp(l->state, LIC_F_NOT_YET_VALID) == 0) &&
+			   lic_node_install(lic_st.node, f->id, f->items, f->nitems) == 0) {
+			l->state = "ok";
+			l->why[0] = '\0';
+			log_notice("license %s is within its dates again: counted", f->id);
+			changed = true;
+		}
+	}
+	if (changed)
+		lic_sync_cards(sb_daemon_conf());
+}
+
+static void dates_cb(uv_timer_t *t);
+
+static int dates_arm(void)
+{
+	time_t now = time(NULL);
+	long long next = 86400 - (long long)(now % 86400) + 1; /* past the next midnight */
+	if (next > LIC_DATES_EVERY_S)
+		next = LIC_DATES_EVERY_S;
+	return uv_timer_start(&dates_timer, dates_cb, (uint64_t)next * 1000, 0);
+}
+
+static void dates_cb(uv_timer_t *t)
+{
+	lic_dates_tick(time(NULL));
+	if (dates_arm() < 0)
+		log_err("license dates are no longer checked while running");
+}
+
 static int lic_init(const struct sb_conf *conf)
 {
 	int rc = lic_rebuild(conf);
 	if (rc < 0)
+		return rc;
+	if ((rc = uv_timer_init(sb_daemon_loop(), &dates_timer)) < 0)
+		return rc;
+	dates_timer_on = true;
+	if ((rc = dates_arm()) < 0)
 		return rc;
 	log_info("licenses for hardware id %s (%s), software %s, mode %s%s", lic_st.hwid,
 		 lic_st.hwid_source, lic_st.conf->software_version,
@@ -321,6 +394,9 @@ static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
 
 static void lic_close(void)
 {
+	if (dates_timer_on)
+		uv_close((uv_handle_t *)&dates_timer, NULL);
+	dates_timer_on = false;
 	state_clear();
 }
 

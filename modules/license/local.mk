@@ -51,8 +51,9 @@ CLEANFILES += tests/fuzz/license-libfuzzer
 dist_man_MANS += man/symbridge-license.1
 
 # the daemon with real license files
-TESTS += tests/integration/100-license.sh
-EXTRA_DIST += tests/integration/100-license.sh tests/fuzz/corpus/license
+TESTS += tests/integration/100-license.sh tests/integration/110-license-expiry.sh
+EXTRA_DIST += tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
+	tests/fuzz/corpus/license
 
 # benchmark: built by make check, run by `make bench` (prints a figure, asserts no speed)
 check_PROGRAMS += tests/bench/license-bench
