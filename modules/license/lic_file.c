@@ -6,10 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "lic_file.h"
 
@@ -87,7 +85,7 @@ int lic_today(time_t now)
 
 /* ---- base64 (strict: only the canonical encoding of the bytes is accepted) ---- */
 
-static int b64_decode(const char *s, size_t slen, unsigned char *out, size_t outlen)
+int lic__b64_decode(const char *s, size_t slen, unsigned char *out, size_t outlen)
 {
 	unsigned char buf[128];
 	char check[200];
@@ -315,7 +313,7 @@ int lic_file_parse(const char *buf, size_t len, bool need_sig, struct lic_file *
 			break;
 		case F_SIG:
 			f->signed_len = off;
-			if (b64_decode(v, vlen, f->sig, sizeof f->sig) < 0) {
+			if (lic__b64_decode(v, vlen, f->sig, sizeof f->sig) < 0) {
 				say(why, wlen,
 				    "line %d: signature: %d characters of base64 (64 bytes)",
 				    lineno, SIG_B64_LEN);
@@ -442,89 +440,4 @@ int lic_file_verify(const struct lic_file *f, const char *buf, void *pubkey, con
 	}
 	*reason = "ok";
 	return 0;
-}
-
-/* ---- keys -------------------------------------------------------------- */
-
-int lic_key_generate(void **privp)
-{
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-	if (!k)
-		return -EIO;
-	*privp = k;
-	return 0;
-}
-
-static int load_pem(const char *path, bool private_part, void **keyp)
-{
-	FILE *fp = fopen(path, "r");
-	EVP_PKEY *k;
-
-	if (!fp)
-		return -errno;
-	k = private_part ? PEM_read_PrivateKey(fp, NULL, NULL, NULL)
-			 : PEM_read_PUBKEY(fp, NULL, NULL, NULL);
-	fclose(fp);
-	if (!k || EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
-		EVP_PKEY_free(k);
-		return -EINVAL;
-	}
-	*keyp = k;
-	return 0;
-}
-
-int lic_key_load_private(const char *path, void **keyp)
-{
-	return load_pem(path, true, keyp);
-}
-
-int lic_key_load_public(const char *path, void **keyp)
-{
-	return load_pem(path, false, keyp);
-}
-
-int lic_key_public_from_base64(const char *b64, void **keyp)
-{
-	unsigned char raw[32];
-	EVP_PKEY *k;
-
-	if (b64_decode(b64, strlen(b64), raw, sizeof raw) < 0)
-		return -EINVAL;
-	if (!(k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, sizeof raw)))
-		return -EINVAL;
-	*keyp = k;
-	return 0;
-}
-
-int lic_key_public_base64(void *key, char *buf, size_t len)
-{
-	unsigned char raw[32];
-	size_t rlen = sizeof raw;
-
-	if (len < 45 || EVP_PKEY_get_raw_public_key(key, raw, &rlen) != 1 || rlen != 32)
-		return -EINVAL;
-	EVP_EncodeBlock((unsigned char *)buf, raw, 32);
-	return 0;
-}
-
-int lic_key_save(void *key, bool private_part, const char *path)
-{
-	/* a private key is readable by its owner only, from the moment it exists */
-	mode_t old = umask(private_part ? 077 : 022);
-	FILE *fp = fopen(path, "w");
-	int ok;
-
-	umask(old);
-	if (!fp)
-		return -errno;
-	ok = private_part ? PEM_write_PrivateKey(fp, key, NULL, NULL, 0, NULL, NULL)
-			  : PEM_write_PUBKEY(fp, key);
-	if (fclose(fp) != 0 || ok != 1)
-		return -EIO;
-	return 0;
-}
-
-void lic_key_free(void *key)
-{
-	EVP_PKEY_free(key);
 }

@@ -50,6 +50,9 @@ int lic_file_format(const struct lic_file *f, char **outp, size_t *lenp);
 /* Sign text (the canonical form) and return it with the signature line appended. */
 int lic_file_sign(const char *text, size_t len, void *privkey, char **outp, size_t *lenp);
 
+/* strict base64 of exactly outlen bytes (only the canonical encoding), for lic_keys.c */
+int lic__b64_decode(const char *s, size_t slen, unsigned char *out, size_t outlen);
+
 /* dates: "2026-11-30" <-> day number */
 int lic_date_parse(const char *s, size_t len, int *dayp);
 void lic_date_format(int day, char *buf, size_t len);

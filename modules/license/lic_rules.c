@@ -7,262 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lic_rules.h"
+#include "lic_node.h"
 
 #define SAME(a, b) (strcmp((a), (b)) == 0)
-
-const char *const lic_mode_names[] = { "single", "master", "central", "decentral", NULL };
-const char *const lic_owner_names[] = { "user",    "trunk",    "group", "queue", "card",
-					"session", "bchannel", "node",  NULL };
-
-/* One license file's worth of items, as installed. */
-struct lic_set {
-	char *id;
-	struct lic_item *items;
-	size_t n;
-	struct lic_set *next;
-};
-
-/* What one owner holds of one kind: the holders (devices) and what that took. */
-struct lic_alloc {
-	enum lic_kind kind;
-	enum lic_owner_type otype;
-	char *oid;
-	char **holders;
-	size_t nholders, cap;
-	unsigned taken;       /* licenses taken from src's pool */
-	unsigned ipva;        /* IPVA taken along (virtual appliance) */
-	struct lic_node *src; /* whose pool supplied it */
-	uint32_t hash;
-	struct lic_alloc *next;
-};
-
-struct lic_node {
-	char *name;
-	enum lic_mode mode;
-	unsigned sw;
-	bool va;
-	char *machine_id;
-	char *ipva_binding;
-	struct lic_node *master;
-	bool master_reachable;
-	struct lic_set *sets;
-	/* from the sets, recomputed at install/remove */
-	unsigned inst[LIC_KIND_MAX];   /* counted licenses (SMB: Ports) */
-	unsigned minver[LIC_KIND_MAX]; /* lowest version installed, 0: none */
-	unsigned items[LIC_KIND_MAX];  /* license items (an SMB license is one item) */
-	/* in use from this node's pool, by this node and by its slaves */
-	unsigned used[LIC_KIND_MAX];
-	struct lic_alloc **tab;
-	size_t tabsize, nalloc;
-};
-
-/* ---- the allocation table: (kind, owner type, owner id) -> allocation --- */
-
-static uint32_t owner_hash(enum lic_kind k, enum lic_owner_type t, const char *id)
-{
-	uint32_t h = 2166136261u ^ ((uint32_t)k * 131u + (uint32_t)t);
-	for (const unsigned char *p = (const unsigned char *)id; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return h;
-}
-
-static struct lic_alloc *alloc_find(const struct lic_node *n, enum lic_kind k,
-				    enum lic_owner_type t, const char *id, uint32_t h)
-{
-	for (struct lic_alloc *a = n->tab[h & (n->tabsize - 1)]; a; a = a->next)
-		if (a->hash == h && a->kind == k && a->otype == t && strcmp(a->oid, id) == 0)
-			return a;
-	return NULL;
-}
-
-static int tab_grow(struct lic_node *n)
-{
-	size_t size = n->tabsize * 2;
-	struct lic_alloc **tab = calloc(size, sizeof *tab);
-
-	if (!tab)
-		return -ENOMEM;
-	for (size_t i = 0; i < n->tabsize; i++)
-		for (struct lic_alloc *a = n->tab[i], *next; a; a = next) {
-			next = a->next;
-			a->next = tab[a->hash & (size - 1)];
-			tab[a->hash & (size - 1)] = a;
-		}
-	free(n->tab);
-	n->tab = tab;
-	n->tabsize = size;
-	return 0;
-}
-
-static void alloc_unlink(struct lic_node *n, struct lic_alloc *a)
-{
-	struct lic_alloc **pp = &n->tab[a->hash & (n->tabsize - 1)];
-
-	while (*pp != a)
-		pp = &(*pp)->next;
-	*pp = a->next;
-	n->nalloc--;
-	for (size_t i = 0; i < a->nholders; i++)
-		free(a->holders[i]);
-	free(a->holders);
-	free(a->oid);
-	free(a);
-}
-
-static int holder_index(const struct lic_alloc *a, const char *holder)
-{
-	for (size_t i = 0; i < a->nholders; i++)
-		if (strcmp(a->holders[i], holder) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int holder_add(struct lic_alloc *a, const char *holder)
-{
-	if (a->nholders == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 2;
-		char **v = realloc(a->holders, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		a->holders = v;
-		a->cap = cap;
-	}
-	if (!(a->holders[a->nholders] = strdup(holder)))
-		return -ENOMEM;
-	a->nholders++;
-	return 0;
-}
-
-/* ---- nodes ------------------------------------------------------------- */
-
-int lic_node_alloc(struct lic_node **np, const struct lic_node_conf *conf)
-{
-	struct lic_node *n = calloc(1, sizeof *n);
-
-	if (!n)
-		return -ENOMEM;
-	n->name = strdup(conf->name ? conf->name : "node");
-	n->machine_id = strdup(conf->machine_id ? conf->machine_id : "");
-	n->tabsize = 64;
-	n->tab = calloc(n->tabsize, sizeof *n->tab);
-	if (!n->name || !n->machine_id || !n->tab) {
-		lic_node_free(n);
-		return -ENOMEM;
-	}
-	n->mode = conf->mode;
-	n->sw = conf->sw;
-	n->va = conf->virtual_appliance;
-	n->master = conf->master;
-	n->master_reachable = true;
-	*np = n;
-	return 0;
-}
-
-void lic_node_free(struct lic_node *n)
-{
-	if (!n)
-		return;
-	for (size_t i = 0; n->tab && i < n->tabsize; i++)
-		while (n->tab[i])
-			alloc_unlink(n, n->tab[i]);
-	while (n->sets) {
-		struct lic_set *s = n->sets;
-		n->sets = s->next;
-		free(s->id);
-		free(s->items);
-		free(s);
-	}
-	free(n->tab);
-	free(n->name);
-	free(n->machine_id);
-	free(n->ipva_binding);
-	free(n);
-}
-
-void lic_node_set_master_reachable(struct lic_node *n, bool reachable)
-{
-	n->master_reachable = reachable;
-}
-
-static void recount(struct lic_node *n)
-{
-	memset(n->inst, 0, sizeof n->inst);
-	memset(n->minver, 0, sizeof n->minver);
-	memset(n->items, 0, sizeof n->items);
-	for (const struct lic_set *s = n->sets; s; s = s->next)
-		for (size_t i = 0; i < s->n; i++) {
-			const struct lic_item *it = &s->items[i];
-			unsigned add = it->kind == LIC_SMB_PORT ? it->count * it->tier : it->count;
-			n->inst[it->kind] += add;
-			n->items[it->kind] += it->count;
-			if (it->version &&
-			    (!n->minver[it->kind] || it->version < n->minver[it->kind]))
-				n->minver[it->kind] = it->version;
-		}
-}
-
-int lic_node_install(struct lic_node *n, const char *set_id, const struct lic_item *items,
-		     size_t nitems)
-{
-	struct lic_set *s;
-
-	for (s = n->sets; s; s = s->next)
-		if (strcmp(s->id, set_id) == 0)
-			return -EEXIST;
-	for (size_t i = 0; i < nitems; i++)
-		if ((unsigned)items[i].kind >= LIC_KIND_MAX ||
-		    (lic_kind_info(items[i].kind)->flags & LIC_KF_NOLICENSE))
-			return -EINVAL;
-	if (!(s = calloc(1, sizeof *s)) || !(s->id = strdup(set_id)) ||
-	    (nitems && !(s->items = malloc(nitems * sizeof *items)))) {
-		if (s)
-			free(s->id);
-		free(s);
-		return -ENOMEM;
-	}
-	if (nitems)
-		memcpy(s->items, items, nitems * sizeof *items);
-	s->n = nitems;
-	/* keep install order: show lists files as they came */
-	struct lic_set **pp = &n->sets;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = s;
-	recount(n);
-	return 0;
-}
-
-int lic_node_remove(struct lic_node *n, const char *set_id)
-{
-	for (struct lic_set **pp = &n->sets; *pp; pp = &(*pp)->next) {
-		struct lic_set *s = *pp;
-		if (strcmp(s->id, set_id) != 0)
-			continue;
-		/* rule 4: IPVA licenses, once bound to this machine, can never be released */
-		for (size_t i = 0; i < s->n; i++)
-			if (s->items[i].kind == LIC_IPVA && n->ipva_binding)
-				return -EPERM;
-		*pp = s->next;
-		free(s->id);
-		free(s->items);
-		free(s);
-		recount(n);
-		return 0;
-	}
-	return -ENOENT;
-}
-
-void lic_node_set_ipva_binding(struct lic_node *n, const char *machine_id)
-{
-	free(n->ipva_binding);
-	n->ipva_binding = machine_id ? strdup(machine_id) : NULL;
-}
-
-const char *lic_node_ipva_binding(const struct lic_node *n)
-{
-	return n->ipva_binding;
-}
 
 /* ---- the rules --------------------------------------------------------- */
 
@@ -455,7 +202,8 @@ static const char *kind_state(const struct lic_node *p, const struct lic_node *n
 
 static bool holds(const struct lic_node *n, const struct lic_owner *o, enum lic_kind k)
 {
-	const struct lic_alloc *a = alloc_find(n, k, o->type, o->id, owner_hash(k, o->type, o->id));
+	const struct lic_alloc *a =
+		lic__alloc_find(n, k, o->type, o->id, lic__owner_hash(k, o->type, o->id));
 	return a && a->nholders > 0;
 }
 
@@ -657,34 +405,20 @@ int lic_acquire(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, 
 	    SAME(d->reason, LIC_R_NOT_NEEDED))
 		return rc;
 	const char *holder = o->holder ? o->holder : "";
-	uint32_t h = owner_hash(ck, o->type, o->id);
-	struct lic_alloc *a = alloc_find(n, ck, o->type, o->id, h);
+	uint32_t h = lic__owner_hash(ck, o->type, o->id);
+	struct lic_alloc *a = lic__alloc_find(n, ck, o->type, o->id, h);
 	if (a) {
 		/* rule 2: a second device of the same user takes nothing more */
-		if (holder_index(a, holder) < 0 && holder_add(a, holder) < 0)
+		if (lic__holder_index(a, holder) < 0 && lic__holder_add(a, holder) < 0)
 			return -ENOMEM;
 		d->taken = 0;
 		return 0;
 	}
-	if (n->nalloc + 1 > n->tabsize && tab_grow(n) < 0)
+	if (!(a = lic__alloc_new(n, ck, o->type, o->id, holder, h)))
 		return -ENOMEM;
-	if (!(a = calloc(1, sizeof *a)) || !(a->oid = strdup(o->id)) || holder_add(a, holder) < 0) {
-		if (a) {
-			free(a->oid);
-			free(a->holders);
-		}
-		free(a);
-		return -ENOMEM;
-	}
-	a->kind = ck;
-	a->otype = o->type;
-	a->hash = h;
 	a->taken = need;
 	a->ipva = ipva;
 	a->src = src;
-	a->next = n->tab[h & (n->tabsize - 1)];
-	n->tab[h & (n->tabsize - 1)] = a;
-	n->nalloc++;
 	if (src)
 		src->used[ck] += need;
 	n->used[LIC_IPVA] += ipva;
@@ -707,8 +441,8 @@ int lic_release(struct lic_node *n, const struct lic_owner *o, enum lic_kind k,
 		return -EINVAL;
 	decide(d, true, LIC_R_OK, k);
 	holder = o->holder ? o->holder : "";
-	a = alloc_find(n, ck, o->type, o->id, owner_hash(ck, o->type, o->id));
-	if (!a || (i = holder_index(a, holder)) < 0) {
+	a = lic__alloc_find(n, ck, o->type, o->id, lic__owner_hash(ck, o->type, o->id));
+	if (!a || (i = lic__holder_index(a, holder)) < 0) {
 		decide(d, false, LIC_R_NOT_HELD, k);
 		say(d->detail, sizeof d->detail, "%s %s%s%s holds no %s", lic_owner_names[o->type],
 		    o->id, *holder ? " via " : "", holder, lic_kind_info(k)->name);
@@ -723,7 +457,7 @@ int lic_release(struct lic_node *n, const struct lic_owner *o, enum lic_kind k,
 		a->src->used[ck] -= a->taken;
 	n->used[LIC_IPVA] -= a->ipva;
 	d->taken = a->taken; /* given back */
-	alloc_unlink(n, a);
+	lic__alloc_unlink(n, a);
 	return 0;
 }
 
@@ -798,17 +532,5 @@ int lic_status(const struct lic_node *n, enum lic_kind k, struct lic_status *st)
 		st->installed = p->inst[LIC_RECORDING];
 		st->free = st->installed > st->in_use ? st->installed - st->in_use : 0;
 	}
-	return 0;
-}
-
-int lic_foreach(const struct lic_node *n, lic_each_cb cb, void *arg)
-{
-	for (size_t i = 0; i < n->tabsize; i++)
-		for (const struct lic_alloc *a = n->tab[i]; a; a = a->next) {
-			struct lic_owner o = { .type = a->otype, .id = a->oid };
-			int rc = cb(arg, &o, a->kind, (unsigned)a->nholders);
-			if (rc)
-				return rc;
-		}
 	return 0;
 }

@@ -1,17 +1,19 @@
 # modules/license/local.mk: the license module (in the core library), its tool, tests and pages.
 libsbcore_a_SOURCES += \
 	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
-	modules/license/lic_glue.h \
-	modules/license/license.c modules/license/lic_rules.c modules/license/lic_kinds.c \
+	modules/license/lic_glue.h modules/license/lic_node.h \
+	modules/license/license.c modules/license/lic_rules.c modules/license/lic_node.c \
+	modules/license/lic_kinds.c \
 	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
-	modules/license/lic_hwid.c
+	modules/license/lic_hwid.c modules/license/lic_keys.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/license
 EXTRA_DIST += modules/license/README.md
 
 # the rule engine alone: pure C, linked without the core
-LIC_RULES_SOURCES = modules/license/lic_rules.c modules/license/lic_kinds.c
+LIC_RULES_SOURCES = modules/license/lic_rules.c modules/license/lic_node.c \
+	modules/license/lic_kinds.c modules/license/lic_node.h
 check_PROGRAMS += tests/unit/test_license_rules
 tests_unit_test_license_rules_SOURCES = tests/unit/test_license_rules.c $(LIC_RULES_SOURCES)
 tests_unit_test_license_rules_CFLAGS = $(SB_TEST_CFLAGS)
@@ -19,7 +21,7 @@ tests_unit_test_license_rules_LDADD = $(CMOCKA_LIBS)
 TESTS += tests/unit/test_license_rules
 
 # license files and signatures: the parser, the canonical form, Ed25519
-LIC_FILE_SOURCES = modules/license/lic_file.c modules/license/lic_kinds.c
+LIC_FILE_SOURCES = modules/license/lic_file.c modules/license/lic_keys.c modules/license/lic_kinds.c
 check_PROGRAMS += tests/unit/test_license_file
 tests_unit_test_license_file_SOURCES = tests/unit/test_license_file.c $(LIC_FILE_SOURCES)
 tests_unit_test_license_file_CFLAGS = $(SB_TEST_CFLAGS) $(OPENSSL_CFLAGS)
@@ -43,7 +45,8 @@ TESTS += tests/fuzz/fuzz_license
 fuzz: fuzz-license
 fuzz-license:
 	clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/license-libfuzzer $(srcdir)/tests/fuzz/fuzz_license.c \
-	  $(srcdir)/modules/license/lic_file.c $(srcdir)/modules/license/lic_kinds.c $(OPENSSL_LIBS)
+	  $(srcdir)/modules/license/lic_file.c $(srcdir)/modules/license/lic_keys.c \
+	  $(srcdir)/modules/license/lic_kinds.c $(OPENSSL_LIBS)
 .PHONY: fuzz-license
 CLEANFILES += tests/fuzz/license-libfuzzer
 
