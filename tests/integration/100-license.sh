@@ -4,7 +4,7 @@
 # counting, remove; and the bundled config's empty table with its hint.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-tap_plan 30
+tap_plan 35
 LIC=$top_builddir/symbridge-license
 k=$sb_tmp/keys
 mkdir -p "$k"
@@ -43,6 +43,7 @@ sed 's/^license: PBX-Port13%500 10$/license: PBX-Port13%500 90/' "$sb_tmp/demo.l
 "$LIC" sign --key "$k/vendor.key" --hwid other-hw --id OTHER -o "$sb_tmp/foreign.lic" PBX-Port13=5
 "$LIC" sign --key "$k/vendor.key" --hwid test-hw-1 --id OLD --issued 2020-01-01 \
 	--expires 2020-12-31 -o "$sb_tmp/expired.lic" PBX-Port13=5
+"$LIC" sign --key "$k/vendor.key" --hwid test-hw-1 --id VA-1 -o "$sb_tmp/va.lic" PBX-Port13=10 PBX-IPVA13=3
 printf 'symbridge-license: 1\nid: X\nhardware-id: test-hw-1\nissued: 2020-01-01\nexpires: soon\n' \
 	> "$sb_tmp/malformed.lic"
 
@@ -114,6 +115,24 @@ sb_start l.conf
 out=$(ctl --json show licenses)
 printf '%s' "$out" | json_get '"no licenses installed" in j["message"] and any("user alice" in d for d in j["details"])' | grep -qx True
 tap_ok $? "the removal survived the restart; the assignments say they are unlicensed" || tap_diag "$out"
+
+# a virtual appliance: a reload that changes the license settings starts over from the store
+sed -i 's/hardware_id = "test-hw-1";/hardware_id = "test-hw-1"; virtual = true;/' "$sb_tmp/l.conf"
+ctl reload >/dev/null && ctl license install "$sb_tmp/va.lic" >/dev/null
+tap_ok $? "reload as a virtual appliance, install Ports with IPVA"
+a=$(ctl --json license check Port 3 | json_get 'j["item"]["allowed"]')
+b=$(ctl --json license check Port 4 | json_get '(j["item"]["reason"], j["item"]["decided_by"])')
+[ "$a" = True ] && [ "$b" = "('ipva-short', 'PBX-IPVA')" ]
+tap_ok $? "every Port needs an IPVA: 3 of 10 Ports usable ($a, $b)"
+out=$(ctl --json license remove VA-1)
+[ $? -eq 1 ] && [ "$(printf '%s' "$out" | json_get 'j["item"]["reason"]')" = ipva-bound ]
+tap_ok $? "IPVA licenses bound to this machine cannot be removed" || tap_diag "$out"
+sb_stop
+sb_start l.conf
+tap_ok $? "daemon starts again"
+out=$(ctl --json license remove VA-1)
+[ $? -eq 1 ] && printf '%s' "$out" | grep -q 'IPVA licenses bound to'
+tap_ok $? "the IPVA binding survived the restart" || tap_diag "$out"
 
 sb_stop
 tap_ok $? "daemon exits 0"
