@@ -22,6 +22,7 @@ struct lic_alloc {
 	size_t nholders, cap;
 	unsigned taken;       /* licenses taken from src's pool */
 	unsigned ipva;        /* IPVA taken along (virtual appliance) */
+	bool included;        /* a user's app covered by the user's UC: took nothing */
 	struct lic_node *src; /* whose pool supplied it */
 	uint32_t hash;
 	struct lic_alloc *next;

@@ -419,6 +419,8 @@ int lic_acquire(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, 
 	a->taken = need;
 	a->ipva = ipva;
 	a->src = src;
+	a->included = (lic_kind_info(k)->flags & LIC_KF_PER_USER) && k != LIC_RCC && !need &&
+		      SAME(d->reason, LIC_R_OK);
 	if (src)
 		src->used[ck] += need;
 	n->used[LIC_IPVA] += ipva;
@@ -428,9 +430,47 @@ int lic_acquire(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, 
 	return 0;
 }
 
+/* Rule 6 the other way round: a user's UC cannot go while apps it covers stay assigned, nor
+ * the Phone App (without UC) while what needs it stays. */
+static const char *still_needed(const struct lic_node *n, const struct lic_owner *o,
+				enum lic_kind k, char *detail, size_t dlen)
+{
+	static const enum lic_kind needs_phone[] = { LIC_APP_SOFTPHONE, LIC_VIDEO, LIC_APPSHARING,
+						     LIC_RCC };
+	static const enum lic_kind in_uc[] = { LIC_APP_PHONE, LIC_APP_SOFTPHONE, LIC_APPSHARING,
+					       LIC_VIDEO,     LIC_VOICEMAIL,     LIC_MOBILITY,
+					       LIC_FAX };
+	bool uc = k != LIC_UC && holds(n, o, LIC_UC);
+	bool phone = k != LIC_APP_PHONE && holds(n, o, LIC_APP_PHONE);
+
+	if (k == LIC_UC)
+		for (size_t i = 0; i < sizeof in_uc / sizeof in_uc[0]; i++) {
+			const struct lic_alloc *a =
+				lic__alloc_find(n, in_uc[i], o->type, o->id,
+						lic__owner_hash(in_uc[i], o->type, o->id));
+			if (a && a->included) {
+				say(detail, dlen,
+				    "%s of %s is covered by the UC: unassign it first",
+				    lic_kind_info(in_uc[i])->name, o->id);
+				return LIC_R_UC_IN_USE;
+			}
+		}
+	if ((k == LIC_UC || k == LIC_APP_PHONE) && !uc && !phone)
+		for (size_t i = 0; i < sizeof needs_phone / sizeof needs_phone[0]; i++)
+			if (holds(n, o, needs_phone[i])) {
+				say(detail, dlen,
+				    "%s of %s needs the Phone App (or UC): unassign it "
+				    "first",
+				    lic_kind_info(needs_phone[i])->name, o->id);
+				return k == LIC_UC ? LIC_R_UC_IN_USE : LIC_R_PHONE_APP_IN_USE;
+			}
+	return NULL;
+}
+
 int lic_release(struct lic_node *n, const struct lic_owner *o, enum lic_kind k,
 		struct lic_decision *d)
 {
+	const char *r;
 	enum lic_kind ck = counted(k);
 	const char *holder;
 	struct lic_alloc *a;
@@ -446,6 +486,11 @@ int lic_release(struct lic_node *n, const struct lic_owner *o, enum lic_kind k,
 		decide(d, false, LIC_R_NOT_HELD, k);
 		say(d->detail, sizeof d->detail, "%s %s%s%s holds no %s", lic_owner_names[o->type],
 		    o->id, *holder ? " via " : "", holder, lic_kind_info(k)->name);
+		return 0;
+	}
+	if (a->nholders == 1 && o->type == LIC_OWN_USER &&
+	    (r = still_needed(n, o, ck, d->detail, sizeof d->detail))) {
+		decide(d, false, r, k);
 		return 0;
 	}
 	free(a->holders[i]);

@@ -134,6 +134,8 @@ struct lic_decision {
 #define LIC_R_NO_MASTER               "no-master"
 #define LIC_R_WRONG_OWNER             "wrong-owner"
 #define LIC_R_FAILOVER                "failover"
+#define LIC_R_UC_IN_USE               "uc-in-use"
+#define LIC_R_PHONE_APP_IN_USE        "phone-app-in-use"
 
 struct lic_node;
 

@@ -390,6 +390,20 @@ static void test_rule6_per_user(void **state_)
 	assert_int_equal(in_use(n, LIC_RECORDING), 1);
 	assert_int_equal(in_use(n, LIC_RECORDING_USER), 1);
 	assert_string_equal(take(n, LIC_OWN_USER, "carol", NULL, LIC_RECORDING), "exhausted");
+	/* what UC covers, or what needs the Phone App, has to go first */
+	assert_string_equal(give(n, LIC_OWN_USER, "alice", NULL, LIC_UC), "uc-in-use");
+	assert_string_equal(give(n, LIC_OWN_USER, "bob", NULL, LIC_APP_PHONE), "phone-app-in-use");
+	assert_string_equal(give(n, LIC_OWN_USER, "bob", NULL, LIC_RCC), "ok");
+	assert_string_equal(give(n, LIC_OWN_USER, "bob", NULL, LIC_VIDEO), "ok");
+	assert_string_equal(give(n, LIC_OWN_USER, "bob", NULL, LIC_APP_PHONE), "phone-app-in-use");
+	assert_string_equal(give(n, LIC_OWN_USER, "bob", NULL, LIC_APP_SOFTPHONE), "ok");
+	assert_string_equal(give(n, LIC_OWN_USER, "bob", NULL, LIC_APP_PHONE), "ok");
+	assert_string_equal(give(n, LIC_OWN_USER, "alice", NULL, LIC_VIDEO), "ok");
+	assert_string_equal(give(n, LIC_OWN_USER, "alice", NULL, LIC_APP_SOFTPHONE), "ok");
+	assert_string_equal(give(n, LIC_OWN_USER, "alice", NULL, LIC_UC), "ok");
+	assert_int_equal(in_use(n, LIC_UC), 0);
+	/* now bob can have the UC */
+	assert_string_equal(take(n, LIC_OWN_USER, "bob", NULL, LIC_UC), "ok");
 	lic_node_free(n);
 
 	struct lic_node *nobase = node("13.0", LIC_MODE_SINGLE, NULL);
