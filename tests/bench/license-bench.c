@@ -9,7 +9,7 @@
 
 #include "lic_rules.h"
 
-#define USERS 10000
+#define USERS  10000
 #define ROUNDS 100
 
 static double now(void)
@@ -22,8 +22,8 @@ static double now(void)
 static void must(int rc, const struct lic_decision *d, const char *what)
 {
 	if (rc < 0 || !d->ok) {
-		fprintf(stderr, "license-bench: %s failed: %s %s\n", what, rc < 0 ? "error" : d->reason,
-			d->detail);
+		fprintf(stderr, "license-bench: %s failed: %s %s\n", what,
+			rc < 0 ? "error" : d->reason, d->detail);
 		exit(1);
 	}
 }
@@ -31,7 +31,9 @@ static void must(int rc, const struct lic_decision *d, const char *what)
 int main(void)
 {
 	static char ids[USERS][16];
-	struct lic_node_conf c = { .name = "bench", .mode = LIC_MODE_SINGLE, .sw = LIC_SW(13, 0, 0),
+	struct lic_node_conf c = { .name = "bench",
+				   .mode = LIC_MODE_SINGLE,
+				   .sw = LIC_SW(13, 0, 0),
 				   .machine_id = "02:00:00:00:00:01" };
 	struct lic_item items[] = {
 		{ .kind = LIC_PORT, .version = 13, .count = USERS + 1000 },
@@ -57,8 +59,12 @@ int main(void)
 	double t0 = now();
 	for (int r = 0; r < ROUNDS; r++)
 		for (int i = 0; i < USERS; i++) {
-			struct lic_owner dect = { .type = LIC_OWN_USER, .id = ids[i], .holder = "dect" };
-			struct lic_owner desk = { .type = LIC_OWN_USER, .id = ids[i], .holder = "desk" };
+			struct lic_owner dect = { .type = LIC_OWN_USER,
+						  .id = ids[i],
+						  .holder = "dect" };
+			struct lic_owner desk = { .type = LIC_OWN_USER,
+						  .id = ids[i],
+						  .holder = "desk" };
 			must(lic_acquire(n, &dect, LIC_PORT, 0, &d), &d, "dect up");
 			must(lic_release(n, &dect, LIC_PORT, &d), &d, "dect down");
 			must(lic_release(n, &desk, LIC_PORT, &d), &d, "desk down");
@@ -67,8 +73,8 @@ int main(void)
 		}
 	double dt = now() - t0;
 	if (lic_status(n, LIC_PORT, &st) < 0 || st.in_use != USERS) {
-		fprintf(stderr, "license-bench: %u Ports in use at the end, expected %d\n", st.in_use,
-			USERS);
+		fprintf(stderr, "license-bench: %u Ports in use at the end, expected %d\n",
+			st.in_use, USERS);
 		return 1;
 	}
 	lic_node_free(n);
