@@ -5,9 +5,11 @@
 
 #include "cdr.h"
 #include "isdn.h"
+#include "license.h"
 
 /* Adding a module: its folder under modules/, its local.mk included from Makefile.am, a row here. */
 const struct sb_module *const sb_modules[] = {
+	&lic_module,
 	&cdr_module,
 	&isdn_module,
 	NULL,

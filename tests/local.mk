@@ -77,7 +77,7 @@ fuzz:
 	for t in $(SB_FUZZ_TARGETS); do \
 	  clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/$$t-libfuzzer $(srcdir)/tests/fuzz/fuzz_$$t.c \
 	    $(addprefix $(srcdir)/,$(filter %.c,$(libsbcore_a_SOURCES))) \
-	    $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) || exit 1; \
+	    $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) $(OPENSSL_LIBS) || exit 1; \
 	done
 .PHONY: fuzz
 CLEANFILES += $(SB_FUZZ_TARGETS:%=tests/fuzz/%-libfuzzer)
