@@ -35,6 +35,7 @@ static int errno_cause(int err)
 	case -EBUSY: return 34;    /* no circuit/channel available */
 	case -ENETDOWN: return 38; /* network out of order */
 	case -EINVAL: return 28;   /* invalid number format */
+	case -EACCES: return 47;   /* resource unavailable: no license */
 	default: return 41;        /* temporary failure */
 	}
 }

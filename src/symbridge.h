@@ -247,7 +247,8 @@ struct sb_card_type {
 	 * changed, and must not keep pointers into the configuration). close: the slot left the
 	 * configuration, or the daemon stops. originate: place a call to number on this card for
 	 * call; on success *legp is the new leg (its owner filled it; the core attaches it); errors:
-	 * -EBUSY no free channel, -ENETDOWN link down, -EINVAL number refused. */
+	 * -EBUSY no free channel, -ENETDOWN link down, -EINVAL number refused, -EACCES no
+	 * license. */
 	int (*open)(const struct sb_card *card);
 	void (*close)(int slot);
 	int (*originate)(const struct sb_card *card, const char *number, struct sb_call *call,

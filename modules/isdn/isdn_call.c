@@ -20,21 +20,32 @@ static struct isdn_call *call_find(struct isdn_span *s, q931_call *q)
 	return NULL;
 }
 
-static void bc_take(struct isdn_call *ic, struct isdn_bchan *bc)
+/* The call takes the B-channel, and the Relay-Channels license that goes with it. */
+static int bc_take(struct isdn_call *ic, struct isdn_bchan *bc)
 {
-	if (!ic->licensed)
-		ic->licensed = isdn_license_take(ic->span->slot, "Relay-Channels") == 0;
+	char why[256];
+	int rc = isdn_license_channel(ic->span, bc->index, true, why, sizeof why);
+
+	if (rc < 0) {
+		log_notice("span %d: B-channel %u: no Relay-Channels license: %s", ic->span->slot,
+			   bc->index, why);
+		return rc;
+	}
 	ic->bc = bc;
 	bc->call = ic;
 	bc->state = ISDN_BC_BUSY;
 	ic->leg.channel = bc->index;
+	return 0;
 }
 
 static void bc_release(struct isdn_call *ic)
 {
+	char why[8];
+
 	if (ic->bc && ic->bc->call == ic) {
 		ic->bc->call = NULL;
 		ic->bc->state = ISDN_BC_IDLE;
+		isdn_license_channel(ic->span, ic->bc->index, false, why, sizeof why);
 	}
 	ic->bc = NULL;
 }
@@ -87,8 +98,6 @@ static void call_free(struct isdn_call *ic)
 		*pp = ic->next;
 	digit_timer_stop(ic);
 	bc_release(ic);
-	if (ic->licensed)
-		isdn_license_release(ic->span->slot, "Relay-Channels");
 	free(ic);
 }
 
@@ -274,7 +283,10 @@ static void ev_ring(struct isdn_span *s, pri_event *e)
 		reject(ic, cause);
 		return;
 	}
-	bc_take(ic, bc);
+	if (bc_take(ic, bc) < 0) {
+		reject(ic, 47); /* resource unavailable */
+		return;
+	}
 	digits_check(ic, e->ring.complete);
 }
 
@@ -308,8 +320,12 @@ static int place(struct isdn_call *ic)
 
 	if (!bc)
 		return -EBUSY;
-	if (!(q = pri_new_call(s->pri)) || !(sr = pri_sr_new()))
+	if ((rc = bc_take(ic, bc)) < 0)
+		return rc;
+	if (!(q = pri_new_call(s->pri)) || !(sr = pri_sr_new())) {
+		bc_release(ic);
 		return -ENOMEM;
+	}
 	const struct sb_party *caller = call ? sb_call_caller(call) : NULL;
 	int pres = !caller                               ? PRES_NUMBER_NOT_AVAILABLE
 		   : caller->pres == SB_PRES_RESTRICTED  ? PRES_PROHIB_USER_NUMBER_NOT_SCREENED
@@ -324,12 +340,13 @@ static int place(struct isdn_call *ic)
 	if (pri_setup(s->pri, q, sr) < 0)
 		rc = -EIO;
 	pri_sr_free(sr);
-	if (rc < 0)
+	if (rc < 0) {
+		bc_release(ic);
 		return rc;
+	}
 	ic->q = q;
 	ic->hung = false;
 	ic->glare_lost = false;
-	bc_take(ic, bc);
 	log_info("span %d: SETUP to %s on B-channel %u", s->slot, ic->leg.party.number, bc->index);
 	return 0;
 }
@@ -442,8 +459,6 @@ void isdn_calls_drop(struct isdn_span *s, int q850)
 		bc_release(ic);
 		leg_gone(ic, q850);
 		digit_timer_stop(ic);
-		if (ic->licensed)
-			isdn_license_release(s->slot, "Relay-Channels");
 		free(ic);
 	}
 }

@@ -86,9 +86,9 @@ void isdn_call_set_conf(struct isdn_span *s);
 int isdn_audio_open(struct isdn_span *s, struct isdn_bchan *bc);
 void isdn_audio_close(struct isdn_bchan *bc);
 
-/* isdn_license.c: 0 or -EACCES when no license is left */
-int isdn_license_take(int slot, const char *kind);
-void isdn_license_release(int slot, const char *kind);
+/* isdn_license.c */
+void isdn_license_trunk(struct isdn_span *s, bool take);
+int isdn_license_channel(struct isdn_span *s, unsigned index, bool take, char *why, size_t len);
 int isdn_listen(const char *path, int *fdp); /* isdn_span.c */
 
 #endif

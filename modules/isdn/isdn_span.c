@@ -430,9 +430,7 @@ int isdn_span_open(const struct isdn_span_conf *sc)
 	s->sched->data = s;
 	s->next = isdn_spans;
 	isdn_spans = s;
-	if (isdn_license_take(s->slot, sc->bri ? "Relay-BRIs" : "Relay-PRIs") < 0 ||
-	    isdn_license_take(s->slot, "Port") < 0)
-		log_warn("span %d: no license for the interface: it runs unlicensed", s->slot);
+	isdn_license_trunk(s, true);
 
 	if (strncmp(sc->dchannel, "socket:", 7) == 0) {
 		snprintf(s->path, sizeof s->path, "%s", sc->dchannel + 7);
@@ -485,8 +483,7 @@ void isdn_span_close(int slot)
 			unlink(s->path);
 	}
 	isdn_handle_close((uv_handle_t *)s->sched);
-	isdn_license_release(s->slot, s->conf.bri ? "Relay-BRIs" : "Relay-PRIs");
-	isdn_license_release(s->slot, "Port");
+	isdn_license_trunk(s, false);
 	log_info("span %d (%s) closed", s->slot, s->name);
 	free(s);
 }

@@ -12,6 +12,7 @@ tap_plan 23
 write_conf() {
 	sb_conf c.conf <<CONF
 system: { max_call_seconds = $1; };
+$(isdn_license_conf $ISDN_LICENSES)
 cards = (
 	{ slot = 1; type = "sym-bridge"; channels = (
 		{ number = "100"; target = "card:3/555"; },
@@ -22,7 +23,7 @@ cards = (
 CONF
 }
 write_conf 600
-sb_start c.conf
+sb_start c.conf && isdn_license_install
 tap_ok $? "daemon starts with two E1 spans"
 
 peer_start a 3 "$sb_tmp/a.sock" net e1 --audio   # the network, facing our CPE span 2

@@ -73,3 +73,21 @@ wait_ctl() {
 
 # span_up SLOT: until the span's D-channel is up
 span_up() { wait_ctl "any(str(r['slot']) == '$1' and r['dchannel'] == 'up' for r in j['rows'])" show spans; }
+
+# Licenses: the spans need Relay-Channels for calls (and take Ports and Relay-PRIs/BRIs).
+# isdn_license_conf ITEMS...: a vendor key and a license file with ITEMS, signed for this test's
+# hardware id; prints the license section to put into the configuration.
+isdn_license_conf() {
+	if [ ! -e "$sb_tmp/keys/pub" ]; then # once per test: a reload keeps the same key
+		mkdir -p "$sb_tmp/keys"
+		"$top_builddir/symbridge-license" keygen "$sb_tmp/keys/v.key" "$sb_tmp/keys/v.pub" |
+			sed -n 's/.*public_key = "\([^"]*\)".*/\1/p' >"$sb_tmp/keys/pub"
+		"$top_builddir/symbridge-license" sign --key "$sb_tmp/keys/v.key" --hwid isdn-test \
+			--id ISDN-1 --expires 2099-12-31 -o "$sb_tmp/isdn.lic" "$@" >/dev/null
+	fi
+	_pub=$(cat "$sb_tmp/keys/pub")
+	echo "license: { public_key = \"$_pub\"; hardware_id = \"isdn-test\"; };"
+}
+ISDN_LICENSES="Relay-PRIs=4 Relay-BRIs=4 Relay-Channels=64 PBX-Port13=8"
+# isdn_license_install: install the file into the running daemon
+isdn_license_install() { ctl license install "$sb_tmp/isdn.lic" >/dev/null; }
