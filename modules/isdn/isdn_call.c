@@ -124,30 +124,47 @@ static int ts_of(const struct isdn_call *ic)
 
 /* ---- incoming calls ------------------------------------------------------------------------ */
 
-/* Refuse a SETUP we have not answered yet. libpri answers a SETUP with RELEASE COMPLETE only for
- * the causes Q.931 names for it (1, 17, 34, 44, 81, 82); it then forgets the call at once, and so
- * do we. Any other cause goes out as CALL PROCEEDING then DISCONNECT, and the call lives until
- * the release completes. */
-static void reject(struct isdn_call *ic, int cause)
+/* libpri answers a hangup before the answer with RELEASE COMPLETE for the causes Q.931 names for
+ * it (1, 17, 34, 44, 81, 82) and forgets the call at once: so do we. */
+static bool released_at_once(const struct isdn_call *ic, int cause)
 {
-	log_info("span %d: call from %s to %s refused with cause %d (%s)", ic->span->slot,
-		 ic->leg.party.number, ic->collected, cause, pri_cause2str(cause));
+	if (ic->leg.state == SB_LEG_UP)
+		return false;
 	switch (cause) {
 	case 1:
 	case 17:
 	case 34:
 	case 44:
 	case 81:
-	case 82:
-		q_hangup(ic, cause);
-		call_free(ic);
-		return;
+	case 82: return true;
+	default: return false;
 	}
-	if (ic->leg.state == SB_LEG_SETUP) {
+}
+
+/* End the call from our side; the call may be gone when this returns. */
+static void q_release(struct isdn_call *ic, int cause)
+{
+	bool gone = !ic->hung && ic->q && released_at_once(ic, cause);
+
+	q_hangup(ic, cause);
+	if (gone) {
+		ic->q = NULL;
+		leg_gone(ic, cause);
+		call_free(ic);
+	}
+}
+
+/* Refuse a SETUP we have not answered yet: RELEASE COMPLETE where Q.931 allows it, else CALL
+ * PROCEEDING then DISCONNECT with the cause (the call lives until the release completes). */
+static void reject(struct isdn_call *ic, int cause)
+{
+	log_info("span %d: call from %s to %s refused with cause %d (%s)", ic->span->slot,
+		 ic->leg.party.number, ic->collected, cause, pri_cause2str(cause));
+	if (!released_at_once(ic, cause) && ic->leg.state == SB_LEG_SETUP) {
 		ic->leg.state = SB_LEG_PROCEEDING;
 		pri_proceeding(ic->span->pri, ic->q, ts_of(ic), 0);
 	}
-	q_hangup(ic, cause);
+	q_release(ic, cause);
 }
 
 static void route(struct isdn_call *ic)
@@ -162,10 +179,7 @@ static void route(struct isdn_call *ic)
 	}
 	snprintf(called.number, sizeof called.number, "%s", ic->collected);
 	if (sb_call_incoming(&ic->leg, &called, &cause) < 0) {
-		if (ic->leg.state == SB_LEG_PROCEEDING) /* after SETUP ACK: clear normally */
-			q_hangup(ic, cause);
-		else
-			reject(ic, cause);
+		reject(ic, cause);
 		return;
 	}
 	ic->routed = true;
@@ -193,10 +207,7 @@ static void digits_check(struct isdn_call *ic, bool complete)
 		return;
 	}
 	if (m == SB_ROUTE_NONE) {
-		if (ic->leg.state == SB_LEG_PROCEEDING)
-			q_hangup(ic, 1);
-		else
-			reject(ic, 1);
+		reject(ic, 1);
 		return;
 	}
 	if (ic->leg.state == SB_LEG_SETUP) {
@@ -536,8 +547,9 @@ static void op_hangup(struct sb_leg *leg, int q850)
 		call_free(ic);
 		return;
 	}
-	q_hangup(ic, q850 ? q850 : 16); /* DISCONNECT, or RELEASE COMPLETE before any answer */
-	isdn_span_sched(ic->span);
+	struct isdn_span *s = ic->span;
+	q_release(ic, q850 ? q850 : 16); /* DISCONNECT, or RELEASE COMPLETE before any answer */
+	isdn_span_sched(s);
 }
 
 static void op_dtmf(struct sb_leg *leg, char digit)
