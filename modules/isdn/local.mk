@@ -23,6 +23,6 @@ TESTS += tests/unit/test_isdn_cause
 # integration: the real daemon with libpri peers on UNIX sockets
 SB_ISDN_INTEGRATION = tests/integration/101-isdn-pri.sh tests/integration/102-isdn-30-calls.sh \
 	tests/integration/103-isdn-dchannel.sh tests/integration/104-isdn-glare.sh \
-	tests/integration/105-isdn-bri.sh
+	tests/integration/105-isdn-bri.sh tests/integration/106-isdn-dahdi.sh
 TESTS += $(SB_ISDN_INTEGRATION)
 EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh
