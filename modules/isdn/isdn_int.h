@@ -66,6 +66,7 @@ struct isdn_span {
 	bool ulaw; /* T1: mu-law on the B-channels; else A-law */
 	unsigned long long calls_in, calls_out, dchan_drops;
 	bool closing;
+	bool port_taken; /* holds the trunk's Port license */
 };
 
 /* isdn_span.c */

@@ -113,6 +113,10 @@ static void span_event(struct isdn_span *s, pri_event *e)
 	case PRI_EVENT_DCHAN_UP:
 		if (!s->l2_up)
 			log_notice("span %d (%s): D-channel up", s->slot, s->name);
+		if (!s->port_taken) { /* a trunk takes its Port when its link first comes up */
+			isdn_license_trunk(s, true);
+			s->port_taken = true;
+		}
 		s->l2_up = true;
 		if (s->fd >= 0)
 			s->alarm[0] = '\0';
@@ -377,6 +381,8 @@ int isdn_span_open(const struct isdn_span_conf *sc)
 	struct isdn_span *s = isdn_span_find(sc->slot);
 	int node = sc->net ? PRI_NETWORK : PRI_CPE, rc;
 
+	if (!sb_daemon_loop())
+		return -ENOTCONN;
 	if (s) {
 		/* a reload: what libpri was created with cannot change under it (libpri has no
 		 * pri_destroy); overlap settings and the name apply at once */
@@ -430,7 +436,6 @@ int isdn_span_open(const struct isdn_span_conf *sc)
 	s->sched->data = s;
 	s->next = isdn_spans;
 	isdn_spans = s;
-	isdn_license_trunk(s, true);
 
 	if (strncmp(sc->dchannel, "socket:", 7) == 0) {
 		snprintf(s->path, sizeof s->path, "%s", sc->dchannel + 7);
@@ -483,7 +488,8 @@ void isdn_span_close(int slot)
 			unlink(s->path);
 	}
 	isdn_handle_close((uv_handle_t *)s->sched);
-	isdn_license_trunk(s, false);
+	if (s->port_taken)
+		isdn_license_trunk(s, false);
 	log_info("span %d (%s) closed", s->slot, s->name);
 	free(s);
 }
