@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/isdn.sh"
-tap_plan 23
+tap_plan 24
 
 write_conf() {
 	sb_conf c.conf <<CONF
@@ -49,6 +49,10 @@ tap_ok $? "CONNECT from the called side reaches the caller"
 wait_ctl 'len(j["rows"]) == 1 and j["rows"][0]["state"] == "up" and j["rows"][0]["from"].startswith("2/") and j["rows"][0]["to"].startswith("3/") and j["rows"][0]["caller"] == "4930123" and j["rows"][0]["called"] == "555"' show calls
 tap_ok $? "show calls shows the call up from 2/x to 3/y" || tap_diag "$(ctl show calls)"
 
+lic() { ctl --json show licenses | json_get "[r[\"in_use\"] for r in j[\"rows\"] if r[\"kind\"] == \"$1\"]"; }
+[ "$(lic PBX-Port)" = "[2]" ] && [ "$(lic Relay-Channels)" = "[2]" ] && [ "$(lic Relay-PRIs)" = "[2]" ]
+tap_ok $? "licenses in use: a Port per span, Relay-PRIs per card, Relay-Channels per busy B-channel" || tap_diag "$(ctl show licenses)"
+
 peer a digits 1 1
 peer b digits 1 '#'
 peer_wait b '^digits 1 1' && peer_wait a '^digits 1 #'
@@ -62,8 +66,9 @@ peer b hangup 1 16
 peer_wait a '^hangup 1 cause 16' && peer_wait b '^released 1'
 tap_ok $? "release from the called side: the caller gets DISCONNECT cause 16"
 wait_ctl 'len(j["rows"]) == 0' show calls &&
-	wait_ctl 'j["rows"][0]["busy"] == 0 and j["rows"][1]["busy"] == 0' show spans
-tap_ok $? "the call is gone and every B-channel is idle" || tap_diag "$(ctl show spans)"
+	wait_ctl 'j["rows"][0]["busy"] == 0 and j["rows"][1]["busy"] == 0' show spans &&
+	[ "$(lic Relay-Channels)" = "[0]" ]
+tap_ok $? "the call is gone, every B-channel is idle, its licenses are back" || tap_diag "$(ctl show spans; ctl show licenses)"
 
 # --- the other way, restricted presentation, release from the caller ---
 peer b call-restricted 200 4930999
