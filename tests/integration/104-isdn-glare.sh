@@ -27,6 +27,7 @@ tap_ok $? "both spans up"
 
 # --- the daemon is CPE on span 2: it gives way ---
 peer a pause
+peer_wait a '^paused'
 peer b call 200 4930200                       # leaves on span 2, channel 1 (CPE: lowest first)
 wait_ctl 'any(r["slot"] == 2 and r["busy"] == 1 for r in j["rows"])' show spans
 peer a call 100 4930100 1                     # the network asks for channel 1 too
@@ -45,6 +46,7 @@ wait_ctl 'len(j["rows"]) == 0' show calls && wait_ctl 'all(r["busy"] == 0 for r 
 
 # --- the daemon is NET on span 3: it keeps the channel ---
 peer b pause
+peer_wait b '^paused'
 peer a call 100 4930101                       # leaves on span 3, channel 30 (NET: highest first)
 wait_ctl 'any(r["slot"] == 3 and r["busy"] == 1 for r in j["rows"])' show spans
 peer b call 200 4930201 30                    # the user side asks for channel 30 too

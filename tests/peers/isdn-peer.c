@@ -322,10 +322,12 @@ static void command(char *line)
 		P.auto_answer = n < 2 || strcmp(w[1], "off") != 0;
 	} else if (!strcmp(w[0], "auto-alert")) {
 		P.auto_alert = n < 2 || strcmp(w[1], "off") != 0;
-	} else if (!strcmp(w[0], "pause")) {
+	} else if (!strcmp(w[0], "pause")) { /* stop reading the D-channel (frames queue up) */
 		P.paused = true;
+		out("paused");
 	} else if (!strcmp(w[0], "resume")) {
 		P.paused = false;
+		out("resumed");
 	} else if (!strcmp(w[0], "drop-dchannel")) { /* a cut line: the calls are gone here too */
 		for (int i = 0; i < MAXCALLS; i++)
 			if (P.calls[i].id) {
