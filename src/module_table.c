@@ -3,7 +3,10 @@
 
 #include "symbridge.h"
 
+#include "../modules/media/media.h"
+
 /* Adding a module: its folder under modules/, its local.mk included from Makefile.am, a row here. */
 const struct sb_module *const sb_modules[] = {
+	&media_module,
 	NULL,
 };

@@ -1,0 +1,15 @@
+# modules/media/local.mk: the media engine (codecs, resampling, SRTP, SDP media lines), its tests and benches.
+noinst_LIBRARIES += libsbmedia.a
+libsbmedia_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(SRTP_CFLAGS) $(SPANDSP_CFLAGS) $(OPUS_CFLAGS) \
+	$(OPENSSL_CFLAGS)
+libsbmedia_a_SOURCES = \
+	modules/media/media.h \
+	modules/media/media.c \
+	modules/media/media_codec.c
+SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
+
+# module_table.c (in libsbcore.a) names media_module, and the module uses the core's log and
+# config: every program linking the core links the module after it, then the core again.
+SB_CORE_LIBS += $(SB_MEDIA_LIBS) libsbcore.a $(UV_LIBS)
+
+EXTRA_DIST += modules/media/README.md

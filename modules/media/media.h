@@ -1,0 +1,67 @@
+/* media.h: the media engine's public API: codecs, RTP timing, SRTP keys, SDP media lines, sessions. */
+#ifndef MEDIA_H
+#define MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sb_module;
+extern const struct sb_module media_module;
+
+/* ---- codecs ------------------------------------------------------------ */
+
+enum media_codec {
+	MEDIA_PCMU, /* G.711 mu-law, 8 kHz */
+	MEDIA_PCMA, /* G.711 A-law, 8 kHz */
+	MEDIA_G722, /* G.722 64 kbit/s, 16 kHz audio, RTP clock 8000 */
+	MEDIA_OPUS, /* Opus 16 kHz mono, FEC on, RTP clock 48000 */
+	MEDIA_CODEC_COUNT
+};
+
+struct media_codec_info {
+	enum media_codec id;
+	const char *name;      /* SDP encoding name */
+	unsigned rtp_clock;    /* a=rtpmap clock rate, what the RTP timestamp counts */
+	unsigned sample_rate;  /* PCM rate the codec works at natively */
+	int static_pt;         /* static RTP payload type, or -1 */
+	unsigned sdp_channels; /* channels in a=rtpmap (Opus is always "/2"), 0: omitted */
+	int rank;              /* audio bandwidth preference: higher wins */
+};
+
+#define MEDIA_PTIME_MIN 10
+#define MEDIA_PTIME_MAX 60
+#define MEDIA_PTIME_DEFAULT 20
+#define MEDIA_MAX_SAMPLES (16000 / 1000 * MEDIA_PTIME_MAX) /* one frame at 16 kHz, 60 ms */
+#define MEDIA_MAX_PAYLOAD 1500
+
+const struct media_codec_info *media_codec_info(enum media_codec c);
+/* by SDP encoding name (case-insensitive) and clock rate; -ENOENT if unknown */
+int media_codec_find(const char *name, unsigned rtp_clock, enum media_codec *cp);
+/* RTP timestamp advance for one packet of ptime_ms (G.722: 8 per ms, not 16) */
+unsigned media_codec_rtp_ts(enum media_codec c, unsigned ptime_ms);
+bool media_ptime_valid(unsigned ptime_ms);
+
+/* An encoder or decoder of one codec at one PCM rate. pcm_rate is 8000 or 16000; a codec whose
+ * native rate differs from pcm_rate either runs in that mode itself (G.722's 8 kHz mode, Opus at
+ * 8 kHz) or the caller resamples. */
+struct media_enc;
+struct media_dec;
+
+int media_enc_alloc(struct media_enc **ep, enum media_codec c, unsigned pcm_rate);
+void media_enc_free(struct media_enc *e);
+/* encode n samples of PCM (one packet) into out; returns bytes written or negative errno */
+int media_enc_encode(struct media_enc *e, const int16_t *pcm, size_t n, uint8_t *out,
+		     size_t outmax);
+
+int media_dec_alloc(struct media_dec **dp, enum media_codec c, unsigned pcm_rate);
+void media_dec_free(struct media_dec *d);
+/* decode one payload into pcm; returns samples written or negative errno */
+int media_dec_decode(struct media_dec *d, const uint8_t *in, size_t len, int16_t *pcm,
+		     size_t pcmmax);
+/* conceal one lost packet of n samples (next: the following payload when the codec can recover
+ * the lost one from it, Opus FEC; else NULL); returns samples written */
+int media_dec_conceal(struct media_dec *d, const uint8_t *next, size_t nextlen, int16_t *pcm,
+		      size_t n);
+
+#endif
