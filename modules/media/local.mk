@@ -5,7 +5,8 @@ libsbmedia_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(SRTP_CFLAGS) $(SPANDSP_CFLAGS)
 libsbmedia_a_SOURCES = \
 	modules/media/media.h \
 	modules/media/media.c \
-	modules/media/media_codec.c
+	modules/media/media_codec.c \
+	modules/media/media_resample.c
 SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
 
 # module_table.c (in libsbcore.a) names media_module, and the module uses the core's log and
@@ -13,3 +14,16 @@ SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL
 SB_CORE_LIBS += $(SB_MEDIA_LIBS) libsbcore.a $(UV_LIBS)
 
 EXTRA_DIST += modules/media/README.md
+
+# unit tests
+SB_MEDIA_TEST_CFLAGS = $(SB_TEST_CFLAGS) -I$(top_srcdir)/modules/media $(SRTP_CFLAGS) \
+	$(SPANDSP_CFLAGS) $(OPUS_CFLAGS) $(UV_CFLAGS)
+SB_MEDIA_UNIT = tests/unit/test_media_codec tests/unit/test_media_resample
+check_PROGRAMS += $(SB_MEDIA_UNIT)
+TESTS += $(SB_MEDIA_UNIT)
+tests_unit_test_media_codec_SOURCES = tests/unit/test_media_codec.c tests/unit/media_audio.h
+tests_unit_test_media_codec_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_unit_test_media_codec_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_media_resample_SOURCES = tests/unit/test_media_resample.c tests/unit/media_audio.h
+tests_unit_test_media_resample_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_unit_test_media_resample_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)

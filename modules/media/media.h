@@ -29,18 +29,19 @@ struct media_codec_info {
 	int rank;              /* audio bandwidth preference: higher wins */
 };
 
-#define MEDIA_PTIME_MIN 10
-#define MEDIA_PTIME_MAX 60
+#define MEDIA_PTIME_MIN     10
+#define MEDIA_PTIME_MAX     60
 #define MEDIA_PTIME_DEFAULT 20
-#define MEDIA_MAX_SAMPLES (16000 / 1000 * MEDIA_PTIME_MAX) /* one frame at 16 kHz, 60 ms */
-#define MEDIA_MAX_PAYLOAD 1500
+#define MEDIA_MAX_SAMPLES   (16000 / 1000 * MEDIA_PTIME_MAX) /* one frame at 16 kHz, 60 ms */
+#define MEDIA_MAX_PAYLOAD   1500
 
 const struct media_codec_info *media_codec_info(enum media_codec c);
 /* by SDP encoding name (case-insensitive) and clock rate; -ENOENT if unknown */
 int media_codec_find(const char *name, unsigned rtp_clock, enum media_codec *cp);
 /* RTP timestamp advance for one packet of ptime_ms (G.722: 8 per ms, not 16) */
 unsigned media_codec_rtp_ts(enum media_codec c, unsigned ptime_ms);
-bool media_ptime_valid(unsigned ptime_ms);
+bool media_ptime_valid(unsigned ptime_ms);                        /* 10..60 ms in steps of 10 */
+bool media_codec_ptime_ok(enum media_codec c, unsigned ptime_ms); /* Opus: 10, 20, 40, 60 */
 
 /* An encoder or decoder of one codec at one PCM rate. pcm_rate is 8000 or 16000; a codec whose
  * native rate differs from pcm_rate either runs in that mode itself (G.722's 8 kHz mode, Opus at
@@ -63,5 +64,18 @@ int media_dec_decode(struct media_dec *d, const uint8_t *in, size_t len, int16_t
  * the lost one from it, Opus FEC; else NULL); returns samples written */
 int media_dec_conceal(struct media_dec *d, const uint8_t *next, size_t nextlen, int16_t *pcm,
 		      size_t n);
+
+/* ---- resampling 8 kHz <-> 16 kHz (polyphase FIR, see README.md) ------------ */
+
+struct media_resampler;
+
+int media_resampler_alloc(struct media_resampler **rp, unsigned from_rate, unsigned to_rate);
+void media_resampler_free(struct media_resampler *r);
+/* convert one frame of n input samples (n <= MEDIA_MAX_SAMPLES, even when going down); returns
+ * the samples written (2n or n/2) or -EINVAL */
+int media_resample(struct media_resampler *r, const int16_t *in, size_t n, int16_t *out,
+		   size_t outmax);
+/* the filter's group delay in samples at out_rate */
+unsigned media_resample_delay(unsigned out_rate);
 
 #endif
