@@ -71,12 +71,17 @@ TESTS += tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus
 
 SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/src -I$(top_builddir) \
-	-I$(top_srcdir)/cards $(UV_CFLAGS) $(JANSSON_CFLAGS)
+	-I$(top_srcdir)/cards -I$(top_srcdir)/modules/media $(UV_CFLAGS) $(JANSSON_CFLAGS) \
+	$(OPUS_CFLAGS) $(SPANDSP_CFLAGS) $(SRTP_CFLAGS)
+# the core's table names the modules: their sources and libraries come along
+SB_FUZZ_LINK = $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) $(SRTP_LIBS) \
+	$(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
+SB_FUZZ_TARGETS = conf ctl sdp
 fuzz:
-	for t in conf ctl; do \
+	for t in $(SB_FUZZ_TARGETS); do \
 	  clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/$$t-libfuzzer $(srcdir)/tests/fuzz/fuzz_$$t.c \
-	    $(addprefix $(srcdir)/,$(filter %.c,$(libsbcore_a_SOURCES))) \
-	    $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) || exit 1; \
+	    $(addprefix $(srcdir)/,$(filter %.c,$(libsbcore_a_SOURCES) $(libsbmedia_a_SOURCES))) \
+	    $(SB_FUZZ_LINK) || exit 1; \
 	done
 .PHONY: fuzz
-CLEANFILES += tests/fuzz/conf-libfuzzer tests/fuzz/ctl-libfuzzer
+CLEANFILES += tests/fuzz/conf-libfuzzer tests/fuzz/ctl-libfuzzer tests/fuzz/sdp-libfuzzer

@@ -6,7 +6,9 @@ libsbmedia_a_SOURCES = \
 	modules/media/media.h \
 	modules/media/media.c \
 	modules/media/media_codec.c \
-	modules/media/media_resample.c
+	modules/media/media_resample.c \
+	modules/media/media_srtp.c \
+	modules/media/media_sdp.c
 SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
 
 # module_table.c (in libsbcore.a) names media_module, and the module uses the core's log and
@@ -18,7 +20,8 @@ EXTRA_DIST += modules/media/README.md
 # unit tests
 SB_MEDIA_TEST_CFLAGS = $(SB_TEST_CFLAGS) -I$(top_srcdir)/modules/media $(SRTP_CFLAGS) \
 	$(SPANDSP_CFLAGS) $(OPUS_CFLAGS) $(UV_CFLAGS)
-SB_MEDIA_UNIT = tests/unit/test_media_codec tests/unit/test_media_resample
+SB_MEDIA_UNIT = tests/unit/test_media_codec tests/unit/test_media_resample \
+	tests/unit/test_media_srtp tests/unit/test_media_sdp
 check_PROGRAMS += $(SB_MEDIA_UNIT)
 TESTS += $(SB_MEDIA_UNIT)
 tests_unit_test_media_codec_SOURCES = tests/unit/test_media_codec.c tests/unit/media_audio.h
@@ -27,3 +30,16 @@ tests_unit_test_media_codec_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_media_resample_SOURCES = tests/unit/test_media_resample.c tests/unit/media_audio.h
 tests_unit_test_media_resample_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_media_resample_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_media_srtp_SOURCES = tests/unit/test_media_srtp.c
+tests_unit_test_media_srtp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_unit_test_media_srtp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_media_sdp_SOURCES = tests/unit/test_media_sdp.c
+tests_unit_test_media_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_unit_test_media_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+
+# fuzz target: the SDP parser, run over its corpus in make check
+check_PROGRAMS += tests/fuzz/fuzz_sdp
+tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/fuzz_sdp.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sdp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/media -DFUZZ_NAME='"sdp"'
+tests_fuzz_fuzz_sdp_LDADD = $(SB_MEDIA_LIBS)
+TESTS += tests/fuzz/fuzz_sdp

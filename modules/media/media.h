@@ -78,4 +78,84 @@ int media_resample(struct media_resampler *r, const int16_t *in, size_t n, int16
 /* the filter's group delay in samples at out_rate */
 unsigned media_resample_delay(unsigned out_rate);
 
+/* ---- SRTP (libsrtp2) and SDES keys (RFC 4568) ------------------------------- */
+
+enum media_srtp_suite {
+	MEDIA_SRTP_NONE,
+	MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80, /* preferred */
+	MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32,
+	MEDIA_SRTP_SUITE_COUNT
+};
+
+#define MEDIA_SRTP_KEY_LEN  30 /* 16 bytes master key + 14 bytes salt */
+#define MEDIA_SRTP_OVERHEAD 20 /* the most protect adds: 10-byte tag + SRTCP index; keep room */
+
+struct media_srtp_key {
+	enum media_srtp_suite suite;
+	uint8_t key[MEDIA_SRTP_KEY_LEN];
+};
+
+const char *media_srtp_suite_name(enum media_srtp_suite s); /* NULL for NONE or unknown */
+int media_srtp_suite_find(const char *name, size_t len, enum media_srtp_suite *sp); /* -ENOTSUP */
+/* a fresh key from OpenSSL's RNG */
+int media_srtp_key_new(struct media_srtp_key *k, enum media_srtp_suite s);
+/* the key's inline base64 (40 characters and a NUL); returns 40 */
+int media_srtp_key_encode(const struct media_srtp_key *k, char *out, size_t outlen);
+int media_srtp_key_decode(struct media_srtp_key *k, const char *b64, size_t len);
+
+/* One direction of SRTP and SRTCP: outbound protects with our key, inbound checks the peer's
+ * (replay protection on, window 1024). Call media_srtp_init() once before threads start. */
+struct media_srtp;
+
+int media_srtp_init(void);
+int media_srtp_alloc(struct media_srtp **sp, const struct media_srtp_key *k, bool outbound);
+void media_srtp_free(struct media_srtp *s);
+/* in place; cap is the buffer's size (needs *len + MEDIA_SRTP_OVERHEAD) */
+int media_srtp_protect(struct media_srtp *s, uint8_t *pkt, size_t *len, size_t cap, bool rtcp);
+/* -EBADMSG: authentication failed (wrong key, tampered); -EALREADY: replayed or too old */
+int media_srtp_unprotect(struct media_srtp *s, uint8_t *pkt, size_t *len, bool rtcp);
+
+/* ---- SDP media lines (m=, c=, a=rtpmap/fmtp/ptime/crypto, telephone-event) ---- */
+
+#define MEDIA_SDP_MAX_CODECS 8
+#define MEDIA_SDP_MAX_CRYPTO 4
+
+struct media_sdp_codec {
+	enum media_codec codec;
+	uint8_t pt;
+};
+
+struct media_sdp_crypto {
+	unsigned tag;
+	struct media_srtp_key key;
+};
+
+/* One audio stream as offered or answered. */
+struct media_sdp_media {
+	char addr[64]; /* c= address (IPv4 or IPv6 text), the media line's or the session's */
+	uint16_t port;
+	bool srtp;                                           /* RTP/SAVP */
+	struct media_sdp_codec codecs[MEDIA_SDP_MAX_CODECS]; /* in preference order */
+	size_t ncodecs;
+	int dtmf_pt;    /* telephone-event payload type, -1: none */
+	unsigned ptime; /* 0: not given */
+	struct media_sdp_crypto crypto[MEDIA_SDP_MAX_CRYPTO];
+	size_t ncrypto;
+	size_t ncrypto_refused; /* a=crypto lines with suites or parameters we do not accept */
+	char refused[128];      /* their suite names, for the error that says why */
+};
+
+/* write c=, m=, a= lines for m (CRLF-terminated); returns the length or -ENOSPC */
+int media_sdp_write(const struct media_sdp_media *m, char *buf, size_t len);
+/* parse the first audio stream of a whole SDP body; -EINVAL on malformed text, -ENOENT without
+ * an audio stream or without any codec we know */
+int media_sdp_parse(const char *sdp, size_t len, struct media_sdp_media *m);
+/* the offer's best codec by audio bandwidth (Opus > G.722 > G.711) among ours; -ENOENT */
+int media_sdp_pick_codec(const struct media_sdp_media *offer, const enum media_codec *ours,
+			 size_t n, struct media_sdp_codec *out);
+/* the offer's best crypto line by our order of suites; -ENOTSUP when none is acceptable,
+ * with why (the suites offered and the ones we accept) written to err */
+int media_sdp_pick_crypto(const struct media_sdp_media *offer, const enum media_srtp_suite *ours,
+			  size_t n, struct media_sdp_crypto *out, char *err, size_t errlen);
+
 #endif
