@@ -43,3 +43,13 @@ tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/fuzz_sdp.c tests/fuzz/driver.c
 tests_fuzz_fuzz_sdp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/media -DFUZZ_NAME='"sdp"'
 tests_fuzz_fuzz_sdp_LDADD = $(SB_MEDIA_LIBS)
 TESTS += tests/fuzz/fuzz_sdp
+
+# benches: built with the tests, run by `make bench` (never by make check: they print figures)
+check_PROGRAMS += tests/bench/media-limit
+tests_bench_media_limit_SOURCES = tests/bench/media-limit.c
+tests_bench_media_limit_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/modules/media $(OPENSSL_CFLAGS)
+tests_bench_media_limit_LDADD = $(SB_MEDIA_LIBS)
+bench-media: tests/bench/media-limit
+	tests/bench/media-limit
+bench: bench-media
+.PHONY: bench bench-media

@@ -51,6 +51,8 @@ struct media_dec;
 
 int media_enc_alloc(struct media_enc **ep, enum media_codec c, unsigned pcm_rate);
 void media_enc_free(struct media_enc *e);
+/* Opus only: 0..10 (the engine uses 3, see README.md); -EINVAL for other codecs */
+int media_enc_set_complexity(struct media_enc *e, int complexity);
 /* encode n samples of PCM (one packet) into out; returns bytes written or negative errno */
 int media_enc_encode(struct media_enc *e, const int16_t *pcm, size_t n, uint8_t *out,
 		     size_t outmax);

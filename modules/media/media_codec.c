@@ -126,6 +126,13 @@ int media_enc_alloc(struct media_enc **ep, enum media_codec c, unsigned pcm_rate
 	return 0;
 }
 
+int media_enc_set_complexity(struct media_enc *e, int complexity)
+{
+	if (!e->opus || complexity < 0 || complexity > 10)
+		return -EINVAL;
+	return opus_encoder_ctl(e->opus, OPUS_SET_COMPLEXITY(complexity)) == OPUS_OK ? 0 : -EINVAL;
+}
+
 void media_enc_free(struct media_enc *e)
 {
 	if (!e)
