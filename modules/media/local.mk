@@ -8,7 +8,10 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_codec.c \
 	modules/media/media_resample.c \
 	modules/media/media_srtp.c \
-	modules/media/media_sdp.c
+	modules/media/media_sdp.c \
+	modules/media/media_priv.h \
+	modules/media/media_engine.c \
+	modules/media/media_rtp.c
 SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
 
 # module_table.c (in libsbcore.a) names media_module, and the module uses the core's log and
@@ -21,7 +24,7 @@ EXTRA_DIST += modules/media/README.md
 SB_MEDIA_TEST_CFLAGS = $(SB_TEST_CFLAGS) -I$(top_srcdir)/modules/media $(SRTP_CFLAGS) \
 	$(SPANDSP_CFLAGS) $(OPUS_CFLAGS) $(UV_CFLAGS)
 SB_MEDIA_UNIT = tests/unit/test_media_codec tests/unit/test_media_resample \
-	tests/unit/test_media_srtp tests/unit/test_media_sdp
+	tests/unit/test_media_srtp tests/unit/test_media_sdp tests/unit/test_media_session
 check_PROGRAMS += $(SB_MEDIA_UNIT)
 TESTS += $(SB_MEDIA_UNIT)
 tests_unit_test_media_codec_SOURCES = tests/unit/test_media_codec.c tests/unit/media_audio.h
@@ -36,6 +39,10 @@ tests_unit_test_media_srtp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_media_sdp_SOURCES = tests/unit/test_media_sdp.c
 tests_unit_test_media_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_media_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_media_session_SOURCES = tests/unit/test_media_session.c
+tests_unit_test_media_session_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_unit_test_media_session_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) $(CMOCKA_LIBS)
 
 # fuzz target: the SDP parser, run over its corpus in make check
 check_PROGRAMS += tests/fuzz/fuzz_sdp

@@ -160,4 +160,85 @@ int media_sdp_pick_codec(const struct media_sdp_media *offer, const enum media_c
 int media_sdp_pick_crypto(const struct media_sdp_media *offer, const enum media_srtp_suite *ours,
 			  size_t n, struct media_sdp_crypto *out, char *err, size_t errlen);
 
+/* ---- the engine: worker threads, RTP ports, sessions ------------------------ */
+
+#include <sys/socket.h>
+
+struct uv_loop_s;
+struct media_engine;
+struct media_session;
+
+struct media_engine_conf {
+	unsigned workers;     /* threads with their own loop; 0: one per core */
+	int port_lo, port_hi; /* system.rtp_ports: RTP on even, RTCP on the odd port above */
+	const char *bind_ip;  /* local address of every RTP socket ("0.0.0.0", "127.0.0.1") */
+};
+
+/* The engine lives on the main loop: every call below is made from it; events come back on it. */
+int media_engine_alloc(struct media_engine **ep, struct uv_loop_s *main_loop,
+		       const struct media_engine_conf *c);
+/* destroys the sessions left, stops and joins the workers */
+void media_engine_free(struct media_engine *e);
+
+struct media_engine_status {
+	unsigned workers;
+	unsigned sessions;
+	unsigned ports_in_use; /* RTP+RTCP ports held */
+	unsigned ports_total;
+};
+void media_engine_status(const struct media_engine *e, struct media_engine_status *st);
+
+/* One side of a session, as offer/answer agreed it. */
+struct media_leg_conf {
+	enum media_codec codec;
+	uint8_t pt;     /* payload type of codec on this leg */
+	int dtmf_pt;    /* telephone-event payload type, -1: none (in-band on G.711 legs) */
+	unsigned ptime; /* ms per packet sent; 0: 20 */
+	struct sockaddr_storage remote; /* RTP address of the peer; RTCP at port + 1 */
+	bool latch; /* symmetric RTP: take the peer's address from its first valid packet */
+	bool srtp;
+	struct media_srtp_key key_tx; /* ours: what we protect with (our a=crypto) */
+	struct media_srtp_key key_rx; /* the peer's: what its packets are checked with */
+};
+
+enum media_event_type {
+	MEDIA_EV_DTMF,    /* a digit arrived on leg (RFC 4733 or in-band) */
+	MEDIA_EV_LATCHED, /* the leg's peer address was learnt from its packets */
+};
+
+struct media_event {
+	enum media_event_type type;
+	unsigned leg;
+	char digit;
+	struct sockaddr_storage addr;
+};
+
+typedef void (*media_event_cb)(struct media_session *s, const struct media_event *ev, void *arg);
+
+/* Two legs; media flows between them on a worker. Ports are bound here (a full range is
+ * -ENOSPC, logged with the range); the worker starts once this returns. */
+int media_session_alloc(struct media_session **sp, struct media_engine *e,
+			const struct media_leg_conf legs[2], media_event_cb cb, void *arg);
+uint16_t media_session_port(const struct media_session *s, unsigned leg); /* local RTP port */
+/* a re-INVITE: new codec, keys or peer for one leg; the streams' SSRC/seq/ts carry on */
+int media_session_update(struct media_session *s, unsigned leg, const struct media_leg_conf *c);
+/* asynchronous: the ports come back once the worker closed the sockets */
+void media_session_destroy(struct media_session *s);
+
+struct media_leg_stats {
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_dropped;     /* not RTP, wrong payload type, wrong source */
+	uint64_t srtp_auth_fail; /* wrong key or tampered */
+	uint64_t srtp_replay;
+	uint64_t lost;      /* from sequence gaps */
+	uint64_t concealed; /* packets the codec's PLC made up */
+	double jitter_ms;   /* RFC 3550 interarrival jitter */
+	double rtt_ms;      /* from RTCP SR/RR (LSR/DLSR), 0 until known */
+	double mos;         /* E-model estimate from loss, jitter and delay */
+	bool transcoding;
+};
+int media_session_stats(const struct media_session *s, unsigned leg, struct media_leg_stats *st);
+/* send a digit toward leg: RFC 4733 if it has telephone-event, else in-band tones */
+int media_session_dtmf(struct media_session *s, unsigned leg, char digit, unsigned duration_ms);
+
 #endif

@@ -1,0 +1,166 @@
+/* media_priv.h: the media module's internal structures, shared by its engine and packet path only. */
+#ifndef MEDIA_PRIV_H
+#define MEDIA_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <uv.h>
+
+#include "media.h"
+
+#define MEDIA_BUF      2048                    /* a datagram and room for the SRTP tag */
+#define MEDIA_FIFO_MAX (2 * MEDIA_MAX_SAMPLES) /* PCM waiting for a whole outgoing frame */
+#define MEDIA_EV_RING  256                     /* events a worker can queue before main reads */
+
+/* One direction, from leg `src` to the other: built on the main thread, used by the worker. */
+struct media_path {
+	bool passthrough;           /* same codec: header rewrite only */
+	struct media_dec *dec;      /* src codec at dec_rate */
+	struct media_resampler *rs; /* dec_rate -> enc_rate, NULL when equal */
+	struct media_enc *enc;      /* dst codec at enc_rate */
+	unsigned dec_rate, enc_rate;
+	size_t frame_out; /* samples per outgoing packet at enc_rate */
+	unsigned ts_out;  /* RTP timestamp advance per outgoing packet */
+	size_t frame_in;  /* samples per incoming packet at dec_rate (for concealment) */
+};
+
+/* Everything the main thread allocates for a session's media; replaced whole on update so the
+ * worker never allocates. */
+struct media_pipe {
+	struct media_leg_conf conf[2];
+	struct media_srtp *tx[2], *rx[2];
+	struct media_path path[2]; /* path[i]: from leg i to leg 1 - i */
+};
+
+/* Per-leg counters: written by the worker only, read by the main thread. */
+struct media_counters {
+	_Atomic uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, srtp_auth_fail,
+		srtp_replay, lost, concealed, tx_failed;
+	_Atomic uint32_t jitter_us, rtt_us;
+};
+
+#define STAT_ADD(c, f, v)                                                                          \
+	atomic_store_explicit(&(c)->f, atomic_load_explicit(&(c)->f, memory_order_relaxed) + (v),  \
+			      memory_order_relaxed)
+
+/* What the worker keeps for one leg: sockets, buffers, stream state. */
+struct media_leg_rt {
+	uv_udp_t rtp, rtcp;
+	struct media_session *s;
+	unsigned idx;
+	uint8_t rxbuf[MEDIA_BUF], txbuf[MEDIA_BUF], rtcpbuf[MEDIA_BUF];
+	struct sockaddr_storage remote, remote_rtcp;
+	bool remote_known;
+	/* the stream we receive */
+	bool rx_started;
+	uint32_t rx_ssrc, rx_cycles, rx_base, rx_received;
+	uint16_t rx_max_seq;
+	int64_t last_transit;
+	double jitter; /* in RTP clock units */
+	uint32_t dtmf_in_ts;
+	bool dtmf_in_seen;
+	/* the stream we send on this leg */
+	uint32_t tx_ssrc, tx_ts;
+	uint16_t tx_seq;
+	uint32_t tx_octets, tx_count;
+	bool pt_sync; /* pass-through offsets valid for pt_ssrc */
+	uint32_t pt_ssrc, ts_off;
+	uint16_t seq_off;
+	uint32_t dtmf_src_ts, dtmf_out_ts;
+	/* PCM toward this leg, at its encoder's rate */
+	int16_t fifo[MEDIA_FIFO_MAX];
+	size_t fifo_n;
+	struct media_counters c;
+};
+
+struct media_worker;
+
+struct media_session {
+	struct media_engine *eng;
+	struct media_worker *w;
+	media_event_cb cb;
+	void *arg;
+	uint16_t port[2];              /* RTP ports; RTCP is port + 1 */
+	int pair[2];                   /* port pair index in the engine's table */
+	int fd[2][2];                  /* [leg][rtp, rtcp] until the worker opens them */
+	struct media_leg_conf conf[2]; /* the main thread's copy */
+	struct media_pipe *pipe;       /* the worker's, from CREATE and UPDATE on */
+	struct media_leg_rt leg[2];
+	unsigned closing;
+	struct media_msg *destroy_msg;      /* main: preallocated, so destroy cannot fail */
+	struct media_msg *destroy_msg_back; /* worker: the same, carried back as DESTROYED */
+	bool destroying;
+	struct media_session *next, *prev; /* the engine's list (main thread) */
+};
+
+enum media_msg_type {
+	MEDIA_MSG_CREATE,
+	MEDIA_MSG_UPDATE,
+	MEDIA_MSG_DESTROY,
+	MEDIA_MSG_DTMF,
+	MEDIA_MSG_STOP,
+	/* replies, worker -> main */
+	MEDIA_MSG_DESTROYED,
+	MEDIA_MSG_OLD_PIPE,
+};
+
+/* A control message: allocated and freed by the main thread, never on the packet path. */
+struct media_msg {
+	enum media_msg_type type;
+	struct media_session *s;
+	struct media_pipe *pipe;
+	unsigned leg;
+	char digit;
+	unsigned duration_ms;
+	struct media_msg *next;
+};
+
+struct media_queue {
+	pthread_mutex_t mu;
+	struct media_msg *head, *tail;
+};
+
+/* An event from the packet path: a single-producer (worker) single-consumer (main) ring, so the
+ * worker neither locks nor allocates to report it. */
+struct media_ev_slot {
+	struct media_session *s;
+	struct media_event ev;
+};
+
+struct media_worker {
+	struct media_engine *eng;
+	unsigned idx;
+	uv_thread_t thread;
+	uv_loop_t loop;
+	uv_async_t async;
+	struct media_queue q;
+	unsigned sessions; /* main thread's count, to place new sessions */
+	struct media_ev_slot ring[MEDIA_EV_RING];
+	_Atomic unsigned ring_head, ring_tail;
+	_Atomic uint64_t ring_lost;
+};
+
+struct media_engine {
+	uv_loop_t *main;
+	uv_async_t async; /* worker -> main: replies and events */
+	struct media_queue replies;
+	struct media_worker *workers;
+	unsigned nworkers;
+	int port_base; /* first even port */
+	unsigned npairs, pairs_used, next_pair;
+	uint8_t *pair_used;
+	char bind_ip[64];
+	struct media_session *sessions;
+	unsigned nsessions;
+};
+
+void media__queue_init(struct media_queue *q);
+void media__queue_push(struct media_queue *q, struct media_msg *m);
+struct media_msg *media__queue_take(struct media_queue *q); /* the whole list, in order */
+
+/* media_rtp.c: the worker side */
+void media__worker_msg(struct media_worker *w, struct media_msg *m);
+void media__ev_post(struct media_session *s, const struct media_event *ev);
+
+#endif

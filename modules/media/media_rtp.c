@@ -1,0 +1,461 @@
+/* media_rtp.c: the worker side of sessions: sockets, RTP in, SRTP, pass-through or transcoding,
+ * RTP out. Runs on a worker's loop only; the packet path neither locks nor allocates. */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SB_MODULE "media"
+#include "symbridge.h"
+
+#include "media_priv.h"
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void wr32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (b->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+		return x->sin6_port == y->sin6_port &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+	}
+	return false;
+}
+
+static void set_remote(struct media_leg_rt *l, const struct sockaddr *sa)
+{
+	size_t n = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					     : sizeof(struct sockaddr_in);
+	memset(&l->remote, 0, sizeof l->remote);
+	memcpy(&l->remote, sa, n);
+	l->remote_rtcp = l->remote;
+	if (sa->sa_family == AF_INET6) {
+		struct sockaddr_in6 *r = (void *)&l->remote_rtcp;
+		r->sin6_port = htons((uint16_t)(ntohs(r->sin6_port) + 1));
+	} else {
+		struct sockaddr_in *r = (void *)&l->remote_rtcp;
+		r->sin_port = htons((uint16_t)(ntohs(r->sin_port) + 1));
+	}
+	l->remote_known = true;
+}
+
+/* the event ring toward the main loop: single producer, never blocks */
+void media__ev_post(struct media_session *s, const struct media_event *ev)
+{
+	struct media_worker *w = s->w;
+	unsigned tail = atomic_load_explicit(&w->ring_tail, memory_order_relaxed);
+	unsigned head = atomic_load_explicit(&w->ring_head, memory_order_acquire);
+
+	if (tail - head >= MEDIA_EV_RING) {
+		STAT_ADD(w, ring_lost, 1);
+		return;
+	}
+	w->ring[tail % MEDIA_EV_RING].s = s;
+	w->ring[tail % MEDIA_EV_RING].ev = *ev;
+	atomic_store_explicit(&w->ring_tail, tail + 1, memory_order_release);
+	uv_async_send(&w->eng->async);
+}
+
+/* protect (if the leg is SRTP) and send one RTP or RTCP packet on leg l */
+static void leg_send(struct media_leg_rt *l, uint8_t *pkt, size_t len, bool rtcp)
+{
+	struct media_pipe *p = l->s->pipe;
+	uv_buf_t b;
+	int rc;
+
+	if (!l->remote_known)
+		return;
+	if (p->tx[l->idx] && media_srtp_protect(p->tx[l->idx], pkt, &len, MEDIA_BUF, rtcp) < 0) {
+		STAT_ADD(&l->c, tx_failed, 1);
+		return;
+	}
+	b = uv_buf_init((char *)pkt, (unsigned)len);
+	rc = uv_udp_try_send(rtcp ? &l->rtcp : &l->rtp, &b, 1,
+			     (const struct sockaddr *)(rtcp ? &l->remote_rtcp : &l->remote));
+	if (rc < 0) {
+		STAT_ADD(&l->c, tx_failed, 1);
+		return;
+	}
+	if (!rtcp) {
+		STAT_ADD(&l->c, tx_packets, 1);
+		STAT_ADD(&l->c, tx_bytes, len);
+	}
+}
+
+static void rtp_header(uint8_t *b, bool marker, uint8_t pt, uint16_t seq, uint32_t ts,
+		       uint32_t ssrc)
+{
+	b[0] = 0x80;
+	b[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
+	wr16(b + 2, seq);
+	wr32(b + 4, ts);
+	wr32(b + 8, ssrc);
+}
+
+/* PCM queued toward leg o goes out in whole frames of its ptime */
+static void drain_fifo(struct media_leg_rt *o, const struct media_path *path,
+		       const struct media_leg_conf *oc)
+{
+	size_t at = 0;
+
+	while (o->fifo_n - at >= path->frame_out) {
+		int n = media_enc_encode(path->enc, o->fifo + at, path->frame_out, o->txbuf + 12,
+					 MEDIA_BUF - 12 - MEDIA_SRTP_OVERHEAD);
+		at += path->frame_out;
+		if (n <= 0) {
+			STAT_ADD(&o->c, tx_failed, 1);
+			continue;
+		}
+		rtp_header(o->txbuf, false, oc->pt, o->tx_seq++, o->tx_ts, o->tx_ssrc);
+		o->tx_ts += path->ts_out;
+		leg_send(o, o->txbuf, 12 + (size_t)n, false);
+	}
+	if (at) {
+		memmove(o->fifo, o->fifo + at, (o->fifo_n - at) * sizeof *o->fifo);
+		o->fifo_n -= at;
+	}
+}
+
+static void fifo_put(struct media_leg_rt *o, const struct media_path *path, const int16_t *pcm,
+		     size_t n)
+{
+	int16_t rs[MEDIA_MAX_SAMPLES];
+
+	if (path->rs) {
+		int k = media_resample(path->rs, pcm, n, rs, MEDIA_MAX_SAMPLES);
+		if (k < 0)
+			return;
+		pcm = rs;
+		n = (size_t)k;
+	}
+	if (n >
+	    MEDIA_FIFO_MAX - o->fifo_n) /* a peer sending more than it should: keep the newest */
+		o->fifo_n = 0;
+	if (n > MEDIA_FIFO_MAX)
+		return;
+	memcpy(o->fifo + o->fifo_n, pcm, n * sizeof *pcm);
+	o->fifo_n += n;
+}
+
+/* RFC 3550 A.1/A.8: sequence bookkeeping and jitter; returns the packets missing before this
+ * one (0 in order, -1 late or duplicate) */
+static int rx_track(struct media_leg_rt *l, uint16_t seq, uint32_t ts, unsigned clock)
+{
+	int gap = 0;
+	int64_t arrival = (int64_t)(uv_hrtime() / 1000) * clock / 1000000; /* in RTP units */
+
+	if (!l->rx_started) {
+		l->rx_started = true;
+		l->rx_base = seq;
+		l->rx_max_seq = seq;
+		l->rx_cycles = 0;
+		l->rx_received = 0;
+		l->last_transit = arrival - ts;
+	} else {
+		uint16_t delta = (uint16_t)(seq - l->rx_max_seq);
+		if (delta == 0 || delta >= 0x8000) {
+			gap = -1; /* duplicate or late */
+		} else {
+			if (seq < l->rx_max_seq)
+				l->rx_cycles += 65536;
+			gap = delta - 1;
+			l->rx_max_seq = seq;
+		}
+		int64_t transit = arrival - (int64_t)ts;
+		int64_t d = transit - l->last_transit;
+		l->last_transit = transit;
+		if (d < 0)
+			d = -d;
+		if (d <
+		    (int64_t)clock * 10) /* a timestamp jump (new talk spurt source) is no jitter */
+			l->jitter += ((double)d - l->jitter) / 16.0;
+		atomic_store_explicit(&l->c.jitter_us, (uint32_t)(l->jitter * 1e6 / clock),
+				      memory_order_relaxed);
+	}
+	l->rx_received++;
+	uint32_t expected = l->rx_cycles + l->rx_max_seq - l->rx_base + 1;
+	atomic_store_explicit(&l->c.lost, expected > l->rx_received ? expected - l->rx_received : 0,
+			      memory_order_relaxed);
+	return gap;
+}
+
+static void forward_passthrough(struct media_leg_rt *in, struct media_leg_rt *o, uint8_t *p,
+				size_t len, uint8_t out_pt)
+{
+	uint16_t seq = rd16(p + 2);
+	uint32_t ts = rd32(p + 4), ssrc = rd32(p + 8);
+
+	/* a new source (or the first packet): continue our numbering from where it stands */
+	if (!o->pt_sync || o->pt_ssrc != ssrc) {
+		o->pt_sync = true;
+		o->pt_ssrc = ssrc;
+		o->seq_off = (uint16_t)(o->tx_seq - seq);
+		o->ts_off = o->tx_ts - ts;
+	}
+	uint16_t oseq = (uint16_t)(seq + o->seq_off);
+	uint32_t ots = ts + o->ts_off;
+	p[1] = (uint8_t)((p[1] & 0x80) | out_pt);
+	wr16(p + 2, oseq);
+	wr32(p + 4, ots);
+	wr32(p + 8, o->tx_ssrc);
+	if ((uint16_t)(oseq - o->tx_seq) < 0x8000) {
+		o->tx_seq = (uint16_t)(oseq + 1);
+		o->tx_ts = ots;
+	}
+	leg_send(o, p, len, false);
+}
+
+/* an RFC 4733 event from leg in: report a new digit, relay it where the other leg takes events */
+static void dtmf_in(struct media_leg_rt *in, struct media_leg_rt *o, uint8_t *p, size_t hdr,
+		    size_t len)
+{
+	struct media_pipe *pipe = in->s->pipe;
+	const struct media_leg_conf *oc = &pipe->conf[o->idx];
+	uint32_t ts = rd32(p + 4);
+
+	if (len < hdr + 4)
+		return;
+	if (!in->dtmf_in_seen || ts != in->dtmf_in_ts) {
+		static const char digits[] = "0123456789*#ABCD";
+		in->dtmf_in_seen = true;
+		in->dtmf_in_ts = ts;
+		if (p[hdr] < 16) {
+			struct media_event ev = { .type = MEDIA_EV_DTMF,
+						  .leg = in->idx,
+						  .digit = digits[p[hdr]] };
+			media__ev_post(in->s, &ev);
+		}
+	}
+	if (oc->dtmf_pt < 0)
+		return; /* toward G.711 without events: in-band generation is not done here */
+	if (pipe->path[in->idx].passthrough) {
+		forward_passthrough(in, o, p, len, (uint8_t)oc->dtmf_pt);
+		return;
+	}
+	/* transcoding: the event starts at our current timestamp and keeps it to its end */
+	if (ts != o->dtmf_src_ts || !o->dtmf_out_ts) {
+		o->dtmf_src_ts = ts;
+		o->dtmf_out_ts = o->tx_ts ? o->tx_ts : 1;
+	}
+	memmove(o->txbuf + 12, p + hdr, len - hdr);
+	rtp_header(o->txbuf, (p[1] & 0x80) != 0, (uint8_t)oc->dtmf_pt, o->tx_seq++, o->dtmf_out_ts,
+		   o->tx_ssrc);
+	leg_send(o, o->txbuf, 12 + (len - hdr), false);
+}
+
+static void on_rtp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
+		   unsigned flags)
+{
+	struct media_leg_rt *in = h->data;
+	struct media_session *s = in->s;
+	struct media_pipe *pipe = s->pipe;
+	const struct media_leg_conf *ic = &pipe->conf[in->idx];
+	struct media_leg_rt *o = &s->leg[1 - in->idx];
+	const struct media_path *path = &pipe->path[in->idx];
+	uint8_t *p = in->rxbuf;
+	size_t len = (size_t)nread, hdr;
+	int rc;
+
+	if (nread <= 0 || !addr)
+		return;
+	if ((flags & UV_UDP_PARTIAL) || len < 12 || (p[0] >> 6) != 2)
+		goto drop;
+	/* without latching, only the peer we were told about may send */
+	if (!ic->latch && in->remote_known && !same_addr(&in->remote, addr))
+		goto drop;
+	if (pipe->rx[in->idx] &&
+	    (rc = media_srtp_unprotect(pipe->rx[in->idx], p, &len, false)) < 0) {
+		if (rc == -EALREADY)
+			STAT_ADD(&in->c, srtp_replay, 1);
+		else
+			STAT_ADD(&in->c, srtp_auth_fail, 1);
+		return;
+	}
+	hdr = 12 + 4 * (size_t)(p[0] & 0x0f);
+	if ((p[0] & 0x10) && len >= hdr + 4)
+		hdr += 4 + 4 * (size_t)rd16(p + hdr + 2);
+	if ((p[0] & 0x20) && len > hdr)
+		len -= p[len - 1] < len - hdr ? p[len - 1] : 0;
+	if (len < hdr)
+		goto drop;
+	uint8_t pt = p[1] & 0x7f;
+	if (pt != ic->pt && (int)pt != ic->dtmf_pt)
+		goto drop;
+	/* a valid packet: symmetric RTP learns (or follows) the peer from it */
+	if (ic->latch && (!in->remote_known || !same_addr(&in->remote, addr))) {
+		set_remote(in, addr);
+		struct media_event ev = { .type = MEDIA_EV_LATCHED, .leg = in->idx };
+		memcpy(&ev.addr, &in->remote, sizeof ev.addr);
+		media__ev_post(s, &ev);
+	}
+	STAT_ADD(&in->c, rx_packets, 1);
+	STAT_ADD(&in->c, rx_bytes, (uint64_t)nread);
+	int gap = rx_track(in, rd16(p + 2), rd32(p + 4), media_codec_info(ic->codec)->rtp_clock);
+	if ((int)pt == ic->dtmf_pt) {
+		dtmf_in(in, o, p, hdr, len);
+		return;
+	}
+	if (path->passthrough) {
+		forward_passthrough(in, o, p, len, pipe->conf[o->idx].pt);
+		return;
+	}
+	if (gap < 0)
+		return; /* late for decoding: it was concealed already */
+	const struct media_leg_conf *oc = &pipe->conf[o->idx];
+	int16_t pcm[MEDIA_MAX_SAMPLES];
+	/* a short gap is concealed by the codec (Opus from this packet's FEC) */
+	for (int g = 0; g < gap && g < 3; g++) {
+		size_t n = path->frame_in <= MEDIA_MAX_SAMPLES ? path->frame_in : MEDIA_MAX_SAMPLES;
+		int k = media_dec_conceal(path->dec, g == gap - 1 ? p + hdr : NULL,
+					  g == gap - 1 ? len - hdr : 0, pcm, n);
+		if (k > 0) {
+			STAT_ADD(&in->c, concealed, 1);
+			fifo_put(o, path, pcm, (size_t)k);
+		}
+	}
+	int n = media_dec_decode(path->dec, p + hdr, len - hdr, pcm, MEDIA_MAX_SAMPLES);
+	if (n <= 0)
+		goto drop;
+	fifo_put(o, path, pcm, (size_t)n);
+	drain_fifo(o, path, oc);
+	return;
+drop:
+	STAT_ADD(&in->c, rx_dropped, 1);
+}
+
+static void on_rtcp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
+		    unsigned flags)
+{
+	struct media_leg_rt *in = h->data;
+	struct media_pipe *pipe = in->s->pipe;
+	size_t len = (size_t)nread;
+
+	if (nread <= 0 || !addr)
+		return;
+	if (len < 8 || (in->rtcpbuf[0] >> 6) != 2)
+		return;
+	if (pipe->rx[in->idx] &&
+	    media_srtp_unprotect(pipe->rx[in->idx], in->rtcpbuf, &len, true) < 0) {
+		STAT_ADD(&in->c, srtp_auth_fail, 1);
+		return;
+	}
+}
+
+static void alloc_rtp(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct media_leg_rt *l = h->data;
+	/* leave room behind the datagram for the SRTP tag added when relaying it */
+	*b = uv_buf_init((char *)l->rxbuf, MEDIA_BUF - MEDIA_SRTP_OVERHEAD);
+}
+
+static void alloc_rtcp(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct media_leg_rt *l = h->data;
+	*b = uv_buf_init((char *)l->rtcpbuf, MEDIA_BUF - MEDIA_SRTP_OVERHEAD);
+}
+
+/* ---- control messages ---- */
+
+static void leg_apply_conf(struct media_leg_rt *l, const struct media_leg_conf *c)
+{
+	if (c->remote.ss_family)
+		set_remote(l, (const struct sockaddr *)&c->remote);
+}
+
+static void session_start(struct media_session *s)
+{
+	uv_loop_t *loop = &s->w->loop;
+
+	for (int i = 0; i < 2; i++) {
+		struct media_leg_rt *l = &s->leg[i];
+		uv_udp_init(loop, &l->rtp);
+		uv_udp_init(loop, &l->rtcp);
+		l->rtp.data = l->rtcp.data = l;
+		if (uv_udp_open(&l->rtp, s->fd[i][0]) < 0 || uv_udp_open(&l->rtcp, s->fd[i][1]) < 0)
+			log_err("media: cannot open RTP socket of port %u", s->port[i]);
+		leg_apply_conf(l, &s->pipe->conf[i]);
+		uv_udp_recv_start(&l->rtp, alloc_rtp, on_rtp);
+		uv_udp_recv_start(&l->rtcp, alloc_rtcp, on_rtcp);
+	}
+}
+
+static void closed_cb(uv_handle_t *h)
+{
+	struct media_leg_rt *l = h->data;
+	struct media_session *s = l->s;
+
+	if (--s->closing == 0) {
+		struct media_msg *m = s->destroy_msg_back;
+		m->type = MEDIA_MSG_DESTROYED;
+		media__queue_push(&s->eng->replies, m);
+		uv_async_send(&s->eng->async);
+	}
+}
+
+void media__worker_msg(struct media_worker *w, struct media_msg *m)
+{
+	struct media_session *s = m->s;
+	struct media_pipe *old;
+
+	switch (m->type) {
+	case MEDIA_MSG_CREATE:
+		session_start(s);
+		free(m);
+		break;
+	case MEDIA_MSG_UPDATE:
+		old = s->pipe;
+		s->pipe = m->pipe;
+		leg_apply_conf(&s->leg[m->leg], &s->pipe->conf[m->leg]);
+		/* PCM queued at the old rate or frame size is dropped */
+		s->leg[0].fifo_n = s->leg[1].fifo_n = 0;
+		m->type = MEDIA_MSG_OLD_PIPE;
+		m->pipe = old;
+		media__queue_push(&w->eng->replies, m);
+		uv_async_send(&w->eng->async);
+		break;
+	case MEDIA_MSG_DESTROY:
+		s->closing = 4;
+		s->destroy_msg_back = m;
+		for (int i = 0; i < 2; i++) {
+			uv_close((uv_handle_t *)&s->leg[i].rtp, closed_cb);
+			uv_close((uv_handle_t *)&s->leg[i].rtcp, closed_cb);
+		}
+		break;
+	case MEDIA_MSG_DTMF: free(m); break;
+	case MEDIA_MSG_STOP:
+		uv_close((uv_handle_t *)&w->async, NULL);
+		free(m);
+		break;
+	default: free(m);
+	}
+}

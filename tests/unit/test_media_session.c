@@ -1,0 +1,527 @@
+/* test_media_session.c: sessions on worker threads with real UDP sockets on 127.0.0.1: transcoding
+ * with SRTP both ways, pass-through, wrong keys and replays, latching, updates, DTMF, ports. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "media.h"
+#include "media_audio.h"
+
+static uv_loop_t loop;
+static struct media_engine *eng;
+static int port_lo;
+
+/* ---- a peer: a plain UDP socket on 127.0.0.1 ---- */
+
+struct peer {
+	int fd;
+	struct sockaddr_in addr;
+	struct media_srtp *tx, *rx;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+};
+
+static void peer_open(struct peer *p)
+{
+	socklen_t sl = sizeof p->addr;
+
+	memset(p, 0, sizeof *p);
+	p->fd = socket(AF_INET, SOCK_DGRAM, 0);
+	p->addr.sin_family = AF_INET;
+	p->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(p->fd, (struct sockaddr *)&p->addr, sizeof p->addr), 0);
+	getsockname(p->fd, (struct sockaddr *)&p->addr, &sl);
+	p->ssrc = 0x1000u + (unsigned)p->fd;
+	p->seq = 1000;
+}
+
+static void peer_close(struct peer *p)
+{
+	close(p->fd);
+	media_srtp_free(p->tx);
+	media_srtp_free(p->rx);
+}
+
+static void to_engine(struct peer *p, uint16_t port, const uint8_t *pkt, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	assert_int_equal(sendto(p->fd, pkt, len, 0, (struct sockaddr *)&to, sizeof to),
+			 (ssize_t)len);
+}
+
+/* send one RTP packet with payload; returns the bytes sent (after SRTP) and leaves them in out */
+static size_t peer_send(struct peer *p, uint16_t port, uint8_t pt, const uint8_t *pay, size_t n,
+			uint32_t ts_step, uint8_t *out)
+{
+	uint8_t buf[1600];
+	size_t len = 12 + n;
+
+	buf[0] = 0x80;
+	buf[1] = pt;
+	buf[2] = (uint8_t)(p->seq >> 8);
+	buf[3] = (uint8_t)p->seq;
+	for (int i = 0; i < 4; i++) {
+		buf[4 + i] = (uint8_t)(p->ts >> (24 - 8 * i));
+		buf[8 + i] = (uint8_t)(p->ssrc >> (24 - 8 * i));
+	}
+	memcpy(buf + 12, pay, n);
+	p->seq++;
+	p->ts += ts_step;
+	if (p->tx)
+		assert_int_equal(media_srtp_protect(p->tx, buf, &len, sizeof buf, false), 0);
+	to_engine(p, port, buf, len);
+	if (out)
+		memcpy(out, buf, len);
+	return len;
+}
+
+/* the next datagram within timeout_ms, while the main loop runs for events; 0 if none */
+static size_t peer_recv(struct peer *p, uint8_t *buf, size_t cap, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 5) {
+		struct pollfd pf = { .fd = p->fd, .events = POLLIN };
+		uv_run(&loop, UV_RUN_NOWAIT);
+		if (poll(&pf, 1, 5) == 1) {
+			ssize_t n = recv(p->fd, buf, cap, 0);
+			assert_true(n > 0);
+			return (size_t)n;
+		}
+	}
+	return 0;
+}
+
+static uint16_t rd16(const uint8_t *b)
+{
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint32_t rd32(const uint8_t *b)
+{
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static void leg_to(struct media_leg_conf *c, enum media_codec codec, uint8_t pt,
+		   const struct peer *p)
+{
+	memset(c, 0, sizeof *c);
+	c->codec = codec;
+	c->pt = pt;
+	c->dtmf_pt = -1;
+	c->ptime = 20;
+	memcpy(&c->remote, &p->addr, sizeof p->addr);
+}
+
+/* SRTP between leg and peer: the leg sends with key_tx, the peer with key_rx */
+static void leg_srtp(struct media_leg_conf *c, struct peer *p)
+{
+	c->srtp = true;
+	assert_int_equal(media_srtp_key_new(&c->key_tx, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80), 0);
+	assert_int_equal(media_srtp_key_new(&c->key_rx, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32), 0);
+	assert_int_equal(media_srtp_alloc(&p->tx, &c->key_rx, true), 0);
+	assert_int_equal(media_srtp_alloc(&p->rx, &c->key_tx, false), 0);
+}
+
+/* wait until a condition on the main loop's view holds (bounded) */
+#define WAIT_FOR(cond)                                                                             \
+	do {                                                                                       \
+		for (int w_ = 0; w_ < 400 && !(cond); w_++) {                                      \
+			uv_run(&loop, UV_RUN_NOWAIT);                                              \
+			usleep(5000);                                                              \
+		}                                                                                  \
+		assert_true(cond);                                                                 \
+	} while (0)
+
+static unsigned ports_in_use(void)
+{
+	struct media_engine_status st;
+	media_engine_status(eng, &st);
+	return st.ports_in_use;
+}
+
+static int setup(void **state)
+{
+	struct media_engine_conf c = { .workers = 2, .bind_ip = "127.0.0.1" };
+
+	/* a port range of our own, away from other tests running at the same time */
+	port_lo = 40000 + (getpid() % 1000) * 20;
+	c.port_lo = port_lo;
+	c.port_hi = port_lo + 19;
+	assert_int_equal(uv_loop_init(&loop), 0);
+	assert_int_equal(media_engine_alloc(&eng, &loop, &c), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	media_engine_free(eng);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	assert_int_equal(uv_loop_close(&loop), 0); /* no handle left behind */
+	return 0;
+}
+
+static void test_transcode_srtp_both_ways(void **state)
+{
+	struct peer a, b;
+	struct media_leg_conf legs[2];
+	struct media_session *s;
+	struct media_enc *ea, *eb;
+	struct media_dec *da, *db;
+	uint8_t pay[400], buf[1600];
+	int16_t pcm[320], got_b[16000], got_a[8000];
+	size_t nb = 0, na = 0;
+
+	peer_open(&a);
+	peer_open(&b);
+	leg_to(&legs[0], MEDIA_PCMA, 8, &a);
+	leg_to(&legs[1], MEDIA_G722, 9, &b);
+	leg_srtp(&legs[1], &b);
+	assert_int_equal(media_session_alloc(&s, eng, legs, NULL, NULL), 0);
+	assert_int_equal(ports_in_use(), 4);
+
+	/* legacy -> cloud: A-law 1 kHz in, SRTP G.722 out that a 16 kHz decoder plays */
+	assert_int_equal(media_enc_alloc(&ea, MEDIA_PCMA, 8000), 0);
+	assert_int_equal(media_dec_alloc(&db, MEDIA_G722, 16000), 0);
+	uint32_t first_ts = 0, ssrc = 0;
+	uint16_t last_seq = 0;
+	for (int i = 0; i < 50; i++) {
+		ta_tone(pcm, 160, 1000.0, 8000, TA_AMP);
+		for (int k = 0; k < 160; k++) /* phase-continuous across packets */
+			pcm[k] = (int16_t)lrint(TA_AMP *
+						sin(2 * M_PI * 1000.0 * (i * 160 + k) / 8000));
+		int l = media_enc_encode(ea, pcm, 160, pay, sizeof pay);
+		peer_send(&a, media_session_port(s, 0), 8, pay, (size_t)l, 160, NULL);
+		size_t n = peer_recv(&b, buf, sizeof buf, 1000);
+		assert_true(n > 12);
+		assert_int_equal(media_srtp_unprotect(b.rx, buf, &n, false), 0);
+		assert_int_equal(buf[1] & 0x7f, 9);
+		assert_int_equal(n, 12 + 160); /* 20 ms of G.722 */
+		if (i == 0) {
+			first_ts = rd32(buf + 4);
+			ssrc = rd32(buf + 8);
+		} else {
+			/* G.722's RTP clock is 8000: 160 per 20 ms */
+			assert_int_equal(rd32(buf + 4) - first_ts, 160u * (unsigned)i);
+			assert_int_equal(rd16(buf + 2), (uint16_t)(last_seq + 1));
+			assert_int_equal(rd32(buf + 8), ssrc);
+		}
+		last_seq = rd16(buf + 2);
+		nb += (size_t)media_dec_decode(db, buf + 12, n - 12, got_b + nb, 16000 - nb);
+	}
+	double f = ta_zero_cross_freq(got_b + 1600, nb - 1600, 16000);
+	print_message("# A-law -> G.722/SRTP through the engine: %.1f Hz\n", f);
+	assert_true(f > 990 && f < 1010);
+
+	/* cloud -> legacy: SRTP G.722 440 Hz in, A-law out */
+	assert_int_equal(media_enc_alloc(&eb, MEDIA_G722, 16000), 0);
+	assert_int_equal(media_dec_alloc(&da, MEDIA_PCMA, 8000), 0);
+	uint8_t kept[1600];
+	size_t kept_len = 0;
+	for (int i = 0; i < 40; i++) {
+		for (int k = 0; k < 320; k++)
+			pcm[k] = (int16_t)lrint(TA_AMP *
+						sin(2 * M_PI * 440.0 * (i * 320 + k) / 16000));
+		int l = media_enc_encode(eb, pcm, 320, pay, sizeof pay);
+		kept_len = peer_send(&b, media_session_port(s, 1), 9, pay, (size_t)l, 160, kept);
+		size_t n = peer_recv(&a, buf, sizeof buf, 1000);
+		assert_int_equal(n, 12 + 160);
+		assert_int_equal(buf[1] & 0x7f, 8);
+		na += (size_t)media_dec_decode(da, buf + 12, n - 12, got_a + na, 8000 - na);
+	}
+	f = ta_zero_cross_freq(got_a + 800, na - 800, 8000);
+	print_message("# G.722/SRTP -> A-law through the engine: %.1f Hz\n", f);
+	assert_true(f > 435 && f < 445);
+
+	/* a replayed packet is dropped, and so is one protected with another key */
+	to_engine(&b, media_session_port(s, 1), kept, kept_len);
+	struct media_srtp_key wrong;
+	struct media_srtp *wtx;
+	assert_int_equal(media_srtp_key_new(&wrong, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32), 0);
+	assert_int_equal(media_srtp_alloc(&wtx, &wrong, true), 0);
+	struct media_srtp *good = b.tx;
+	b.tx = wtx;
+	peer_send(&b, media_session_port(s, 1), 9, pay, 160, 160, NULL);
+	b.tx = good;
+	media_srtp_free(wtx);
+	assert_int_equal(peer_recv(&a, buf, sizeof buf, 200), 0); /* nothing came through */
+	struct media_leg_stats st;
+	assert_int_equal(media_session_stats(s, 1, &st), 0);
+	assert_int_equal(st.srtp_replay, 1);
+	assert_int_equal(st.srtp_auth_fail, 1);
+	assert_int_equal(st.rx_packets, 40);
+	assert_true(st.transcoding);
+	assert_int_equal(media_session_stats(s, 0, &st), 0);
+	assert_int_equal(st.rx_packets, 50);
+	assert_int_equal(st.lost, 0);
+	assert_true(st.mos > 4.0);
+	print_message("# leg 0: jitter %.3f ms, MOS %.2f\n", st.jitter_ms, st.mos);
+
+	media_session_destroy(s);
+	WAIT_FOR(ports_in_use() == 0);
+	media_enc_free(ea);
+	media_enc_free(eb);
+	media_dec_free(da);
+	media_dec_free(db);
+	peer_close(&a);
+	peer_close(&b);
+}
+
+static void test_passthrough_reprotects(void **state)
+{
+	struct peer a, b;
+	struct media_leg_conf legs[2];
+	struct media_session *s;
+	uint8_t pay[160], buf[1600];
+
+	peer_open(&a);
+	peer_open(&b);
+	leg_to(&legs[0], MEDIA_G722, 9, &a);
+	leg_to(&legs[1], MEDIA_G722, 9, &b);
+	leg_srtp(&legs[1], &b);
+	assert_int_equal(media_session_alloc(&s, eng, legs, NULL, NULL), 0);
+	uint16_t prev = 0;
+	for (int i = 0; i < 20; i++) {
+		for (int k = 0; k < 160; k++)
+			pay[k] = (uint8_t)(i + k);
+		peer_send(&a, media_session_port(s, 0), 9, pay, 160, 160, NULL);
+		size_t n = peer_recv(&b, buf, sizeof buf, 1000);
+		assert_true(n > 0);
+		assert_int_equal(media_srtp_unprotect(b.rx, buf, &n, false), 0);
+		assert_int_equal(n, 172);
+		assert_memory_equal(buf + 12, pay, 160);     /* not decoded: the same bytes */
+		assert_int_not_equal(rd32(buf + 8), a.ssrc); /* our SSRC */
+		if (i)
+			assert_int_equal(rd16(buf + 2), (uint16_t)(prev + 1));
+		prev = rd16(buf + 2);
+	}
+	/* a gap in the source's numbering stays a gap (the receiver must see the loss) */
+	a.seq += 2;
+	peer_send(&a, media_session_port(s, 0), 9, pay, 160, 160, NULL);
+	size_t n = peer_recv(&b, buf, sizeof buf, 1000);
+	assert_int_equal(media_srtp_unprotect(b.rx, buf, &n, false), 0);
+	assert_int_equal(rd16(buf + 2), (uint16_t)(prev + 3));
+	struct media_leg_stats st;
+	media_session_stats(s, 0, &st);
+	assert_false(st.transcoding);
+	assert_int_equal(st.lost, 2);
+	media_session_destroy(s);
+	WAIT_FOR(ports_in_use() == 0);
+	peer_close(&a);
+	peer_close(&b);
+}
+
+struct ev_log {
+	int latched, dtmf;
+	char digits[16];
+	struct sockaddr_in addr;
+};
+
+static void ev_cb(struct media_session *s, const struct media_event *ev, void *arg)
+{
+	struct ev_log *log = arg;
+
+	if (ev->type == MEDIA_EV_LATCHED) {
+		log->latched++;
+		memcpy(&log->addr, &ev->addr, sizeof log->addr);
+	} else if (ev->type == MEDIA_EV_DTMF && log->dtmf < 15) {
+		log->digits[log->dtmf++] = ev->digit;
+	}
+}
+
+static void test_latching_and_source_check(void **state)
+{
+	struct peer a, b, stranger;
+	struct media_leg_conf legs[2];
+	struct media_session *s;
+	struct ev_log log = { 0 };
+	uint8_t pay[160] = { 0 }, buf[1600];
+
+	peer_open(&a);
+	peer_open(&b);
+	peer_open(&stranger);
+	leg_to(&legs[0], MEDIA_PCMU, 0, &a);
+	memset(&legs[0].remote, 0, sizeof legs[0].remote); /* behind NAT: unknown until it sends */
+	legs[0].latch = true;
+	leg_to(&legs[1], MEDIA_PCMU, 0, &b);
+	assert_int_equal(media_session_alloc(&s, eng, legs, ev_cb, &log), 0);
+	/* nothing can go toward leg 0 before it latched */
+	peer_send(&b, media_session_port(s, 1), 0, pay, 160, 160, NULL);
+	assert_int_equal(peer_recv(&a, buf, sizeof buf, 100), 0);
+	peer_send(&a, media_session_port(s, 0), 0, pay, 160, 160, NULL);
+	assert_true(peer_recv(&b, buf, sizeof buf, 1000) > 0);
+	WAIT_FOR(log.latched == 1);
+	assert_int_equal(log.addr.sin_port, a.addr.sin_port);
+	peer_send(&b, media_session_port(s, 1), 0, pay, 160, 160, NULL);
+	assert_true(peer_recv(&a, buf, sizeof buf, 1000) > 0);
+	/* leg 1 does not latch: a stranger's packets are dropped */
+	peer_send(&stranger, media_session_port(s, 1), 0, pay, 160, 160, NULL);
+	assert_int_equal(peer_recv(&a, buf, sizeof buf, 100), 0);
+	struct media_leg_stats st;
+	media_session_stats(s, 1, &st);
+	assert_int_equal(st.rx_dropped, 1);
+	media_session_destroy(s);
+	WAIT_FOR(ports_in_use() == 0);
+	peer_close(&a);
+	peer_close(&b);
+	peer_close(&stranger);
+}
+
+static void test_update_changes_codec(void **state)
+{
+	struct peer a, b;
+	struct media_leg_conf legs[2], c;
+	struct media_session *s;
+	uint8_t pay[160] = { 0xd5 }, buf[1600];
+
+	peer_open(&a);
+	peer_open(&b);
+	leg_to(&legs[0], MEDIA_PCMA, 8, &a);
+	leg_to(&legs[1], MEDIA_G722, 9, &b);
+	assert_int_equal(media_session_alloc(&s, eng, legs, NULL, NULL), 0);
+	memset(pay, 0xd5, sizeof pay);
+	peer_send(&a, media_session_port(s, 0), 8, pay, 160, 160, NULL);
+	size_t n = peer_recv(&b, buf, sizeof buf, 1000);
+	assert_int_equal(buf[1] & 0x7f, 9);
+	uint32_t ssrc = rd32(buf + 8);
+	uint16_t seq = rd16(buf + 2);
+	/* a re-INVITE: the cloud leg moves to µ-law, 30 ms */
+	leg_to(&c, MEDIA_PCMU, 0, &b);
+	c.ptime = 30;
+	assert_int_equal(media_session_update(s, 1, &c), 0);
+	struct media_leg_stats st;
+	for (int i = 0; i < 10; i++) {
+		media_session_stats(s, 0, &st);
+		peer_send(&a, media_session_port(s, 0), 8, pay, 160, 160, NULL);
+		n = peer_recv(&b, buf, sizeof buf, 200);
+		if (n && (buf[1] & 0x7f) == 0)
+			break;
+	}
+	assert_int_equal(buf[1] & 0x7f, 0);
+	assert_int_equal(n, 12 + 240);         /* 30 ms of µ-law */
+	assert_int_equal(rd32(buf + 8), ssrc); /* the same stream goes on */
+	assert_true((uint16_t)(rd16(buf + 2) - seq) < 20);
+	/* a bad update changes nothing */
+	c.ptime = 25;
+	assert_int_equal(media_session_update(s, 1, &c), -EINVAL);
+	media_session_destroy(s);
+	WAIT_FOR(ports_in_use() == 0);
+	peer_close(&a);
+	peer_close(&b);
+}
+
+static void test_rfc4733_relayed(void **state)
+{
+	struct peer a, b;
+	struct media_leg_conf legs[2];
+	struct media_session *s;
+	struct ev_log log = { 0 };
+	uint8_t ev[4], buf[1600];
+
+	peer_open(&a);
+	peer_open(&b);
+	leg_to(&legs[0], MEDIA_PCMA, 8, &a);
+	legs[0].dtmf_pt = 101;
+	leg_to(&legs[1], MEDIA_G722, 9, &b);
+	legs[1].dtmf_pt = 96;
+	leg_srtp(&legs[1], &b);
+	assert_int_equal(media_session_alloc(&s, eng, legs, ev_cb, &log), 0);
+	/* digit 5: three packets of one event (same timestamp), the last with the end bit */
+	for (int i = 0; i < 3; i++) {
+		ev[0] = 5;
+		ev[1] = (uint8_t)((i == 2 ? 0x80 : 0) | 10);
+		ev[2] = 0;
+		ev[3] = (uint8_t)(160 * (i + 1));
+		peer_send(&b, media_session_port(s, 1), 96, ev, 4, 0, NULL);
+		size_t n = peer_recv(&a, buf, sizeof buf, 1000);
+		assert_int_equal(n, 16);
+		assert_int_equal(buf[1] & 0x7f, 101);
+		assert_int_equal(buf[12], 5);
+		assert_int_equal(buf[13] & 0x80, i == 2 ? 0x80 : 0);
+	}
+	WAIT_FOR(log.dtmf == 1);
+	assert_int_equal(log.digits[0], '5');
+	media_session_destroy(s);
+	WAIT_FOR(ports_in_use() == 0);
+	peer_close(&a);
+	peer_close(&b);
+}
+
+static void test_ports_full_and_released(void **state)
+{
+	struct peer a;
+	struct media_leg_conf legs[2];
+	struct media_session *s[6];
+	int n = 0, rc = 0;
+
+	peer_open(&a);
+	leg_to(&legs[0], MEDIA_PCMA, 8, &a);
+	leg_to(&legs[1], MEDIA_PCMA, 8, &a);
+	/* 20 ports = 10 pairs = 5 sessions */
+	while (n < 6 && (rc = media_session_alloc(&s[n], eng, legs, NULL, NULL)) == 0)
+		n++;
+	assert_int_equal(n, 5);
+	assert_true(rc == -ENOSPC || rc == -EADDRINUSE);
+	assert_int_equal(ports_in_use(), 20);
+	for (int i = 0; i < n; i++) {
+		assert_true(media_session_port(s[i], 0) >= port_lo);
+		assert_true(media_session_port(s[i], 0) % 2 == 0);
+		media_session_destroy(s[i]);
+	}
+	WAIT_FOR(ports_in_use() == 0);
+	/* all of them can be had again */
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(media_session_alloc(&s[i], eng, legs, NULL, NULL), 0);
+	for (int i = 0; i < 5; i++)
+		media_session_destroy(s[i]);
+	WAIT_FOR(ports_in_use() == 0);
+	/* bad legs are refused before any port is taken */
+	legs[1].ptime = 7;
+	assert_int_equal(media_session_alloc(&s[0], eng, legs, NULL, NULL), -EINVAL);
+	assert_int_equal(ports_in_use(), 0);
+	peer_close(&a);
+}
+
+static void test_engine_free_with_sessions(void **state)
+{
+	struct peer a;
+	struct media_leg_conf legs[2];
+	struct media_session *s;
+
+	/* sessions still open when the engine stops are closed with it (teardown checks the loop) */
+	peer_open(&a);
+	leg_to(&legs[0], MEDIA_PCMA, 8, &a);
+	leg_to(&legs[1], MEDIA_G722, 9, &a);
+	assert_int_equal(media_session_alloc(&s, eng, legs, NULL, NULL), 0);
+	assert_int_equal(media_session_alloc(&s, eng, legs, NULL, NULL), 0);
+	peer_close(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_transcode_srtp_both_ways, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_passthrough_reprotects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_latching_and_source_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_changes_codec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfc4733_relayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ports_full_and_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_engine_free_with_sessions, setup, teardown),
+	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
