@@ -20,6 +20,10 @@ SB_CORE_LIBS += $(SB_MEDIA_LIBS) libsbcore.a $(UV_LIBS)
 
 EXTRA_DIST += modules/media/README.md
 
+# the daemon with its media engine
+TESTS += tests/integration/070-media.sh
+EXTRA_DIST += tests/integration/070-media.sh
+
 # unit tests
 SB_MEDIA_TEST_CFLAGS = $(SB_TEST_CFLAGS) -I$(top_srcdir)/modules/media $(SRTP_CFLAGS) \
 	$(SPANDSP_CFLAGS) $(OPUS_CFLAGS) $(UV_CFLAGS)

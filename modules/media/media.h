@@ -174,6 +174,9 @@ struct media_engine_conf {
 	const char *bind_ip;  /* local address of every RTP socket ("0.0.0.0", "127.0.0.1") */
 };
 
+/* the daemon's engine (started by the module from `media` and system.rtp_ports), or NULL */
+struct media_engine *media_daemon_engine(void);
+
 /* The engine lives on the main loop: every call below is made from it; events come back on it. */
 int media_engine_alloc(struct media_engine **ep, struct uv_loop_s *main_loop,
 		       const struct media_engine_conf *c);
