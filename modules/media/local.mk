@@ -60,7 +60,13 @@ check_PROGRAMS += tests/bench/media-limit
 tests_bench_media_limit_SOURCES = tests/bench/media-limit.c
 tests_bench_media_limit_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/modules/media $(OPENSSL_CFLAGS)
 tests_bench_media_limit_LDADD = $(SB_MEDIA_LIBS)
-bench-media: tests/bench/media-limit
+check_PROGRAMS += tests/bench/media-load
+tests_bench_media_load_SOURCES = tests/bench/media-load.c tests/bench/media-limit.c
+tests_bench_media_load_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/modules/media $(OPENSSL_CFLAGS) \
+	$(UV_CFLAGS) -DMEDIA_LIMIT_LIB
+tests_bench_media_load_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) -lpthread
+bench-media: tests/bench/media-limit tests/bench/media-load
 	tests/bench/media-limit
+	tests/bench/media-load
 bench: bench-media
 .PHONY: bench bench-media

@@ -46,7 +46,10 @@ struct media_counters {
 
 /* What the worker keeps for one leg: sockets, buffers, stream state. */
 struct media_leg_rt {
-	uv_udp_t rtp, rtcp;
+	/* uv_poll on our own sockets rather than uv_udp: one recvfrom per readable event and
+	 * none to find the queue empty (level-triggered epoll calls again): README.md */
+	uv_poll_t rtp, rtcp;
+	int fd_rtp, fd_rtcp;
 	struct media_session *s;
 	unsigned idx;
 	uint8_t rxbuf[MEDIA_BUF], txbuf[MEDIA_BUF], rtcpbuf[MEDIA_BUF];

@@ -6,6 +6,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define SB_MODULE "media"
 #include "symbridge.h"
@@ -90,8 +92,7 @@ void media__ev_post(struct media_session *s, const struct media_event *ev)
 static void leg_send(struct media_leg_rt *l, uint8_t *pkt, size_t len, bool rtcp)
 {
 	struct media_pipe *p = l->s->pipe;
-	uv_buf_t b;
-	int rc;
+	ssize_t rc;
 
 	if (!l->remote_known)
 		return;
@@ -99,9 +100,11 @@ static void leg_send(struct media_leg_rt *l, uint8_t *pkt, size_t len, bool rtcp
 		STAT_ADD(&l->c, tx_failed, 1);
 		return;
 	}
-	b = uv_buf_init((char *)pkt, (unsigned)len);
-	rc = uv_udp_try_send(rtcp ? &l->rtcp : &l->rtp, &b, 1,
-			     (const struct sockaddr *)(rtcp ? &l->remote_rtcp : &l->remote));
+	const struct sockaddr_storage *to = rtcp ? &l->remote_rtcp : &l->remote;
+	rc = sendto(rtcp ? l->fd_rtcp : l->fd_rtp, pkt, len, MSG_DONTWAIT,
+		    (const struct sockaddr *)to,
+		    to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+					      : sizeof(struct sockaddr_in));
 	if (rc < 0) {
 		STAT_ADD(&l->c, tx_failed, 1);
 		return;
@@ -273,10 +276,8 @@ static void dtmf_in(struct media_leg_rt *in, struct media_leg_rt *o, uint8_t *p,
 	leg_send(o, o->txbuf, 12 + (len - hdr), false);
 }
 
-static void on_rtp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
-		   unsigned flags)
+static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr *addr)
 {
-	struct media_leg_rt *in = h->data;
 	struct media_session *s = in->s;
 	struct media_pipe *pipe = s->pipe;
 	const struct media_leg_conf *ic = &pipe->conf[in->idx];
@@ -286,9 +287,7 @@ static void on_rtp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct
 	size_t len = (size_t)nread, hdr;
 	int rc;
 
-	if (nread <= 0 || !addr)
-		return;
-	if ((flags & UV_UDP_PARTIAL) || len < 12 || (p[0] >> 6) != 2)
+	if (len < 12 || (p[0] >> 6) != 2)
 		goto drop;
 	/* without latching, only the peer we were told about may send */
 	if (!ic->latch && in->remote_known && !same_addr(&in->remote, addr))
@@ -353,15 +352,11 @@ drop:
 	STAT_ADD(&in->c, rx_dropped, 1);
 }
 
-static void on_rtcp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
-		    unsigned flags)
+static void on_rtcp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr *addr)
 {
-	struct media_leg_rt *in = h->data;
 	struct media_pipe *pipe = in->s->pipe;
 	size_t len = (size_t)nread;
 
-	if (nread <= 0 || !addr)
-		return;
 	if (len < 8 || (in->rtcpbuf[0] >> 6) != 2)
 		return;
 	if (pipe->rx[in->idx] &&
@@ -371,17 +366,30 @@ static void on_rtcp(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
 	}
 }
 
-static void alloc_rtp(uv_handle_t *h, size_t hint, uv_buf_t *b)
+/* one datagram per readable event: if more wait, epoll reports the socket again */
+static void poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct media_leg_rt *l = h->data;
-	/* leave room behind the datagram for the SRTP tag added when relaying it */
-	*b = uv_buf_init((char *)l->rxbuf, MEDIA_BUF - MEDIA_SRTP_OVERHEAD);
-}
+	bool rtcp = h == &l->rtcp;
+	uint8_t *buf = rtcp ? l->rtcpbuf : l->rxbuf;
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof from;
 
-static void alloc_rtcp(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-	struct media_leg_rt *l = h->data;
-	*b = uv_buf_init((char *)l->rtcpbuf, MEDIA_BUF - MEDIA_SRTP_OVERHEAD);
+	if (status < 0)
+		return;
+	/* room is left behind the datagram for the SRTP tag added when relaying it */
+	ssize_t n = recvfrom(rtcp ? l->fd_rtcp : l->fd_rtp, buf, MEDIA_BUF - MEDIA_SRTP_OVERHEAD,
+			     MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &fl);
+	if (n <= 0)
+		return;
+	if (n > MEDIA_BUF - MEDIA_SRTP_OVERHEAD) { /* truncated: not a media packet */
+		STAT_ADD(&l->c, rx_dropped, 1);
+		return;
+	}
+	if (rtcp)
+		on_rtcp(l, n, (struct sockaddr *)&from);
+	else
+		on_rtp(l, n, (struct sockaddr *)&from);
 }
 
 /* ---- control messages ---- */
@@ -398,14 +406,14 @@ static void session_start(struct media_session *s)
 
 	for (int i = 0; i < 2; i++) {
 		struct media_leg_rt *l = &s->leg[i];
-		uv_udp_init(loop, &l->rtp);
-		uv_udp_init(loop, &l->rtcp);
+		l->fd_rtp = s->fd[i][0];
+		l->fd_rtcp = s->fd[i][1];
+		uv_poll_init(loop, &l->rtp, l->fd_rtp);
+		uv_poll_init(loop, &l->rtcp, l->fd_rtcp);
 		l->rtp.data = l->rtcp.data = l;
-		if (uv_udp_open(&l->rtp, s->fd[i][0]) < 0 || uv_udp_open(&l->rtcp, s->fd[i][1]) < 0)
-			log_err("media: cannot open RTP socket of port %u", s->port[i]);
 		leg_apply_conf(l, &s->pipe->conf[i]);
-		uv_udp_recv_start(&l->rtp, alloc_rtp, on_rtp);
-		uv_udp_recv_start(&l->rtcp, alloc_rtcp, on_rtcp);
+		uv_poll_start(&l->rtp, UV_READABLE, poll_cb);
+		uv_poll_start(&l->rtcp, UV_READABLE, poll_cb);
 	}
 }
 
@@ -414,6 +422,8 @@ static void closed_cb(uv_handle_t *h)
 	struct media_leg_rt *l = h->data;
 	struct media_session *s = l->s;
 
+	/* uv_poll leaves the socket to us; the port is free again once closed */
+	close(h == (uv_handle_t *)&l->rtp ? l->fd_rtp : l->fd_rtcp);
 	if (--s->closing == 0) {
 		struct media_msg *m = s->destroy_msg_back;
 		m->type = MEDIA_MSG_DESTROYED;

@@ -197,6 +197,7 @@ static double measure(enum media_codec cloud, bool wideband)
 	return median(t, ROUNDS);
 }
 
+#ifndef MEDIA_LIMIT_LIB
 /* cost of single steps, per 20 ms packet, to say where the time goes */
 static double step_cost(int what)
 {
@@ -299,7 +300,9 @@ static void srtp_cost(double *srtp, double *raw)
 	*raw = median(u, ROUNDS);
 }
 
-int main(void)
+#endif
+
+static int limit_setup(void)
 {
 	int16_t pcm[N8];
 	struct media_enc *e;
@@ -307,14 +310,34 @@ int main(void)
 	if (media_srtp_init() < 0 ||
 	    media_srtp_key_new(&key_us, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80) < 0 ||
 	    media_srtp_key_new(&key_peer, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80) < 0)
-		return 1;
-	cloud_pkts = calloc(PKTS, sizeof *cloud_pkts);
-	media_enc_alloc(&e, MEDIA_PCMA, 8000);
+		return -1;
+	if (!cloud_pkts)
+		cloud_pkts = calloc(PKTS, sizeof *cloud_pkts);
+	if (!cloud_pkts || media_enc_alloc(&e, MEDIA_PCMA, 8000) < 0)
+		return -1;
 	for (size_t i = 0; i < PKTS; i++) {
 		tone(pcm, N8, i * N8, 1000.0, 8000);
 		media_enc_encode(e, pcm, N8, alaw_pkts[i], N8);
 	}
 	media_enc_free(e);
+	return 0;
+}
+
+/* the figure media-load compares itself with: calls per core of the engine's A-law <-> G.722
+ * path (8 kHz mode) with SRTP on the G.722 side */
+double media_limit_calls_per_core(void);
+double media_limit_calls_per_core(void)
+{
+	if (limit_setup() < 0)
+		return 0;
+	return 1.0 / (measure(MEDIA_G722, false) * 50);
+}
+
+#ifndef MEDIA_LIMIT_LIB
+int main(void)
+{
+	if (limit_setup() < 0)
+		return 1;
 
 	printf("one call = %d ms packets, 50 per second each way, %d-packet rounds, "
 	       "median of %d\n",
@@ -361,3 +384,4 @@ int main(void)
 	printf("media-limit: %.0f calls/core\n", 1.0 / (g722_8k * 50));
 	return 0;
 }
+#endif
