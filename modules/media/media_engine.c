@@ -87,6 +87,10 @@ static void pipe_free(struct media_pipe *p)
 		media_dec_free(p->path[i].dec);
 		media_enc_free(p->path[i].enc);
 		media_resampler_free(p->path[i].rs);
+		if (p->drx[i])
+			dtmf_rx_free(p->drx[i]);
+		if (p->dtx[i])
+			dtmf_tx_free(p->dtx[i]);
 	}
 	free(p);
 }
@@ -145,7 +149,8 @@ static int conf_check(const struct media_leg_conf *c)
 	return 0;
 }
 
-static int pipe_build(struct media_pipe **pp, const struct media_leg_conf legs[2])
+static int pipe_build(struct media_pipe **pp, struct media_session *s,
+		      const struct media_leg_conf legs[2])
 {
 	struct media_pipe *p = calloc(1, sizeof *p);
 	int rc = 0;
@@ -165,6 +170,14 @@ static int pipe_build(struct media_pipe **pp, const struct media_leg_conf legs[2
 	}
 	for (int i = 0; i < 2 && !rc; i++)
 		rc = path_build(&p->path[i], &p->conf[i], &p->conf[1 - i]);
+	/* a G.711 leg without telephone-event carries digits as tones, both ways */
+	for (int i = 0; i < 2 && !rc; i++)
+		if (narrowband(p->conf[i].codec) && p->conf[i].dtmf_pt < 0) {
+			p->drx[i] = dtmf_rx_init(NULL, media__dtmf_detected, &s->leg[i]);
+			p->dtx[i] = dtmf_tx_init(NULL);
+			if (!p->drx[i] || !p->dtx[i])
+				rc = -ENOMEM;
+		}
 	if (rc < 0) {
 		pipe_free(p);
 		return rc;
@@ -415,7 +428,7 @@ int media_session_alloc(struct media_session **sp, struct media_engine *e,
 	if (!(s = calloc(1, sizeof *s)))
 		return -ENOMEM;
 	s->pair[0] = s->pair[1] = -1;
-	if ((rc = pipe_build(&s->pipe, legs)) < 0)
+	if ((rc = pipe_build(&s->pipe, s, legs)) < 0)
 		goto out;
 	s->conf[0] = s->pipe->conf[0];
 	s->conf[1] = s->pipe->conf[1];
@@ -496,7 +509,7 @@ int media_session_update(struct media_session *s, unsigned leg, const struct med
 	legs[0] = s->conf[0];
 	legs[1] = s->conf[1];
 	legs[leg] = *c;
-	if ((rc = pipe_build(&p, legs)) < 0)
+	if ((rc = pipe_build(&p, s, legs)) < 0)
 		return rc;
 	s->conf[0] = p->conf[0];
 	s->conf[1] = p->conf[1];
@@ -576,6 +589,9 @@ int media_session_dtmf(struct media_session *s, unsigned leg, char digit, unsign
 
 	if (leg > 1 || s->destroying || !strchr("0123456789*#ABCD", digit) || !digit)
 		return -EINVAL;
+	/* RFC 4733 where the leg takes events, tones where it is G.711; nothing else carries it */
+	if (s->conf[leg].dtmf_pt < 0 && !narrowband(s->conf[leg].codec))
+		return -ENOTSUP;
 	if (!(m = calloc(1, sizeof *m)))
 		return -ENOMEM;
 	m->type = MEDIA_MSG_DTMF;

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <spandsp.h>
 #include <uv.h>
 
 #include "media.h"
@@ -31,6 +32,23 @@ struct media_pipe {
 	struct media_leg_conf conf[2];
 	struct media_srtp *tx[2], *rx[2];
 	struct media_path path[2]; /* path[i]: from leg i to leg 1 - i */
+	/* G.711 legs without telephone-event: in-band DTMF detected from leg i, generated toward it */
+	dtmf_rx_state_t *drx[2];
+	dtmf_tx_state_t *dtx[2];
+};
+
+#define MEDIA_DTMF_QUEUE 16
+
+/* RFC 4733 events we send on a leg, driven by the session's 20 ms timer */
+struct media_dtmf_out {
+	char queue[MEDIA_DTMF_QUEUE];
+	unsigned qh, qt;
+	unsigned dur_ms[MEDIA_DTMF_QUEUE];
+	bool active;
+	uint8_t code;
+	uint32_t ts;
+	unsigned elapsed_ms, length_ms;
+	int end_sent;
 };
 
 /* Per-leg counters: written by the worker only, read by the main thread. */
@@ -67,10 +85,12 @@ struct media_leg_rt {
 	uint32_t tx_ssrc, tx_ts;
 	uint16_t tx_seq;
 	uint32_t tx_octets, tx_count;
-	bool pt_sync; /* pass-through offsets valid for pt_ssrc */
+	bool pt_sync;       /* pass-through offsets valid for pt_ssrc */
+	bool pt_resync_seq; /* we sent packets of our own in between: renumber from tx_seq */
 	uint32_t pt_ssrc, ts_off;
 	uint16_t seq_off;
 	uint32_t dtmf_src_ts, dtmf_out_ts;
+	struct media_dtmf_out dtmf;
 	/* PCM toward this leg, at its encoder's rate */
 	int16_t fifo[MEDIA_FIFO_MAX];
 	size_t fifo_n;
@@ -90,6 +110,7 @@ struct media_session {
 	struct media_leg_conf conf[2]; /* the main thread's copy */
 	struct media_pipe *pipe;       /* the worker's, from CREATE and UPDATE on */
 	struct media_leg_rt leg[2];
+	uv_timer_t dtmf_timer; /* runs while RFC 4733 events are being sent */
 	unsigned closing;
 	struct media_msg *destroy_msg;      /* main: preallocated, so destroy cannot fail */
 	struct media_msg *destroy_msg_back; /* worker: the same, carried back as DESTROYED */
@@ -165,5 +186,7 @@ struct media_msg *media__queue_take(struct media_queue *q); /* the whole list, i
 /* media_rtp.c: the worker side */
 void media__worker_msg(struct media_worker *w, struct media_msg *m);
 void media__ev_post(struct media_session *s, const struct media_event *ev);
+void media__dtmf_detected(void *leg_rt, const char *digits, int len); /* spandsp callback */
+void media__dtmf_timer_cb(uv_timer_t *t);
 
 #endif

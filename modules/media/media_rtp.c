@@ -125,6 +125,103 @@ static void rtp_header(uint8_t *b, bool marker, uint8_t pt, uint16_t seq, uint32
 	wr32(b + 8, ssrc);
 }
 
+static const char dtmf_digits[] = "0123456789*#ABCD";
+
+/* tones from spandsp over n samples of PCM toward a G.711 leg, while digits are queued */
+static void dtmf_overlay(dtmf_tx_state_t *dtx, int16_t *pcm, size_t n)
+{
+	int16_t tone[MEDIA_MAX_SAMPLES];
+	int k = dtx ? dtmf_tx(dtx, tone, (int)n) : 0;
+
+	if (k > 0)
+		memcpy(pcm, tone, (size_t)k * sizeof *tone);
+}
+
+/* queue an RFC 4733 digit toward leg l; the session timer sends it */
+static void dtmf_queue(struct media_leg_rt *l, char digit, unsigned dur_ms)
+{
+	struct media_dtmf_out *d = &l->dtmf;
+	const char *at = strchr(dtmf_digits, digit);
+
+	if (!at || !digit || d->qt - d->qh >= MEDIA_DTMF_QUEUE)
+		return;
+	d->queue[d->qt % MEDIA_DTMF_QUEUE] = (char)(at - dtmf_digits);
+	d->dur_ms[d->qt % MEDIA_DTMF_QUEUE] = dur_ms;
+	d->qt++;
+	if (!uv_is_active((uv_handle_t *)&l->s->dtmf_timer))
+		uv_timer_start(&l->s->dtmf_timer, media__dtmf_timer_cb, 0, 20);
+}
+
+/* one 20 ms step of the events sent on leg l; returns whether it still has work */
+static bool dtmf_step(struct media_leg_rt *l)
+{
+	struct media_dtmf_out *d = &l->dtmf;
+	const struct media_leg_conf *c = &l->s->pipe->conf[l->idx];
+	unsigned per_ms = media_codec_info(c->codec)->rtp_clock / 1000;
+	bool first = false;
+
+	if (!d->active) {
+		if (d->qh == d->qt)
+			return false;
+		d->code = (uint8_t)d->queue[d->qh % MEDIA_DTMF_QUEUE];
+		d->length_ms = d->dur_ms[d->qh % MEDIA_DTMF_QUEUE];
+		d->qh++;
+		d->active = true;
+		d->ts = l->tx_ts;
+		d->elapsed_ms = 0;
+		d->end_sent = 0;
+		first = true;
+	}
+	if (c->dtmf_pt < 0) { /* the leg's configuration changed under us */
+		d->active = false;
+		return d->qh != d->qt;
+	}
+	d->elapsed_ms += 20;
+	bool end = d->elapsed_ms >= d->length_ms;
+	unsigned dur = (end ? d->length_ms : d->elapsed_ms) * per_ms;
+	uint8_t *b = l->txbuf;
+	rtp_header(b, first, (uint8_t)c->dtmf_pt, l->tx_seq++, d->ts, l->tx_ssrc);
+	b[12] = d->code;
+	b[13] = (uint8_t)((end ? 0x80 : 0) | 10); /* volume -10 dBm0 */
+	b[14] = (uint8_t)(dur >> 8);
+	b[15] = (uint8_t)dur;
+	l->pt_resync_seq = true;
+	leg_send(l, b, 16, false);
+	/* the end packet goes three times (RFC 4733 2.5.1.4), then the next digit may start */
+	if (end && ++d->end_sent >= 3)
+		d->active = false;
+	return d->active || d->qh != d->qt;
+}
+
+void media__dtmf_timer_cb(uv_timer_t *t)
+{
+	struct media_session *s = t->data;
+	bool busy = false;
+
+	for (int i = 0; i < 2; i++)
+		busy |= dtmf_step(&s->leg[i]);
+	if (!busy)
+		uv_timer_stop(t);
+}
+
+/* spandsp found digits in the audio of a G.711 leg: report them, and send them as events where
+ * the other leg takes them */
+void media__dtmf_detected(void *leg_rt, const char *digits, int len)
+{
+	struct media_leg_rt *l = leg_rt;
+	struct media_session *s = l->s;
+	struct media_leg_rt *o = &s->leg[1 - l->idx];
+
+	for (int i = 0; i < len; i++) {
+		struct media_event ev = { .type = MEDIA_EV_DTMF,
+					  .leg = l->idx,
+					  .digit = digits[i] };
+		media__ev_post(s, &ev);
+		if (s->pipe->conf[o->idx].dtmf_pt >= 0)
+			dtmf_queue(o, digits[i], 100);
+	}
+}
+
 /* PCM queued toward leg o goes out in whole frames of its ptime */
 static void drain_fifo(struct media_leg_rt *o, const struct media_path *path,
 		       const struct media_leg_conf *oc)
@@ -132,6 +229,7 @@ static void drain_fifo(struct media_leg_rt *o, const struct media_path *path,
 	size_t at = 0;
 
 	while (o->fifo_n - at >= path->frame_out) {
+		dtmf_overlay(o->s->pipe->dtx[o->idx], o->fifo + at, path->frame_out);
 		int n = media_enc_encode(path->enc, o->fifo + at, path->frame_out, o->txbuf + 12,
 					 MEDIA_BUF - 12 - MEDIA_SRTP_OVERHEAD);
 		at += path->frame_out;
@@ -224,7 +322,10 @@ static void forward_passthrough(struct media_leg_rt *in, struct media_leg_rt *o,
 		o->pt_ssrc = ssrc;
 		o->seq_off = (uint16_t)(o->tx_seq - seq);
 		o->ts_off = o->tx_ts - ts;
+	} else if (o->pt_resync_seq) {
+		o->seq_off = (uint16_t)(o->tx_seq - seq);
 	}
+	o->pt_resync_seq = false;
 	uint16_t oseq = (uint16_t)(seq + o->seq_off);
 	uint32_t ots = ts + o->ts_off;
 	p[1] = (uint8_t)((p[1] & 0x80) | out_pt);
@@ -249,18 +350,20 @@ static void dtmf_in(struct media_leg_rt *in, struct media_leg_rt *o, uint8_t *p,
 	if (len < hdr + 4)
 		return;
 	if (!in->dtmf_in_seen || ts != in->dtmf_in_ts) {
-		static const char digits[] = "0123456789*#ABCD";
 		in->dtmf_in_seen = true;
 		in->dtmf_in_ts = ts;
 		if (p[hdr] < 16) {
 			struct media_event ev = { .type = MEDIA_EV_DTMF,
 						  .leg = in->idx,
-						  .digit = digits[p[hdr]] };
+						  .digit = dtmf_digits[p[hdr]] };
 			media__ev_post(in->s, &ev);
+			/* toward a G.711 leg without events the digit becomes tones */
+			if (oc->dtmf_pt < 0 && pipe->dtx[o->idx])
+				dtmf_tx_put(pipe->dtx[o->idx], &dtmf_digits[p[hdr]], 1);
 		}
 	}
 	if (oc->dtmf_pt < 0)
-		return; /* toward G.711 without events: in-band generation is not done here */
+		return;
 	if (pipe->path[in->idx].passthrough) {
 		forward_passthrough(in, o, p, len, (uint8_t)oc->dtmf_pt);
 		return;
@@ -325,6 +428,23 @@ static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 		return;
 	}
 	if (path->passthrough) {
+		/* same G.711 both ways: tones are looked for, and inserted, on the bytes */
+		if (pipe->drx[in->idx] || pipe->dtx[o->idx]) {
+			int16_t lin[MEDIA_MAX_SAMPLES];
+			size_t n = len - hdr < MEDIA_MAX_SAMPLES ? len - hdr : MEDIA_MAX_SAMPLES;
+			bool alaw = ic->codec == MEDIA_PCMA;
+			for (size_t i = 0; i < n; i++)
+				lin[i] = alaw ? alaw_to_linear(p[hdr + i])
+					      : ulaw_to_linear(p[hdr + i]);
+			if (pipe->drx[in->idx])
+				dtmf_rx(pipe->drx[in->idx], lin, (int)n);
+			if (pipe->dtx[o->idx]) {
+				int k = dtmf_tx(pipe->dtx[o->idx], lin, (int)n);
+				for (int i = 0; i < k; i++)
+					p[hdr + (size_t)i] = alaw ? linear_to_alaw(lin[i])
+								  : linear_to_ulaw(lin[i]);
+			}
+		}
 		forward_passthrough(in, o, p, len, pipe->conf[o->idx].pt);
 		return;
 	}
@@ -345,6 +465,8 @@ static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 	int n = media_dec_decode(path->dec, p + hdr, len - hdr, pcm, MEDIA_MAX_SAMPLES);
 	if (n <= 0)
 		goto drop;
+	if (pipe->drx[in->idx])
+		dtmf_rx(pipe->drx[in->idx], pcm, n);
 	fifo_put(o, path, pcm, (size_t)n);
 	drain_fifo(o, path, oc);
 	return;
@@ -404,6 +526,8 @@ static void session_start(struct media_session *s)
 {
 	uv_loop_t *loop = &s->w->loop;
 
+	uv_timer_init(loop, &s->dtmf_timer);
+	s->dtmf_timer.data = s;
 	for (int i = 0; i < 2; i++) {
 		struct media_leg_rt *l = &s->leg[i];
 		l->fd_rtp = s->fd[i][0];
@@ -417,19 +541,28 @@ static void session_start(struct media_session *s)
 	}
 }
 
-static void closed_cb(uv_handle_t *h)
+static void one_closed(struct media_session *s)
 {
-	struct media_leg_rt *l = h->data;
-	struct media_session *s = l->s;
-
-	/* uv_poll leaves the socket to us; the port is free again once closed */
-	close(h == (uv_handle_t *)&l->rtp ? l->fd_rtp : l->fd_rtcp);
 	if (--s->closing == 0) {
 		struct media_msg *m = s->destroy_msg_back;
 		m->type = MEDIA_MSG_DESTROYED;
 		media__queue_push(&s->eng->replies, m);
 		uv_async_send(&s->eng->async);
 	}
+}
+
+static void closed_cb(uv_handle_t *h)
+{
+	struct media_leg_rt *l = h->data;
+
+	/* uv_poll leaves the socket to us; the port is free again once closed */
+	close(h == (uv_handle_t *)&l->rtp ? l->fd_rtp : l->fd_rtcp);
+	one_closed(l->s);
+}
+
+static void timer_closed_cb(uv_handle_t *h)
+{
+	one_closed(h->data);
 }
 
 void media__worker_msg(struct media_worker *w, struct media_msg *m)
@@ -454,14 +587,21 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m)
 		uv_async_send(&w->eng->async);
 		break;
 	case MEDIA_MSG_DESTROY:
-		s->closing = 4;
+		s->closing = 5;
 		s->destroy_msg_back = m;
+		uv_close((uv_handle_t *)&s->dtmf_timer, timer_closed_cb);
 		for (int i = 0; i < 2; i++) {
 			uv_close((uv_handle_t *)&s->leg[i].rtp, closed_cb);
 			uv_close((uv_handle_t *)&s->leg[i].rtcp, closed_cb);
 		}
 		break;
-	case MEDIA_MSG_DTMF: free(m); break;
+	case MEDIA_MSG_DTMF:
+		if (s->pipe->conf[m->leg].dtmf_pt >= 0)
+			dtmf_queue(&s->leg[m->leg], m->digit, m->duration_ms);
+		else if (s->pipe->dtx[m->leg])
+			dtmf_tx_put(s->pipe->dtx[m->leg], &m->digit, 1);
+		free(m);
+		break;
 	case MEDIA_MSG_STOP:
 		uv_close((uv_handle_t *)&w->async, NULL);
 		free(m);

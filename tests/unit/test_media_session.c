@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <spandsp.h>
 #include <uv.h>
 
 #include "media.h"
@@ -461,6 +462,153 @@ static void test_rfc4733_relayed(void **state)
 	peer_close(&b);
 }
 
+/* both peers stream 20 ms packets for iters rounds: A sends A-law (with tones while its
+ * dtmf_tx has digits), B sends silent G.722 over SRTP. What arrives is decoded: A's audio goes
+ * through a DTMF detector, B's telephone-events are collected. */
+struct dtmf_run {
+	dtmf_tx_state_t *a_tones; /* digits A presses in-band */
+	char a_heard[16];         /* digits detected in the audio A receives */
+	int na_heard;
+	char b_events[16]; /* RFC 4733 events B receives (one per event) */
+	int nb_events, b_end_bits;
+	uint32_t b_last_ev_ts;
+};
+
+static void a_heard_cb(void *user, const char *digits, int len)
+{
+	struct dtmf_run *r = user;
+	for (int i = 0; i < len && r->na_heard < 15; i++)
+		r->a_heard[r->na_heard++] = digits[i];
+}
+
+static void stream_both(struct media_session *s, struct peer *a, struct peer *b, int iters,
+			struct dtmf_run *r)
+{
+	struct media_enc *ea, *eb;
+	struct media_dec *da;
+	dtmf_rx_state_t *rx = dtmf_rx_init(NULL, a_heard_cb, r);
+	uint8_t pay[400], buf[1600];
+	int16_t pcm[320];
+
+	assert_int_equal(media_enc_alloc(&ea, MEDIA_PCMA, 8000), 0);
+	assert_int_equal(media_enc_alloc(&eb, MEDIA_G722, 16000), 0);
+	assert_int_equal(media_dec_alloc(&da, MEDIA_PCMA, 8000), 0);
+	for (int i = 0; i < iters; i++) {
+		memset(pcm, 0, sizeof pcm);
+		if (r->a_tones)
+			dtmf_tx(r->a_tones, pcm, 160);
+		int l = media_enc_encode(ea, pcm, 160, pay, sizeof pay);
+		peer_send(a, media_session_port(s, 0), 8, pay, (size_t)l, 160, NULL);
+		memset(pcm, 0, sizeof pcm);
+		l = media_enc_encode(eb, pcm, 320, pay, sizeof pay);
+		peer_send(b, media_session_port(s, 1), 9, pay, (size_t)l, 160, NULL);
+		/* the phones' 20 ms: take what arrives on either side until the next packet is due */
+		uint64_t due = uv_hrtime() + 20000000ULL;
+		for (;;) {
+			uint64_t now = uv_hrtime();
+			struct pollfd pf[2] = { { a->fd, POLLIN, 0 }, { b->fd, POLLIN, 0 } };
+			uv_run(&loop, UV_RUN_NOWAIT);
+			if (now >= due)
+				break;
+			if (poll(pf, 2, (int)((due - now) / 1000000) + 1) <= 0)
+				continue;
+			size_t n;
+			if (pf[0].revents & POLLIN) {
+				n = (size_t)recv(a->fd, buf, sizeof buf, 0);
+				if ((buf[1] & 0x7f) == 8) {
+					int k = media_dec_decode(da, buf + 12, n - 12, pcm, 320);
+					dtmf_rx(rx, pcm, k);
+				}
+			}
+			if (pf[1].revents & POLLIN) {
+				n = (size_t)recv(b->fd, buf, sizeof buf, 0);
+				assert_int_equal(media_srtp_unprotect(b->rx, buf, &n, false), 0);
+				if ((buf[1] & 0x7f) == 101 && n >= 16) {
+					uint32_t ts = rd32(buf + 4);
+					if (!r->nb_events || ts != r->b_last_ev_ts) {
+						r->b_events[r->nb_events++ % 15] =
+							"0123456789*#ABCD"[buf[12] & 15];
+						r->b_last_ev_ts = ts;
+					}
+					if (buf[13] & 0x80)
+						r->b_end_bits++;
+				}
+			}
+		}
+	}
+	dtmf_rx_free(rx);
+	media_enc_free(ea);
+	media_enc_free(eb);
+	media_dec_free(da);
+}
+
+static void test_dtmf_every_path(void **state)
+{
+	struct peer a, b;
+	struct media_leg_conf legs[2];
+	struct media_session *s;
+	struct ev_log log = { 0 };
+	struct dtmf_run r;
+
+	peer_open(&a);
+	peer_open(&b);
+	leg_to(&legs[0], MEDIA_PCMA, 8, &a); /* legacy: no telephone-event, tones only */
+	leg_to(&legs[1], MEDIA_G722, 9, &b);
+	legs[1].dtmf_pt = 101;
+	leg_srtp(&legs[1], &b);
+	assert_int_equal(media_session_alloc(&s, eng, legs, ev_cb, &log), 0);
+
+	/* 1. a digit pressed on the legacy phone (tones) arrives in the cloud as an event */
+	memset(&r, 0, sizeof r);
+	r.a_tones = dtmf_tx_init(NULL);
+	dtmf_tx_put(r.a_tones, "9", 1);
+	stream_both(s, &a, &b, 25, &r);
+	dtmf_tx_free(r.a_tones);
+	print_message("# in-band 9 from A-law: events at the cloud \"%.*s\", %d end bits\n",
+		      r.nb_events, r.b_events, r.b_end_bits);
+	assert_int_equal(r.nb_events, 1);
+	assert_int_equal(r.b_events[0], '9');
+	assert_int_equal(r.b_end_bits, 3);
+	WAIT_FOR(log.dtmf == 1);
+	assert_int_equal(log.digits[0], '9');
+
+	/* 2. an event from the cloud reaches the legacy phone as tones */
+	memset(&r, 0, sizeof r);
+	uint8_t ev[4] = { 4, 10, 0, 0 };
+	for (int i = 0; i < 5; i++) {
+		ev[1] = (uint8_t)((i >= 3 ? 0x80 : 0) | 10);
+		ev[3] = (uint8_t)(160 * (i < 3 ? i + 1 : 3));
+		uint32_t keep = b.ts;
+		peer_send(&b, media_session_port(s, 1), 101, ev, 4, 0, NULL);
+		b.ts = keep;
+	}
+	stream_both(s, &a, &b, 20, &r);
+	print_message("# event 4 from the cloud: heard at the legacy phone \"%.*s\"\n", r.na_heard,
+		      r.a_heard);
+	assert_int_equal(r.na_heard, 1);
+	assert_int_equal(r.a_heard[0], '4');
+	WAIT_FOR(log.dtmf == 2);
+	assert_int_equal(log.digits[1], '4');
+
+	/* 3. digits sent by the call core: as events toward the cloud, as tones toward legacy */
+	memset(&r, 0, sizeof r);
+	assert_int_equal(media_session_dtmf(s, 1, '3', 100), 0);
+	assert_int_equal(media_session_dtmf(s, 0, '#', 100), 0);
+	stream_both(s, &a, &b, 25, &r);
+	print_message("# sent: events at the cloud \"%.*s\", heard at legacy \"%.*s\"\n",
+		      r.nb_events, r.b_events, r.na_heard, r.a_heard);
+	assert_int_equal(r.nb_events, 1);
+	assert_int_equal(r.b_events[0], '3');
+	assert_int_equal(r.na_heard, 1);
+	assert_int_equal(r.a_heard[0], '#');
+	assert_int_equal(media_session_dtmf(s, 0, 'x', 100), -EINVAL);
+
+	media_session_destroy(s);
+	WAIT_FOR(ports_in_use() == 0);
+	peer_close(&a);
+	peer_close(&b);
+}
+
 static void test_ports_full_and_released(void **state)
 {
 	struct peer a;
@@ -519,6 +667,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_latching_and_source_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_update_changes_codec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc4733_relayed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dtmf_every_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ports_full_and_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_free_with_sessions, setup, teardown),
 	};
