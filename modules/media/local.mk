@@ -11,7 +11,8 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_sdp.c \
 	modules/media/media_priv.h \
 	modules/media/media_engine.c \
-	modules/media/media_rtp.c
+	modules/media/media_rtp.c \
+	modules/media/media_rtcp.c
 SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
 
 # module_table.c (in libsbcore.a) names media_module, and the module uses the core's log and

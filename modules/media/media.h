@@ -169,9 +169,10 @@ struct media_engine;
 struct media_session;
 
 struct media_engine_conf {
-	unsigned workers;     /* threads with their own loop; 0: one per core */
-	int port_lo, port_hi; /* system.rtp_ports: RTP on even, RTCP on the odd port above */
-	const char *bind_ip;  /* local address of every RTP socket ("0.0.0.0", "127.0.0.1") */
+	unsigned workers;          /* threads with their own loop; 0: one per core */
+	int port_lo, port_hi;      /* system.rtp_ports: RTP on even, RTCP on the odd port above */
+	const char *bind_ip;       /* local address of every RTP socket ("0.0.0.0", "127.0.0.1") */
+	unsigned rtcp_interval_ms; /* between reports on a leg; 0: 5000 (RFC 3550) */
 };
 
 /* the daemon's engine (started by the module from `media` and system.rtp_ports), or NULL */

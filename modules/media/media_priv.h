@@ -90,6 +90,11 @@ struct media_leg_rt {
 	uint32_t pt_ssrc, ts_off;
 	uint16_t seq_off;
 	uint32_t dtmf_src_ts, dtmf_out_ts;
+	/* RTCP: the peer's last SR (for our LSR/DLSR) and the expected/received at our last report */
+	uint32_t rtcp_lsr;    /* middle 32 bits of its NTP time */
+	uint64_t rtcp_lsr_at; /* when it came, uv_hrtime() */
+	uint32_t rr_expected_prior, rr_received_prior;
+	bool rx_ssrc_known;
 	struct media_dtmf_out dtmf;
 	/* PCM toward this leg, at its encoder's rate */
 	int16_t fifo[MEDIA_FIFO_MAX];
@@ -111,6 +116,7 @@ struct media_session {
 	struct media_pipe *pipe;       /* the worker's, from CREATE and UPDATE on */
 	struct media_leg_rt leg[2];
 	uv_timer_t dtmf_timer; /* runs while RFC 4733 events are being sent */
+	uv_timer_t rtcp_timer; /* sender/receiver reports */
 	unsigned closing;
 	struct media_msg *destroy_msg;      /* main: preallocated, so destroy cannot fail */
 	struct media_msg *destroy_msg_back; /* worker: the same, carried back as DESTROYED */
@@ -171,6 +177,7 @@ struct media_engine {
 	struct media_queue replies;
 	struct media_worker *workers;
 	unsigned nworkers;
+	unsigned rtcp_interval_ms;
 	int port_base; /* first even port */
 	unsigned npairs, pairs_used, next_pair;
 	uint8_t *pair_used;
@@ -188,5 +195,9 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m);
 void media__ev_post(struct media_session *s, const struct media_event *ev);
 void media__dtmf_detected(void *leg_rt, const char *digits, int len); /* spandsp callback */
 void media__dtmf_timer_cb(uv_timer_t *t);
+void media__rtcp_timer_cb(uv_timer_t *t);
+/* media_rtcp.c */
+size_t media__rtcp_report(struct media_leg_rt *l, uint8_t *buf, size_t cap);
+void media__rtcp_in(struct media_leg_rt *l, const uint8_t *p, size_t len);
 
 #endif

@@ -112,6 +112,8 @@ static void leg_send(struct media_leg_rt *l, uint8_t *pkt, size_t len, bool rtcp
 	if (!rtcp) {
 		STAT_ADD(&l->c, tx_packets, 1);
 		STAT_ADD(&l->c, tx_bytes, len);
+		l->tx_count++;
+		l->tx_octets += (uint32_t)(len > 12 ? len - 12 : 0);
 	}
 }
 
@@ -191,6 +193,24 @@ static bool dtmf_step(struct media_leg_rt *l)
 	if (end && ++d->end_sent >= 3)
 		d->active = false;
 	return d->active || d->qh != d->qt;
+}
+
+void media__rtcp_timer_cb(uv_timer_t *t)
+{
+	struct media_session *s = t->data;
+
+	for (int i = 0; i < 2; i++) {
+		struct media_leg_rt *l = &s->leg[i];
+		uint8_t buf[256];
+		size_t n;
+		if (!l->remote_known || (!l->tx_count && !l->rx_started))
+			continue;
+		if ((n = media__rtcp_report(l, buf, sizeof buf - MEDIA_SRTP_OVERHEAD)) > 0)
+			leg_send(l, buf, n, true);
+	}
+	/* RFC 3550 6.3.1: randomised between 0.5 and 1.5 of the interval */
+	unsigned iv = s->eng->rtcp_interval_ms;
+	uv_timer_start(t, media__rtcp_timer_cb, iv / 2 + (unsigned)(uv_hrtime() % (iv + 1)), 0);
 }
 
 void media__dtmf_timer_cb(uv_timer_t *t)
@@ -422,6 +442,7 @@ static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 	}
 	STAT_ADD(&in->c, rx_packets, 1);
 	STAT_ADD(&in->c, rx_bytes, (uint64_t)nread);
+	in->rx_ssrc = rd32(p + 8);
 	int gap = rx_track(in, rd16(p + 2), rd32(p + 4), media_codec_info(ic->codec)->rtp_clock);
 	if ((int)pt == ic->dtmf_pt) {
 		dtmf_in(in, o, p, hdr, len);
@@ -486,6 +507,7 @@ static void on_rtcp(struct media_leg_rt *in, ssize_t nread, const struct sockadd
 		STAT_ADD(&in->c, srtp_auth_fail, 1);
 		return;
 	}
+	media__rtcp_in(in, in->rtcpbuf, len);
 }
 
 /* one datagram per readable event: if more wait, epoll reports the socket again */
@@ -528,6 +550,9 @@ static void session_start(struct media_session *s)
 
 	uv_timer_init(loop, &s->dtmf_timer);
 	s->dtmf_timer.data = s;
+	uv_timer_init(loop, &s->rtcp_timer);
+	s->rtcp_timer.data = s;
+	uv_timer_start(&s->rtcp_timer, media__rtcp_timer_cb, s->eng->rtcp_interval_ms, 0);
 	for (int i = 0; i < 2; i++) {
 		struct media_leg_rt *l = &s->leg[i];
 		l->fd_rtp = s->fd[i][0];
@@ -587,9 +612,10 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m)
 		uv_async_send(&w->eng->async);
 		break;
 	case MEDIA_MSG_DESTROY:
-		s->closing = 5;
+		s->closing = 6;
 		s->destroy_msg_back = m;
 		uv_close((uv_handle_t *)&s->dtmf_timer, timer_closed_cb);
+		uv_close((uv_handle_t *)&s->rtcp_timer, timer_closed_cb);
 		for (int i = 0; i < 2; i++) {
 			uv_close((uv_handle_t *)&s->leg[i].rtp, closed_cb);
 			uv_close((uv_handle_t *)&s->leg[i].rtcp, closed_cb);

@@ -157,7 +157,9 @@ static unsigned ports_in_use(void)
 
 static int setup(void **state)
 {
-	struct media_engine_conf c = { .workers = 2, .bind_ip = "127.0.0.1" };
+	struct media_engine_conf c = { .workers = 2,
+				       .bind_ip = "127.0.0.1",
+				       .rtcp_interval_ms = 100 };
 
 	/* a port range of our own, away from other tests running at the same time */
 	port_lo = 40000 + (getpid() % 1000) * 20;
@@ -609,6 +611,100 @@ static void test_dtmf_every_path(void **state)
 	peer_close(&b);
 }
 
+/* a peer with an RTCP socket on the odd port above its RTP port */
+static int peer_open_pair(struct peer *p)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		peer_open(p);
+		uint16_t port = ntohs(p->addr.sin_port);
+		if (port % 2 == 0 && port < 65535) {
+			struct sockaddr_in r = p->addr;
+			int fd = socket(AF_INET, SOCK_DGRAM, 0);
+			r.sin_port = htons((uint16_t)(port + 1));
+			if (bind(fd, (struct sockaddr *)&r, sizeof r) == 0)
+				return fd;
+			close(fd);
+		}
+		close(p->fd);
+	}
+	fail_msg("no even/odd port pair on 127.0.0.1");
+	return -1;
+}
+
+static void test_rtcp_reports_and_rtt(void **state)
+{
+	struct peer a, b;
+	struct media_leg_conf legs[2];
+	struct media_session *s;
+	uint8_t pay[160], buf[1600];
+	uint32_t engine_ssrc = 0;
+	int b_rtcp, got_rtp = 0;
+
+	peer_open(&a);
+	b_rtcp = peer_open_pair(&b);
+	leg_to(&legs[0], MEDIA_PCMA, 8, &a);
+	leg_to(&legs[1], MEDIA_G722, 9, &b);
+	leg_srtp(&legs[1], &b);
+	assert_int_equal(media_session_alloc(&s, eng, legs, NULL, NULL), 0);
+	memset(pay, 0xd5, sizeof pay);
+	for (int i = 0; i < 30; i++) {
+		peer_send(&a, media_session_port(s, 0), 8, pay, 160, 160, NULL);
+		size_t n = peer_recv(&b, buf, sizeof buf, 1000);
+		assert_true(n > 12);
+		engine_ssrc = rd32(buf + 8);
+		got_rtp++;
+	}
+	/* B sends 20 packets with two missing */
+	for (int i = 0; i < 20; i++) {
+		if (i == 10)
+			b.seq += 2;
+		peer_send(&b, media_session_port(s, 1), 9, pay, 160, 160, NULL);
+		peer_recv(&a, buf, sizeof buf, 1000);
+	}
+	/* the engine's sender report reaches B's RTCP port, protected (SRTCP) */
+	struct peer br = b;
+	br.fd = b_rtcp;
+	size_t n = 0;
+	for (int k = 0; k < 20; k++) {
+		n = peer_recv(&br, buf, sizeof buf, 500);
+		assert_true(n > 0);
+		assert_int_equal(media_srtp_unprotect(b.rx, buf, &n, true), 0);
+		if (buf[1] == 200 && (buf[0] & 0x1f) == 1)
+			break; /* an SR with a report block on B's stream */
+	}
+	assert_int_equal(buf[1], 200);
+	assert_int_equal(rd32(buf + 4), engine_ssrc);
+	assert_int_equal(rd32(buf + 20), (uint32_t)got_rtp); /* packets sent to B */
+	assert_int_equal(rd32(buf + 28), b.ssrc);            /* report block on B's stream */
+	assert_int_equal(rd32(buf + 32) & 0xffffff, 2);      /* cumulative lost */
+	assert_int_equal(rd32(buf + 36) & 0xffff, (uint16_t)(b.seq - 1)); /* highest seq */
+	assert_true(n >= 28 + 24 + 8 && buf[28 + 24 + 1] == 202);         /* SDES follows */
+	uint32_t lsr = rd32(buf + 8) << 16 | rd32(buf + 12) >> 16;
+
+	/* B answers at once with a receiver report: LSR of that SR, DLSR 0 */
+	uint8_t rr[64] = { 0x81, 201, 0, 7 };
+	size_t rl = 32;
+	for (int i = 0; i < 4; i++)
+		rr[4 + i] = (uint8_t)(b.ssrc >> (24 - 8 * i));
+	uint32_t blk[6] = { engine_ssrc, 0, 0, 0, lsr, 0 };
+	for (int w = 0; w < 6; w++)
+		for (int i = 0; i < 4; i++)
+			rr[8 + 4 * w + i] = (uint8_t)(blk[w] >> (24 - 8 * i));
+	assert_int_equal(media_srtp_protect(b.tx, rr, &rl, sizeof rr, true), 0);
+	to_engine(&b, (uint16_t)(media_session_port(s, 1) + 1), rr, rl);
+	struct media_leg_stats st;
+	WAIT_FOR((media_session_stats(s, 1, &st), st.rtt_ms > 0));
+	print_message("# RTT from RTCP: %.2f ms, lost %llu, jitter %.2f ms, MOS %.2f\n", st.rtt_ms,
+		      (unsigned long long)st.lost, st.jitter_ms, st.mos);
+	assert_true(st.rtt_ms < 1000);
+	assert_int_equal(st.lost, 2);
+	media_session_destroy(s);
+	WAIT_FOR(ports_in_use() == 0);
+	close(b_rtcp);
+	peer_close(&a);
+	peer_close(&b);
+}
+
 static void test_ports_full_and_released(void **state)
 {
 	struct peer a;
@@ -668,6 +764,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_update_changes_codec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc4733_relayed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtmf_every_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rtcp_reports_and_rtt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ports_full_and_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_free_with_sessions, setup, teardown),
 	};
