@@ -37,7 +37,27 @@ struct media_pipe {
 	dtmf_tx_state_t *dtx[2];
 };
 
-#define MEDIA_DTMF_QUEUE 16
+#define MEDIA_DTMF_QUEUE  16
+#define MEDIA_JB_SLOTS    16  /* packets held at most while waiting for a missing one */
+#define MEDIA_JB_BYTES    512 /* payload per slot: 60 ms of G.711/G.722, any Opus packet */
+#define MEDIA_JB_WAIT_MIN 10  /* ms: the adaptive wait for a missing packet stays in here */
+#define MEDIA_JB_WAIT_MAX 80
+
+/* The decode path's jitter buffer: packets in order are decoded on arrival (no added delay);
+ * one after a gap is held, for a wait that follows the measured jitter, until the missing one
+ * comes or the codec conceals it. */
+struct media_jb_slot {
+	bool used;
+	uint16_t seq, len;
+	uint8_t data[MEDIA_JB_BYTES];
+};
+
+struct media_jb {
+	bool started;
+	uint16_t next; /* the sequence number to play next */
+	unsigned held;
+	struct media_jb_slot slot[MEDIA_JB_SLOTS];
+};
 
 /* RFC 4733 events we send on a leg, driven by the session's 20 ms timer */
 struct media_dtmf_out {
@@ -96,6 +116,8 @@ struct media_leg_rt {
 	uint32_t rr_expected_prior, rr_received_prior;
 	bool rx_ssrc_known;
 	struct media_dtmf_out dtmf;
+	struct media_jb jb;  /* on what this leg receives, when it is decoded */
+	uv_timer_t jb_timer; /* the wait for a missing packet */
 	/* PCM toward this leg, at its encoder's rate */
 	int16_t fifo[MEDIA_FIFO_MAX];
 	size_t fifo_n;

@@ -399,6 +399,114 @@ static void dtmf_in(struct media_leg_rt *in, struct media_leg_rt *o, uint8_t *p,
 	leg_send(o, o->txbuf, 12 + (len - hdr), false);
 }
 
+/* decode one payload from leg in toward the other leg (or conceal one when pay is NULL; next
+ * is the following payload, whose Opus FEC can rebuild the lost one) */
+static void play(struct media_leg_rt *in, const uint8_t *pay, size_t len, const uint8_t *next,
+		 size_t nextlen)
+{
+	struct media_pipe *pipe = in->s->pipe;
+	const struct media_path *path = &pipe->path[in->idx];
+	struct media_leg_rt *o = &in->s->leg[1 - in->idx];
+	int16_t pcm[MEDIA_MAX_SAMPLES];
+	int n;
+
+	if (pay) {
+		n = media_dec_decode(path->dec, pay, len, pcm, MEDIA_MAX_SAMPLES);
+	} else {
+		size_t f = path->frame_in <= MEDIA_MAX_SAMPLES ? path->frame_in : MEDIA_MAX_SAMPLES;
+		n = media_dec_conceal(path->dec, next, nextlen, pcm, f);
+		if (n > 0)
+			STAT_ADD(&in->c, concealed, 1);
+	}
+	if (n <= 0)
+		return;
+	if (pipe->drx[in->idx])
+		dtmf_rx(pipe->drx[in->idx], pcm, n);
+	fifo_put(o, path, pcm, (size_t)n);
+	drain_fifo(o, path, &pipe->conf[o->idx]);
+}
+
+/* play what is held from jb->next on, in order */
+static void jb_flush(struct media_leg_rt *in)
+{
+	struct media_jb *jb = &in->jb;
+
+	for (;;) {
+		struct media_jb_slot *sl = &jb->slot[jb->next % MEDIA_JB_SLOTS];
+		if (!sl->used || sl->seq != jb->next)
+			break;
+		sl->used = false;
+		jb->held--;
+		play(in, sl->data, sl->len, NULL, 0);
+		jb->next++;
+	}
+}
+
+/* the wait is over: conceal up to the first held packet, play on, wait again if holes remain */
+static void jb_timeout_cb(uv_timer_t *t)
+{
+	struct media_leg_rt *in = t->data;
+	struct media_jb *jb = &in->jb;
+
+	while (jb->held) {
+		struct media_jb_slot *sl = &jb->slot[jb->next % MEDIA_JB_SLOTS];
+		if (sl->used && sl->seq == jb->next) {
+			jb_flush(in);
+			continue;
+		}
+		/* the packet after the missing one, for Opus FEC */
+		struct media_jb_slot *nx = &jb->slot[(uint16_t)(jb->next + 1) % MEDIA_JB_SLOTS];
+		bool have_next = nx->used && nx->seq == (uint16_t)(jb->next + 1);
+		play(in, NULL, 0, have_next ? nx->data : NULL, have_next ? nx->len : 0);
+		jb->next++;
+	}
+}
+
+static unsigned jb_wait_ms(const struct media_leg_rt *in)
+{
+	unsigned clock = media_codec_info(in->s->pipe->conf[in->idx].codec)->rtp_clock;
+	unsigned w = (unsigned)(2.0 * in->jitter * 1000.0 / clock) + MEDIA_JB_WAIT_MIN;
+	return w > MEDIA_JB_WAIT_MAX ? MEDIA_JB_WAIT_MAX : w;
+}
+
+static void jb_in(struct media_leg_rt *in, uint16_t seq, const uint8_t *pay, size_t len)
+{
+	struct media_jb *jb = &in->jb;
+	int16_t d = (int16_t)(seq - jb->next);
+
+	if (!jb->started || d >= MEDIA_JB_SLOTS || d <= -MEDIA_JB_SLOTS * 4) {
+		/* the first packet, or the source jumped: start over from here */
+		for (unsigned i = 0; i < MEDIA_JB_SLOTS; i++)
+			jb->slot[i].used = false;
+		jb->held = 0;
+		jb->started = true;
+		jb->next = seq;
+		d = 0;
+		uv_timer_stop(&in->jb_timer);
+	}
+	if (d < 0)
+		return; /* late: it was concealed already (or a duplicate) */
+	if (d == 0) {
+		play(in, pay, len, NULL, 0);
+		jb->next++;
+		jb_flush(in);
+		if (!jb->held)
+			uv_timer_stop(&in->jb_timer);
+		return;
+	}
+	struct media_jb_slot *sl = &jb->slot[seq % MEDIA_JB_SLOTS];
+	if (sl->used && sl->seq == seq)
+		return; /* a duplicate */
+	if (!sl->used)
+		jb->held++;
+	sl->used = true;
+	sl->seq = seq;
+	sl->len = (uint16_t)len;
+	memcpy(sl->data, pay, len);
+	if (!uv_is_active((uv_handle_t *)&in->jb_timer))
+		uv_timer_start(&in->jb_timer, jb_timeout_cb, jb_wait_ms(in), 0);
+}
+
 static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr *addr)
 {
 	struct media_session *s = in->s;
@@ -443,7 +551,7 @@ static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 	STAT_ADD(&in->c, rx_packets, 1);
 	STAT_ADD(&in->c, rx_bytes, (uint64_t)nread);
 	in->rx_ssrc = rd32(p + 8);
-	int gap = rx_track(in, rd16(p + 2), rd32(p + 4), media_codec_info(ic->codec)->rtp_clock);
+	rx_track(in, rd16(p + 2), rd32(p + 4), media_codec_info(ic->codec)->rtp_clock);
 	if ((int)pt == ic->dtmf_pt) {
 		dtmf_in(in, o, p, hdr, len);
 		return;
@@ -469,27 +577,9 @@ static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 		forward_passthrough(in, o, p, len, pipe->conf[o->idx].pt);
 		return;
 	}
-	if (gap < 0)
-		return; /* late for decoding: it was concealed already */
-	const struct media_leg_conf *oc = &pipe->conf[o->idx];
-	int16_t pcm[MEDIA_MAX_SAMPLES];
-	/* a short gap is concealed by the codec (Opus from this packet's FEC) */
-	for (int g = 0; g < gap && g < 3; g++) {
-		size_t n = path->frame_in <= MEDIA_MAX_SAMPLES ? path->frame_in : MEDIA_MAX_SAMPLES;
-		int k = media_dec_conceal(path->dec, g == gap - 1 ? p + hdr : NULL,
-					  g == gap - 1 ? len - hdr : 0, pcm, n);
-		if (k > 0) {
-			STAT_ADD(&in->c, concealed, 1);
-			fifo_put(o, path, pcm, (size_t)k);
-		}
-	}
-	int n = media_dec_decode(path->dec, p + hdr, len - hdr, pcm, MEDIA_MAX_SAMPLES);
-	if (n <= 0)
+	if (len - hdr > MEDIA_JB_BYTES)
 		goto drop;
-	if (pipe->drx[in->idx])
-		dtmf_rx(pipe->drx[in->idx], pcm, n);
-	fifo_put(o, path, pcm, (size_t)n);
-	drain_fifo(o, path, oc);
+	jb_in(in, rd16(p + 2), p + hdr, len - hdr);
 	return;
 drop:
 	STAT_ADD(&in->c, rx_dropped, 1);
@@ -552,6 +642,10 @@ static void session_start(struct media_session *s)
 	s->dtmf_timer.data = s;
 	uv_timer_init(loop, &s->rtcp_timer);
 	s->rtcp_timer.data = s;
+	for (int i = 0; i < 2; i++) {
+		uv_timer_init(loop, &s->leg[i].jb_timer);
+		s->leg[i].jb_timer.data = &s->leg[i];
+	}
 	uv_timer_start(&s->rtcp_timer, media__rtcp_timer_cb, s->eng->rtcp_interval_ms, 0);
 	for (int i = 0; i < 2; i++) {
 		struct media_leg_rt *l = &s->leg[i];
@@ -590,6 +684,12 @@ static void timer_closed_cb(uv_handle_t *h)
 	one_closed(h->data);
 }
 
+static void jb_timer_closed_cb(uv_handle_t *h)
+{
+	struct media_leg_rt *l = h->data;
+	one_closed(l->s);
+}
+
 void media__worker_msg(struct media_worker *w, struct media_msg *m)
 {
 	struct media_session *s = m->s;
@@ -604,16 +704,23 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m)
 		old = s->pipe;
 		s->pipe = m->pipe;
 		leg_apply_conf(&s->leg[m->leg], &s->pipe->conf[m->leg]);
-		/* PCM queued at the old rate or frame size is dropped */
-		s->leg[0].fifo_n = s->leg[1].fifo_n = 0;
+		/* PCM queued at the old rate or frame size is dropped, and so are packets held for
+		 * a decoder that is gone */
+		for (int i = 0; i < 2; i++) {
+			s->leg[i].fifo_n = 0;
+			s->leg[i].jb.started = false;
+			uv_timer_stop(&s->leg[i].jb_timer);
+		}
 		m->type = MEDIA_MSG_OLD_PIPE;
 		m->pipe = old;
 		media__queue_push(&w->eng->replies, m);
 		uv_async_send(&w->eng->async);
 		break;
 	case MEDIA_MSG_DESTROY:
-		s->closing = 6;
+		s->closing = 8;
 		s->destroy_msg_back = m;
+		uv_close((uv_handle_t *)&s->leg[0].jb_timer, jb_timer_closed_cb);
+		uv_close((uv_handle_t *)&s->leg[1].jb_timer, jb_timer_closed_cb);
 		uv_close((uv_handle_t *)&s->dtmf_timer, timer_closed_cb);
 		uv_close((uv_handle_t *)&s->rtcp_timer, timer_closed_cb);
 		for (int i = 0; i < 2; i++) {

@@ -705,6 +705,77 @@ static void test_rtcp_reports_and_rtt(void **state)
 	peer_close(&b);
 }
 
+/* send A-law packet number k (its own sequence number), with a tone whose level tells them apart */
+static void send_numbered(struct peer *a, struct media_session *s, struct media_enc *ea, int k)
+{
+	uint8_t pay[160];
+	int16_t pcm[160];
+
+	ta_tone(pcm, 160, 1000.0, 8000, 1000.0 * (k + 1));
+	int l = media_enc_encode(ea, pcm, 160, pay, sizeof pay);
+	uint16_t keep = a->seq;
+	a->seq = (uint16_t)(5000 + k);
+	peer_send(a, media_session_port(s, 0), 8, pay, (size_t)l, 160, NULL);
+	a->seq = keep;
+}
+
+static void test_jitter_buffer_reorder_and_loss(void **state)
+{
+	struct peer a, b;
+	struct media_leg_conf legs[2];
+	struct media_session *s;
+	struct media_enc *ea;
+	struct media_leg_stats st;
+	uint8_t buf[1600];
+	int got = 0;
+
+	peer_open(&a);
+	peer_open(&b);
+	leg_to(&legs[0], MEDIA_PCMA, 8, &a);
+	leg_to(&legs[1], MEDIA_PCMU, 0, &b); /* transcoded, so the decode path's buffer is in use */
+	assert_int_equal(media_session_alloc(&s, eng, legs, NULL, NULL), 0);
+	assert_int_equal(media_enc_alloc(&ea, MEDIA_PCMA, 8000), 0);
+	/* 0 1 3 2 4: packet 3 waits for 2, then both go out in order; nothing is concealed */
+	static const int order[] = { 0, 1, 3, 2, 4 };
+	double level[5];
+	for (int i = 0; i < 5; i++) {
+		send_numbered(&a, s, ea, order[i]);
+		size_t n;
+		while ((n = peer_recv(&b, buf, sizeof buf, order[i] == 3 ? 5 : 500)) > 0) {
+			int16_t pcm[160];
+			for (int k = 0; k < 160; k++)
+				pcm[k] = ulaw_to_linear(buf[12 + k]);
+			level[got++] = sqrt(2 * ta_power(pcm, 160));
+			if (got == 5 || order[i] != 2 || got == 4)
+				break;
+		}
+	}
+	assert_int_equal(got, 5);
+	for (int i = 0; i < 5; i++) /* levels 1000, 2000, ... in order */
+		assert_true(fabs(level[i] - 1000.0 * (i + 1)) < 150.0 * (i + 1));
+	media_session_stats(s, 0, &st);
+	assert_int_equal(st.concealed, 0);
+	/* 5 6 8 and nothing more: 7 is concealed once the wait is over, then 8 plays */
+	send_numbered(&a, s, ea, 5);
+	send_numbered(&a, s, ea, 6);
+	send_numbered(&a, s, ea, 8);
+	got = 0;
+	while (got < 4 && peer_recv(&b, buf, sizeof buf, 500) > 0)
+		got++;
+	assert_int_equal(got, 4);
+	media_session_stats(s, 0, &st);
+	assert_int_equal(st.concealed, 1);
+	assert_int_equal(st.lost, 1);
+	/* a late 7 is not played twice */
+	send_numbered(&a, s, ea, 7);
+	assert_int_equal(peer_recv(&b, buf, sizeof buf, 100), 0);
+	media_enc_free(ea);
+	media_session_destroy(s);
+	WAIT_FOR(ports_in_use() == 0);
+	peer_close(&a);
+	peer_close(&b);
+}
+
 static void test_ports_full_and_released(void **state)
 {
 	struct peer a;
@@ -765,6 +836,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rfc4733_relayed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dtmf_every_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rtcp_reports_and_rtt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_jitter_buffer_reorder_and_loss, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_ports_full_and_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_engine_free_with_sessions, setup, teardown),
 	};
