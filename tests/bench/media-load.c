@@ -2,13 +2,13 @@
  *
  * Each call is A-law (plain RTP) on one leg and G.722 with SRTP on the other. A sender thread
  * plays both peers: every 20 ms it sends one A-law packet to each call's legacy leg and one
- * SRTP G.722 packet to its cloud leg, spread evenly over the 20 ms as independent phones
- * would. A receiver thread takes what the engine sends back and measures, per packet, the time
+ * SRTP G.722 packet to its cloud leg; calls are spread over the 20 ms in 1 ms slots, as
+ * independent phones would be, and each slot leaves in one sendmmsg per peer. A receiver thread takes what the engine sends back and measures, per packet, the time
  * from the peer's send to the other peer's receive (loopback and the engine: "added latency").
  * The engine's CPU is the process's minus the driver threads' own; the ratio compares the
  * engine's calls per core with media-limit measured in the same run.
  *
- * usage: media-load [CALLS [SECONDS [WORKERS]]]   (defaults 200, 5, one per core)
+ * usage: media-load [CALLS [SECONDS [WORKERS]]]   (defaults 100, 5, one per core)
  * last line: media-load: <N> calls, <cpu%> cpu, <ratio> of limit, p99 <us> us, loss <pct>% */
 #include "config.h"
 
@@ -109,36 +109,78 @@ static void header(uint8_t *b, uint8_t pt, uint16_t seq, uint32_t ts, uint32_t s
 	}
 }
 
+#define SLOTS 20 /* the 20 ms are cut in 1 ms slots; a call sends in its own slot */
+#define BATCH 512
+
+/* send the packets of one slot with one sendmmsg per peer socket */
+static void flush(int fd, struct mmsghdr *m, int n)
+{
+	for (int at = 0; at < n;) {
+		int k = sendmmsg(fd, m + at, (unsigned)(n - at), 0);
+		if (k <= 0)
+			break;
+		at += k;
+	}
+}
+
 static void *sender(void *arg)
 {
 	int ticks = seconds * 50;
 	int64_t t0 = now_ns() + 10000000;
-	uint8_t buf[256];
+	static uint8_t bufs[2][BATCH][256];
+	static struct iovec iov[2][BATCH];
+	static struct sockaddr_in to[2][BATCH];
+	static struct mmsghdr msgs[2][BATCH];
 
 	for (int k = 0; k < ticks; k++) {
-		for (int i = 0; i < ncalls; i++) {
-			/* call i's phones send at their own offset within the 20 ms */
-			int64_t at = t0 + k * PTIME_NS + (PTIME_NS * i) / ncalls;
+		for (int slot = 0; slot < SLOTS; slot++) {
+			int64_t at = t0 + k * PTIME_NS + slot * (PTIME_NS / SLOTS);
 			struct timespec ts = { at / 1000000000LL, at % 1000000000LL };
 			if (now_ns() < at)
 				clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-			struct call *c = &calls[i];
-			struct sockaddr_in to = { .sin_family = AF_INET,
-						  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-			/* legacy -> engine leg 0 */
-			header(buf, 8, (uint16_t)k, (uint32_t)k * 160, 0xa0000000u + (uint32_t)i);
-			memcpy(buf + 12, alaw_pay, 160);
-			to.sin_port = htons(c->port[0]);
-			c->sent_ns[0][k % HIST] = now_ns();
-			sendto(fd_a, buf, 172, 0, (struct sockaddr *)&to, sizeof to);
-			/* cloud -> engine leg 1, SRTP */
-			header(buf, 9, (uint16_t)k, (uint32_t)k * 160, 0xb0000000u + (uint32_t)i);
-			memcpy(buf + 12, g722_pay, 160);
-			size_t len = 172;
-			media_srtp_protect(peer_tx, buf, &len, sizeof buf, false);
-			to.sin_port = htons(c->port[1]);
-			c->sent_ns[1][k % HIST] = now_ns();
-			sendto(fd_b, buf, len, 0, (struct sockaddr *)&to, sizeof to);
+			int n = 0;
+			int64_t t = now_ns();
+			for (int i = slot; i < ncalls; i += SLOTS) {
+				struct call *c = &calls[i];
+				if (n == BATCH) {
+					flush(fd_a, msgs[0], n);
+					flush(fd_b, msgs[1], n);
+					n = 0;
+				}
+				/* legacy -> engine leg 0 */
+				uint8_t *b = bufs[0][n];
+				header(b, 8, (uint16_t)k, (uint32_t)k * 160,
+				       0xa0000000u + (uint32_t)i);
+				memcpy(b + 12, alaw_pay, 160);
+				to[0][n] = (struct sockaddr_in){ .sin_family = AF_INET,
+								 .sin_port = htons(c->port[0]),
+								 .sin_addr.s_addr =
+									 htonl(INADDR_LOOPBACK) };
+				iov[0][n] = (struct iovec){ b, 172 };
+				/* cloud -> engine leg 1, SRTP */
+				b = bufs[1][n];
+				header(b, 9, (uint16_t)k, (uint32_t)k * 160,
+				       0xb0000000u + (uint32_t)i);
+				memcpy(b + 12, g722_pay, 160);
+				size_t len = 172;
+				media_srtp_protect(peer_tx, b, &len, 256, false);
+				to[1][n] = (struct sockaddr_in){ .sin_family = AF_INET,
+								 .sin_port = htons(c->port[1]),
+								 .sin_addr.s_addr =
+									 htonl(INADDR_LOOPBACK) };
+				iov[1][n] = (struct iovec){ b, len };
+				for (int d = 0; d < 2; d++) {
+					msgs[d][n].msg_hdr =
+						(struct msghdr){ .msg_name = &to[d][n],
+								 .msg_namelen = sizeof to[d][n],
+								 .msg_iov = &iov[d][n],
+								 .msg_iovlen = 1 };
+					c->sent_ns[d][k % HIST] = t;
+				}
+				n++;
+			}
+			flush(fd_a, msgs[0], n);
+			flush(fd_b, msgs[1], n);
 		}
 	}
 	sender_cpu = thread_cpu();
@@ -234,7 +276,7 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	pthread_t st, rt;
 
-	ncalls = argc > 1 ? atoi(argv[1]) : 200;
+	ncalls = argc > 1 ? atoi(argv[1]) : 100;
 	seconds = argc > 2 ? atoi(argv[2]) : 5;
 	ec.workers = argc > 3 ? (unsigned)atoi(argv[3]) : 0;
 	if (ncalls < 1 || seconds < 1) {
