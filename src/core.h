@@ -49,6 +49,14 @@ int sb__reply_new(struct sb_reply **rp);
 void sb__reply_free(struct sb_reply *r);
 bool sb__reply_ok(const struct sb_reply *r);
 char *sb__reply_dump(const struct sb_reply *r, size_t *lenp);
+struct sb__stream {
+	sb_reply_more_cb more_cb;
+	void (*free_cb)(void *arg);
+	void *arg;
+};
+/* the reply's stream, now owned by the caller; false when the reply has none */
+bool sb__reply_take_stream(struct sb_reply *r, struct sb__stream *st);
+void sb__stream_free(struct sb__stream *st);
 
 /* ctl_cmd.c: find the command for the words typed and run it */
 #define SB_CTL_MAX_WORDS 32

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <uv.h>
+#include <jansson.h>
 
 #include "core.h"
 
@@ -25,6 +26,8 @@ struct ctl_client {
 	unsigned pending; /* replies still being written */
 	bool eof;         /* the client sent everything: close once the replies are out */
 	bool closing;
+	bool streaming;   /* a streamed reply is going out: later requests wait for it */
+	struct sb__stream stream;
 };
 
 struct ctl_write {
@@ -55,8 +58,15 @@ static void client_close(struct ctl_client *c)
 	if (c->next)
 		c->next->prevp = c->prevp;
 	nclients--;
+	if (c->streaming) {
+		sb__stream_free(&c->stream);
+		c->streaming = false;
+	}
 	uv_close((uv_handle_t *)&c->pipe, client_closed_cb);
 }
+
+static void stream_next(struct ctl_client *c);
+static void client_process(struct ctl_client *c);
 
 static void write_done_cb(uv_write_t *req, int status)
 {
@@ -66,17 +76,41 @@ static void write_done_cb(uv_write_t *req, int status)
 	free(w->line);
 	free(w);
 	c->pending--;
-	if (status < 0 || (c->eof && c->pending == 0))
+	if (status < 0 || c->closing) {
+		client_close(c);
+		return;
+	}
+	if (c->pending > 0)
+		return;
+	if (c->streaming) {
+		stream_next(c); /* one chunk in flight at a time: a slow reader slows the export */
+		return;
+	}
+	client_process(c); /* requests that waited behind a stream */
+	if (c->eof && c->pending == 0 && !c->streaming)
 		client_close(c);
 }
 
+static void client_write(struct ctl_client *c, char *line, size_t len);
+
 static void client_send(struct ctl_client *c, struct sb_reply *r)
 {
-	struct ctl_write *w = malloc(sizeof *w);
 	size_t len;
 	char *line = sb__reply_dump(r, &len);
 
-	if (!w || !line) {
+	if (!line) {
+		client_close(c);
+		return;
+	}
+	client_write(c, line, len);
+}
+
+/* line: malloc'd, ends in "\n"; owned by the write from here on */
+static void client_write(struct ctl_client *c, char *line, size_t len)
+{
+	struct ctl_write *w = malloc(sizeof *w);
+
+	if (!w) {
 		free(w);
 		free(line);
 		client_close(c);
@@ -94,6 +128,61 @@ static void client_send(struct ctl_client *c, struct sb_reply *r)
 	c->pending++;
 }
 
+/* Send j (consumed) as one line. */
+static void client_send_json(struct ctl_client *c, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	size_t len = text ? strlen(text) : 0;
+	char *line = text ? realloc(text, len + 2) : NULL;
+
+	json_decref(j);
+	if (!line) {
+		free(text);
+		client_close(c);
+		return;
+	}
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	client_write(c, line, len + 1);
+}
+
+/* A stream goes out as one line {"data":"..."} per chunk, then {"end":true,"ok":...}. */
+static void stream_next(struct ctl_client *c)
+{
+	char *text = NULL;
+	size_t tlen = 0;
+	int rc = 1;
+
+	/* a chunk that came out empty is not sent: ask again (bounded) so the stream moves */
+	for (int tries = 0; rc > 0 && tlen == 0 && tries < 64; tries++) {
+		FILE *out = open_memstream(&text, &tlen);
+
+		rc = out ? c->stream.more_cb(c->stream.arg, out) : -ENOMEM;
+		if (out && fclose(out) != 0 && rc >= 0)
+			rc = -ENOMEM;
+		if (tlen == 0) {
+			free(text);
+			text = NULL;
+		}
+	}
+	if (rc > 0 && tlen == 0)
+		rc = -EIO; /* a producer that never writes */
+	if (tlen > 0)
+		client_send_json(c, json_pack("{s:s%}", "data", text, tlen));
+	free(text);
+	if (rc > 0 || c->closing)
+		return;
+	sb__stream_free(&c->stream);
+	c->streaming = false;
+	if (rc < 0) {
+		log_warn("control: streamed reply to uid %u stopped: %s", c->uid, strerror(-rc));
+		client_send_json(c, json_pack("{s:b,s:b,s:s++}", "end", 1, "ok", 0, "error",
+					      "the output stopped early: ", strerror(-rc), ""));
+	} else {
+		client_send_json(c, json_pack("{s:b,s:b}", "end", 1, "ok", 1));
+	}
+}
+
 static void client_request(struct ctl_client *c, const char *line, size_t len)
 {
 	struct sb_reply *r;
@@ -103,6 +192,7 @@ static void client_request(struct ctl_client *c, const char *line, size_t len)
 		return;
 	}
 	sb__ctl_request(line, len, c->uid, r);
+	c->streaming = sb__reply_take_stream(r, &c->stream);
 	client_send(c, r);
 	sb__reply_free(r);
 }
@@ -126,9 +216,8 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct ctl_client *c = s->data;
-	char *nl;
 
-	if (n == UV_EOF && c->pending > 0) {
+	if (n == UV_EOF && (c->pending > 0 || c->streaming)) {
 		/* a half-closed client still gets every reply it asked for */
 		c->eof = true;
 		uv_read_stop(s);
@@ -139,7 +228,15 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	c->len += (size_t)n;
-	while (!c->closing && (nl = memchr(c->buf, '\n', c->len))) {
+	client_process(c);
+}
+
+/* Answer the complete requests buffered, in order; a streamed reply holds the rest back. */
+static void client_process(struct ctl_client *c)
+{
+	char *nl;
+
+	while (!c->closing && !c->streaming && c->len > 0 && (nl = memchr(c->buf, '\n', c->len))) {
 		size_t linelen = (size_t)(nl - c->buf);
 		if (linelen > CTL_MAX_LINE)
 			break;

@@ -32,6 +32,7 @@ struct pattern {
 	char buf[256];
 	const char *tok[MAX_TOKENS];
 	size_t ntok, nreq; /* all tokens; tokens that must be typed */
+	bool rest;         /* the last token, "[NAME...]", takes any number of words */
 };
 
 static void pattern_split(const char *pat, struct pattern *p)
@@ -46,6 +47,16 @@ static void pattern_split(const char *pat, struct pattern *p)
 		if (t[0] != '[')
 			p->nreq = p->ntok;
 	}
+	p->rest = p->ntok > 0 && strlen(p->tok[p->ntok - 1]) > 4 &&
+		  strcmp(p->tok[p->ntok - 1] + strlen(p->tok[p->ntok - 1]) - 4, "...]") == 0;
+}
+
+/* the token that word i meets, or NULL past the pattern's end */
+static const char *tok_at(const struct pattern *p, size_t i)
+{
+	if (i < p->ntok)
+		return p->tok[i];
+	return p->rest ? p->tok[p->ntok - 1] : NULL;
 }
 
 static bool is_literal(const char *tok)
@@ -66,12 +77,13 @@ static void offers(struct cand *c, size_t n, size_t i, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t k = 0; k < n; k++) {
-		if (!c[k].alive || i >= c[k].p.ntok)
-			continue;
-		const char *t = c[k].p.tok[i];
+		const char *t = c[k].alive ? tok_at(&c[k].p, i) : NULL;
 		bool seen = false;
+
+		if (!t)
+			continue;
 		for (size_t j = 0; j < k && !seen; j++)
-			seen = c[j].alive && i < c[j].p.ntok && strcmp(c[j].p.tok[i], t) == 0;
+			seen = c[j].alive && tok_at(&c[j].p, i) && strcmp(tok_at(&c[j].p, i), t) == 0;
 		if (!seen && off < len)
 			off += snprintf(buf + off, len - off, "%s%s", off ? ", " : "", t);
 	}
@@ -103,19 +115,19 @@ void sb__ctl_dispatch(int argc, const char *const *argv, unsigned uid, struct sb
 		for (size_t k = 0; k < n; k++) {
 			if (!c[k].alive)
 				continue;
-			if ((size_t)i >= c[k].p.ntok) {
+			const char *t = tok_at(&c[k].p, (size_t)i);
+			if (!t) {
 				c[k].alive = false;
 				continue;
 			}
-			const char *t = c[k].p.tok[i];
 			if (is_literal(t) && strncmp(t, argv[i], strlen(argv[i])) != 0)
 				c[k].alive = false;
 			else
 				exact += is_literal(t) && strcmp(t, argv[i]) == 0;
 		}
 		for (size_t k = 0; k < n; k++) {
-			if (c[k].alive && exact && is_literal(c[k].p.tok[i]) &&
-			    strcmp(c[k].p.tok[i], argv[i]) != 0)
+			if (c[k].alive && exact && is_literal(tok_at(&c[k].p, (size_t)i)) &&
+			    strcmp(tok_at(&c[k].p, (size_t)i), argv[i]) != 0)
 				c[k].alive = false;
 			alive += c[k].alive;
 		}
@@ -124,9 +136,9 @@ void sb__ctl_dispatch(int argc, const char *const *argv, unsigned uid, struct sb
 			for (size_t k = 0; k < n; k++) {
 				c[k].alive = true;
 				for (int j = 0; j < i && c[k].alive; j++)
-					c[k].alive = j < (int)c[k].p.ntok &&
-						     (!is_literal(c[k].p.tok[j]) ||
-						      strncmp(c[k].p.tok[j], argv[j],
+					c[k].alive = tok_at(&c[k].p, (size_t)j) &&
+						     (!is_literal(tok_at(&c[k].p, (size_t)j)) ||
+						      strncmp(tok_at(&c[k].p, (size_t)j), argv[j],
 							      strlen(argv[j])) == 0);
 			}
 			offers(c, n, (size_t)i, list, sizeof list);
@@ -169,7 +181,7 @@ void sb__ctl_dispatch(int argc, const char *const *argv, unsigned uid, struct sb
 
 	struct sb_ctl_req req = { .argv = args, .uid = uid };
 	for (int i = 0; i < argc; i++)
-		if (!is_literal(hit->p.tok[i]))
+		if (!is_literal(tok_at(&hit->p, (size_t)i)))
 			args[req.argc++] = argv[i];
 	hit->cmd->handler_cb(&req, r);
 }

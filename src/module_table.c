@@ -3,10 +3,12 @@
 
 #include "symbridge.h"
 
-#include "../modules/media/media.h"
+#include "cdr.h"
+#include "media.h"
 
 /* Adding a module: its folder under modules/, its local.mk included from Makefile.am, a row here. */
 const struct sb_module *const sb_modules[] = {
+	&cdr_module,
 	&media_module,
 	NULL,
 };

@@ -13,6 +13,7 @@ struct sb_reply {
 	json_t *root;
 	json_t *rows; /* set once a table was started */
 	json_t *cur;  /* where fields go: the last row, or the item */
+	struct sb__stream stream;
 };
 
 int sb__reply_new(struct sb_reply **rp)
@@ -32,8 +33,36 @@ void sb__reply_free(struct sb_reply *r)
 {
 	if (!r)
 		return;
+	sb__stream_free(&r->stream);
 	json_decref(r->root);
 	free(r);
+}
+
+void sb_reply_stream(struct sb_reply *r, sb_reply_more_cb more_cb, void (*free_cb)(void *arg),
+		     void *arg)
+{
+	sb__stream_free(&r->stream);
+	r->stream = (struct sb__stream){ .more_cb = more_cb, .free_cb = free_cb, .arg = arg };
+	json_object_set_new(r->root, "stream", json_true());
+}
+
+bool sb__reply_take_stream(struct sb_reply *r, struct sb__stream *st)
+{
+	if (!r->stream.more_cb || !sb__reply_ok(r)) {
+		sb__stream_free(&r->stream);
+		json_object_del(r->root, "stream");
+		return false;
+	}
+	*st = r->stream;
+	r->stream = (struct sb__stream){ .more_cb = NULL };
+	return true;
+}
+
+void sb__stream_free(struct sb__stream *st)
+{
+	if (st->free_cb)
+		st->free_cb(st->arg);
+	*st = (struct sb__stream){ .more_cb = NULL };
 }
 
 bool sb__reply_ok(const struct sb_reply *r)

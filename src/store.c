@@ -12,7 +12,8 @@
 
 #define STORE_MAXDBS 32
 #define STORE_MAXREADERS 126
-#define STORE_DEFAULT_MAP ((size_t)1 << 30)
+/* Address space, not disk: the file grows with use. Call records of 180 days need room. */
+#define STORE_DEFAULT_MAP ((size_t)8 << 30)
 
 struct store_dbi {
 	char *name;
@@ -400,13 +401,16 @@ int sb_store_foreach(struct sb_store *s, const char *db, sb_store_each_cb cb, vo
 	return sb_store_foreach_from(s, db, NULL, 0, cb, arg);
 }
 
-int sb_store_foreach_from(struct sb_store *s, const char *db, const void *start, size_t slen,
-			  sb_store_each_cb cb, void *arg)
+/* Walk db in key order (or in reverse) from start: the first key >= start going forward, the
+ * last key <= start going back; from the first or last key when start is NULL. */
+static int store_walk(struct sb_store *s, const char *db, const void *start, size_t slen,
+		      bool reverse, sb_store_each_cb cb, void *arg)
 {
 	struct sb_store_txn t;
 	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	MDB_dbi dbi;
+	MDB_cursor_op step = reverse ? MDB_PREV : MDB_NEXT;
 	int ret, rc;
 
 	if (!s || !db || !*db || !cb || (start && slen > (size_t)mdb_env_get_maxkeysize(s->env)))
@@ -423,10 +427,18 @@ int sb_store_foreach_from(struct sb_store *s, const char *db, const void *start,
 		ret = store_fail(rc, "mdb_cursor_open", db);
 		goto out;
 	}
-	/* from the first key >= start, or from the first key at all */
 	k = (MDB_val){ .mv_size = slen, .mv_data = (void *)start };
-	for (rc = mdb_cursor_get(cur, &k, &v, start && slen ? MDB_SET_RANGE : MDB_FIRST);
-	     rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	if (!start || !slen) {
+		rc = mdb_cursor_get(cur, &k, &v, reverse ? MDB_LAST : MDB_FIRST);
+	} else {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		if (reverse && rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+		else if (reverse && rc == MDB_SUCCESS &&
+			 (k.mv_size != slen || memcmp(k.mv_data, start, slen) != 0))
+			rc = mdb_cursor_get(cur, &k, &v, MDB_PREV); /* landed past start */
+	}
+	for (; rc == MDB_SUCCESS; rc = mdb_cursor_get(cur, &k, &v, step)) {
 		ret = cb(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size);
 		if (ret != 0)
 			goto out;
@@ -438,4 +450,16 @@ out:
 		mdb_cursor_close(cur);
 	mdb_txn_abort(t.txn);
 	return ret;
+}
+
+int sb_store_foreach_from(struct sb_store *s, const char *db, const void *start, size_t slen,
+			  sb_store_each_cb cb, void *arg)
+{
+	return store_walk(s, db, start, slen, false, cb, arg);
+}
+
+int sb_store_foreach_back(struct sb_store *s, const char *db, const void *start, size_t slen,
+			  sb_store_each_cb cb, void *arg)
+{
+	return store_walk(s, db, start, slen, true, cb, arg);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- logging ---------------------------------------------------------- */
 
@@ -267,6 +268,9 @@ int sb_store_foreach(struct sb_store *s, const char *db, sb_store_each_cb cb, vo
 /* in key order from the first key >= start */
 int sb_store_foreach_from(struct sb_store *s, const char *db, const void *start, size_t slen,
 			  sb_store_each_cb cb, void *arg);
+/* in reverse key order from the last key <= start (from the last key when start is NULL) */
+int sb_store_foreach_back(struct sb_store *s, const char *db, const void *start, size_t slen,
+			  sb_store_each_cb cb, void *arg);
 typedef int (*sb_store_write_cb)(struct sb_store_txn *txn, void *arg);
 int sb_store_write(struct sb_store *s, sb_store_write_cb cb, void *arg);
 int sb_store_txn_put(struct sb_store_txn *txn, const char *db, const void *key, size_t klen,
@@ -313,6 +317,15 @@ void sb_reply_str(struct sb_reply *r, const char *key, const char *val);
 void sb_reply_int(struct sb_reply *r, const char *key, long long val);
 void sb_reply_bool(struct sb_reply *r, const char *key, bool val);
 void sb_reply_strlist(struct sb_reply *r, const char *key, const struct sb_strlist *l);
+
+/* A streamed reply, for output too large to build at once (exports). After the reply itself the
+ * control server calls more_cb for one chunk of text at a time, written to out, and sends each
+ * chunk before asking for the next, so memory stays bounded whatever the size. more_cb returns
+ * > 0 while more follows, 0 when it wrote the last chunk, or a negative errno. free_cb(arg) runs
+ * exactly once: at the end, when the client goes away, or when the reply is never sent. */
+typedef int (*sb_reply_more_cb)(void *arg, FILE *out);
+void sb_reply_stream(struct sb_reply *r, sb_reply_more_cb more_cb, void (*free_cb)(void *arg),
+		     void *arg);
 
 /* ---- modules: compiled in, listed in src/modules.c ------------------------ */
 

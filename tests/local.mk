@@ -70,13 +70,12 @@ tests_fuzz_fuzz_ctl_LDADD = $(SB_CORE_LIBS)
 TESTS += tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus
 
-SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -I$(top_srcdir)/src -I$(top_builddir) \
-	-I$(top_srcdir)/cards -I$(top_srcdir)/modules/media $(UV_CFLAGS) $(JANSSON_CFLAGS) \
-	$(OPUS_CFLAGS) $(SPANDSP_CFLAGS) $(SRTP_CFLAGS)
+SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(AM_CPPFLAGS) -I$(top_builddir) \
+	$(UV_CFLAGS) $(JANSSON_CFLAGS) $(OPUS_CFLAGS) $(SPANDSP_CFLAGS) $(SRTP_CFLAGS)
 # the core's table names the modules: their sources and libraries come along
 SB_FUZZ_LINK = $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) $(SRTP_LIBS) \
 	$(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
-SB_FUZZ_TARGETS = conf ctl sdp
+SB_FUZZ_TARGETS = conf ctl
 fuzz:
 	for t in $(SB_FUZZ_TARGETS); do \
 	  clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/$$t-libfuzzer $(srcdir)/tests/fuzz/fuzz_$$t.c \
@@ -84,4 +83,4 @@ fuzz:
 	    $(SB_FUZZ_LINK) || exit 1; \
 	done
 .PHONY: fuzz
-CLEANFILES += tests/fuzz/conf-libfuzzer tests/fuzz/ctl-libfuzzer tests/fuzz/sdp-libfuzzer
+CLEANFILES += $(SB_FUZZ_TARGETS:%=tests/fuzz/%-libfuzzer)

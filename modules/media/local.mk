@@ -13,6 +13,7 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_engine.c \
 	modules/media/media_rtp.c \
 	modules/media/media_rtcp.c
+AM_CPPFLAGS += -I$(top_srcdir)/modules/media
 SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
 
 # module_table.c (in libsbcore.a) names media_module, and the module uses the core's log and
@@ -22,11 +23,11 @@ SB_CORE_LIBS += $(SB_MEDIA_LIBS) libsbcore.a $(UV_LIBS)
 EXTRA_DIST += modules/media/README.md
 
 # the daemon with its media engine
-TESTS += tests/integration/070-media.sh
-EXTRA_DIST += tests/integration/070-media.sh
+TESTS += tests/integration/080-media.sh
+EXTRA_DIST += tests/integration/080-media.sh
 
 # unit tests
-SB_MEDIA_TEST_CFLAGS = $(SB_TEST_CFLAGS) -I$(top_srcdir)/modules/media $(SRTP_CFLAGS) \
+SB_MEDIA_TEST_CFLAGS = $(SB_TEST_CFLAGS) $(SRTP_CFLAGS) \
 	$(SPANDSP_CFLAGS) $(OPUS_CFLAGS) $(UV_CFLAGS)
 SB_MEDIA_UNIT = tests/unit/test_media_codec tests/unit/test_media_resample \
 	tests/unit/test_media_srtp tests/unit/test_media_sdp tests/unit/test_media_session
@@ -52,22 +53,19 @@ tests_unit_test_media_session_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) $(CMOCKA_
 # fuzz target: the SDP parser, run over its corpus in make check
 check_PROGRAMS += tests/fuzz/fuzz_sdp
 tests_fuzz_fuzz_sdp_SOURCES = tests/fuzz/fuzz_sdp.c tests/fuzz/driver.c
-tests_fuzz_fuzz_sdp_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/modules/media -DFUZZ_NAME='"sdp"'
+tests_fuzz_fuzz_sdp_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sdp"'
 tests_fuzz_fuzz_sdp_LDADD = $(SB_MEDIA_LIBS)
 TESTS += tests/fuzz/fuzz_sdp
+SB_FUZZ_TARGETS += sdp
 
-# benches: built with the tests, run by `make bench` (never by make check: they print figures)
+# benches: built by `make bench` (and with the tests), never run by make check: they print figures
 check_PROGRAMS += tests/bench/media-limit
 tests_bench_media_limit_SOURCES = tests/bench/media-limit.c
-tests_bench_media_limit_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/modules/media $(OPENSSL_CFLAGS)
+tests_bench_media_limit_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS)
 tests_bench_media_limit_LDADD = $(SB_MEDIA_LIBS)
 check_PROGRAMS += tests/bench/media-load
 tests_bench_media_load_SOURCES = tests/bench/media-load.c tests/bench/media-limit.c
-tests_bench_media_load_CFLAGS = $(AM_CFLAGS) -O2 -I$(top_srcdir)/modules/media $(OPENSSL_CFLAGS) \
+tests_bench_media_load_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) \
 	$(UV_CFLAGS) -DMEDIA_LIMIT_LIB
 tests_bench_media_load_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) -lpthread
-bench-media: tests/bench/media-limit tests/bench/media-load
-	tests/bench/media-limit
-	tests/bench/media-load
-bench: bench-media
-.PHONY: bench bench-media
+SB_BENCH += tests/bench/media-limit tests/bench/media-load

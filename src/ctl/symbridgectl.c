@@ -130,6 +130,40 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* What was read from the daemon past the last line taken (a streamed reply sends many lines). */
+static struct {
+	char *buf;
+	size_t len, cap;
+} rb;
+
+static void rb_reset(void)
+{
+	free(rb.buf);
+	rb.buf = NULL;
+	rb.len = rb.cap = 0;
+}
+
+/* Take one line (without its "\n") from rb into a malloc'd string; false when none is whole. */
+static bool rb_take(char **linep, size_t *lenp, bool at_eof)
+{
+	char *nl = rb.len ? memchr(rb.buf, '\n', rb.len) : NULL;
+	size_t linelen = nl ? (size_t)(nl - rb.buf) : rb.len;
+	size_t used = linelen + (nl ? 1 : 0);
+	char *line;
+
+	if (!nl && !(at_eof && rb.len > 0))
+		return false;
+	if (!(line = malloc(linelen + 1)))
+		return false;
+	memcpy(line, rb.buf, linelen);
+	line[linelen] = '\0';
+	memmove(rb.buf, rb.buf + used, rb.len - used);
+	rb.len -= used;
+	*linep = line;
+	*lenp = linelen;
+	return true;
+}
+
 /*
  * Read one reply line (without its "\n") into a malloc'd buffer. Returns 0,
  * -ETIMEDOUT, -EMSGSIZE, -ENODATA when the daemon closed without a byte, or an
@@ -138,81 +172,49 @@ static int send_all(int fd, const char *buf, size_t len)
 static int read_line(int fd, char **linep, size_t *lenp)
 {
 	int64_t deadline = now_ms() + CTL_TIMEOUT_S * 1000;
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	int rc;
+	bool eof = false;
 
-	if (!buf)
-		return -ENOMEM;
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int64_t left = deadline - now_ms();
-		char *nl;
 		ssize_t n;
 
-		if (left <= 0) {
-			rc = -ETIMEDOUT;
-			goto fail;
-		}
+		if (rb_take(linep, lenp, eof))
+			return *lenp > CTL_MAX_REPLY ? (free(*linep), -EMSGSIZE) : 0;
+		if (eof)
+			return -ENODATA;
+		if (left <= 0)
+			return -ETIMEDOUT;
 		n = poll(&pfd, 1, (int)left);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			rc = -errno;
-			goto fail;
-		}
-		if (n == 0) {
-			rc = -ETIMEDOUT;
-			goto fail;
-		}
-		if (len == cap) {
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ETIMEDOUT;
+		if (rb.cap - rb.len < 4096) {
 			/* One byte more than the limit, so that a line of exactly the limit still fits. */
-			size_t ncap = cap * 2 > CTL_MAX_REPLY + 1 ? CTL_MAX_REPLY + 1 : cap * 2;
+			size_t ncap = rb.cap ? rb.cap * 2 : 8192;
 			char *nbuf;
 
-			if (len >= CTL_MAX_REPLY + 1) {
-				rc = -EMSGSIZE;
-				goto fail;
-			}
-			nbuf = realloc(buf, ncap);
-			if (!nbuf) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			buf = nbuf;
-			cap = ncap;
+			if (rb.len >= CTL_MAX_REPLY + 1)
+				return -EMSGSIZE;
+			if (ncap > CTL_MAX_REPLY + 1 + 4096)
+				ncap = CTL_MAX_REPLY + 1 + 4096;
+			if (!(nbuf = realloc(rb.buf, ncap)))
+				return -ENOMEM;
+			rb.buf = nbuf;
+			rb.cap = ncap;
 		}
-		n = read(fd, buf + len, cap - len);
+		n = read(fd, rb.buf + rb.len, rb.cap - rb.len);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
-		if (n < 0) {
-			rc = errno == ECONNRESET ? -ENODATA : -errno;
-			goto fail;
-		}
-		if (n == 0) {
-			if (len == 0) {
-				rc = -ENODATA;
-				goto fail;
-			}
-			break;
-		}
-		nl = memchr(buf + len, '\n', (size_t)n);
-		len += (size_t)n;
-		if (nl) {
-			len = (size_t)(nl - buf);
-			break;
-		}
+		if (n < 0)
+			return errno == ECONNRESET ? -ENODATA : -errno;
+		if (n == 0)
+			eof = true;
+		rb.len += (size_t)n;
 	}
-	if (len > CTL_MAX_REPLY) {
-		rc = -EMSGSIZE;
-		goto fail;
-	}
-	*linep = buf;
-	*lenp = len;
-	return 0;
-fail:
-	free(buf);
-	return rc;
 }
 
 /* The request line, {"argv":[...]}\n, into *linep. Returns 0, -EILSEQ (a word is not UTF-8) or -ENOMEM. */
@@ -258,7 +260,7 @@ out:
  * line on stderr, unless quiet. Returns 0 or a negative errno.
  */
 static int ctl_request(char *const *words, size_t nwords, bool quiet, char **rawp, size_t *rawlenp,
-		       json_t **replyp)
+		       json_t **replyp, int *streamfdp)
 {
 	char *req = NULL;
 	char *raw = NULL;
@@ -270,6 +272,7 @@ static int ctl_request(char *const *words, size_t nwords, bool quiet, char **raw
 	rc = request_line(words, nwords, &req);
 	if (rc < 0)
 		return rc;
+	rb_reset();
 	fd = ctl_connect(sock_path);
 	if (fd < 0) {
 		rc = fd;
@@ -311,6 +314,10 @@ static int ctl_request(char *const *words, size_t nwords, bool quiet, char **raw
 	*rawp = raw;
 	*rawlenp = rawlen;
 	*replyp = reply;
+	if (streamfdp && json_is_true(json_object_get(reply, "stream"))) {
+		*streamfdp = fd; /* the rest of the reply follows on this connection */
+		fd = -1;
+	}
 	raw = NULL;
 	reply = NULL;
 out:
@@ -322,6 +329,53 @@ out:
 	return rc;
 }
 
+/* The lines of a streamed reply after its first: data goes out as it comes. Returns true when
+ * the daemon ended the stream with ok. */
+static bool print_stream(int fd)
+{
+	bool ok = false;
+
+	for (;;) {
+		char *line;
+		size_t len;
+		json_error_t jerr;
+		json_t *j, *data;
+		int rc = read_line(fd, &line, &len);
+
+		if (rc < 0) {
+			fprintf(stderr, CTL_PROG ": the reply from symbridged stopped early: %s\n",
+				rc == -ENODATA ? "connection closed" : strerror(-rc));
+			break;
+		}
+		if (opt_json) {
+			fwrite(line, 1, len, stdout);
+			fputc('\n', stdout);
+		}
+		j = json_loadb(line, len, 0, &jerr);
+		free(line);
+		if (!json_is_object(j)) {
+			fprintf(stderr, CTL_PROG ": invalid line from symbridged: %s\n",
+				j ? "not a JSON object" : jerr.text);
+			json_decref(j);
+			break;
+		}
+		data = json_object_get(j, "data");
+		if (!opt_json && json_is_string(data))
+			fwrite(json_string_value(data), 1, json_string_length(data), stdout);
+		if (json_is_true(json_object_get(j, "end"))) {
+			ok = json_is_true(json_object_get(j, "ok"));
+			if (!ok)
+				ctl_render_reply(stdout, stderr, j);
+			json_decref(j);
+			break;
+		}
+		json_decref(j);
+	}
+	close(fd);
+	rb_reset();
+	return ok;
+}
+
 /* Run one command and print its reply. Returns an exit status. */
 static int run_command(char *const *words, size_t nwords)
 {
@@ -329,10 +383,22 @@ static int run_command(char *const *words, size_t nwords)
 	size_t rawlen;
 	json_t *reply;
 	bool ok;
-	int rc = ctl_request(words, nwords, false, &raw, &rawlen, &reply);
+	int sfd = -1;
+	int rc = ctl_request(words, nwords, false, &raw, &rawlen, &reply, &sfd);
 
 	if (rc < 0)
 		return rc == -EILSEQ ? EXIT_USAGE : EXIT_FAILED;
+	if (sfd >= 0) {
+		if (opt_json) {
+			fwrite(raw, 1, rawlen, stdout);
+			fputc('\n', stdout);
+		}
+		ok = print_stream(sfd);
+		fflush(stdout);
+		free(raw);
+		json_decref(reply);
+		return ok ? EXIT_OK : EXIT_FAILED;
+	}
 	if (opt_json) {
 		fwrite(raw, 1, rawlen, stdout);
 		fputc('\n', stdout);
@@ -388,7 +454,7 @@ static void load_help_patterns(void)
 	size_t rawlen;
 	json_t *reply;
 
-	if (ctl_request(words, 1, true, &raw, &rawlen, &reply) < 0)
+	if (ctl_request(words, 1, true, &raw, &rawlen, &reply, NULL) < 0)
 		return;
 	if (ctl_help_patterns(reply, &help_patterns, &help_npatterns) < 0)
 		help_patterns = NULL;

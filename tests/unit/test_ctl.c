@@ -65,12 +65,21 @@ static int h_reload(const struct sb_ctl_req *req, struct sb_reply *r)
 	return 0;
 }
 
+static int h_list(const struct sb_ctl_req *req, struct sb_reply *r)
+{
+	called = "cdr list";
+	called_argc = req->argc;
+	called_arg0 = req->argc ? req->argv[0] : NULL;
+	return 0;
+}
+
 static const struct sb_ctl_cmd cmds[] = {
 	{ "show cards", h_cards, "cards", 0 },
 	{ "show channels [SLOT]", h_channels, "channels", 0 },
 	{ "show cloud", h_cloud, "cloud", 0 },
 	{ "hangup <CALL>", h_hangup, "hang up", 0 },
 	{ "reload", h_reload, "reload", SB_CTL_PRIV },
+	{ "cdr list [OPTION...]", h_list, "records", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -141,6 +150,86 @@ static void test_optional_and_required_args(void **state)
 	json_decref(j);
 }
 
+/* "[NAME...]" as the last token takes any number of words, including none */
+static void test_variadic_words(void **state)
+{
+	json_t *j = run(0, 2, "cdr", "list");
+	assert_string_equal(called, "cdr list");
+	assert_int_equal(called_argc, 0);
+	json_decref(j);
+	j = run(0, 7, "cdr", "l", "--since", "2026-11-01", "--limit", "5", "--number");
+	assert_string_equal(called, "cdr list");
+	assert_int_equal(called_argc, 5);
+	assert_string_equal(called_arg0, "--since");
+	json_decref(j);
+	/* a fixed pattern still refuses extra words */
+	j = run(0, 3, "show", "cloud", "x");
+	assert_null(called);
+	assert_non_null(strstr(err(j), "too many words"));
+	json_decref(j);
+}
+
+static int chunks_left;
+static int frees;
+
+static int more_cb(void *arg, FILE *out)
+{
+	fprintf(out, "%s%d\n", (const char *)arg, chunks_left);
+	return --chunks_left > 0;
+}
+
+static void free_cb(void *arg)
+{
+	frees++;
+}
+
+/* a streamed reply says so in its first line and hands its producer over exactly once */
+static void test_stream_reply(void **state)
+{
+	struct sb_reply *r;
+	struct sb__stream st;
+	size_t len;
+	char *line;
+	FILE *out;
+	char *text = NULL;
+	size_t tlen = 0;
+
+	frees = 0;
+	assert_int_equal(sb__reply_new(&r), 0);
+	sb_reply_stream(r, more_cb, free_cb, "row");
+	line = sb__reply_dump(r, &len);
+	assert_non_null(strstr(line, "\"stream\":true"));
+	free(line);
+	assert_true(sb__reply_take_stream(r, &st));
+	sb__reply_free(r);
+	assert_int_equal(frees, 0); /* the taker owns it now */
+	chunks_left = 2;
+	out = open_memstream(&text, &tlen);
+	assert_int_equal(st.more_cb(st.arg, out), 1);
+	assert_int_equal(st.more_cb(st.arg, out), 0);
+	fclose(out);
+	assert_string_equal(text, "row2\nrow1\n");
+	free(text);
+	sb__stream_free(&st);
+	assert_int_equal(frees, 1);
+
+	/* a reply that is never sent, or that failed, releases its stream */
+	assert_int_equal(sb__reply_new(&r), 0);
+	sb_reply_stream(r, more_cb, free_cb, "x");
+	sb__reply_free(r);
+	assert_int_equal(frees, 2);
+	assert_int_equal(sb__reply_new(&r), 0);
+	sb_reply_stream(r, more_cb, free_cb, "x");
+	sb_reply_error(r, "no such record");
+	assert_false(sb__reply_take_stream(r, &st));
+	assert_int_equal(frees, 3);
+	line = sb__reply_dump(r, &len);
+	assert_null(strstr(line, "stream"));
+	free(line);
+	sb__reply_free(r);
+	assert_int_equal(frees, 3);
+}
+
 static void test_errors_name_possibilities(void **state)
 {
 	json_t *j = run(0, 2, "show", "c");
@@ -154,7 +243,7 @@ static void test_errors_name_possibilities(void **state)
 	json_decref(j);
 	j = run(0, 1, "frobnicate");
 	assert_string_equal(err(j), "unknown command word \"frobnicate\" (possibilities are: show, "
-				    "hangup, reload)");
+				    "hangup, reload, cdr)");
 	json_decref(j);
 	j = run(0, 3, "show", "cards", "extra");
 	assert_null(called);
@@ -220,7 +309,7 @@ static void test_help_lists_every_pattern(void **state)
 	char *line = sb__reply_dump(r, &len);
 	json_t *j = json_loads(line, 0, NULL);
 	json_t *rows = json_object_get(j, "rows");
-	assert_int_equal(json_array_size(rows), 5);
+	assert_int_equal(json_array_size(rows), 6);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 1), "command")),
 			    "show channels [SLOT]");
 	json_decref(j);
@@ -237,6 +326,8 @@ int main(void)
 		cmocka_unit_test(test_privileged_commands_check_uid),
 		cmocka_unit_test(test_reply_shapes),
 		cmocka_unit_test(test_help_lists_every_pattern),
+		cmocka_unit_test(test_variadic_words),
+		cmocka_unit_test(test_stream_reply),
 	};
 
 	sb_ctl_register(cmds);

@@ -282,6 +282,38 @@ static void test_foreach_from(void **state)
 	sb_store_close(s);
 }
 
+/* foreach_back walks newest first from the last key <= start: how `cdr list` shows recent calls */
+static void test_foreach_back(void **state)
+{
+	struct fixture *f = *state;
+	struct sb_store *s = open_store(f->dir, 0);
+	const char *keys[] = { "t1", "t3", "t5", "t7" };
+	struct collect c = { .n = 0 };
+
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(sb_store_put(s, "cdr", keys[i], 2, keys[i], 1), 0);
+	assert_int_equal(sb_store_foreach_back(s, "cdr", "t4", 2, collect_cb, &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.keys[0], "t3");
+	assert_string_equal(c.keys[1], "t1");
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sb_store_foreach_back(s, "cdr", "t5", 2, collect_cb, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.keys[0], "t5");
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sb_store_foreach_back(s, "cdr", "u", 1, collect_cb, &c), 0);
+	assert_int_equal(c.n, 4);
+	assert_string_equal(c.keys[0], "t7");
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sb_store_foreach_back(s, "cdr", "a", 1, collect_cb, &c), 0);
+	assert_int_equal(c.n, 0);
+	memset(&c, 0, sizeof c);
+	assert_int_equal(sb_store_foreach_back(s, "cdr", NULL, 0, collect_cb, &c), 0);
+	assert_int_equal(c.n, 4);
+	assert_string_equal(c.keys[3], "t1");
+	sb_store_close(s);
+}
+
 /* a counter incremented twice in one transaction: the second read sees the first write */
 static int incr_twice_cb(struct sb_store_txn *txn, void *arg)
 {
@@ -551,6 +583,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_get_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_del, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreach_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_from, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_get_read_modify_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_commits, setup, teardown),

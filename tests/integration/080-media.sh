@@ -1,5 +1,5 @@
 #!/bin/sh
-# 070-media.sh: the daemon starts the media engine from the media section and system.rtp_ports,
+# 080-media.sh: the daemon starts the media engine from the media section and system.rtp_ports,
 # show media reports it (table and JSON), and the daemon still stops cleanly with its workers.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"

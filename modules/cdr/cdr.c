@@ -1,0 +1,206 @@
+/* cdr.c: the cdr module: its setting, life cycle, the API the call paths use, and the timers
+ * that keep the last known time and delete records past the retention period. */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#define SB_MODULE "cdr"
+#include "cdr.h"
+#include "cdr_cli.h"
+
+#define HEARTBEAT_MS   (10 * 1000)   /* how stale "interrupted at" can be after a kill */
+#define SWEEP_EVERY_MS (3600 * 1000) /* retention is in days: hourly is exact enough */
+#define SWEEP_BATCH    1000          /* records deleted per write transaction */
+
+struct cdr_conf {
+	struct sb_conf_src src;
+	int retention_days;
+};
+
+static const struct sb_conf_key cdr_keys[] = {
+	{ .name = "retention_days",
+	  .type = SB_CT_INT,
+	  .offset = offsetof(struct cdr_conf, retention_days),
+	  .def = "180",
+	  .min = 1,
+	  .max = 3650,
+	  .help = "days a call record is kept; older ones are deleted automatically" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section cdr_section = {
+	.name = "cdr",
+	.keys = cdr_keys,
+	.size = sizeof(struct cdr_conf),
+	.src_offset = offsetof(struct cdr_conf, src),
+};
+
+static struct {
+	bool running;
+	int retention_days;
+	unsigned open_calls; /* records opened and not yet closed by this process */
+	uv_timer_t heartbeat, sweep;
+	unsigned long long swept; /* deleted by the sweep running now */
+} cdr;
+
+int64_t cdr_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int cdr_retention_days(void)
+{
+	return cdr.retention_days;
+}
+
+/* ---- the API ------------------------------------------------------------------------------ */
+
+static void heartbeat_cb(uv_timer_t *t);
+
+int cdr_begin(struct cdr_record *rec)
+{
+	int rc;
+
+	if (!cdr.running)
+		return -ENOTCONN;
+	rc = cdr_db_begin(sb_daemon_store(), rec, cdr_now_us());
+	if (rc < 0) {
+		log_err("cannot store the record of a call from %s to %s: %s", rec->caller,
+			rec->called, strerror(-rc));
+		return rc;
+	}
+	if (cdr.open_calls++ == 0)
+		uv_timer_start(&cdr.heartbeat, heartbeat_cb, HEARTBEAT_MS, HEARTBEAT_MS);
+	return 0;
+}
+
+int cdr_update(const struct cdr_record *rec)
+{
+	int rc;
+
+	if (!cdr.running)
+		return -ENOTCONN;
+	rc = cdr_db_update(sb_daemon_store(), rec, cdr_now_us());
+	if (rc < 0)
+		log_err("cannot update call record %llu: %s", (unsigned long long)rec->id,
+			strerror(-rc));
+	return rc;
+}
+
+int cdr_end(struct cdr_record *rec)
+{
+	int rc;
+
+	if (!cdr.running)
+		return -ENOTCONN;
+	rc = cdr_db_end(sb_daemon_store(), rec, cdr_now_us());
+	if (rc < 0) {
+		log_err("cannot close call record %llu: %s", (unsigned long long)rec->id,
+			strerror(-rc));
+		return rc;
+	}
+	if (cdr.open_calls > 0 && --cdr.open_calls == 0)
+		uv_timer_stop(&cdr.heartbeat);
+	return 0;
+}
+
+/* ---- timers ------------------------------------------------------------------------------- */
+
+/* Only while calls run: an idle appliance does not write every few seconds. */
+static void heartbeat_cb(uv_timer_t *t)
+{
+	int rc = cdr_db_heartbeat(sb_daemon_store(), cdr_now_us());
+
+	if (rc < 0)
+		log_warn("cannot note the time for running call records: %s", strerror(-rc));
+}
+
+/* One bounded batch per turn of the loop, so calls and the CLI never wait behind a long
+ * delete, until nothing is older than the retention period. */
+static void sweep_cb(uv_timer_t *t)
+{
+	int64_t cutoff = cdr_now_us() - (int64_t)cdr.retention_days * 86400 * 1000000;
+	unsigned deleted = 0;
+	bool more = false;
+	int rc = cdr_db_sweep(sb_daemon_store(), cutoff, SWEEP_BATCH, &deleted, &more);
+
+	if (rc < 0) {
+		log_err("cannot delete call records older than %d days: %s (next try in an hour)",
+			cdr.retention_days, strerror(-rc));
+		more = false;
+	}
+	cdr.swept += deleted;
+	if (more) {
+		uv_timer_start(&cdr.sweep, sweep_cb, 1, 0);
+		return;
+	}
+	if (cdr.swept)
+		log_info("deleted %llu call record(s) older than %d days", cdr.swept,
+			 cdr.retention_days);
+	cdr.swept = 0;
+	uv_timer_start(&cdr.sweep, sweep_cb, SWEEP_EVERY_MS, 0);
+}
+
+/* ---- life cycle --------------------------------------------------------------------------- */
+
+static int cdr_init(const struct sb_conf *conf)
+{
+	const struct cdr_conf *cc = sb_module_conf(conf, &cdr_module);
+	unsigned closed = 0;
+	int rc;
+
+	cdr.retention_days = cc->retention_days;
+	cdr.open_calls = 0;
+	/* calls that were running when the daemon died end here, at the last time known */
+	if ((rc = cdr_db_recover(sb_daemon_store(), &closed)) < 0) {
+		log_err("cannot close the call records left open by the last run: %s",
+			strerror(-rc));
+		return rc;
+	}
+	if (closed)
+		log_notice("closed %u call record(s) of calls that were running when the daemon "
+			   "stopped, as interrupted",
+			   closed);
+	uv_timer_init(sb_daemon_loop(), &cdr.heartbeat);
+	uv_timer_init(sb_daemon_loop(), &cdr.sweep);
+	uv_timer_start(&cdr.sweep, sweep_cb, 0, 0); /* at start, then hourly */
+	cdr.running = true;
+	return 0;
+}
+
+static void cdr_reload(const struct sb_conf *conf, const struct sb_conf *old)
+{
+	const struct cdr_conf *cc = sb_module_conf(conf, &cdr_module);
+
+	if (cc->retention_days != cdr.retention_days) {
+		log_info("call records are now kept %d days (were %d)", cc->retention_days,
+			 cdr.retention_days);
+		cdr.retention_days = cc->retention_days;
+		uv_timer_start(&cdr.sweep, sweep_cb, 0, 0);
+	}
+}
+
+static void cdr_close(void)
+{
+	if (!cdr.running)
+		return;
+	cdr.running = false;
+	uv_close((uv_handle_t *)&cdr.heartbeat, NULL);
+	uv_close((uv_handle_t *)&cdr.sweep, NULL);
+}
+
+const struct sb_module cdr_module = {
+	.name = "cdr",
+	.conf = &cdr_section,
+	.cmds = cdr_cli_cmds,
+	.init = cdr_init,
+	.reload = cdr_reload,
+	.close = cdr_close,
+};
