@@ -69,3 +69,11 @@ tests_bench_media_load_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) \
 	$(UV_CFLAGS) -DMEDIA_LIMIT_LIB
 tests_bench_media_load_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) -lpthread
 SB_BENCH += tests/bench/media-limit tests/bench/media-load
+
+# interop with a real SIP user agent (baresip): a minimal UAC driving one engine session
+check_PROGRAMS += tests/peers/media-sip-call
+tests_peers_media_sip_call_SOURCES = tests/peers/media-sip-call.c
+tests_peers_media_sip_call_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
+tests_peers_media_sip_call_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) -lm
+TESTS += tests/integration/085-media-baresip.sh
+EXTRA_DIST += tests/integration/085-media-baresip.sh
