@@ -81,6 +81,11 @@ static int cmd_show_media(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_int(r, "ports_in_use", st.ports_in_use);
 	sb_reply_int(r, "ports_total", st.ports_total);
 	sb_reply_str(r, "port_range", range);
+	sb_reply_int(r, "rx_packets", (long long)st.rx_packets);
+	sb_reply_int(r, "tx_packets", (long long)st.tx_packets);
+	sb_reply_int(r, "lost", (long long)st.lost);
+	sb_reply_int(r, "srtp_auth_fail", (long long)st.srtp_auth_fail);
+	sb_reply_int(r, "srtp_replay", (long long)st.srtp_replay);
 	return 0;
 }
 

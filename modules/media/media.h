@@ -189,6 +189,8 @@ struct media_engine_status {
 	unsigned sessions;
 	unsigned ports_in_use; /* RTP+RTCP ports held */
 	unsigned ports_total;
+	/* summed over the sessions open now, both legs */
+	uint64_t rx_packets, tx_packets, lost, srtp_auth_fail, srtp_replay;
 };
 void media_engine_status(const struct media_engine *e, struct media_engine_status *st);
 

@@ -413,6 +413,20 @@ void media_engine_status(const struct media_engine *e, struct media_engine_statu
 	st->sessions = e->nsessions;
 	st->ports_in_use = 2 * e->pairs_used;
 	st->ports_total = 2 * e->npairs;
+	st->rx_packets = st->tx_packets = st->lost = st->srtp_auth_fail = st->srtp_replay = 0;
+	for (const struct media_session *s = e->sessions; s; s = s->next)
+		for (int i = 0; i < 2; i++) {
+			const struct media_counters *c = &s->leg[i].c;
+			st->rx_packets +=
+				atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
+			st->tx_packets +=
+				atomic_load_explicit(&c->tx_packets, memory_order_relaxed);
+			st->lost += atomic_load_explicit(&c->lost, memory_order_relaxed);
+			st->srtp_auth_fail +=
+				atomic_load_explicit(&c->srtp_auth_fail, memory_order_relaxed);
+			st->srtp_replay +=
+				atomic_load_explicit(&c->srtp_replay, memory_order_relaxed);
+		}
 }
 
 /* ---- sessions ---- */

@@ -18,9 +18,9 @@ tap_ok $? "daemon starts with a media section"
 json=$(ctl --json show media)
 tap_ok $? "show media exits 0"
 
-got=$(printf '%s' "$json" | json_get '"%s/%s/%s/%s/%s" % tuple(j["item"][k] for k in ("workers", "sessions", "ports_in_use", "ports_total", "port_range"))')
-[ "$got" = "3/0/0/40/$lo-$hi" ]
-tap_ok $? "show media: 3 workers, no session, 40 ports of $lo-$hi (got $got)"
+got=$(printf '%s' "$json" | json_get '"/".join(str(j["item"][k]) for k in ("workers", "sessions", "ports_in_use", "ports_total", "port_range", "rx_packets", "srtp_auth_fail"))')
+[ "$got" = "3/0/0/40/$lo-$hi/0/0" ]
+tap_ok $? "show media: 3 workers, no session, 40 ports of $lo-$hi, no packets (got $got)"
 
 out=$(ctl show media)
 printf '%s\n' "$out" | grep -q 'workers.*3' && printf '%s\n' "$out" | grep -q 'ports_total.*40'

@@ -273,6 +273,14 @@ static void test_transcode_srtp_both_ways(void **state)
 	assert_int_equal(st.lost, 0);
 	assert_true(st.mos > 4.0);
 	print_message("# leg 0: jitter %.3f ms, MOS %.2f\n", st.jitter_ms, st.mos);
+	/* the engine's totals, as show media gives them */
+	struct media_engine_status es;
+	media_engine_status(eng, &es);
+	assert_int_equal(es.sessions, 1);
+	assert_int_equal(es.rx_packets, 90);
+	assert_int_equal(es.tx_packets, 90);
+	assert_int_equal(es.srtp_auth_fail, 1);
+	assert_int_equal(es.srtp_replay, 1);
 
 	media_session_destroy(s);
 	WAIT_FOR(ports_in_use() == 0);
