@@ -228,7 +228,8 @@ int media_session_alloc(struct media_session **sp, struct media_engine *e,
 uint16_t media_session_port(const struct media_session *s, unsigned leg); /* local RTP port */
 /* a re-INVITE: new codec, keys or peer for one leg; the streams' SSRC/seq/ts carry on */
 int media_session_update(struct media_session *s, unsigned leg, const struct media_leg_conf *c);
-/* asynchronous: the ports come back once the worker closed the sockets */
+/* asynchronous: the ports come back once the worker closed the sockets; s must not be used
+ * after this call (no more events are delivered for it) */
 void media_session_destroy(struct media_session *s);
 
 struct media_leg_stats {
