@@ -6,11 +6,13 @@
 #include "cdr.h"
 #include "isdn.h"
 #include "license.h"
+#include "media.h"
 
 /* Adding a module: its folder under modules/, its local.mk included from Makefile.am, a row here. */
 const struct sb_module *const sb_modules[] = {
 	&lic_module,
 	&cdr_module,
+	&media_module,
 	&isdn_module,
 	NULL,
 };
