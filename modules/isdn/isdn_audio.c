@@ -1,8 +1,8 @@
 /* isdn_audio.c: B-channel audio over sockets (tests, simulation): one listening UNIX socket per
  * B-channel, "<D-channel path>.b<N>", carrying 8 kHz G.711 frames (A-law on E1 and BRI, mu-law
- * on T1). While two ISDN legs are connected, frames are relayed between their B-channels (with
- * A-law <-> mu-law conversion between E1 and T1); otherwise they are counted and dropped. The
- * media engine takes over the non-ISDN paths when it exists. */
+ * on T1). While a call is connected its frames go into the call's media session as RTP
+ * (isdn_media.c); without a media engine two ISDN legs are relayed to each other directly (with
+ * A-law <-> mu-law conversion between E1 and T1); otherwise frames are counted and dropped. */
 #include "config.h"
 
 #include <errno.h>
@@ -59,6 +59,10 @@ static void audio_read_cb(uv_poll_t *p, int status, int events)
 	if (n < 0)
 		return;
 	bc->audio.frames_in++;
+	if (bc->call && bc->call->rtp.fd >= 0) { /* into the call's media session */
+		isdn_media_send(bc->call, buf, (size_t)n);
+		return;
+	}
 	if (!(to = peer_bc(bc)) || to->audio.fd < 0)
 		return;
 	if (bc->span->ulaw != to->span->ulaw)

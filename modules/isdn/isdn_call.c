@@ -75,6 +75,7 @@ static struct isdn_call *call_new(struct isdn_span *s, q931_call *q, bool outgoi
 	ic->leg.ops = &isdn_leg_ops;
 	ic->leg.priv = ic;
 	ic->leg.slot = s->slot;
+	ic->rtp.fd = -1;
 	snprintf(ic->leg.card, sizeof ic->leg.card, "%s", s->name);
 	ic->next = s->calls;
 	s->calls = ic;
@@ -97,6 +98,7 @@ static void call_free(struct isdn_call *ic)
 	if (*pp)
 		*pp = ic->next;
 	digit_timer_stop(ic);
+	isdn_media_close(ic);
 	bc_release(ic);
 	free(ic);
 }
@@ -470,6 +472,7 @@ void isdn_calls_drop(struct isdn_span *s, int q850)
 		bc_release(ic);
 		leg_gone(ic, q850);
 		digit_timer_stop(ic);
+		isdn_media_close(ic);
 		free(ic);
 	}
 }
@@ -535,6 +538,10 @@ static void op_answer(struct sb_leg *leg)
 		pri_answer(ic->span->pri, ic->q, ts_of(ic), 1); /* CONNECT */
 		isdn_span_sched(ic->span);
 	}
+	/* two ISDN legs: their B-channels meet in a media session */
+	struct sb_leg *peer = sb_leg_peer(leg);
+	if (peer && strcmp(peer->owner, "isdn") == 0)
+		isdn_media_connect(ic, peer->priv);
 }
 
 static void op_hangup(struct sb_leg *leg, int q850)

@@ -3,6 +3,7 @@
 #define SB_ISDN_INT_H
 
 #include <libpri.h>
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "isdn.h"
@@ -31,6 +32,17 @@ struct isdn_bchan {
 	struct isdn_audio audio;
 };
 
+/* The leg as an RTP endpoint of a media session (isdn_media.c). */
+struct isdn_rtp {
+	int fd; /* loopback UDP socket, -1: none */
+	uv_poll_t *poll;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	struct sockaddr_storage to;    /* the session's port for this leg */
+	struct media_session *session; /* the session, on the leg that made it */
+	bool peer_owned;               /* the other leg made it */
+};
+
 struct isdn_call {
 	struct sb_leg leg;
 	struct isdn_span *span;
@@ -44,6 +56,7 @@ struct isdn_call {
 	bool glare_lost; /* our SETUP lost its channel to the far end's: retry on another */
 	char collected[SB_NUMBER_MAX + 1]; /* overlap receiving: the called number so far */
 	uv_timer_t *digit_timer;
+	struct isdn_rtp rtp;
 };
 
 struct isdn_span {
@@ -86,6 +99,12 @@ void isdn_call_set_conf(struct isdn_span *s);
 /* isdn_audio.c */
 int isdn_audio_open(struct isdn_span *s, struct isdn_bchan *bc);
 void isdn_audio_close(struct isdn_bchan *bc);
+
+/* isdn_media.c: -ENOTSUP without a media engine (the B-channels are then relayed directly) */
+struct media_session;
+int isdn_media_connect(struct isdn_call *ic, struct isdn_call *peer);
+int isdn_media_send(struct isdn_call *ic, const uint8_t *frame, size_t len);
+void isdn_media_close(struct isdn_call *ic);
 
 /* isdn_license.c */
 void isdn_license_trunk(struct isdn_span *s, bool take);

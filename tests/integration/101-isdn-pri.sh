@@ -1,13 +1,13 @@
 #!/bin/sh
 # 101-isdn-pri.sh: PRI E1 EuroISDN end to end through two spans, the daemon CPE on one and NET on
 # the other, each with a libpri peer in the opposite role: calls both ways, numbers with type and
-# presentation, alerting, answer, keypad digits, B-channel audio, release from each side with its
-# cause, busy, unallocated numbers, hangup from the CLI, a reload during a call, the maximum call
-# duration, and the call records of it all.
+# presentation, alerting, answer, keypad digits, B-channel audio through the media engine,
+# release from each side with its cause, busy, unallocated numbers, licenses, hangup from the CLI,
+# a reload during a call, the maximum call duration, and the call records of it all.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/isdn.sh"
-tap_plan 24
+tap_plan 25
 
 write_conf() {
 	sb_conf c.conf <<CONF
@@ -61,14 +61,17 @@ tap_ok $? "keypad digits travel both ways as DTMF"
 peer a audio 1 5 0x55
 peer_wait b '^audio 1 len 160 byte 0x55' 5
 tap_ok $? "A-law frames on the caller's B-channel reach the called B-channel" || tap_diag "$(grep audio "$sb_tmp/b.out")"
+ctl --json show media | json_get 'j["item"]["sessions"] == 1 and j["item"]["rx_packets"] >= 5 and j["item"]["tx_packets"] >= 5' | grep -q True
+tap_ok $? "they went through a media session of the engine as RTP" || tap_diag "$(ctl show media)"
 
 peer b hangup 1 16
 peer_wait a '^hangup 1 cause 16' && peer_wait b '^released 1'
 tap_ok $? "release from the called side: the caller gets DISCONNECT cause 16"
 wait_ctl 'len(j["rows"]) == 0' show calls &&
 	wait_ctl 'j["rows"][0]["busy"] == 0 and j["rows"][1]["busy"] == 0' show spans &&
+	wait_ctl 'j["item"]["sessions"] == 0' show media &&
 	[ "$(lic Relay-Channels)" = "[0]" ]
-tap_ok $? "the call is gone, every B-channel is idle, its licenses are back" || tap_diag "$(ctl show spans; ctl show licenses)"
+tap_ok $? "the call is gone, every B-channel is idle, its media session and licenses are back" || tap_diag "$(ctl show spans; ctl show licenses)"
 
 # --- the other way, restricted presentation, release from the caller ---
 peer b call-restricted 200 4930999
