@@ -26,4 +26,4 @@ SB_ISDN_INTEGRATION = tests/integration/101-isdn-pri.sh tests/integration/102-is
 	tests/integration/103-isdn-dchannel.sh tests/integration/104-isdn-glare.sh \
 	tests/integration/105-isdn-bri.sh tests/integration/106-isdn-dahdi.sh
 TESTS += $(SB_ISDN_INTEGRATION)
-EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh
+EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh tests/bench/isdn-calls.sh
