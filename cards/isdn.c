@@ -1,4 +1,4 @@
-/* isdn.c: the settings PRI and BRI cards share: switch type, side, D-channel source. */
+/* isdn.c: what PRI and BRI cards share: switch type, side, D-channel source, and the runtime hooks. */
 #include "config.h"
 
 #include <stdlib.h>

@@ -19,11 +19,8 @@ struct bri_conf {
 static const char *const bri_modes[] = { "ptmp", "ptp", NULL };
 
 static const struct sb_conf_key bri_keys[] = {
-	{ .name = "mode",
-	  .type = SB_CT_ENUM,
-	  .offset = offsetof(struct bri_conf, mode),
-	  .def = "\"ptmp\"",
-	  .choices = bri_modes,
+	{ .name = "mode", .type = SB_CT_ENUM, .offset = offsetof(struct bri_conf, mode),
+	  .def = "\"ptmp\"", .choices = bri_modes,
 	  .help = "ptmp (point-to-multipoint) or ptp (point-to-point)" },
 	CARD_ISDN_KEYS(struct bri_conf),
 	SB_CONF_END

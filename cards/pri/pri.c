@@ -20,14 +20,12 @@ struct pri_conf {
 
 static const char *const pri_framings[] = { "e1", "t1", NULL };
 
-static const struct sb_conf_key pri_keys[] = { { .name = "framing",
-						 .type = SB_CT_ENUM,
-						 .offset = offsetof(struct pri_conf, framing),
-						 .def = "\"e1\"",
-						 .choices = pri_framings,
-						 .help = "e1 (30 B-channels) or t1 (23)" },
-					       CARD_ISDN_KEYS(struct pri_conf),
-					       SB_CONF_END };
+static const struct sb_conf_key pri_keys[] = {
+	{ .name = "framing", .type = SB_CT_ENUM, .offset = offsetof(struct pri_conf, framing),
+	  .def = "\"e1\"", .choices = pri_framings, .help = "e1 (30 B-channels) or t1 (23)" },
+	CARD_ISDN_KEYS(struct pri_conf),
+	SB_CONF_END
+};
 
 static const struct sb_conf_section pri_section = {
 	.name = "cards (pri)",
