@@ -61,8 +61,7 @@ static void rec_leg(struct cdr_leg *cl, const struct sb_leg *leg)
 	cl->channel = (uint16_t)leg->channel;
 	snprintf(cl->name, sizeof cl->name, "%s", leg->card);
 	snprintf(cl->number, sizeof cl->number, "%s", leg->party.number);
-	if (strcmp(leg->owner, "isdn") == 0)
-		snprintf(cl->codec, sizeof cl->codec, "PCMA");
+	snprintf(cl->codec, sizeof cl->codec, "%s", leg->codec);
 	cl->q850 = (uint8_t)leg->q850;
 }
 

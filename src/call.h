@@ -69,6 +69,7 @@ struct sb_leg {
 	int slot;              /* card slot, 0: none */
 	unsigned channel;      /* 1-based channel of the card, 0: none */
 	char card[65];         /* card name, for show calls and call records */
+	char codec[17];        /* the codec on this side, for call records ("PCMA"); "": unknown */
 	struct sb_party party; /* a: the caller; b: the number dialled on that side */
 	enum sb_leg_state state;
 	struct sb_call *call; /* the core's: set while the leg belongs to a call */

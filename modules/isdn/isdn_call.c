@@ -76,6 +76,7 @@ static struct isdn_call *call_new(struct isdn_span *s, q931_call *q, bool outgoi
 	ic->leg.priv = ic;
 	ic->leg.slot = s->slot;
 	ic->rtp.fd = -1;
+	snprintf(ic->leg.codec, sizeof ic->leg.codec, "%s", s->ulaw ? "PCMU" : "PCMA");
 	snprintf(ic->leg.card, sizeof ic->leg.card, "%s", s->name);
 	ic->next = s->calls;
 	s->calls = ic;

@@ -122,8 +122,8 @@ tap_ok $? "cdr list has the five calls, newest first, with their reasons" || tap
 echo "$recs" | json_get 'j["rows"][2]["caller"] == "4930123" and j["rows"][2]["called"] == "100" and j["rows"][1]["from"].startswith("2/") and j["rows"][1]["to"].startswith("3/")' | grep -q True
 tap_ok $? "records name the numbers and the B-channels of both legs" || tap_diag "$recs"
 id=$(echo "$recs" | json_get 'j["rows"][2]["id"]')
-ctl cdr show "$id" | grep -q 'b_q850: *17'
-tap_ok $? "the busy call's record keeps cause 17" || tap_diag "$(ctl cdr show "$id")"
+ctl cdr show "$id" | grep -q 'b_q850: *17' && ctl cdr show "$id" | grep -q 'a_codec: *PCMA'
+tap_ok $? "the busy call's record keeps cause 17 and the B-channel codec" || tap_diag "$(ctl cdr show "$id")"
 
 peer_stop a
 peer_stop b
