@@ -191,6 +191,9 @@ struct media_engine_status {
 	unsigned ports_total;
 	/* summed over the sessions open now, both legs */
 	uint64_t rx_packets, tx_packets, lost, srtp_auth_fail, srtp_replay;
+	/* CPU time the worker threads used since they started (user + system, CLOCK of each
+	 * thread), so the engine's own cost can be told apart from the rest of the process */
+	uint64_t worker_cpu_ns;
 };
 void media_engine_status(const struct media_engine *e, struct media_engine_status *st);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -414,6 +415,15 @@ void media_engine_status(const struct media_engine *e, struct media_engine_statu
 	st->ports_in_use = 2 * e->pairs_used;
 	st->ports_total = 2 * e->npairs;
 	st->rx_packets = st->tx_packets = st->lost = st->srtp_auth_fail = st->srtp_replay = 0;
+	st->worker_cpu_ns = 0;
+	for (unsigned i = 0; i < e->nworkers; i++) {
+		clockid_t cid;
+		struct timespec ts;
+		if (pthread_getcpuclockid(e->workers[i].thread, &cid) == 0 &&
+		    clock_gettime(cid, &ts) == 0)
+			st->worker_cpu_ns +=
+				(uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
 	for (const struct media_session *s = e->sessions; s; s = s->next)
 		for (int i = 0; i < 2; i++) {
 			const struct media_counters *c = &s->leg[i].c;
