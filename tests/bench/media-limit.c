@@ -203,6 +203,35 @@ static double measure(enum media_codec cloud, bool wideband)
 }
 
 #ifndef MEDIA_LIMIT_LIB
+/* the same work for k calls at once, each packet time visiting every call in turn as a worker
+ * does: per call and packet time, so the cost of a working set beyond the caches shows */
+static double measure_many(unsigned k)
+{
+	struct call *cs = calloc(k, sizeof *cs);
+	double t[ROUNDS];
+
+	if (!cs)
+		return 0;
+	make_cloud_stream(MEDIA_G722);
+	for (int r = 0; r < ROUNDS; r++) {
+		for (unsigned j = 0; j < k; j++)
+			call_open(&cs[j], MEDIA_G722, false);
+		double t0 = now_cpu();
+		size_t ticks = PKTS / 10;
+		for (size_t i = 0; i < ticks; i++)
+			for (unsigned j = 0; j < k; j++)
+				if (call_tick(&cs[j], i)) {
+					fprintf(stderr, "media-limit: packet %zu failed\n", i);
+					exit(1);
+				}
+		t[r] = (now_cpu() - t0) / (double)(ticks * k);
+		for (unsigned j = 0; j < k; j++)
+			call_close(&cs[j]);
+	}
+	free(cs);
+	return median(t, ROUNDS);
+}
+
 /* cost of single steps, per 20 ms packet, to say where the time goes */
 static double step_cost(int what)
 {
@@ -378,6 +407,15 @@ int main(void)
 	double opus = measure(MEDIA_OPUS, true);
 	printf("  A-law <-> G.722 (8 kHz mode)   %7.2f us per packet time, %6.0f calls/core\n",
 	       g722_8k * 1e6, 1.0 / (g722_8k * 50));
+	for (unsigned k = 10; k <= 200; k *= 10) {
+		double many = measure_many(k);
+		printf("  A-law <-> G.722 (8 kHz), %3u calls in turn %5.2f us per packet time, "
+		       "%6.0f "
+		       "calls/core\n",
+		       k, many * 1e6, 1.0 / (many * 50));
+		if (k == 100)
+			k = 20; /* then 200 */
+	}
 	printf("  A-law <-> G.722 (16 kHz, FIR)  %7.2f us per packet time, %6.0f calls/core\n",
 	       g722_16k * 1e6, 1.0 / (g722_16k * 50));
 	printf("  A-law <-> Opus 16k (cplx %d)    %7.2f us per packet time, %6.0f calls/core\n", 3,
@@ -412,8 +450,10 @@ int main(void)
 	       "%.2f us (%.1fx)\n",
 	       s * 1e6, raw * 1e6, s / raw);
 	double u = udp_cost();
-	printf("  loopback UDP sendto+recv (172 B), same thread: %.2f us per packet; a call relays 4 "
-	       "per 20 ms: %.2f us\n", u * 1e6, 4 * u * 1e6);
+	printf("  loopback UDP sendto+recv (172 B), same thread: %.2f us per packet; a call relays "
+	       "4 "
+	       "per 20 ms: %.2f us\n",
+	       u * 1e6, 4 * u * 1e6);
 	free(cloud_pkts);
 	printf("media-limit: %.0f calls/core\n", 1.0 / (g722_8k * 50));
 	return 0;
