@@ -12,7 +12,7 @@
  * pays for delivering into the engine's sockets and the engine for delivering its own sends.
  * The ratio compares the engine's calls per core with media-limit measured in the same run.
  *
- * usage: media-load [CALLS [SECONDS [WORKERS [wake]]]]   (defaults 100, 5, one per core)
+ * usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll]]]]   (defaults 100, 5, one per core)
  * last line: media-load: <N> calls, <cpu%> cpu, <ratio> of limit, p99 <us> us, loss <pct>% */
 #include "config.h"
 
@@ -320,14 +320,19 @@ int main(int argc, char **argv)
 	ncalls = argc > 1 ? atoi(argv[1]) : 100;
 	seconds = argc > 2 ? atoi(argv[2]) : 5;
 	ec.workers = argc > 3 ? (unsigned)atoi(argv[3]) : 0;
-	wake_receiver = argc > 4 && strcmp(argv[4], "wake") == 0;
+	for (int a = 4; a < argc; a++) {
+		if (strcmp(argv[a], "wake") == 0)
+			wake_receiver = true;
+		else if (strcmp(argv[a], "poll") == 0)
+			ec.io = MEDIA_IO_POLL;
+	}
 	struct timespec rts, mts;
 	clock_gettime(CLOCK_REALTIME, &rts);
 	clock_gettime(CLOCK_MONOTONIC, &mts);
 	realtime_off =
 		((int64_t)rts.tv_sec - mts.tv_sec) * 1000000000LL + (rts.tv_nsec - mts.tv_nsec);
 	if (ncalls < 1 || seconds < 1) {
-		fprintf(stderr, "usage: media-load [CALLS [SECONDS [WORKERS [wake]]]]\n");
+		fprintf(stderr, "usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll]]]]\n");
 		return 2;
 	}
 	struct rlimit rl;
@@ -456,8 +461,8 @@ int main(int argc, char **argv)
 
 	struct media_engine_status es;
 	media_engine_status(eng, &es);
-	printf("calls %d, %u workers, %d s, %.0f packets/s each way in total\n", ncalls, es.workers,
-	       seconds, ncalls * 50.0);
+	printf("calls %d, %u workers (packet I/O: %s), %d s, %.0f packets/s each way in total\n",
+	       ncalls, es.workers, es.io, seconds, ncalls * 50.0);
 	printf("engine cpu %.1f%% (%.1f us per call per 20 ms): worker threads' own CPU clocks\n",
 	       cpu_pct, per_call * 0.02 * 1e6);
 	printf("  check: process minus driver threads %.1f%%; driver threads (sender + receiver, "
