@@ -78,6 +78,7 @@ static int cmd_show_media(const struct sb_ctl_req *req, struct sb_reply *r)
 	snprintf(range, sizeof range, "%d-%d", engine_ports.lo, engine_ports.hi);
 	sb_reply_int(r, "workers", st.workers);
 	sb_reply_int(r, "sessions", st.sessions);
+	sb_reply_str(r, "packet_io", st.io);
 	sb_reply_int(r, "ports_in_use", st.ports_in_use);
 	sb_reply_int(r, "ports_total", st.ports_total);
 	sb_reply_str(r, "port_range", range);

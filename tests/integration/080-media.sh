@@ -3,7 +3,7 @@
 # show media reports it (table and JSON), and the daemon still stops cleanly with its workers.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-tap_plan 6
+tap_plan 7
 
 lo=$((40000 + ($$ % 1000) * 20))
 hi=$((lo + 39))
@@ -21,6 +21,11 @@ tap_ok $? "show media exits 0"
 got=$(printf '%s' "$json" | json_get '"/".join(str(j["item"][k]) for k in ("workers", "sessions", "ports_in_use", "ports_total", "port_range", "rx_packets", "srtp_auth_fail"))')
 [ "$got" = "3/0/0/40/$lo-$hi/0/0" ]
 tap_ok $? "show media: 3 workers, no session, 40 ports of $lo-$hi, no packets (got $got)"
+
+# io_uring where the build and the kernel allow it, else the uv_poll fallback
+io=$(printf '%s' "$json" | json_get 'j["item"]["packet_io"]')
+[ "$io" = io_uring ] || [ "$io" = poll ]
+tap_ok $? "show media names the packet I/O (got $io)"
 
 out=$(ctl show media)
 printf '%s\n' "$out" | grep -q 'workers.*3' && printf '%s\n' "$out" | grep -q 'ports_total.*40'
