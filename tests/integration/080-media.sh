@@ -1,9 +1,10 @@
 #!/bin/sh
 # 080-media.sh: the daemon starts the media engine from the media section and system.rtp_ports,
-# show media reports it (table and JSON), and the daemon still stops cleanly with its workers.
+# show media reports it (table and JSON), and the daemon still stops cleanly with its workers;
+# media.packet_io = "poll" forces the uv_poll packet path.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
-tap_plan 7
+tap_plan 9
 
 lo=$((40000 + ($$ % 1000) * 20))
 hi=$((lo + 39))
@@ -37,3 +38,14 @@ tap_ok $? "the workers are threads of the daemon ($n threads)"
 
 sb_stop
 tap_ok $? "daemon exits 0, workers joined"
+
+sb_conf p.conf <<CONF
+system: { name = "t070"; rtp_ports = [ $lo, $hi ]; };
+media: { workers = 1; bind_address = "127.0.0.1"; packet_io = "poll"; };
+CONF
+sb_start p.conf
+io=$(ctl --json show media | json_get 'j["item"]["packet_io"]')
+[ "$io" = poll ]
+tap_ok $? "media.packet_io = \"poll\" is what show media reports (got $io)"
+sb_stop
+tap_ok $? "daemon with the poll path exits 0"
