@@ -20,7 +20,8 @@
  * - Every socket has one IORING_OP_RECVMSG in flight into the leg's own buffer; its completion
  *   is handled like a uv_poll read and the receive is armed again.
  * - A send copies the (protected) packet into a slot of the worker's and queues a SENDMSG with
- *   MSG_DONTWAIT, so it completes or fails when submitted and never waits for socket space.
+ *   MSG_DONTWAIT, so it fails rather than waits for socket space; the slot is free again once
+ *   the send's completion is seen.
  * - A uv_prepare submits everything queued in the loop iteration just before the loop sleeps;
  *   a uv_poll on the ring's fd wakes the loop when completions are there.
  * Nothing here allocates or locks after init. */
