@@ -15,7 +15,14 @@ extern const char *const card_isdn_sides[];
 void card_isdn_check_dchannel(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
 			      const char *path, const void *field);
 
-/* The key-table rows of those settings, for a struct with switchtype, side and dchannel. */
+/* isdn.c: the runtime hooks of pri and bri cards (they drive the isdn module's spans) */
+void card_isdn_close(int slot);
+int card_isdn_originate(const struct sb_card *card, const char *number, struct sb_call *call,
+			struct sb_leg **legp);
+
+/* The key-table rows of those settings, for a struct with switchtype, side, dchannel, overlap
+ * and digit_timeout_ms. */
+/* clang-format off */
 #define CARD_ISDN_KEYS(st)                                                                     \
 	{ .name = "switchtype", .type = SB_CT_ENUM, .offset = offsetof(st, switchtype),        \
 	  .def = "\"euroisdn\"", .choices = card_isdn_switchtypes, .help = "Q.931 dialect" },     \
@@ -24,6 +31,13 @@ void card_isdn_check_dchannel(struct sb_conf_ctx *cx, const struct sb_conf_src *
 	  .help = "net (we are the network) or cpe (the user side)" },                           \
 	{ .name = "dchannel", .type = SB_CT_STRING, .offset = offsetof(st, dchannel),          \
 	  .check = card_isdn_check_dchannel,                                                     \
-	  .help = "D-channel source: \"dahdi:SPAN\" or \"socket:/path\"" }
+	  .help = "D-channel source: \"dahdi:SPAN\" or \"socket:/path\"" },                     \
+	{ .name = "overlap", .type = SB_CT_BOOL, .offset = offsetof(st, overlap),              \
+	  .def = "false",                                                                        \
+	  .help = "overlap receiving: the called number may come digit by digit" },             \
+	{ .name = "digit_timeout_ms", .type = SB_CT_INT, .offset = offsetof(st, digit_timeout_ms), \
+	  .def = "5000", .min = 500, .max = 60000,                                               \
+	  .help = "overlap receiving: route what was dialled after this long without a digit" }
+/* clang-format on */
 
 #endif

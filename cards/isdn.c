@@ -1,10 +1,11 @@
-/* isdn.c: the settings PRI and BRI cards share: switch type, side, D-channel source. */
+/* isdn.c: what PRI and BRI cards share: switch type, side, D-channel source, and the runtime hooks. */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "cards.h"
+#include "isdn.h"
 
 /* libpri's switch types, by the names chan_dahdi made familiar to admins */
 const char *const card_isdn_switchtypes[] = {
@@ -32,4 +33,16 @@ void card_isdn_check_dchannel(struct sb_conf_ctx *cx, const struct sb_conf_src *
 		      "\"%s\" is not a D-channel source (allowed: \"dahdi:SPAN\" with SPAN 1..255, "
 		      "\"socket:/absolute/path\")",
 		      v);
+}
+
+/* The hooks pri and bri share: the span is the isdn module's (modules/isdn). */
+void card_isdn_close(int slot)
+{
+	isdn_span_close(slot);
+}
+
+int card_isdn_originate(const struct sb_card *card, const char *number, struct sb_call *call,
+			struct sb_leg **legp)
+{
+	return isdn_originate(card, number, call, legp);
 }

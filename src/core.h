@@ -101,4 +101,12 @@ int sb__modules_init(const struct sb_conf *conf);
 void sb__modules_reload(const struct sb_conf *conf, const struct sb_conf *old);
 void sb__modules_close(void);
 
+/* call.c, route.c: the call core (public part in call.h) */
+struct sb_call *sb__call_new(struct sb_leg *a, const struct sb_party *called);
+int sb__call_attach_b(struct sb_call *c, struct sb_leg *b);
+int sb__call_placed(struct sb_call *c, int q850, int *q850p);
+void sb__calls_stop(void);
+void sb__cards_open(const struct sb_conf *conf, const struct sb_conf *old);
+void sb__cards_close(const struct sb_conf *conf);
+
 #endif

@@ -69,6 +69,7 @@ int sb__daemon_reload(struct sb_msgs *errs, struct sb_msgs *warns)
 	struct sb_conf *old = sb__d.conf;
 	sb__d.conf = conf;
 	sb__modules_reload(conf, old);
+	sb__cards_open(conf, old); /* calls keep running: they hold no pointer into old */
 	sb__conf_free(old);
 	sb__d.loaded = (long long)time(NULL);
 	sb__d.reloads_ok++;

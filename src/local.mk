@@ -2,13 +2,14 @@
 noinst_LIBRARIES += libsbcore.a
 libsbcore_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(LIBCONFIG_CFLAGS) $(LMDB_CFLAGS) $(JANSSON_CFLAGS)
 libsbcore_a_SOURCES = \
-	src/symbridge.h src/core.h \
+	src/symbridge.h src/core.h src/call.h \
 	src/arena.c src/log.c \
 	src/conf.c src/conf_tables.c src/model.c \
 	src/store.c \
 	src/reply.c src/ctl_cmd.c src/ctl.c \
 	src/daemon.c src/cmd_core.c src/cmd_model.c \
-	src/modules.c src/module_table.c
+	src/modules.c src/module_table.c \
+	src/call.c src/route.c src/cmd_call.c
 
 SB_CORE_LIBS = libsbcore.a $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS)
 

@@ -137,6 +137,8 @@ void sb__daemon_stop(void)
 		return;
 	sb__d.stopping = true;
 	sb__ctl_close();
+	sb__calls_stop();
+	sb__cards_close(sb__d.conf);
 	sb__modules_close();
 	uv_close((uv_handle_t *)&sig_hup, NULL);
 	uv_close((uv_handle_t *)&sig_term, NULL);
@@ -228,6 +230,7 @@ static int run(bool foreground)
 	}
 	if ((rc = sb__modules_init(conf)) < 0)
 		goto out;
+	sb__cards_open(conf, NULL);
 	uv_signal_start(&sig_hup, signal_cb, SIGHUP);
 	uv_signal_start(&sig_term, signal_cb, SIGTERM);
 	uv_signal_start(&sig_int, signal_cb, SIGINT);

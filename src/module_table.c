@@ -4,6 +4,7 @@
 #include "symbridge.h"
 
 #include "cdr.h"
+#include "isdn.h"
 #include "license.h"
 #include "media.h"
 
@@ -12,5 +13,6 @@ const struct sb_module *const sb_modules[] = {
 	&lic_module,
 	&cdr_module,
 	&media_module,
+	&isdn_module,
 	NULL,
 };

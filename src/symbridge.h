@@ -181,6 +181,8 @@ struct uv_loop_s *sb_daemon_loop(void); /* the main loop: all state lives on it 
 
 /* ---- the object model: cards and channels ----------------------------- */
 
+#include "call.h" /* legs and calls: what card types and modules exchange with the core */
+
 struct sb_card_type;
 
 /* The settings every card has; the type's own settings live in priv. */
@@ -238,6 +240,19 @@ struct sb_card_type {
 	void (*channel)(const struct sb_card_conf *cc, size_t i, struct sb_channel *ch);
 	/* one line of type-specific detail for `show cards` */
 	void (*describe)(const struct sb_card_conf *cc, char *buf, size_t len);
+
+	/* Runtime hooks (NULL when the type has none), run on the main loop by the call core.
+	 * open: the card is in the running configuration; called at start and again after every
+	 * reload with the new settings (the type keeps its runtime state by slot, applies what
+	 * changed, and must not keep pointers into the configuration). close: the slot left the
+	 * configuration, or the daemon stops. originate: place a call to number on this card for
+	 * call; on success *legp is the new leg (its owner filled it; the core attaches it); errors:
+	 * -EBUSY no free channel, -ENETDOWN link down, -EINVAL number refused, -EACCES no
+	 * license. */
+	int (*open)(const struct sb_card *card);
+	void (*close)(int slot);
+	int (*originate)(const struct sb_card *card, const char *number, struct sb_call *call,
+			 struct sb_leg **legp);
 };
 
 struct sb_model {

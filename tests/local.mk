@@ -84,3 +84,10 @@ fuzz:
 	done
 .PHONY: fuzz
 CLEANFILES += $(SB_FUZZ_TARGETS:%=tests/fuzz/%-libfuzzer)
+
+# the call core with a fake card type
+check_PROGRAMS += tests/unit/test_call
+tests_unit_test_call_SOURCES = tests/unit/test_call.c
+tests_unit_test_call_CFLAGS = $(SB_TEST_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_call_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_call

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "../cards.h"
+#include "isdn.h"
 
 struct bri_conf {
 	struct sb_conf_src src;
@@ -11,6 +12,8 @@ struct bri_conf {
 	int switchtype;
 	int side;
 	char *dchannel;
+	bool overlap;
+	int digit_timeout_ms;
 };
 
 static const char *const bri_modes[] = { "ptmp", "ptp", NULL };
@@ -42,10 +45,30 @@ static void bri_describe(const struct sb_card_conf *cc, char *buf, size_t len)
 		 card_isdn_switchtypes[bc->switchtype], card_isdn_sides[bc->side], bc->dchannel);
 }
 
+static int bri_open(const struct sb_card *card)
+{
+	const struct bri_conf *bc = card->conf->priv;
+	struct isdn_span_conf sc = {
+		.slot = card->slot,
+		.name = card->name,
+		.bri = true,
+		.ptmp = bc->mode == 0,
+		.net = bc->side == 0,
+		.switchtype = bc->switchtype,
+		.dchannel = bc->dchannel,
+		.overlap = bc->overlap,
+		.digit_timeout_ms = bc->digit_timeout_ms,
+	};
+	return isdn_span_open(&sc);
+}
+
 const struct sb_card_type card_bri = {
 	.name = "bri",
 	.conf = &bri_section,
 	.dial_out = true,
 	.nchannels = bri_nchannels,
 	.describe = bri_describe,
+	.open = bri_open,
+	.close = card_isdn_close,
+	.originate = card_isdn_originate,
 };

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "../cards.h"
+#include "isdn.h"
 
 enum pri_framing { PRI_FRAMING_E1, PRI_FRAMING_T1 };
 
@@ -13,6 +14,8 @@ struct pri_conf {
 	int switchtype;
 	int side;
 	char *dchannel;
+	bool overlap;
+	int digit_timeout_ms;
 };
 
 static const char *const pri_framings[] = { "e1", "t1", NULL };
@@ -43,10 +46,29 @@ static void pri_describe(const struct sb_card_conf *cc, char *buf, size_t len)
 		 card_isdn_switchtypes[pc->switchtype], card_isdn_sides[pc->side], pc->dchannel);
 }
 
+static int pri_open(const struct sb_card *card)
+{
+	const struct pri_conf *pc = card->conf->priv;
+	struct isdn_span_conf sc = {
+		.slot = card->slot,
+		.name = card->name,
+		.t1 = pc->framing == PRI_FRAMING_T1,
+		.net = pc->side == 0,
+		.switchtype = pc->switchtype,
+		.dchannel = pc->dchannel,
+		.overlap = pc->overlap,
+		.digit_timeout_ms = pc->digit_timeout_ms,
+	};
+	return isdn_span_open(&sc);
+}
+
 const struct sb_card_type card_pri = {
 	.name = "pri",
 	.conf = &pri_section,
 	.dial_out = true,
 	.nchannels = pri_nchannels,
 	.describe = pri_describe,
+	.open = pri_open,
+	.close = card_isdn_close,
+	.originate = card_isdn_originate,
 };

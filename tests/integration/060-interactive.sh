@@ -36,9 +36,9 @@ tmx send-keys -t sb 'sh' Tab
 wait_screen "symbridge> show"
 tap_ok $? "Tab completes 'sh' to 'show'"
 
-tmx send-keys -t sb 'ca' Tab Enter
+tmx send-keys -t sb 'car' Tab Enter
 wait_screen "bri-5"
-tap_ok $? "'ca<Tab>' after it completes to 'cards' and runs show cards"
+tap_ok $? "'car<Tab>' after it completes to 'cards' and runs show cards"
 
 tmx send-keys -t sb 'quit' Enter
 i=0

@@ -1,0 +1,114 @@
+/* isdn_int.h: what the isdn module's files share among themselves (not part of its API). */
+#ifndef SB_ISDN_INT_H
+#define SB_ISDN_INT_H
+
+#include <libpri.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "isdn.h"
+
+#define ISDN_MAX_B 31
+
+enum isdn_bc_state { ISDN_BC_IDLE, ISDN_BC_BUSY };
+
+struct isdn_span;
+struct isdn_call;
+
+/* B-channel audio over a socket (tests, simulation): "<D-channel path>.b<N>" */
+struct isdn_audio {
+	int lfd, fd;             /* listening socket, and the connected one (-1: none) */
+	uv_poll_t *lpoll, *poll; /* heap handles: freed by their close callbacks */
+	unsigned long long frames_in, frames_out;
+};
+
+struct isdn_bchan {
+	struct isdn_span *span;
+	unsigned index; /* 1-based B-channel of the card */
+	int ts;         /* timeslot libpri knows it by */
+	enum isdn_bc_state state;
+	bool blocked; /* by the admin: no new calls */
+	struct isdn_call *call;
+	struct isdn_audio audio;
+};
+
+/* The leg as an RTP endpoint of a media session (isdn_media.c). */
+struct isdn_rtp {
+	int fd; /* loopback UDP socket, -1: none */
+	uv_poll_t *poll;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	struct sockaddr_storage to;    /* the session's port for this leg */
+	struct media_session *session; /* the session, on the leg that made it */
+	bool peer_owned;               /* the other leg made it */
+};
+
+struct isdn_call {
+	struct sb_leg leg;
+	struct isdn_span *span;
+	struct isdn_call *next;
+	q931_call *q;
+	struct isdn_bchan *bc;
+	bool outgoing;
+	bool routed;     /* the leg belongs to a core call */
+	bool hung;       /* we sent pri_hangup */
+	bool licensed;   /* holds a Relay-Channels license */
+	bool glare_lost; /* our SETUP lost its channel to the far end's: retry on another */
+	char collected[SB_NUMBER_MAX + 1]; /* overlap receiving: the called number so far */
+	uv_timer_t *digit_timer;
+	struct isdn_rtp rtp;
+};
+
+struct isdn_span {
+	struct isdn_span *next;
+	int slot;
+	char name[65];
+	struct isdn_span_conf conf;
+	char dchannel[128];
+	char path[110]; /* socket: the D-channel socket path */
+	struct pri *pri;
+	int lfd, fd;             /* socket: listening, connected (-1: none) */
+	uv_poll_t *lpoll, *poll; /* heap handles: freed by their close callbacks */
+	uv_timer_t *sched;
+	bool hup;        /* the connection failed inside a libpri call: drop it after */
+	bool l2_up;      /* libpri's view of layer 2 */
+	char alarm[200]; /* why the D-channel is down, "" when it is not */
+	struct isdn_bchan bc[ISDN_MAX_B];
+	unsigned nbc;
+	struct isdn_call *calls;
+	bool ulaw; /* T1: mu-law on the B-channels; else A-law */
+	unsigned long long calls_in, calls_out, dchan_drops;
+	bool closing;
+	bool port_taken; /* holds the trunk's Port license */
+};
+
+/* isdn_span.c */
+extern struct isdn_span *isdn_spans;
+struct isdn_span *isdn_span_find(int slot);
+bool isdn_span_up(const struct isdn_span *s);
+void isdn_span_sched(struct isdn_span *s);
+void isdn_spans_close_all(void);
+void isdn_handle_close(uv_handle_t *h); /* uv_close, then free the handle */
+struct isdn_bchan *isdn_bchan_by_ts(struct isdn_span *s, int ts);
+
+/* isdn_call.c */
+void isdn_call_event(struct isdn_span *s, pri_event *e);
+void isdn_calls_drop(struct isdn_span *s, int q850); /* the D-channel went away */
+void isdn_call_set_conf(struct isdn_span *s);
+
+/* isdn_audio.c */
+int isdn_audio_open(struct isdn_span *s, struct isdn_bchan *bc);
+void isdn_audio_close(struct isdn_bchan *bc);
+
+/* isdn_media.c: -ENOTSUP without a media engine (the B-channels are then relayed directly) */
+struct media_session;
+int isdn_media_connect(struct isdn_call *ic, struct isdn_call *peer);
+int isdn_media_send(struct isdn_call *ic, const uint8_t *frame, size_t len);
+void isdn_media_close(struct isdn_call *ic);
+
+/* isdn_license.c */
+void isdn_license_trunk(struct isdn_span *s, bool take);
+int isdn_license_channel(struct isdn_span *s, unsigned index, bool take, char *why, size_t len);
+int isdn_listen(const char *path, int *fdp); /* isdn_span.c */
+
+#endif

@@ -1,0 +1,449 @@
+/* call.c: calls: their legs, the events legs report, call records and the maximum duration. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#include "cdr.h"
+#include "core.h"
+
+struct sb_call {
+	uint64_t id;
+	struct sb_call *prev, *next;
+	struct sb_leg *a;
+	struct sb_leg *b[SB_CALL_FORK_MAX];
+	unsigned nb;
+	struct sb_leg *winner; /* the b leg that answered */
+	struct sb_party caller, called;
+	int64_t start_us, answer_us;
+	int fail_cause;     /* the cause to give a when every b leg failed */
+	bool alerted;       /* a was told it rings */
+	unsigned busy;      /* nesting of entry points: the call is freed only at depth 0 */
+	bool ended;         /* the record is closed */
+	const char *reason; /* set by whoever ended the call on purpose */
+	struct cdr_record rec;
+	bool rec_open;
+	uv_timer_t *max_timer;
+};
+
+static struct {
+	struct sb_call *head, *tail;
+	uint64_t next_id;
+	unsigned count;
+} calls = { .next_id = 1 };
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *sb_leg_state_name(enum sb_leg_state s)
+{
+	static const char *const names[] = { "setup", "proceeding", "alerting", "up", "released" };
+	return (unsigned)s < sizeof names / sizeof *names ? names[s] : "?";
+}
+
+/* ---- call records ---------------------------------------------------------------------------- */
+
+static void rec_leg(struct cdr_leg *cl, const struct sb_leg *leg)
+{
+	memset(cl, 0, sizeof *cl);
+	if (!leg)
+		return;
+	cl->kind = leg->slot ? CDR_LEG_CARD : CDR_LEG_NONE;
+	cl->slot = (uint16_t)leg->slot;
+	cl->channel = (uint16_t)leg->channel;
+	snprintf(cl->name, sizeof cl->name, "%s", leg->card);
+	snprintf(cl->number, sizeof cl->number, "%s", leg->party.number);
+	snprintf(cl->codec, sizeof cl->codec, "%s", leg->codec);
+	cl->q850 = (uint8_t)leg->q850;
+}
+
+/* The reason word of the record, from how the call went. */
+static const char *end_reason(const struct sb_call *c, int q850)
+{
+	if (c->reason)
+		return c->reason;
+	if (c->answer_us) /* a network failure cut the call short */
+		return q850 == 16 || q850 == 31 || q850 == 0 ? "normal" : "failed";
+	switch (q850) {
+	case 17: return "busy";
+	case 18:
+	case 19: return "no-answer";
+	case 1:
+	case 3:
+	case 28: return "unallocated";
+	case 21: return "rejected";
+	case 16:
+	case 31: return "cancelled";
+	default: return "failed";
+	}
+}
+
+static void rec_begin(struct sb_call *c)
+{
+	struct cdr_record *r = &c->rec;
+
+	r->direction = CDR_DIR_LOCAL;
+	snprintf(r->caller, sizeof r->caller, "%s", c->caller.number);
+	snprintf(r->called, sizeof r->called, "%s", c->called.number);
+	r->start_us = c->start_us;
+	rec_leg(&r->leg[0], c->a);
+	c->rec_open = cdr_begin(r) == 0;
+	if (!c->rec_open)
+		log_warn("call %llu from %s to %s has no call record", (unsigned long long)c->id,
+			 c->caller.number, c->called.number);
+}
+
+/* ---- the list of calls -------------------------------------------------------------------- */
+
+static struct sb_call *call_new(struct sb_leg *a, const struct sb_party *called)
+{
+	struct sb_call *c = calloc(1, sizeof *c);
+
+	if (!c)
+		return NULL;
+	c->id = calls.next_id++;
+	c->a = a;
+	c->caller = a->party;
+	c->called = *called;
+	c->start_us = now_us();
+	c->fail_cause = 0;
+	a->call = c;
+	c->prev = calls.tail;
+	if (calls.tail)
+		calls.tail->next = c;
+	else
+		calls.head = c;
+	calls.tail = c;
+	calls.count++;
+	return c;
+}
+
+static void timer_free_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void call_free(struct sb_call *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		calls.head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		calls.tail = c->prev;
+	calls.count--;
+	if (c->max_timer)
+		uv_close((uv_handle_t *)c->max_timer, timer_free_cb);
+	free(c);
+}
+
+/* Close the record once, when the outcome is known (a is gone, or the call failed). */
+static void call_end_record(struct sb_call *c, int q850)
+{
+	if (c->ended)
+		return;
+	c->ended = true;
+	c->rec.answer_us = c->answer_us;
+	snprintf(c->rec.reason, sizeof c->rec.reason, "%s", end_reason(c, q850));
+	log_info("call %llu from %s to %s ended: %s (cause %d)", (unsigned long long)c->id,
+		 c->caller.number, c->called.number, c->rec.reason, q850);
+	if (c->rec_open)
+		cdr_end(&c->rec);
+}
+
+static void call_check(struct sb_call *c)
+{
+	if (c->busy == 0 && !c->a && c->nb == 0)
+		call_free(c);
+}
+
+/* Let go of a leg and tell its owner to end it. */
+static void leg_release(struct sb_leg *leg, int q850)
+{
+	leg->call = NULL;
+	leg->state = SB_LEG_RELEASED;
+	leg->q850 = q850;
+	leg->ops->hangup(leg, q850);
+}
+
+static void b_remove(struct sb_call *c, unsigned i)
+{
+	c->b[i] = c->b[--c->nb];
+	c->b[c->nb] = NULL;
+}
+
+static void call_hangup_all(struct sb_call *c, int q850)
+{
+	struct sb_leg *a = c->a;
+
+	c->busy++;
+	if (c->winner || c->nb) {
+		struct sb_leg *last = c->winner ? c->winner : c->b[c->nb - 1];
+		last->q850 = q850;
+		rec_leg(&c->rec.leg[1], last);
+	}
+	if (a) {
+		a->q850 = q850;
+		rec_leg(&c->rec.leg[0], a);
+	}
+	call_end_record(c, q850);
+	c->a = NULL;
+	if (a)
+		leg_release(a, q850);
+	while (c->nb) {
+		struct sb_leg *b = c->b[0];
+		b_remove(c, 0);
+		leg_release(b, q850);
+	}
+	c->winner = NULL;
+	c->busy--;
+	call_check(c);
+}
+
+/* ---- the events legs report ------------------------------------------------------------------ */
+
+int sb__call_attach_b(struct sb_call *c, struct sb_leg *b)
+{
+	if (c->nb == SB_CALL_FORK_MAX)
+		return -ENOSPC;
+	b->call = c;
+	b->state = SB_LEG_SETUP;
+	b->q850 = 0;
+	c->b[c->nb++] = b;
+	rec_leg(&c->rec.leg[1], b);
+	return 0;
+}
+
+/* Routing placed what it could: with nothing placed, the call fails at once. */
+int sb__call_placed(struct sb_call *c, int q850, int *q850p)
+{
+	if (c->nb) {
+		rec_begin(c);
+		return 0;
+	}
+	/* a stays with its owner, who rejects it with the cause */
+	c->a->call = NULL;
+	c->a = NULL;
+	*q850p = q850;
+	call_free(c);
+	return -ENOENT;
+}
+
+struct sb_call *sb__call_new(struct sb_leg *a, const struct sb_party *called)
+{
+	return call_new(a, called);
+}
+
+void sb_leg_proceeding(struct sb_leg *leg)
+{
+	if (leg->call && leg->state == SB_LEG_SETUP)
+		leg->state = SB_LEG_PROCEEDING;
+}
+
+void sb_leg_alerting(struct sb_leg *leg)
+{
+	struct sb_call *c = leg->call;
+
+	if (!c || leg == c->a || leg->state >= SB_LEG_ALERTING)
+		return;
+	leg->state = SB_LEG_ALERTING;
+	if (c->alerted || c->winner)
+		return;
+	c->alerted = true;
+	c->busy++;
+	if (c->a && c->a->ops->alert)
+		c->a->ops->alert(c->a);
+	c->busy--;
+	call_check(c);
+}
+
+static void max_cb(uv_timer_t *t)
+{
+	struct sb_call *c = t->data;
+
+	log_notice("call %llu from %s to %s reached the maximum duration of %d s: ending it",
+		   (unsigned long long)c->id, c->caller.number, c->called.number,
+		   sb_daemon_conf()->system.max_call_seconds);
+	c->reason = "max-duration";
+	call_hangup_all(c, 16);
+}
+
+void sb_leg_answered(struct sb_leg *leg)
+{
+	struct sb_call *c = leg->call;
+
+	if (!c || leg == c->a || c->winner)
+		return;
+	c->busy++;
+	leg->state = SB_LEG_UP;
+	c->winner = leg;
+	c->answer_us = now_us();
+	/* the first to answer wins: the others stop ringing */
+	for (unsigned i = 0; i < c->nb;) {
+		struct sb_leg *b = c->b[i];
+		if (b == leg) {
+			i++;
+			continue;
+		}
+		b_remove(c, i);
+		leg_release(b, 26);
+	}
+	rec_leg(&c->rec.leg[1], leg);
+	c->rec.answer_us = c->answer_us;
+	if (c->rec_open)
+		cdr_update(&c->rec);
+	if (c->a) {
+		c->a->state = SB_LEG_UP;
+		if (c->a->ops->answer)
+			c->a->ops->answer(c->a);
+	}
+	const struct sb_conf *conf = sb_daemon_conf();
+	uv_loop_t *loop = sb_daemon_loop();
+	if (conf && loop && c->a && (c->max_timer = malloc(sizeof *c->max_timer))) {
+		uv_timer_init(loop, c->max_timer);
+		c->max_timer->data = c;
+		uv_timer_start(c->max_timer, max_cb, (uint64_t)conf->system.max_call_seconds * 1000,
+			       0);
+	}
+	c->busy--;
+	call_check(c);
+}
+
+void sb_leg_dtmf(struct sb_leg *leg, char digit)
+{
+	struct sb_leg *peer = sb_leg_peer(leg);
+
+	if (peer && peer->ops->dtmf)
+		peer->ops->dtmf(peer, digit);
+}
+
+void sb_leg_hungup(struct sb_leg *leg, int q850)
+{
+	struct sb_call *c = leg->call;
+
+	if (!c)
+		return;
+	leg->q850 = q850;
+	leg->state = SB_LEG_RELEASED;
+	leg->call = NULL;
+	if (leg == c->a) {
+		c->a = NULL;
+		rec_leg(&c->rec.leg[0], leg);
+		/* the caller gave up: the called side hears the same cause */
+		call_hangup_all(c, q850);
+		return;
+	}
+	c->busy++;
+	for (unsigned i = 0; i < c->nb; i++)
+		if (c->b[i] == leg) {
+			b_remove(c, i);
+			break;
+		}
+	rec_leg(&c->rec.leg[1], leg);
+	if (leg == c->winner) {
+		c->winner = NULL;
+		call_hangup_all(c, q850);
+	} else {
+		/* a failed fork member: busy is the most telling cause (RFC 3398 section 7.2.3.3
+		 * prefers 486 among forked answers) */
+		if (c->fail_cause != 17)
+			c->fail_cause = q850;
+		if (c->nb == 0 && !c->winner)
+			call_hangup_all(c, c->fail_cause);
+	}
+	c->busy--;
+	call_check(c);
+}
+
+struct sb_leg *sb_leg_peer(const struct sb_leg *leg)
+{
+	const struct sb_call *c = leg->call;
+
+	if (!c || !c->winner || !c->a)
+		return NULL;
+	if (leg == c->a)
+		return c->winner;
+	return leg == c->winner ? c->a : NULL;
+}
+
+/* ---- the rest of the API --------------------------------------------------------------------- */
+
+const struct sb_party *sb_call_caller(const struct sb_call *c)
+{
+	return &c->caller;
+}
+
+uint64_t sb_call_id(const struct sb_call *c)
+{
+	return c->id;
+}
+
+void sb_call_hangup(struct sb_call *c, int q850, const char *reason)
+{
+	if (!c->reason)
+		c->reason = reason;
+	call_hangup_all(c, q850);
+}
+
+struct sb_call *sb_call_find(uint64_t id)
+{
+	for (struct sb_call *c = calls.head; c; c = c->next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+int sb_call_foreach(int (*cb)(void *arg, struct sb_call *c), void *arg)
+{
+	for (struct sb_call *c = calls.head, *next; c; c = next) {
+		next = c->next;
+		int rc = cb(arg, c);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+unsigned sb_call_count(void)
+{
+	return calls.count;
+}
+
+struct sb_leg *sb_call_leg(const struct sb_call *c, unsigned i)
+{
+	if (i == 0)
+		return c->a;
+	return i - 1 < c->nb ? c->b[i - 1] : NULL;
+}
+
+int64_t sb_call_start_us(const struct sb_call *c)
+{
+	return c->start_us;
+}
+
+int64_t sb_call_answer_us(const struct sb_call *c)
+{
+	return c->answer_us;
+}
+
+/* At shutdown every call ends; its record says so. */
+void sb__calls_stop(void)
+{
+	while (calls.head) {
+		struct sb_call *c = calls.head;
+		c->reason = "shutdown";
+		call_hangup_all(c, 41);
+		if (calls.head == c) /* held by an entry point further up: cannot happen at stop */
+			break;
+	}
+}

@@ -1,0 +1,121 @@
+/* call.h: the call core: legs, calls between them, routing of a dialled number (main loop only). */
+#ifndef SB_CALL_H
+#define SB_CALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/*
+ * A leg is one side of a call on one card channel (a B-channel, later a SIP dialog). It is
+ * owned and allocated by the module that drives the channel (its "owner"), which embeds a
+ * struct sb_leg in its own state and fills owner, ops, priv, slot, channel and party.
+ *
+ * A call joins one incoming leg (a) with the legs it rings (b[]): one for a target, up to
+ * SB_CALL_FORK_MAX for a ring group. The first b leg to answer wins; the others are cancelled
+ * with cause 26 (non-selected user clearing).
+ *
+ * The owner reports what its side does with sb_leg_alerting/answered/dtmf/hungup; the core
+ * tells the other legs through their ops. Once the core has called a leg's ops->hangup, or the
+ * owner has called sb_leg_hungup, the core never touches that leg again: the owner may free it.
+ * A call is freed once its last leg is gone. Calls hold no pointer into the configuration, so
+ * they survive a reload.
+ */
+
+#define SB_NUMBER_MAX    32
+#define SB_CALL_FORK_MAX 32
+
+enum sb_leg_state {
+	SB_LEG_SETUP,      /* offered / being placed */
+	SB_LEG_PROCEEDING, /* the far end took it (CALL PROCEEDING, SETUP ACK) */
+	SB_LEG_ALERTING,   /* ringing */
+	SB_LEG_UP,         /* answered */
+	SB_LEG_RELEASED,   /* gone: the core holds no reference */
+};
+
+/* Type of number and presentation, with Q.931's values, so ISDN passes them through as they
+ * came and SIP maps them at its edge. */
+enum sb_ton {
+	SB_TON_UNKNOWN = 0,
+	SB_TON_INTERNATIONAL = 1,
+	SB_TON_NATIONAL = 2,
+	SB_TON_NETWORK = 3,
+	SB_TON_SUBSCRIBER = 4,
+	SB_TON_ABBREVIATED = 6
+};
+enum sb_pres { SB_PRES_ALLOWED = 0, SB_PRES_RESTRICTED = 1, SB_PRES_UNAVAILABLE = 2 };
+
+struct sb_party {
+	char number[SB_NUMBER_MAX + 1];
+	uint8_t ton;  /* enum sb_ton */
+	uint8_t pres; /* enum sb_pres */
+};
+
+struct sb_leg;
+struct sb_call;
+
+/* What the core asks of a leg's owner; every hook is optional but hangup. */
+struct sb_leg_ops {
+	void (*alert)(struct sb_leg *leg);  /* the called side rings (send ALERTING, 180) */
+	void (*answer)(struct sb_leg *leg); /* the called side answered (send CONNECT, 200) */
+	/* end the leg with this Q.850 cause; the core has already let go of it */
+	void (*hangup)(struct sb_leg *leg, int q850);
+	void (*dtmf)(struct sb_leg *leg, char digit); /* a digit from the other side */
+};
+
+struct sb_leg {
+	const char *owner; /* module name: "isdn", "sip", ... */
+	const struct sb_leg_ops *ops;
+	void *priv;            /* the owner's */
+	int slot;              /* card slot, 0: none */
+	unsigned channel;      /* 1-based channel of the card, 0: none */
+	char card[65];         /* card name, for show calls and call records */
+	char codec[17];        /* the codec on this side, for call records ("PCMA"); "": unknown */
+	struct sb_party party; /* a: the caller; b: the number dialled on that side */
+	enum sb_leg_state state;
+	struct sb_call *call; /* the core's: set while the leg belongs to a call */
+	int q850;             /* the cause it ended with, 0 while up */
+};
+
+/* ---- for owners of legs -------------------------------------------------------------------- */
+
+/* How far a dialled number matches the routing, for overlap receiving. */
+enum sb_route_match { SB_ROUTE_NONE, SB_ROUTE_PREFIX, SB_ROUTE_EXACT };
+enum sb_route_match sb_route_lookup(const char *number);
+
+/* A new call from leg a (its party is the caller) to the number called. On success a belongs to
+ * the call and the legs it routes to are being rung. On failure a is untouched and *q850 says
+ * why (1 unallocated number, 3 no route, 34 no circuit, 38 network out of order, ...). */
+int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850);
+
+void sb_leg_proceeding(struct sb_leg *leg);
+void sb_leg_alerting(struct sb_leg *leg);
+void sb_leg_answered(struct sb_leg *leg);
+void sb_leg_dtmf(struct sb_leg *leg, char digit);
+/* The leg's own side ended it; the core lets go of it at once. */
+void sb_leg_hungup(struct sb_leg *leg, int q850);
+/* The connected other side of an answered call (for media), NULL otherwise. */
+struct sb_leg *sb_leg_peer(const struct sb_leg *leg);
+
+/* ---- for card types (originate hook) --------------------------------------------------------- */
+
+/* The call a b leg is placed for: what to show the called side as the caller. */
+const struct sb_party *sb_call_caller(const struct sb_call *c);
+uint64_t sb_call_id(const struct sb_call *c);
+
+/* ---- for the CLI and other modules ---------------------------------------------------------- */
+
+/* End a call: every leg is hung up with q850; reason goes into the call record. */
+void sb_call_hangup(struct sb_call *c, int q850, const char *reason);
+struct sb_call *sb_call_find(uint64_t id);
+/* Every call, oldest first; cb returns 0 to go on. */
+int sb_call_foreach(int (*cb)(void *arg, struct sb_call *c), void *arg);
+unsigned sb_call_count(void);
+
+/* The legs of a call: i = 0 is a, then the b legs still ringing or up. NULL past the end. */
+struct sb_leg *sb_call_leg(const struct sb_call *c, unsigned i);
+int64_t sb_call_start_us(const struct sb_call *c);
+int64_t sb_call_answer_us(const struct sb_call *c); /* 0: not answered */
+
+const char *sb_leg_state_name(enum sb_leg_state s);
+
+#endif

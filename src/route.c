@@ -1,0 +1,150 @@
+/* route.c: where a dialled number rings (a sym-bridge channel's target or ring group), placing
+ * the calls there through the card types' originate hook, and the cards' open/close hooks. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+enum sb_route_match sb_route_lookup(const char *number)
+{
+	const struct sb_conf *conf = sb_daemon_conf();
+	const struct sb_model *m = conf ? conf->model : NULL;
+	size_t n = strlen(number);
+	enum sb_route_match best = SB_ROUTE_NONE;
+
+	for (size_t i = 0; m && i < m->ncards; i++)
+		for (size_t j = 0; j < m->cards[i].nchannels; j++) {
+			const char *num = m->cards[i].channels[j].number;
+			if (!num || strncmp(num, number, n) != 0)
+				continue;
+			if (!num[n])
+				return SB_ROUTE_EXACT;
+			best = SB_ROUTE_PREFIX;
+		}
+	return best;
+}
+
+/* The Q.850 cause of an originate error. */
+static int errno_cause(int err)
+{
+	switch (err) {
+	case -EBUSY: return 34;    /* no circuit/channel available */
+	case -ENETDOWN: return 38; /* network out of order */
+	case -EINVAL: return 28;   /* invalid number format */
+	case -EACCES: return 47;   /* resource unavailable: no license */
+	default: return 41;        /* temporary failure */
+	}
+}
+
+/* Ring one target; returns the cause when nothing could be placed there. */
+static int ring_target(struct sb_call *c, const struct sb_model *m, const char *target)
+{
+	struct sb_leg *leg;
+	char *end;
+	long slot;
+	int rc;
+
+	if (strncmp(target, "card:", 5) != 0 || !isdigit((unsigned char)target[5])) {
+		/* cloud and station targets come with the SIP module */
+		log_warn("call %llu: target %s cannot be rung yet (only card:SLOT/NUMBER targets "
+			 "are)",
+			 (unsigned long long)sb_call_id(c), target);
+		return 3;
+	}
+	slot = strtol(target + 5, &end, 10);
+	const struct sb_card *card = sb_model_card(m, (int)slot);
+	if (!card || *end != '/') /* the configuration check makes this impossible */
+		return 3;
+	if (!card->type->originate) {
+		log_warn("call %llu: a %s card cannot place calls yet (target %s)",
+			 (unsigned long long)sb_call_id(c), card->type->name, target);
+		return 3;
+	}
+	rc = card->type->originate(card, end + 1, c, &leg);
+	if (rc < 0) {
+		log_info("call %llu: cannot ring %s: %s", (unsigned long long)sb_call_id(c), target,
+			 strerror(-rc));
+		return errno_cause(rc);
+	}
+	if ((rc = sb__call_attach_b(c, leg)) < 0) {
+		leg->ops->hangup(leg, 47);
+		return 47;
+	}
+	return 0;
+}
+
+int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
+{
+	const struct sb_conf *conf = sb_daemon_conf();
+	const struct sb_model *m = conf ? conf->model : NULL;
+	const struct sb_channel *ch = m ? sb_model_number(m, called->number) : NULL;
+	struct sb_call *c;
+	int cause = 3;
+
+	if (!ch) {
+		log_info("call from %s to %s refused: no channel has that number", a->party.number,
+			 called->number);
+		*q850 = 1; /* unallocated number */
+		return -ENOENT;
+	}
+	if (!(c = sb__call_new(a, called))) {
+		*q850 = 47; /* resource unavailable */
+		return -ENOMEM;
+	}
+	log_info("call %llu from %s (%d/%u) to %s: ringing %s%s", (unsigned long long)sb_call_id(c),
+		 a->party.number, a->slot, a->channel, called->number,
+		 ch->target ? ch->target : "ring group ", ch->target ? "" : ch->ring_group);
+	if (ch->target) {
+		cause = ring_target(c, m, ch->target);
+	} else {
+		for (size_t i = 0; i < conf->ring_groups.n; i++) {
+			const struct sb_ring_group_conf *g =
+				&((const struct sb_ring_group_conf *)conf->ring_groups.v)[i];
+			if (strcmp(g->name, ch->ring_group) != 0)
+				continue;
+			for (size_t j = 0; j < g->members.n; j++) {
+				int rc = ring_target(c, m, g->members.v[j]);
+				if (rc && cause != 17 && cause != 34)
+					cause = rc;
+			}
+		}
+	}
+	return sb__call_placed(c, cause, q850);
+}
+
+/* ---- the cards' runtime hooks ----------------------------------------------------------------- */
+
+void sb__cards_open(const struct sb_conf *conf, const struct sb_conf *old)
+{
+	const struct sb_model *m = conf->model;
+
+	if (!sb_daemon_loop()) /* no running daemon (tests that drive a reload alone) */
+		return;
+	/* cards that left, or changed type, close first so their resources are free */
+	for (size_t i = 0; old && i < old->model->ncards; i++) {
+		const struct sb_card *oc = &old->model->cards[i];
+		const struct sb_card *nc = sb_model_card(m, oc->slot);
+		if (oc->type->close && (!nc || nc->type != oc->type))
+			oc->type->close(oc->slot);
+	}
+	for (size_t i = 0; i < m->ncards; i++) {
+		const struct sb_card *c = &m->cards[i];
+		int rc = c->type->open ? c->type->open(c) : 0;
+		if (rc < 0)
+			log_err("card %s in slot %d cannot start: %s (it stays out of service)",
+				c->name, c->slot, strerror(-rc));
+	}
+}
+
+void sb__cards_close(const struct sb_conf *conf)
+{
+	for (size_t i = 0; conf && i < conf->model->ncards; i++) {
+		const struct sb_card *c = &conf->model->cards[i];
+		if (c->type->close)
+			c->type->close(c->slot);
+	}
+}
