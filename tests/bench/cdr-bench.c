@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cdr.h"
+#include "../unit/cdr_sample.h"
 
 #define SEC           1000000LL
 #define DURABLE_CALLS 2000
@@ -24,33 +24,14 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* the tests' sample call, closed, with the called number varying as on a real bridge */
 static void sample(struct cdr_record *rec, unsigned n)
 {
-	memset(rec, 0, sizeof *rec);
-	rec->direction = CDR_DIR_TO_CLOUD;
+	cdr_sample(rec, n);
 	rec->state = CDR_CLOSED;
-	snprintf(rec->caller, sizeof rec->caller, "4930%u", 1000 + n % 9000);
 	snprintf(rec->called, sizeof rec->called, "%u", 100 + n % 50);
-	snprintf(rec->reason, sizeof rec->reason, "normal");
-	rec->leg[0] = (struct cdr_leg){ .kind = CDR_LEG_CARD,
-					.slot = 2,
-					.channel = 1 + n % 30,
-					.codec = "PCMA",
-					.transcoded = true,
-					.q850 = 16,
-					.q = { 1500, 1498, 2, 1250, 430 } };
-	snprintf(rec->leg[0].name, sizeof rec->leg[0].name, "door-pri");
-	snprintf(rec->leg[0].number, sizeof rec->leg[0].number, "%s", rec->caller);
-	rec->leg[1] = (struct cdr_leg){ .kind = CDR_LEG_CARD,
-					.slot = 1,
-					.channel = 1 + n % 8,
-					.codec = "G722",
-					.transcoded = true,
-					.srtp = true,
-					.sip_status = 200,
-					.q = { 1498, 1500, 0, 800, 441 } };
-	snprintf(rec->leg[1].name, sizeof rec->leg[1].name, "cloud");
 	snprintf(rec->leg[1].number, sizeof rec->leg[1].number, "%s", rec->called);
+	snprintf(rec->reason, sizeof rec->reason, "normal");
 }
 
 struct load {
