@@ -4,9 +4,11 @@
 #include "symbridge.h"
 
 #include "cdr.h"
+#include "sip.h"
 
 /* Adding a module: its folder under modules/, its local.mk included from Makefile.am, a row here. */
 const struct sb_module *const sb_modules[] = {
 	&cdr_module,
+	&sip_module,
 	NULL,
 };

@@ -1,0 +1,68 @@
+/* sip_priv.h: what the parts of the sip module share among themselves (not public). */
+#ifndef SB_SIP_PRIV_H
+#define SB_SIP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/su_wait.h>
+
+#include "sip.h"
+
+/* the `sip` section of symbridge.conf */
+struct sip_conf {
+	struct sb_conf_src src;
+	struct sb_strlist listen;
+	char *certificate_dir;
+	char *realm;
+	int min_expires, max_expires;
+	int options_interval;
+	int keepalive_interval;
+	int retry_min, retry_max;
+};
+
+/* sip_loop.c */
+int sip_loop_open(uv_loop_t *loop, void (*after_cb)(void));
+su_root_t *sip_loop_root(void);
+unsigned long long sip_loop_steps(void);
+void sip_loop_close(void);
+
+/* sip.c: the module's running state */
+struct sip_state {
+	const struct sb_conf *conf;
+	const struct sip_conf *sc;
+	nua_t *local; /* stations and links */
+	nua_t *cloud; /* the cloud link */
+	bool stopping;
+	bool local_down, cloud_down; /* nua_r_shutdown arrived */
+	uv_timer_t stop_timer;
+};
+extern struct sip_state sip;
+uint64_t sip_now_ms(void);
+
+/* sip_reg.c: the local registrar */
+int sip_reg_open(const struct sb_conf *conf);
+void sip_reg_reload(const struct sb_conf *conf);
+void sip_reg_close(void);
+void sip_reg_request(nua_t *nua, nua_handle_t *nh, const sip_t *req);
+
+/* sip_link.c: link cards */
+int sip_link_open(const struct sb_conf *conf);
+void sip_link_reload(const struct sb_conf *conf);
+void sip_link_close(void);
+bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
+		    nua_hmagic_t *hm, sip_t const *sip_msg);
+
+/* sip_cloud.c: the cloud link */
+int sip_cloud_open(const struct sb_conf *conf);
+void sip_cloud_reload(const struct sb_conf *conf);
+void sip_cloud_close(void);
+void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
+		     nua_hmagic_t *hm, sip_t const *sip_msg, tagi_t tags[]);
+
+/* sip_cli.c */
+extern const struct sb_ctl_cmd sip_cli_cmds[];
+
+#endif
