@@ -8,3 +8,7 @@ libsbcore_a_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/sip
 EXTRA_DIST += modules/sip/README.md tests/lib/sip.sh
+
+SB_SIP_INTEGRATION = tests/integration/110-sip-register.sh
+TESTS += $(SB_SIP_INTEGRATION)
+EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp

@@ -21,3 +21,8 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 		     nua_hmagic_t *hm, sip_t const *sip_msg, tagi_t tags[])
 {
 }
+
+void sip_cloud_show(struct sb_reply *r)
+{
+	sb_reply_message(r, "not yet");
+}

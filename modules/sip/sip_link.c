@@ -22,3 +22,8 @@ bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t
 {
 	return false;
 }
+
+void sip_link_show(struct sb_reply *r)
+{
+	sb_reply_message(r, "not yet");
+}

@@ -43,6 +43,27 @@ extern struct sip_state sip;
 uint64_t sip_now_ms(void);
 
 /* sip_reg.c: the local registrar */
+struct sip_binding {
+	char user[65];
+	char contact[256];
+	char source[80];   /* address:port the REGISTER came from */
+	char transport[8]; /* from its Via */
+	char user_agent[64];
+	uint64_t since, expires_at; /* sip_now_ms() */
+	unsigned granted;           /* seconds */
+};
+struct sip_reg_answer {
+	int status;
+	const char *phrase;         /* static */
+	char www_authenticate[256]; /* 401 */
+	char contact[1024];         /* 200: the station's bindings */
+	unsigned min_expires;       /* 423 */
+};
+int sip_reg_setup(const struct sb_conf_list *stations, const struct sip_conf *sc);
+/* decide on one REGISTER and update the bindings; source is "address:port" for logs */
+int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct sip_reg_answer *a);
+int sip_reg_nonce_check(const char *nonce, uint64_t now);
+const struct sip_binding *sip_reg_bindings(size_t *np);
 int sip_reg_open(const struct sb_conf *conf);
 void sip_reg_reload(const struct sb_conf *conf);
 void sip_reg_close(void);
@@ -61,6 +82,9 @@ void sip_cloud_reload(const struct sb_conf *conf);
 void sip_cloud_close(void);
 void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
 		     nua_hmagic_t *hm, sip_t const *sip_msg, tagi_t tags[]);
+
+void sip_link_show(struct sb_reply *r);
+void sip_cloud_show(struct sb_reply *r);
 
 /* sip_cli.c */
 extern const struct sb_ctl_cmd sip_cli_cmds[];

@@ -22,3 +22,39 @@ PY
 
 # sb_sip_section PORT: a sip section listening on UDP and TCP 127.0.0.1:PORT
 sb_sip_section() { printf 'sip: { listen = [ "udp:127.0.0.1:%s", "tcp:127.0.0.1:%s" ]; };\n' "$1" "$1"; }
+
+# sb_need_peers PROGRAM...: install the test peers with the project's script when missing and we
+# are root; otherwise skip the whole test (TAP "1..0 # SKIP")
+sb_need_peers() {
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 && continue
+		[ "$(id -u)" -eq 0 ] && sh "$top_srcdir/scripts/install-deps.sh" >&2
+		command -v "$p" >/dev/null 2>&1 && continue
+		echo "1..0 # SKIP $p is not installed (scripts/install-deps.sh installs it)"
+		exit 0
+	done
+}
+
+# sb_sipp_register USER PASSWORD EXPIRES WANT [TRANSPORT]: one REGISTER with digest
+# authentication against the daemon on $sip_port; succeeds when the final answer is WANT.
+# The messages are kept in $sb_tmp/sipp-USER-WANT.log.
+sb_sipp_register() {
+	sed "s/@USER@/$1/g; s/@EXPIRES@/$3/; s/@WANT@/$4/" \
+		"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/register-$1-$4.xml"
+	rm -f "$sb_tmp/sipp-$1-$4.log"
+	(cd "$sb_tmp" && timeout 30 sipp -sf "register-$1-$4.xml" -i 127.0.0.1 \
+		-p "${sipp_port:-$(sb_free_port)}" -t "${5:-u1}" -m 1 -au "$1" -ap "$2" -timeout 10s \
+		-timeout_error -trace_msg -message_file "sipp-$1-$4.log" \
+		"127.0.0.1:$sip_port" >"sipp-$1-$4.out" 2>&1)
+}
+
+# sb_last_response FILE: the last message sipp received, with what differs between any two
+# transactions (tags, branch, Call-ID, nonce, ports) blanked out
+sb_last_response() {
+	awk '/message received/ { m = ""; inmsg = 1; next } /^------/ { inmsg = 0 }
+	     inmsg { m = m $0 "\n" } END { printf "%s", m }' "$1" |
+		sed -e 's/tag=[^;>]*/tag=X/g; s/branch=[^;]*/branch=X/g; s/nonce="[^"]*"/nonce="X"/' \
+		    -e 's/^Call-ID:.*/Call-ID: X/; s/127\.0\.0\.1:[0-9]*/127.0.0.1:X/g' \
+		    -e 's/sip:[a-z0-9]*@/sip:USER@/g; s/^\(From\|To\|Contact\):.*/\1: X/' |
+		grep -v '^$'
+}
