@@ -58,3 +58,32 @@ sb_last_response() {
 		    -e 's/sip:[a-z0-9]*@/sip:USER@/g; s/^\(From\|To\|Contact\):.*/\1: X/' |
 		grep -v '^$'
 }
+
+# sb_sipp_uas SCENARIO PORT: start a sipp server on 127.0.0.1:PORT (UDP) in the background;
+# its pid is in sipp_pid, stopped by sb_sipp_stop (and at exit)
+sipp_pid=
+sb_sipp_uas() {
+	(cd "$sb_tmp" && exec sipp -sf "$top_srcdir/tests/peers/sipp/$1" -i 127.0.0.1 -p "$2" \
+		-nostdin -trace_err -error_file "sipp-uas-$2.err" >"sipp-uas-$2.out" 2>&1) &
+	sipp_pid=$!
+}
+sb_sipp_stop() {
+	[ -n "$sipp_pid" ] || return 0
+	kill -TERM "$sipp_pid" 2>/dev/null
+	wait "$sipp_pid" 2>/dev/null
+	sipp_pid=
+}
+sb_sip_cleanup() { sb_sipp_stop; sb_cleanup; }
+trap sb_sip_cleanup EXIT
+
+# sb_poll SECONDS COMMAND...: run COMMAND every 100 ms until it succeeds or time runs out
+sb_poll() {
+	_n=$(($1 * 10))
+	shift
+	while [ $_n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
