@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <uv.h>
@@ -297,7 +298,10 @@ static int sip_init(const struct sb_conf *conf)
 	memset(&sip, 0, sizeof sip);
 	sip.conf = conf;
 	sip.sc = sb_module_conf(conf, &sip_module);
-	su_log_set_level(NULL, 0); /* sofia's own logs stay quiet unless *_DEBUG is set */
+	/* sofia's own logs (stderr) stay quiet unless asked for with SOFIA_DEBUG, NUA_DEBUG, ... */
+	if (!getenv("SOFIA_DEBUG") && !getenv("NUA_DEBUG") && !getenv("NTA_DEBUG") &&
+	    !getenv("TPORT_DEBUG"))
+		su_log_set_level(NULL, 0);
 	if ((rc = sip_loop_open(sb_daemon_loop(), after_pump)) < 0) {
 		log_err("cannot start sofia-sip: %s", strerror(-rc));
 		return rc;

@@ -86,6 +86,12 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 void sip_link_show(struct sb_reply *r);
 void sip_cloud_show(struct sb_reply *r);
 
+/* sip_tls.c: TLS policy (minimum version) of every sofia-sip context; capture_next marks the
+ * next context made as the cloud's, whose handshakes are then reported to the watcher */
+void sip_tls_policy(int min_proto, bool capture_next);
+void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, const char *why));
+bool sip_tls_captured(void);
+
 /* sip_cli.c */
 extern const struct sb_ctl_cmd sip_cli_cmds[];
 
