@@ -9,6 +9,7 @@ SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/sip
 EXTRA_DIST += modules/sip/README.md tests/lib/sip.sh
 
-SB_SIP_INTEGRATION = tests/integration/110-sip-register.sh tests/integration/111-sip-links.sh
+SB_SIP_INTEGRATION = tests/integration/110-sip-register.sh tests/integration/111-sip-links.sh \
+	tests/integration/112-sip-cloud.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp

@@ -45,7 +45,7 @@ static struct {
 	size_t host;          /* index into cc->registrar now in use */
 	char reg_uri[2][160]; /* registrar request URI, and its host for AoRs */
 	unsigned failures;    /* in a row, for the backoff */
-	char last_error[256];
+	char last_error[512];
 	char tls_cipher[64], tls_version[16];
 	char tls_note[160]; /* what sofia said about the last TLS failure */
 	uint64_t retry_at, registered_since;

@@ -72,7 +72,16 @@ int SSL_connect(SSL *ssl)
 	if (!connected_cb || !cloud_ctx || SSL_get_SSL_CTX(ssl) != cloud_ctx)
 		return rc;
 	if (rc == 1) {
-		connected_cb(true, SSL_get_version(ssl), SSL_get_cipher_name(ssl), NULL);
+		/* sofia-sip verifies the chain after the handshake and then drops the connection
+		 * without a word: say why here */
+		long v = SSL_get_verify_result(ssl);
+		if (v != X509_V_OK) {
+			snprintf(why, sizeof why, "server certificate not accepted: %s",
+				 X509_verify_cert_error_string(v));
+			connected_cb(false, NULL, NULL, why);
+		} else {
+			connected_cb(true, SSL_get_version(ssl), SSL_get_cipher_name(ssl), NULL);
+		}
 		return rc;
 	}
 	err = SSL_get_error(ssl, rc);
@@ -85,7 +94,7 @@ int SSL_connect(SSL *ssl)
 		snprintf(why, sizeof why, "TLS handshake failed (error %d)", err);
 	long v = SSL_get_verify_result(ssl);
 	if (v != X509_V_OK)
-		snprintf(why, sizeof why, "certificate not accepted: %s",
+		snprintf(why, sizeof why, "server certificate not accepted: %s",
 			 X509_verify_cert_error_string(v));
 	connected_cb(false, NULL, NULL, why);
 	return rc;

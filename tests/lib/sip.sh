@@ -91,32 +91,42 @@ sb_poll() {
 # sb_pki NAME: a test CA NAME with server and device certificates in $sb_tmp/pki
 sb_pki() { sh "$top_srcdir/tests/peers/mkpki.sh" "$sb_tmp/pki" "$1"; }
 
-# sb_kamailio_start PORT [CA] [METHOD]: kamailio as the cloud on tls:127.0.0.1:PORT with the
-# server certificate of CA (default "ca"), accepting TLS METHOD (default TLSv1.2+); pid in kam_pid
-kam_pid=
+# sb_kamailio_start PORT [CA] [NAME]: kamailio as the cloud on tls:127.0.0.1:PORT with the
+# server certificate of CA (default "ca"), TLS 1.2 or later; NAME (default kam) keeps a second
+# one apart. Its pid is in kam_pid_NAME.
 sb_kamailio_start() {
 	_ca=${2:-ca}
-	mkdir -p "$sb_tmp/kam"
-	cat >"$sb_tmp/kam/tls.cfg" <<TLS
+	_k=${3:-kam}
+	mkdir -p "$sb_tmp/$_k"
+	cat >"$sb_tmp/$_k/tls.cfg" <<TLS
 [server:default]
-method = ${3:-TLSv1.2+}
+method = TLSv1.2+
 verify_certificate = yes
 require_certificate = yes
 private_key = $sb_tmp/pki/$_ca-server.key
 certificate = $sb_tmp/pki/$_ca-server.crt
 ca_list = $sb_tmp/pki/$_ca.pem
 TLS
-	kamailio -f "$top_srcdir/tests/peers/kamailio/kamailio.cfg" -DD -E -Y "$sb_tmp/kam" \
-		-P "$sb_tmp/kam/kamailio.pid" -A "TLS_PORT=$1" -A "TLS_CFG=\"$sb_tmp/kam/tls.cfg\"" \
-		>>"$sb_tmp/kamailio.log" 2>&1 &
-	kam_pid=$!
-	# ready when it accepts TCP on the port
+	kamailio -f "$top_srcdir/tests/peers/kamailio/kamailio.cfg" -DD -E -Y "$sb_tmp/$_k" \
+		-P "$sb_tmp/$_k/kamailio.pid" -A "TLS_PORT=$1" -A "TLS_CFG=\"$sb_tmp/$_k/tls.cfg\"" \
+		>>"$sb_tmp/$_k.log" 2>&1 &
+	eval "kam_pid_$_k=$!"
+	sb_kamailio_pids="$sb_kamailio_pids $_k"
+	# ready when it accepts connections on the port
 	sb_poll 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 0.5)"
 }
+sb_kamailio_pids=
+# sb_kamailio_stop [NAME]
 sb_kamailio_stop() {
-	[ -n "$kam_pid" ] || return 0
-	kill -TERM "$kam_pid" 2>/dev/null
-	wait "$kam_pid" 2>/dev/null
-	kam_pid=
+	eval "_p=\${kam_pid_${1:-kam}:-}"
+	[ -n "$_p" ] || return 0
+	kill -TERM "$_p" 2>/dev/null
+	wait "$_p" 2>/dev/null
+	eval "kam_pid_${1:-kam}="
 }
-sb_sip_cleanup() { sb_sipp_stop; sb_kamailio_stop; sb_cleanup; }
+sb_sip_cleanup() {
+	sb_sipp_stop
+	for _k in $sb_kamailio_pids; do sb_kamailio_stop "$_k"; done
+	[ -n "${tls11_pid:-}" ] && kill "$tls11_pid" 2>/dev/null
+	sb_cleanup
+}
