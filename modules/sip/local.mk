@@ -13,3 +13,21 @@ SB_SIP_INTEGRATION = tests/integration/110-sip-register.sh tests/integration/111
 	tests/integration/112-sip-cloud.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp
+
+SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
+check_PROGRAMS += $(SB_SIP_UNIT)
+TESTS += $(SB_SIP_UNIT)
+tests_unit_test_sip_text_SOURCES = tests/unit/test_sip_text.c
+tests_unit_test_sip_text_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_sip_text_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_sip_reg_SOURCES = tests/unit/test_sip_reg.c tests/unit/sip_sample.h
+tests_unit_test_sip_reg_CFLAGS = $(SB_TEST_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_sip_reg_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_sip_reg
+tests_fuzz_fuzz_sip_reg_SOURCES = tests/fuzz/fuzz_sip_reg.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_reg_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_reg"'
+tests_fuzz_fuzz_sip_reg_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_fuzz_fuzz_sip_reg_LDADD = $(SB_CORE_LIBS)
+TESTS += tests/fuzz/fuzz_sip_reg
+SB_FUZZ_TARGETS += sip_reg

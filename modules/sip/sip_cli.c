@@ -17,7 +17,7 @@ static int cmd_registrations(const struct sb_ctl_req *req, struct sb_reply *r)
 	uint64_t now = sip_now_ms();
 	size_t n;
 
-	b = sip_reg_bindings(&n);
+	b = sip_reg_bindings(now, &n);
 	sb_reply_table(r, cols);
 	for (size_t s = 0; s < conf->stations.n; s++) {
 		bool any = false;

@@ -63,7 +63,8 @@ int sip_reg_setup(const struct sb_conf_list *stations, const struct sip_conf *sc
 /* decide on one REGISTER and update the bindings; source is "address:port" for logs */
 int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct sip_reg_answer *a);
 int sip_reg_nonce_check(const char *nonce, uint64_t now);
-const struct sip_binding *sip_reg_bindings(size_t *np);
+/* the bindings alive at now (sip_now_ms()); expired ones are dropped first */
+const struct sip_binding *sip_reg_bindings(uint64_t now, size_t *np);
 int sip_reg_open(const struct sb_conf *conf);
 void sip_reg_reload(const struct sb_conf *conf);
 void sip_reg_close(void);

@@ -178,9 +178,9 @@ static void binding_del(const char *user, const char *contact)
 			i++;
 }
 
-const struct sip_binding *sip_reg_bindings(size_t *np)
+const struct sip_binding *sip_reg_bindings(uint64_t now, size_t *np)
 {
-	expire(sip_now_ms());
+	expire(now);
 	*np = reg.n;
 	return reg.b;
 }
