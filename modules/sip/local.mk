@@ -31,3 +31,6 @@ tests_fuzz_fuzz_sip_reg_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
 tests_fuzz_fuzz_sip_reg_LDADD = $(SB_CORE_LIBS)
 TESTS += tests/fuzz/fuzz_sip_reg
 SB_FUZZ_TARGETS += sip_reg
+
+# tests/bench/sip-options.sh: the cost of the nested loop on the running daemon (run by hand)
+EXTRA_DIST += tests/bench/sip-options.sh
