@@ -330,6 +330,11 @@ static void sip_reload(const struct sb_conf *conf, const struct sb_conf *old)
 {
 	sip.conf = conf;
 	sip.sc = sb_module_conf(conf, &sip_module);
+	if (local_needed(conf) && !sip.local)
+		log_warn("the new configuration has stations or link cards but the local SIP side "
+			 "was not started: restart the daemon to listen on sip.listen");
+	if (conf->cloud.enabled != old->cloud.enabled)
+		log_warn("cloud.enabled changed: takes effect after a restart");
 	sip_reg_reload(conf);
 	sip_link_reload(conf);
 	sip_cloud_reload(conf);
