@@ -12,7 +12,7 @@ EXTRA_DIST += modules/sip/README.md tests/lib/sip.sh
 SB_SIP_INTEGRATION = tests/integration/110-sip-register.sh tests/integration/111-sip-links.sh \
 	tests/integration/112-sip-cloud.sh
 TESTS += $(SB_SIP_INTEGRATION)
-EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp
+EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
 check_PROGRAMS += $(SB_SIP_UNIT)

@@ -52,6 +52,8 @@ static struct {
 	unsigned long long registrations, connection_losses;
 	nua_handle_t *ka_nh, *probe_nh; /* keepalive OPTIONS, probe of the first registrar */
 	bool ka_pending, probe_pending;
+	unsigned probe_failures;
+	uint64_t probe_at; /* sip_now_ms() of the next probe of the first registrar */
 	uv_timer_t retry, keepalive;
 	bool timers;
 	int lport;
@@ -225,8 +227,8 @@ static void failed(const char *what)
 {
 	uint64_t d;
 
-	snprintf(cl.last_error, sizeof cl.last_error, "%s: %s%s%s", cl.cc->registrar.v[cl.host],
-		 what, cl.tls_note[0] ? " (" : "", cl.tls_note[0] ? cl.tls_note : "");
+	snprintf(cl.last_error, sizeof cl.last_error, "%s: %s%s%s%s", cl.cc->registrar.v[cl.host],
+		 what, cl.tls_note[0] ? " (" : "", cl.tls_note, cl.tls_note[0] ? ")" : "");
 	cl.tls_note[0] = '\0';
 	if (cl.state == CLOUD_REGISTERED)
 		cl.connection_losses++;
@@ -285,8 +287,9 @@ static void keepalive_cb(uv_timer_t *t)
 			nua_options(cl.ka_nh, NUTAG_URL(cl.reg_uri[0]), TAG_END());
 		}
 	}
-	/* on a later registrar, see whether the first is back (baresip's serreg does the same) */
-	if (cl.host > 0 && !cl.probe_pending) {
+	/* on a later registrar, see whether the first is back (baresip's serreg does the same),
+	 * as often as the retry pauses allow: each failed TLS connection costs sofia-sip memory */
+	if (cl.host > 0 && !cl.probe_pending && sip_now_ms() >= cl.probe_at) {
 		char uri[160];
 		const char *r = cl.cc->registrar.v[0];
 		snprintf(uri, sizeof uri, "sips:%s", strncmp(r, "sips:", 5) == 0 ? r + 5 : r);
@@ -320,6 +323,14 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 			return;
 		if (probe) {
 			cl.probe_pending = false;
+			if (status >= 300) {
+				cl.probe_failures++;
+				cl.probe_at =
+					sip_now_ms() +
+					sip_backoff_ms(cl.probe_failures,
+						       (uint64_t)sip.sc->retry_min * 1000,
+						       (uint64_t)sip.sc->retry_max * 1000, rnd32());
+			}
 			if (status < 300 && cl.host > 0 && cl.state == CLOUD_REGISTERED) {
 				log_notice("the first cloud registrar %s answers again: moving "
 					   "back to it",
@@ -363,6 +374,8 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 			return;
 	cl.state = CLOUD_REGISTERED;
 	cl.failures = 0;
+	cl.probe_failures = 0;
+	cl.probe_at = 0;
 	cl.registrations++;
 	cl.registered_since = sip_now_ms();
 	log_notice("registered %zu identit%s at cloud registrar %s (%s, %s)", cl.nregs,

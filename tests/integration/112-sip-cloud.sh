@@ -7,10 +7,10 @@
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 sb_need_peers kamailio openssl
-tap_plan 16
+tap_plan 18
 
 sb_pki ca >/dev/null && sb_pki other >/dev/null
-tap_ok $? "a test CA and a second, unrelated one are made"
+tap_ok $? "a test CA and a second, unrelated one are made" || { echo "Bail out! no test PKI"; exit 1; }
 kp=$(sb_free_port)
 dead=$(sb_free_port)
 sb_kamailio_start "$kp"
@@ -104,6 +104,25 @@ err=$(field last_error)
 tap_ok $? "a TLS 1.1-only server is refused: $err"
 sb_stop
 kill "$tls11_pid"; wait "$tls11_pid" 2>/dev/null; tls11_pid=
+
+# trunk mode: one registration for the whole appliance, named after system.name
+cloud_conf "\"sips:127.0.0.1:$kp\"" ca
+sed -i 's/registration = "per-channel"/registration = "trunk"/' "$sb_tmp/c.conf"
+sb_start c.conf && sb_poll 15 is_state registered && [ "$(field identities)" = 1 ] &&
+	[ "$(field mode)" = trunk ] && cloud | json_get "j['details'][0]" | grep -q '^t112 registered'
+tap_ok $? "trunk mode registers one identity, the appliance's name" || tap_diag "$(ctl show cloud)"
+sb_stop
+
+# min_version 1.3 against a server that stops at TLS 1.2
+k12=$(sb_free_port)
+sb_kamailio_start "$k12" ca kam12 TLSv1.2
+cloud_conf "\"sips:127.0.0.1:$k12\"" ca 'min_version = "1.3";'
+sb_start c.conf && sb_poll 15 is_state "waiting to retry"
+err=$(field last_error)
+[ "$(field registered)" = 0 ] && printf '%s' "$err" | grep -qi 'protocol\|version'
+tap_ok $? "min_version 1.3 refuses a TLS 1.2 server: $err"
+sb_stop
+sb_kamailio_stop kam12
 
 # the device key readable by others: the daemon does not start
 chmod 0644 "$sb_tmp/pki/ca-device.key"

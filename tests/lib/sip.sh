@@ -91,16 +91,16 @@ sb_poll() {
 # sb_pki NAME: a test CA NAME with server and device certificates in $sb_tmp/pki
 sb_pki() { sh "$top_srcdir/tests/peers/mkpki.sh" "$sb_tmp/pki" "$1"; }
 
-# sb_kamailio_start PORT [CA] [NAME]: kamailio as the cloud on tls:127.0.0.1:PORT with the
-# server certificate of CA (default "ca"), TLS 1.2 or later; NAME (default kam) keeps a second
-# one apart. Its pid is in kam_pid_NAME.
+# sb_kamailio_start PORT [CA] [NAME] [METHOD]: kamailio as the cloud on tls:127.0.0.1:PORT with
+# the server certificate of CA (default "ca"), TLS METHOD (default TLSv1.2+: 1.2 or later); NAME
+# (default kam) keeps a second one apart. Its pid is in kam_pid_NAME.
 sb_kamailio_start() {
 	_ca=${2:-ca}
 	_k=${3:-kam}
 	mkdir -p "$sb_tmp/$_k"
 	cat >"$sb_tmp/$_k/tls.cfg" <<TLS
 [server:default]
-method = TLSv1.2+
+method = ${4:-TLSv1.2+}
 verify_certificate = yes
 require_certificate = yes
 private_key = $sb_tmp/pki/$_ca-server.key
