@@ -73,11 +73,12 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus
 SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(AM_CPPFLAGS) -I$(top_builddir) \
 	$(UV_CFLAGS) $(JANSSON_CFLAGS)
 SB_FUZZ_TARGETS = conf ctl
+SB_FUZZ_LIBS = $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS)
 fuzz:
 	for t in $(SB_FUZZ_TARGETS); do \
 	  clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/$$t-libfuzzer $(srcdir)/tests/fuzz/fuzz_$$t.c \
 	    $(addprefix $(srcdir)/,$(filter %.c,$(libsbcore_a_SOURCES))) \
-	    $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) || exit 1; \
+	    $(SB_FUZZ_LIBS) || exit 1; \
 	done
 .PHONY: fuzz
 CLEANFILES += $(SB_FUZZ_TARGETS:%=tests/fuzz/%-libfuzzer)
