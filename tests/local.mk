@@ -71,14 +71,16 @@ TESTS += tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus
 
 SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(AM_CPPFLAGS) -I$(top_builddir) \
-	$(UV_CFLAGS) $(JANSSON_CFLAGS)
+	$(UV_CFLAGS) $(JANSSON_CFLAGS) $(OPUS_CFLAGS) $(SPANDSP_CFLAGS) $(SRTP_CFLAGS)
+# the core's table names the modules: their sources and libraries come along
+SB_FUZZ_LINK = $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) $(SRTP_LIBS) \
+	$(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
 SB_FUZZ_TARGETS = conf ctl
-SB_FUZZ_LIBS = $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS)
 fuzz:
 	for t in $(SB_FUZZ_TARGETS); do \
 	  clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/$$t-libfuzzer $(srcdir)/tests/fuzz/fuzz_$$t.c \
-	    $(addprefix $(srcdir)/,$(filter %.c,$(libsbcore_a_SOURCES))) \
-	    $(SB_FUZZ_LIBS) || exit 1; \
+	    $(addprefix $(srcdir)/,$(filter %.c,$(libsbcore_a_SOURCES) $(libsbmedia_a_SOURCES))) \
+	    $(SB_FUZZ_LINK) || exit 1; \
 	done
 .PHONY: fuzz
 CLEANFILES += $(SB_FUZZ_TARGETS:%=tests/fuzz/%-libfuzzer)

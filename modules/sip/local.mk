@@ -32,7 +32,7 @@ tests_fuzz_fuzz_sip_reg_LDADD = $(SB_CORE_LIBS)
 TESTS += tests/fuzz/fuzz_sip_reg
 SB_FUZZ_TARGETS += sip_reg
 SB_FUZZ_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
-SB_FUZZ_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
+SB_FUZZ_LINK += $(SOFIA_LIBS) $(OPENSSL_LIBS)
 
 # tests/bench/sip-options.sh: the cost of the nested loop on the running daemon (run by hand)
 EXTRA_DIST += tests/bench/sip-options.sh

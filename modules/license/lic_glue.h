@@ -1,0 +1,82 @@
+/* lic_glue.h: inside the license module only: the daemon-side state shared by license.c,
+ * lic_store.c, lic_cmd.c and lic_hwid.c. Other modules use license.h. */
+#ifndef LIC_GLUE_H
+#define LIC_GLUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "symbridge.h"
+
+#include "lic_file.h"
+#include "license.h"
+
+struct sb_conf;
+struct sb_reply;
+
+/* the `license:` section of symbridge.conf */
+struct lic_conf {
+	struct sb_conf_src src;
+	char *public_key;      /* raw Ed25519 key, base64 */
+	char *public_key_file; /* or a PEM file */
+	char *hardware_id;     /* NULL: derived from the machine */
+	char *software_version;
+	bool virtual_appliance;
+	int mode; /* enum lic_mode */
+};
+
+/* one license file as the daemon keeps it */
+struct lic_loaded {
+	struct lic_file *file;
+	const char *state; /* "ok" or why it is not in use (a LIC_F_* word) */
+	char why[256];
+	struct lic_loaded *next;
+};
+
+/* a refusal the admin should see in `show licenses` */
+struct lic_refusal {
+	char what[96];
+	enum lic_kind kind;
+	const char *reason;
+	char detail[200];
+};
+
+#define LIC_MAX_REFUSALS 64
+
+struct lic_state {
+	struct lic_node *node;
+	void *pubkey;   /* EVP_PKEY *, NULL: none configured */
+	char hwid[129]; /* what license files must be bound to */
+	const char *hwid_source;
+	char mac[32]; /* what IPVA licenses bind to */
+	unsigned sw;
+	const struct lic_conf *conf;
+	struct lic_loaded *files;
+	struct lic_refusal refused[LIC_MAX_REFUSALS];
+	size_t nrefused;
+};
+extern struct lic_state lic_st;
+
+/* license.c */
+int lic_rebuild(const struct sb_conf *conf);
+void lic_sync_cards(const struct sb_conf *conf);
+void lic_refusal_add(const char *what, enum lic_kind k, const struct lic_decision *d);
+void lic_dates_tick(time_t now);
+
+/* lic_store.c: the store holds license files, per-user assignments and the IPVA binding */
+int lic_store_load(void);
+int lic_store_install(const char *buf, size_t len, struct lic_file *f);
+int lic_store_remove(const char *id);
+int lic_store_assign(const char *user, enum lic_kind k, bool on);
+void lic_loaded_free(struct lic_loaded *l);
+/* verify one file against this machine; state set in *l */
+void lic_loaded_judge(struct lic_loaded *l, const char *buf);
+
+/* lic_hwid.c */
+int lic_hwid_derive(char *buf, size_t len, const char **sourcep);
+int lic_mac_first(char *buf, size_t len);
+
+/* lic_cmd.c */
+extern const struct sb_ctl_cmd lic_cmds[];
+
+#endif

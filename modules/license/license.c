@@ -1,0 +1,410 @@
+/* license.c: the license module: its config section, start/reload/stop, and the glue between
+ * the rule engine (lic_rules.c), license files (lic_file.c) and the store (lic_store.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uv.h>
+
+#define SB_MODULE "license"
+#include "symbridge.h"
+
+#include "lic_glue.h"
+
+/* The PBX software generation this build behaves as, for version gating (rule 1) and the
+ * bridge's minimum (rule 9); `license.software_version` overrides it. */
+#define LIC_SOFTWARE_VERSION "13.0"
+
+struct lic_state lic_st;
+
+/* License files expire (or, after a clock step back, are not valid yet) while the daemon runs:
+ * their dates are checked just after each UTC midnight, and every 10 minutes in case the clock
+ * was stepped. */
+#define LIC_DATES_EVERY_S (10 * 60)
+static uv_timer_t dates_timer;
+static bool dates_timer_on;
+
+static const char *const mode_choices[] = { "single", "master", "central", "decentral", NULL };
+
+static void check_hwid(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+		       const void *field)
+{
+	const char *v = *(char *const *)field;
+	if (v && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._-") !=
+			 strlen(v))
+		sb_conf_error(cx, src, path,
+			      "\"%s\" has characters a license file cannot name "
+			      "(letters, digits, ':', '.', '_', '-')",
+			      v);
+}
+
+static void check_sw(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+		     const void *field)
+{
+	unsigned sw;
+	const char *v = *(char *const *)field;
+	if (lic_sw_parse(v, &sw) < 0)
+		sb_conf_error(cx, src, path,
+			      "\"%s\" is not a version (MAJOR[.MINOR[.PATCH]], e.g. "
+			      "13.0 or 11.1.6)",
+			      v);
+}
+
+static void check_key(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+		      const void *field)
+{
+	void *key;
+	const char *v = *(char *const *)field;
+	if (!v)
+		return;
+	if (lic_key_public_from_base64(v, &key) < 0)
+		sb_conf_error(cx, src, path,
+			      "not an Ed25519 public key (44 characters of base64, "
+			      "as `symbridge-license keygen` prints it)");
+	else
+		lic_key_free(key);
+}
+
+static void check_section(struct sb_conf_ctx *cx, const char *path, void *elem)
+{
+	const struct lic_conf *lc = elem;
+	if (lc->public_key && lc->public_key_file)
+		sb_conf_error(cx, &lc->src, "license.public_key_file",
+			      "set either public_key or public_key_file, not both");
+	if (lc->mode == LIC_MODE_SLAVE_CENTRAL)
+		sb_conf_warn(cx, &lc->src, "license.mode",
+			     "central: this node draws from a license master, and the protocol to "
+			     "reach one is not there yet: it takes no licenses");
+}
+
+static const struct sb_conf_key lic_keys[] = {
+	{ .name = "public_key",
+	  .type = SB_CT_STRING,
+	  .offset = offsetof(struct lic_conf, public_key),
+	  .min = 1,
+	  .max = 64,
+	  .check = check_key,
+	  .flags = SB_CK_OPTIONAL,
+	  .help = "the vendor's Ed25519 public key, base64 (license files are signed with it)" },
+	{ .name = "public_key_file",
+	  .type = SB_CT_PATH,
+	  .offset = offsetof(struct lic_conf, public_key_file),
+	  .min = 1,
+	  .max = 1024,
+	  .flags = SB_CK_OPTIONAL,
+	  .help = "or the vendor's public key as a PEM file" },
+	{ .name = "hardware_id",
+	  .type = SB_CT_STRING,
+	  .offset = offsetof(struct lic_conf, hardware_id),
+	  .min = 1,
+	  .max = 128,
+	  .check = check_hwid,
+	  .flags = SB_CK_OPTIONAL,
+	  .help = "the id license files are bound to (default: /etc/machine-id, else the first "
+		  "MAC)" },
+	{ .name = "software_version",
+	  .type = SB_CT_STRING,
+	  .offset = offsetof(struct lic_conf, software_version),
+	  .def = "\"" LIC_SOFTWARE_VERSION "\"",
+	  .min = 1,
+	  .max = 16,
+	  .check = check_sw,
+	  .help = "the software version licenses are gated against" },
+	{ .name = "virtual",
+	  .type = SB_CT_BOOL,
+	  .offset = offsetof(struct lic_conf, virtual_appliance),
+	  .def = "false",
+	  .help = "a virtual appliance: every Port in use also takes an IPVA" },
+	{ .name = "mode",
+	  .type = SB_CT_ENUM,
+	  .offset = offsetof(struct lic_conf, mode),
+	  .def = "\"single\"",
+	  .choices = mode_choices,
+	  .help = "license master role: single, master, central or decentral" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section lic_section = {
+	.name = "license",
+	.keys = lic_keys,
+	.size = sizeof(struct lic_conf),
+	.src_offset = offsetof(struct lic_conf, src),
+	.check = check_section,
+};
+
+struct lic_node *lic_daemon_node(void)
+{
+	return lic_st.node;
+}
+
+void lic_refusal_add(const char *what, enum lic_kind k, const struct lic_decision *d)
+{
+	if (lic_st.nrefused == LIC_MAX_REFUSALS)
+		return;
+	struct lic_refusal *r = &lic_st.refused[lic_st.nrefused++];
+	snprintf(r->what, sizeof r->what, "%s", what);
+	r->kind = k;
+	r->reason = d->reason;
+	snprintf(r->detail, sizeof r->detail, "%s", d->detail);
+}
+
+/* what a card of a type takes (rules 8 and 9); LIC_KIND_MAX: nothing. Trunks take their Port
+ * when they come up, which the modules that run them report. */
+static enum lic_kind card_kind(const struct sb_card *c)
+{
+	const char *t = c->type->name;
+	if (strcmp(t, "sym-bridge") == 0)
+		return LIC_SYM_BRIDGE;
+	if (strcmp(t, "pri") == 0)
+		return LIC_RELAY_PRIS;
+	if (strcmp(t, "bri") == 0)
+		return LIC_RELAY_BRIS;
+	return LIC_KIND_MAX;
+}
+
+struct held_card {
+	char id[16];
+	enum lic_kind kind;
+};
+
+struct held_cards {
+	struct held_card v[64];
+	size_t n;
+};
+
+static int held_card_cb(void *arg, const struct lic_owner *o, enum lic_kind k, unsigned holders)
+{
+	struct held_cards *h = arg;
+	if (o->type == LIC_OWN_CARD && h->n < 64) {
+		snprintf(h->v[h->n].id, sizeof h->v[0].id, "%s", o->id);
+		h->v[h->n++].kind = k;
+	}
+	return 0;
+}
+
+/* The cards' licenses follow the configuration: taken for every configured card, given back
+ * for cards that went away; refusals are kept for `show licenses`. */
+void lic_sync_cards(const struct sb_conf *conf)
+{
+	const struct sb_model *m = conf->model;
+	struct held_cards held = { .n = 0 };
+	struct lic_decision d;
+	char id[16], what[96];
+
+	/* the card refusals are recomputed; the users' ones stay */
+	size_t keep = 0;
+	for (size_t i = 0; i < lic_st.nrefused; i++)
+		if (strncmp(lic_st.refused[i].what, "card ", 5) != 0)
+			lic_st.refused[keep++] = lic_st.refused[i];
+	lic_st.nrefused = keep;
+	lic_foreach(lic_st.node, held_card_cb, &held);
+	for (size_t i = 0; i < held.n; i++) {
+		char *end;
+		long slot = strtol(held.v[i].id, &end, 10);
+		const struct sb_card *c = sb_model_card(m, (int)slot);
+		if (c && card_kind(c) == held.v[i].kind)
+			continue;
+		struct lic_owner o = { .type = LIC_OWN_CARD, .id = held.v[i].id };
+		lic_release(lic_st.node, &o, held.v[i].kind, &d);
+		log_info("card %s: %s given back", held.v[i].id,
+			 lic_kind_info(held.v[i].kind)->name);
+	}
+	for (size_t i = 0; i < m->ncards; i++) {
+		const struct sb_card *c = &m->cards[i];
+		enum lic_kind k = card_kind(c);
+		if (k == LIC_KIND_MAX)
+			continue;
+		snprintf(id, sizeof id, "%d", c->slot);
+		struct lic_owner o = { .type = LIC_OWN_CARD, .id = id };
+		if (lic_acquire(lic_st.node, &o, k, 0, &d) < 0)
+			continue;
+		if (!d.ok) {
+			snprintf(what, sizeof what, "card %d (%s \"%s\")", c->slot, c->type->name,
+				 c->name ? c->name : "");
+			lic_refusal_add(what, k, &d);
+			log_notice("%s is not licensed: %s: %s", what, d.reason, d.detail);
+		}
+	}
+}
+
+static void state_clear(void)
+{
+	lic_node_free(lic_st.node);
+	lic_key_free(lic_st.pubkey);
+	lic_loaded_free(lic_st.files);
+	memset(&lic_st, 0, sizeof lic_st);
+}
+
+/* A new engine node from the configuration, the store and the cards. */
+int lic_rebuild(const struct sb_conf *conf)
+{
+	static const struct lic_conf none = { .software_version = LIC_SOFTWARE_VERSION };
+	const struct lic_conf *lc = sb_module_conf(conf, &lic_module);
+	int rc;
+
+	state_clear();
+	lic_st.conf = lc ? lc : &none;
+	lc = lic_st.conf;
+	if (lic_sw_parse(lc->software_version, &lic_st.sw) < 0)
+		return -EINVAL;
+	if (lc->hardware_id) {
+		snprintf(lic_st.hwid, sizeof lic_st.hwid, "%s", lc->hardware_id);
+		lic_st.hwid_source = "license.hardware_id";
+	} else if (lic_hwid_derive(lic_st.hwid, sizeof lic_st.hwid, &lic_st.hwid_source) < 0) {
+		snprintf(lic_st.hwid, sizeof lic_st.hwid, "unknown");
+		lic_st.hwid_source = "none found";
+		log_warn("no hardware id: neither /etc/machine-id nor a MAC address; set "
+			 "license.hardware_id");
+	}
+	if (lic_mac_first(lic_st.mac, sizeof lic_st.mac) < 0)
+		snprintf(lic_st.mac, sizeof lic_st.mac, "%.31s", lic_st.hwid);
+	if (lc->public_key)
+		rc = lic_key_public_from_base64(lc->public_key, &lic_st.pubkey);
+	else if (lc->public_key_file)
+		rc = lic_key_load_public(lc->public_key_file, &lic_st.pubkey);
+	else
+		rc = 0;
+	if (rc < 0) {
+		/* the daemon runs on: without a key no license is usable, and show licenses says
+		 * why */
+		log_err("vendor public key %s unusable: %s", lc->public_key_file,
+			rc == -EINVAL ? "not an Ed25519 public key in PEM" : strerror(-rc));
+		lic_st.pubkey = NULL;
+	}
+	struct lic_node_conf nc = {
+		.name = conf->system.name,
+		.mode = (enum lic_mode)lc->mode,
+		.sw = lic_st.sw,
+		.virtual_appliance = lc->virtual_appliance,
+		.machine_id = lic_st.mac,
+	};
+	if ((rc = lic_node_alloc(&lic_st.node, &nc)) < 0)
+		return rc;
+	if ((rc = lic_store_load()) < 0)
+		return rc;
+	lic_sync_cards(conf);
+	return 0;
+}
+
+/* Files whose dates no longer hold leave the engine, files whose dates hold again come back;
+ * what is in use stays with its owners either way. */
+void lic_dates_tick(time_t now)
+{
+	int today = lic_today(now);
+	bool changed = false;
+	char d[16];
+
+	for (struct lic_loaded *l = lic_st.files; l; l = l->next) {
+		const struct lic_file *f = l->file;
+		bool ok = strcmp(l->state, "ok") == 0;
+		bool valid = today >= f->issued && (f->expires == LIC_NEVER || today <= f->expires);
+		if (ok && !valid) {
+			if (lic_node_remove(lic_st.node, f->id) < 0) {
+				log_warn("license %s is out of its dates but holds bound IPVA "
+					 "licenses: "
+					 "kept",
+					 f->id);
+				continue;
+			}
+			lic_date_format(today < f->issued ? f->issued : f->expires, d, sizeof d);
+			l->state = today < f->issued ? LIC_F_NOT_YET_VALID : LIC_F_EXPIRED;
+			snprintf(l->why, sizeof l->why, "license %s %s %s", f->id,
+				 today < f->issued ? "is valid from" : "expired on", d);
+			log_warn("%s: its licenses are no longer counted", l->why);
+			changed = true;
+		} else if (!ok && valid &&
+			   (strcmp(l->state, LIC_F_EXPIRED) == 0 ||
+			    strcmp(l->state, LIC_F_NOT_YET_VALID) == 0) &&
+			   lic_node_install(lic_st.node, f->id, f->items, f->nitems) == 0) {
+			l->state = "ok";
+			l->why[0] = '\0';
+			log_notice("license %s is within its dates again: counted", f->id);
+			changed = true;
+		}
+	}
+	if (changed)
+		lic_sync_cards(sb_daemon_conf());
+}
+
+static void dates_cb(uv_timer_t *t);
+
+static int dates_arm(void)
+{
+	time_t now = time(NULL);
+	long long next = 86400 - (long long)(now % 86400) + 1; /* past the next midnight */
+	if (next > LIC_DATES_EVERY_S)
+		next = LIC_DATES_EVERY_S;
+	return uv_timer_start(&dates_timer, dates_cb, (uint64_t)next * 1000, 0);
+}
+
+static void dates_cb(uv_timer_t *t)
+{
+	lic_dates_tick(time(NULL));
+	if (dates_arm() < 0)
+		log_err("license dates are no longer checked while running");
+}
+
+static int lic_init(const struct sb_conf *conf)
+{
+	int rc = lic_rebuild(conf);
+	if (rc < 0)
+		return rc;
+	if ((rc = uv_timer_init(sb_daemon_loop(), &dates_timer)) < 0)
+		return rc;
+	dates_timer_on = true;
+	if ((rc = dates_arm()) < 0)
+		return rc;
+	log_info("licenses for hardware id %s (%s), software %s, mode %s%s", lic_st.hwid,
+		 lic_st.hwid_source, lic_st.conf->software_version,
+		 lic_mode_names[lic_st.conf->mode],
+		 lic_st.conf->virtual_appliance ? ", virtual appliance" : "");
+	return 0;
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	return (a || b) && (!a || !b || strcmp(a, b) != 0);
+}
+
+static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
+{
+	const struct lic_conf *n = sb_module_conf(conf, &lic_module);
+	const struct lic_conf *o = sb_module_conf(old, &lic_module);
+
+	/* a new key, identity or role: start over from the store; else only the cards moved */
+	if (str_differs(n->public_key, o->public_key) ||
+	    str_differs(n->public_key_file, o->public_key_file) ||
+	    str_differs(n->hardware_id, o->hardware_id) ||
+	    str_differs(n->software_version, o->software_version) ||
+	    n->virtual_appliance != o->virtual_appliance || n->mode != o->mode) {
+		if (lic_rebuild(conf) < 0)
+			log_err("licenses could not be rebuilt after the reload");
+		else
+			log_info("license settings changed: licenses reloaded from the store");
+		return;
+	}
+	lic_st.conf = n;
+	lic_sync_cards(conf);
+}
+
+static void lic_close(void)
+{
+	if (dates_timer_on)
+		uv_close((uv_handle_t *)&dates_timer, NULL);
+	dates_timer_on = false;
+	state_clear();
+}
+
+const struct sb_module lic_module = {
+	.name = "license",
+	.conf = &lic_section,
+	.cmds = lic_cmds,
+	.init = lic_init,
+	.reload = lic_reload,
+	.close = lic_close,
+};

@@ -1,0 +1,65 @@
+# modules/license/local.mk: the license module (in the core library), its tool, tests and pages.
+libsbcore_a_SOURCES += \
+	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
+	modules/license/lic_glue.h modules/license/lic_node.h \
+	modules/license/license.c modules/license/lic_rules.c modules/license/lic_node.c \
+	modules/license/lic_kinds.c \
+	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
+	modules/license/lic_hwid.c modules/license/lic_keys.c
+libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
+SB_CORE_LIBS += $(OPENSSL_LIBS)
+AM_CPPFLAGS += -I$(top_srcdir)/modules/license
+EXTRA_DIST += modules/license/README.md
+
+# the rule engine alone: pure C, linked without the core
+LIC_RULES_SOURCES = modules/license/lic_rules.c modules/license/lic_node.c \
+	modules/license/lic_kinds.c modules/license/lic_node.h
+check_PROGRAMS += tests/unit/test_license_rules
+tests_unit_test_license_rules_SOURCES = tests/unit/test_license_rules.c $(LIC_RULES_SOURCES)
+tests_unit_test_license_rules_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_license_rules_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test_license_rules
+
+# license files and signatures: the parser, the canonical form, Ed25519
+LIC_FILE_SOURCES = modules/license/lic_file.c modules/license/lic_keys.c modules/license/lic_kinds.c
+check_PROGRAMS += tests/unit/test_license_file
+tests_unit_test_license_file_SOURCES = tests/unit/test_license_file.c $(LIC_FILE_SOURCES)
+tests_unit_test_license_file_CFLAGS = $(SB_TEST_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_license_file_LDADD = $(OPENSSL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_license_file
+
+# the vendor's tool: keys, signing, verification (links the file code only)
+bin_PROGRAMS += symbridge-license
+symbridge_license_SOURCES = modules/license/symbridge-license.c $(LIC_FILE_SOURCES) \
+	modules/license/lic_file.h modules/license/lic_rules.h
+symbridge_license_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+symbridge_license_LDADD = $(OPENSSL_LIBS)
+
+# fuzz target for license files, run over its corpus in make check (see tests/fuzz/README.md)
+check_PROGRAMS += tests/fuzz/fuzz_license
+tests_fuzz_fuzz_license_SOURCES = tests/fuzz/fuzz_license.c tests/fuzz/driver.c $(LIC_FILE_SOURCES)
+tests_fuzz_fuzz_license_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"license"'
+tests_fuzz_fuzz_license_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_license_LDADD = $(OPENSSL_LIBS)
+TESTS += tests/fuzz/fuzz_license
+fuzz: fuzz-license
+fuzz-license:
+	clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/license-libfuzzer $(srcdir)/tests/fuzz/fuzz_license.c \
+	  $(srcdir)/modules/license/lic_file.c $(srcdir)/modules/license/lic_keys.c \
+	  $(srcdir)/modules/license/lic_kinds.c $(OPENSSL_LIBS)
+.PHONY: fuzz-license
+CLEANFILES += tests/fuzz/license-libfuzzer
+
+# the tool's page (the file format too); the daemon's pages document the section and commands
+dist_man_MANS += man/symbridge-license.1
+
+# the daemon with real license files
+TESTS += tests/integration/100-license.sh tests/integration/110-license-expiry.sh
+EXTRA_DIST += tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
+	tests/fuzz/corpus/license
+
+# benchmark: built by make check, run by `make bench` (prints a figure, asserts no speed)
+check_PROGRAMS += tests/bench/license-bench
+tests_bench_license_bench_SOURCES = tests/bench/license-bench.c $(LIC_RULES_SOURCES)
+tests_bench_license_bench_CFLAGS = $(AM_CFLAGS) -O2
+SB_BENCH += tests/bench/license-bench

@@ -1,0 +1,251 @@
+/* media.h: the media engine's public API: codecs, RTP timing, SRTP keys, SDP media lines, sessions. */
+#ifndef MEDIA_H
+#define MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sb_module;
+extern const struct sb_module media_module;
+
+/* ---- codecs ------------------------------------------------------------ */
+
+enum media_codec {
+	MEDIA_PCMU, /* G.711 mu-law, 8 kHz */
+	MEDIA_PCMA, /* G.711 A-law, 8 kHz */
+	MEDIA_G722, /* G.722 64 kbit/s, 16 kHz audio, RTP clock 8000 */
+	MEDIA_OPUS, /* Opus 16 kHz mono, FEC on, RTP clock 48000 */
+	MEDIA_CODEC_COUNT
+};
+
+struct media_codec_info {
+	enum media_codec id;
+	const char *name;      /* SDP encoding name */
+	unsigned rtp_clock;    /* a=rtpmap clock rate, what the RTP timestamp counts */
+	unsigned sample_rate;  /* PCM rate the codec works at natively */
+	int static_pt;         /* static RTP payload type, or -1 */
+	unsigned sdp_channels; /* channels in a=rtpmap (Opus is always "/2"), 0: omitted */
+	int rank;              /* audio bandwidth preference: higher wins */
+};
+
+#define MEDIA_PTIME_MIN     10
+#define MEDIA_PTIME_MAX     60
+#define MEDIA_PTIME_DEFAULT 20
+#define MEDIA_MAX_SAMPLES   (16000 / 1000 * MEDIA_PTIME_MAX) /* one frame at 16 kHz, 60 ms */
+#define MEDIA_MAX_PAYLOAD   1500
+
+const struct media_codec_info *media_codec_info(enum media_codec c);
+/* by SDP encoding name (case-insensitive) and clock rate; -ENOENT if unknown */
+int media_codec_find(const char *name, unsigned rtp_clock, enum media_codec *cp);
+/* RTP timestamp advance for one packet of ptime_ms (G.722: 8 per ms, not 16) */
+unsigned media_codec_rtp_ts(enum media_codec c, unsigned ptime_ms);
+bool media_ptime_valid(unsigned ptime_ms);                        /* 10..60 ms in steps of 10 */
+bool media_codec_ptime_ok(enum media_codec c, unsigned ptime_ms); /* Opus: 10, 20, 40, 60 */
+
+/* An encoder or decoder of one codec at one PCM rate. pcm_rate is 8000 or 16000; a codec whose
+ * native rate differs from pcm_rate either runs in that mode itself (G.722's 8 kHz mode, Opus at
+ * 8 kHz) or the caller resamples. */
+struct media_enc;
+struct media_dec;
+
+int media_enc_alloc(struct media_enc **ep, enum media_codec c, unsigned pcm_rate);
+void media_enc_free(struct media_enc *e);
+/* Opus only: 0..10 (the engine uses 3, see README.md); -EINVAL for other codecs */
+int media_enc_set_complexity(struct media_enc *e, int complexity);
+/* encode n samples of PCM (one packet) into out; returns bytes written or negative errno */
+int media_enc_encode(struct media_enc *e, const int16_t *pcm, size_t n, uint8_t *out,
+		     size_t outmax);
+
+int media_dec_alloc(struct media_dec **dp, enum media_codec c, unsigned pcm_rate);
+void media_dec_free(struct media_dec *d);
+/* decode one payload into pcm; returns samples written or negative errno */
+int media_dec_decode(struct media_dec *d, const uint8_t *in, size_t len, int16_t *pcm,
+		     size_t pcmmax);
+/* conceal one lost packet of n samples (next: the following payload when the codec can recover
+ * the lost one from it, Opus FEC; else NULL); returns samples written */
+int media_dec_conceal(struct media_dec *d, const uint8_t *next, size_t nextlen, int16_t *pcm,
+		      size_t n);
+
+/* ---- resampling 8 kHz <-> 16 kHz (polyphase FIR, see README.md) ------------ */
+
+struct media_resampler;
+
+int media_resampler_alloc(struct media_resampler **rp, unsigned from_rate, unsigned to_rate);
+void media_resampler_free(struct media_resampler *r);
+/* convert one frame of n input samples (n <= MEDIA_MAX_SAMPLES, even when going down); returns
+ * the samples written (2n or n/2) or -EINVAL */
+int media_resample(struct media_resampler *r, const int16_t *in, size_t n, int16_t *out,
+		   size_t outmax);
+/* the filter's group delay in samples at out_rate */
+unsigned media_resample_delay(unsigned out_rate);
+
+/* ---- SRTP (libsrtp2) and SDES keys (RFC 4568) ------------------------------- */
+
+enum media_srtp_suite {
+	MEDIA_SRTP_NONE,
+	MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80, /* preferred */
+	MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32,
+	MEDIA_SRTP_SUITE_COUNT
+};
+
+#define MEDIA_SRTP_KEY_LEN  30 /* 16 bytes master key + 14 bytes salt */
+#define MEDIA_SRTP_OVERHEAD 20 /* the most protect adds: 10-byte tag + SRTCP index; keep room */
+
+struct media_srtp_key {
+	enum media_srtp_suite suite;
+	uint8_t key[MEDIA_SRTP_KEY_LEN];
+};
+
+const char *media_srtp_suite_name(enum media_srtp_suite s); /* NULL for NONE or unknown */
+int media_srtp_suite_find(const char *name, size_t len, enum media_srtp_suite *sp); /* -ENOTSUP */
+/* a fresh key from OpenSSL's RNG */
+int media_srtp_key_new(struct media_srtp_key *k, enum media_srtp_suite s);
+/* the key's inline base64 (40 characters and a NUL); returns 40 */
+int media_srtp_key_encode(const struct media_srtp_key *k, char *out, size_t outlen);
+int media_srtp_key_decode(struct media_srtp_key *k, const char *b64, size_t len);
+
+/* One direction of SRTP and SRTCP: outbound protects with our key, inbound checks the peer's
+ * (replay protection on, window 1024). Call media_srtp_init() once before threads start. */
+struct media_srtp;
+
+int media_srtp_init(void);
+int media_srtp_alloc(struct media_srtp **sp, const struct media_srtp_key *k, bool outbound);
+void media_srtp_free(struct media_srtp *s);
+/* in place; cap is the buffer's size (needs *len + MEDIA_SRTP_OVERHEAD) */
+int media_srtp_protect(struct media_srtp *s, uint8_t *pkt, size_t *len, size_t cap, bool rtcp);
+/* -EBADMSG: authentication failed (wrong key, tampered); -EALREADY: replayed or too old */
+int media_srtp_unprotect(struct media_srtp *s, uint8_t *pkt, size_t *len, bool rtcp);
+
+/* ---- SDP media lines (m=, c=, a=rtpmap/fmtp/ptime/crypto, telephone-event) ---- */
+
+#define MEDIA_SDP_MAX_CODECS 8
+#define MEDIA_SDP_MAX_CRYPTO 4
+
+struct media_sdp_codec {
+	enum media_codec codec;
+	uint8_t pt;
+};
+
+struct media_sdp_crypto {
+	unsigned tag;
+	struct media_srtp_key key;
+};
+
+/* One audio stream as offered or answered. */
+struct media_sdp_media {
+	char addr[64]; /* c= address (IPv4 or IPv6 text), the media line's or the session's */
+	uint16_t port;
+	bool srtp;                                           /* RTP/SAVP */
+	struct media_sdp_codec codecs[MEDIA_SDP_MAX_CODECS]; /* in preference order */
+	size_t ncodecs;
+	int dtmf_pt;    /* telephone-event payload type, -1: none */
+	unsigned ptime; /* 0: not given */
+	struct media_sdp_crypto crypto[MEDIA_SDP_MAX_CRYPTO];
+	size_t ncrypto;
+	size_t ncrypto_refused; /* a=crypto lines with suites or parameters we do not accept */
+	char refused[128];      /* their suite names, for the error that says why */
+};
+
+/* write c=, m=, a= lines for m (CRLF-terminated); returns the length or -ENOSPC */
+int media_sdp_write(const struct media_sdp_media *m, char *buf, size_t len);
+/* parse the first audio stream of a whole SDP body; -EINVAL on malformed text, -ENOENT without
+ * an audio stream or without any codec we know */
+int media_sdp_parse(const char *sdp, size_t len, struct media_sdp_media *m);
+/* the offer's best codec by audio bandwidth (Opus > G.722 > G.711) among ours; -ENOENT */
+int media_sdp_pick_codec(const struct media_sdp_media *offer, const enum media_codec *ours,
+			 size_t n, struct media_sdp_codec *out);
+/* the offer's best crypto line by our order of suites; -ENOTSUP when none is acceptable,
+ * with why (the suites offered and the ones we accept) written to err */
+int media_sdp_pick_crypto(const struct media_sdp_media *offer, const enum media_srtp_suite *ours,
+			  size_t n, struct media_sdp_crypto *out, char *err, size_t errlen);
+
+/* ---- the engine: worker threads, RTP ports, sessions ------------------------ */
+
+#include <sys/socket.h>
+
+struct uv_loop_s;
+struct media_engine;
+struct media_session;
+
+struct media_engine_conf {
+	unsigned workers;          /* threads with their own loop; 0: one per core */
+	int port_lo, port_hi;      /* system.rtp_ports: RTP on even, RTCP on the odd port above */
+	const char *bind_ip;       /* local address of every RTP socket ("0.0.0.0", "127.0.0.1") */
+	unsigned rtcp_interval_ms; /* between reports on a leg; 0: 5000 (RFC 3550) */
+};
+
+/* the daemon's engine (started by the module from `media` and system.rtp_ports), or NULL */
+struct media_engine *media_daemon_engine(void);
+
+/* The engine lives on the main loop: every call below is made from it; events come back on it. */
+int media_engine_alloc(struct media_engine **ep, struct uv_loop_s *main_loop,
+		       const struct media_engine_conf *c);
+/* destroys the sessions left, stops and joins the workers */
+void media_engine_free(struct media_engine *e);
+
+struct media_engine_status {
+	unsigned workers;
+	unsigned sessions;
+	unsigned ports_in_use; /* RTP+RTCP ports held */
+	unsigned ports_total;
+	/* summed over the sessions open now, both legs */
+	uint64_t rx_packets, tx_packets, lost, srtp_auth_fail, srtp_replay;
+};
+void media_engine_status(const struct media_engine *e, struct media_engine_status *st);
+
+/* One side of a session, as offer/answer agreed it. */
+struct media_leg_conf {
+	enum media_codec codec;
+	uint8_t pt;     /* payload type of codec on this leg */
+	int dtmf_pt;    /* telephone-event payload type, -1: none (in-band on G.711 legs) */
+	unsigned ptime; /* ms per packet sent; 0: 20 */
+	struct sockaddr_storage remote; /* RTP address of the peer; RTCP at port + 1 */
+	bool latch; /* symmetric RTP: take the peer's address from its first valid packet */
+	bool srtp;
+	struct media_srtp_key key_tx; /* ours: what we protect with (our a=crypto) */
+	struct media_srtp_key key_rx; /* the peer's: what its packets are checked with */
+};
+
+enum media_event_type {
+	MEDIA_EV_DTMF,    /* a digit arrived on leg (RFC 4733 or in-band) */
+	MEDIA_EV_LATCHED, /* the leg's peer address was learnt from its packets */
+};
+
+struct media_event {
+	enum media_event_type type;
+	unsigned leg;
+	char digit;
+	struct sockaddr_storage addr;
+};
+
+typedef void (*media_event_cb)(struct media_session *s, const struct media_event *ev, void *arg);
+
+/* Two legs; media flows between them on a worker. Ports are bound here (a full range is
+ * -ENOSPC, logged with the range); the worker starts once this returns. */
+int media_session_alloc(struct media_session **sp, struct media_engine *e,
+			const struct media_leg_conf legs[2], media_event_cb cb, void *arg);
+uint16_t media_session_port(const struct media_session *s, unsigned leg); /* local RTP port */
+/* a re-INVITE: new codec, keys or peer for one leg; the streams' SSRC/seq/ts carry on */
+int media_session_update(struct media_session *s, unsigned leg, const struct media_leg_conf *c);
+/* asynchronous: the ports come back once the worker closed the sockets; s must not be used
+ * after this call (no more events are delivered for it) */
+void media_session_destroy(struct media_session *s);
+
+struct media_leg_stats {
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes;
+	uint64_t rx_dropped;     /* not RTP, wrong payload type, wrong source */
+	uint64_t srtp_auth_fail; /* wrong key or tampered */
+	uint64_t srtp_replay;
+	uint64_t lost;      /* from sequence gaps */
+	uint64_t concealed; /* packets the codec's PLC made up */
+	double jitter_ms;   /* RFC 3550 interarrival jitter */
+	double rtt_ms;      /* from RTCP SR/RR (LSR/DLSR), 0 until known */
+	double mos;         /* E-model estimate from loss, jitter and delay */
+	bool transcoding;
+};
+int media_session_stats(const struct media_session *s, unsigned leg, struct media_leg_stats *st);
+/* send a digit toward leg: RFC 4733 if it has telephone-event, else in-band tones */
+int media_session_dtmf(struct media_session *s, unsigned leg, char digit, unsigned duration_ms);
+
+#endif

@@ -1,0 +1,225 @@
+/* media_priv.h: the media module's internal structures, shared by its engine and packet path only. */
+#ifndef MEDIA_PRIV_H
+#define MEDIA_PRIV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <spandsp.h>
+#include <uv.h>
+
+#include "media.h"
+
+#define MEDIA_BUF      2048                    /* a datagram and room for the SRTP tag */
+#define MEDIA_FIFO_MAX (2 * MEDIA_MAX_SAMPLES) /* PCM waiting for a whole outgoing frame */
+#define MEDIA_EV_RING  256                     /* events a worker can queue before main reads */
+
+/* One direction, from leg `src` to the other: built on the main thread, used by the worker. */
+struct media_path {
+	bool passthrough;           /* same codec: header rewrite only */
+	struct media_dec *dec;      /* src codec at dec_rate */
+	struct media_resampler *rs; /* dec_rate -> enc_rate, NULL when equal */
+	struct media_enc *enc;      /* dst codec at enc_rate */
+	unsigned dec_rate, enc_rate;
+	size_t frame_out; /* samples per outgoing packet at enc_rate */
+	unsigned ts_out;  /* RTP timestamp advance per outgoing packet */
+	size_t frame_in;  /* samples per incoming packet at dec_rate (for concealment) */
+};
+
+/* Everything the main thread allocates for a session's media; replaced whole on update so the
+ * worker never allocates. */
+struct media_pipe {
+	struct media_leg_conf conf[2];
+	struct media_srtp *tx[2], *rx[2];
+	struct media_path path[2]; /* path[i]: from leg i to leg 1 - i */
+	/* G.711 legs without telephone-event: in-band DTMF detected from leg i, generated toward it */
+	dtmf_rx_state_t *drx[2];
+	dtmf_tx_state_t *dtx[2];
+};
+
+#define MEDIA_DTMF_QUEUE  16
+#define MEDIA_JB_SLOTS    16  /* packets held at most while waiting for a missing one */
+#define MEDIA_JB_BYTES    512 /* payload per slot: 60 ms of G.711/G.722, any Opus packet */
+#define MEDIA_JB_WAIT_MIN 10  /* ms: the adaptive wait for a missing packet stays in here */
+#define MEDIA_JB_WAIT_MAX 80
+
+/* The decode path's jitter buffer: packets in order are decoded on arrival (no added delay);
+ * one after a gap is held, for a wait that follows the measured jitter, until the missing one
+ * comes or the codec conceals it. */
+struct media_jb_slot {
+	bool used;
+	uint16_t seq, len;
+	uint8_t data[MEDIA_JB_BYTES];
+};
+
+struct media_jb {
+	bool started;
+	uint16_t next; /* the sequence number to play next */
+	unsigned held;
+	struct media_jb_slot slot[MEDIA_JB_SLOTS];
+};
+
+/* RFC 4733 events we send on a leg, driven by the session's 20 ms timer */
+struct media_dtmf_out {
+	char queue[MEDIA_DTMF_QUEUE];
+	unsigned qh, qt;
+	unsigned dur_ms[MEDIA_DTMF_QUEUE];
+	bool active;
+	uint8_t code;
+	uint32_t ts;
+	unsigned elapsed_ms, length_ms;
+	int end_sent;
+};
+
+/* Per-leg counters: written by the worker only, read by the main thread. */
+struct media_counters {
+	_Atomic uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, srtp_auth_fail,
+		srtp_replay, lost, concealed, tx_failed;
+	_Atomic uint32_t jitter_us, rtt_us;
+};
+
+#define STAT_ADD(c, f, v)                                                                          \
+	atomic_store_explicit(&(c)->f, atomic_load_explicit(&(c)->f, memory_order_relaxed) + (v),  \
+			      memory_order_relaxed)
+
+/* What the worker keeps for one leg: sockets, buffers, stream state. */
+struct media_leg_rt {
+	/* uv_poll on our own sockets rather than uv_udp: one recvfrom per readable event and
+	 * none to find the queue empty (level-triggered epoll calls again): README.md */
+	uv_poll_t rtp, rtcp;
+	int fd_rtp, fd_rtcp;
+	struct media_session *s;
+	unsigned idx;
+	uint8_t rxbuf[MEDIA_BUF], txbuf[MEDIA_BUF], rtcpbuf[MEDIA_BUF];
+	struct sockaddr_storage remote, remote_rtcp;
+	bool remote_known;
+	/* the stream we receive */
+	bool rx_started;
+	uint32_t rx_ssrc, rx_cycles, rx_base, rx_received;
+	uint16_t rx_max_seq;
+	int64_t last_transit;
+	double jitter; /* in RTP clock units */
+	uint32_t dtmf_in_ts;
+	bool dtmf_in_seen;
+	/* the stream we send on this leg */
+	uint32_t tx_ssrc, tx_ts;
+	uint16_t tx_seq;
+	uint32_t tx_octets, tx_count;
+	bool pt_sync;       /* pass-through offsets valid for pt_ssrc */
+	bool pt_resync_seq; /* we sent packets of our own in between: renumber from tx_seq */
+	uint32_t pt_ssrc, ts_off;
+	uint16_t seq_off;
+	uint32_t dtmf_src_ts, dtmf_out_ts;
+	/* RTCP: the peer's last SR (for our LSR/DLSR) and the expected/received at our last report */
+	uint32_t rtcp_lsr;    /* middle 32 bits of its NTP time */
+	uint64_t rtcp_lsr_at; /* when it came, uv_hrtime() */
+	uint32_t rr_expected_prior, rr_received_prior;
+	bool rx_ssrc_known;
+	struct media_dtmf_out dtmf;
+	struct media_jb jb;  /* on what this leg receives, when it is decoded */
+	uv_timer_t jb_timer; /* the wait for a missing packet */
+	/* PCM toward this leg, at its encoder's rate */
+	int16_t fifo[MEDIA_FIFO_MAX];
+	size_t fifo_n;
+	struct media_counters c;
+};
+
+struct media_worker;
+
+struct media_session {
+	struct media_engine *eng;
+	struct media_worker *w;
+	media_event_cb cb;
+	void *arg;
+	uint16_t port[2];              /* RTP ports; RTCP is port + 1 */
+	int pair[2];                   /* port pair index in the engine's table */
+	int fd[2][2];                  /* [leg][rtp, rtcp] until the worker opens them */
+	struct media_leg_conf conf[2]; /* the main thread's copy */
+	struct media_pipe *pipe;       /* the worker's, from CREATE and UPDATE on */
+	struct media_leg_rt leg[2];
+	uv_timer_t dtmf_timer; /* runs while RFC 4733 events are being sent */
+	uv_timer_t rtcp_timer; /* sender/receiver reports */
+	unsigned closing;
+	struct media_msg *destroy_msg;      /* main: preallocated, so destroy cannot fail */
+	struct media_msg *destroy_msg_back; /* worker: the same, carried back as DESTROYED */
+	bool destroying;
+	struct media_session *next, *prev; /* the engine's list (main thread) */
+};
+
+enum media_msg_type {
+	MEDIA_MSG_CREATE,
+	MEDIA_MSG_UPDATE,
+	MEDIA_MSG_DESTROY,
+	MEDIA_MSG_DTMF,
+	MEDIA_MSG_STOP,
+	/* replies, worker -> main */
+	MEDIA_MSG_DESTROYED,
+	MEDIA_MSG_OLD_PIPE,
+};
+
+/* A control message: allocated and freed by the main thread, never on the packet path. */
+struct media_msg {
+	enum media_msg_type type;
+	struct media_session *s;
+	struct media_pipe *pipe;
+	unsigned leg;
+	char digit;
+	unsigned duration_ms;
+	struct media_msg *next;
+};
+
+struct media_queue {
+	pthread_mutex_t mu;
+	struct media_msg *head, *tail;
+};
+
+/* An event from the packet path: a single-producer (worker) single-consumer (main) ring, so the
+ * worker neither locks nor allocates to report it. */
+struct media_ev_slot {
+	struct media_session *s;
+	struct media_event ev;
+};
+
+struct media_worker {
+	struct media_engine *eng;
+	unsigned idx;
+	uv_thread_t thread;
+	uv_loop_t loop;
+	uv_async_t async;
+	struct media_queue q;
+	unsigned sessions; /* main thread's count, to place new sessions */
+	struct media_ev_slot ring[MEDIA_EV_RING];
+	_Atomic unsigned ring_head, ring_tail;
+	_Atomic uint64_t ring_lost;
+};
+
+struct media_engine {
+	uv_loop_t *main;
+	uv_async_t async; /* worker -> main: replies and events */
+	struct media_queue replies;
+	struct media_worker *workers;
+	unsigned nworkers;
+	unsigned rtcp_interval_ms;
+	int port_base; /* first even port */
+	unsigned npairs, pairs_used, next_pair;
+	uint8_t *pair_used;
+	char bind_ip[64];
+	struct media_session *sessions;
+	unsigned nsessions;
+};
+
+void media__queue_init(struct media_queue *q);
+void media__queue_push(struct media_queue *q, struct media_msg *m);
+struct media_msg *media__queue_take(struct media_queue *q); /* the whole list, in order */
+
+/* media_rtp.c: the worker side */
+void media__worker_msg(struct media_worker *w, struct media_msg *m);
+void media__ev_post(struct media_session *s, const struct media_event *ev);
+void media__dtmf_detected(void *leg_rt, const char *digits, int len); /* spandsp callback */
+void media__dtmf_timer_cb(uv_timer_t *t);
+void media__rtcp_timer_cb(uv_timer_t *t);
+/* media_rtcp.c */
+size_t media__rtcp_report(struct media_leg_rt *l, uint8_t *buf, size_t cap);
+void media__rtcp_in(struct media_leg_rt *l, const uint8_t *p, size_t len);
+
+#endif

@@ -1,0 +1,34 @@
+#!/bin/sh
+# 080-media.sh: the daemon starts the media engine from the media section and system.rtp_ports,
+# show media reports it (table and JSON), and the daemon still stops cleanly with its workers.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+tap_plan 6
+
+lo=$((40000 + ($$ % 1000) * 20))
+hi=$((lo + 39))
+sb_conf m.conf <<CONF
+system: { name = "t070"; rtp_ports = [ $lo, $hi ]; };
+media: { workers = 3; bind_address = "127.0.0.1"; };
+CONF
+
+sb_start m.conf
+tap_ok $? "daemon starts with a media section"
+
+json=$(ctl --json show media)
+tap_ok $? "show media exits 0"
+
+got=$(printf '%s' "$json" | json_get '"/".join(str(j["item"][k]) for k in ("workers", "sessions", "ports_in_use", "ports_total", "port_range", "rx_packets", "srtp_auth_fail"))')
+[ "$got" = "3/0/0/40/$lo-$hi/0/0" ]
+tap_ok $? "show media: 3 workers, no session, 40 ports of $lo-$hi, no packets (got $got)"
+
+out=$(ctl show media)
+printf '%s\n' "$out" | grep -q 'workers.*3' && printf '%s\n' "$out" | grep -q 'ports_total.*40'
+tap_ok $? "show media for people" || tap_diag "$out"
+
+n=$(ls /proc/"$sb_pid"/task | wc -l)
+[ "$n" -ge 4 ]
+tap_ok $? "the workers are threads of the daemon ($n threads)"
+
+sb_stop
+tap_ok $? "daemon exits 0, workers joined"
