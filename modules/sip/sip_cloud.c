@@ -505,10 +505,21 @@ void sip_cloud_reload(const struct sb_conf *conf)
 	cl.cc = &conf->cloud;
 }
 
+/* The cloud is told we are gone: each registered identity is unregistered on its handle, which
+ * nua_shutdown() then waits for (within the module's stop bound) and frees. */
 void sip_cloud_close(void)
 {
 	if (!cl.timers)
 		return;
+	for (size_t i = 0; i < cl.nregs; i++) {
+		struct cloud_reg *g = &cl.regs[i];
+		uv_timer_stop(&g->refresh);
+		if (g->nh && g->registered && !g->pending) {
+			nua_handle_bind(g->nh, NULL);
+			nua_unregister(g->nh, TAG_END());
+			g->nh = NULL; /* nua_shutdown frees it */
+		}
+	}
 	handles_drop();
 	for (size_t i = 0; i < cl.nregs; i++)
 		uv_close((uv_handle_t *)&cl.regs[i].refresh, NULL);

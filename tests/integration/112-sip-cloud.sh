@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 sb_need_peers kamailio openssl
-tap_plan 18
+tap_plan 19
 
 sb_pki ca >/dev/null && sb_pki other >/dev/null
 tap_ok $? "a test CA and a second, unrelated one are made" || { echo "Bail out! no test PKI"; exit 1; }
@@ -69,6 +69,9 @@ tap_ok $? "kamailio back: registered again after $dt s (bound: retry_max 2 s + 2
 	tap_diag "$(ctl show cloud)"
 sb_stop
 tap_ok $? "daemon exits 0"
+grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:100@.* expires=0$' "$sb_tmp/kam.log" &&
+	grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:101@.* expires=0$' "$sb_tmp/kam.log"
+tap_ok $? "at shutdown both identities were unregistered"
 
 # registrars in order: the first is dead, the second answers; then the first comes back
 kp2=$(sb_free_port)
