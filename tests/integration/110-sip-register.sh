@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 sb_need_peers sipp
-tap_plan 14
+tap_plan 15
 
 sip_port=$(sb_free_port)
 sipp_port=$(sb_free_port) # the station keeps its address, so its contact stays the same
@@ -64,6 +64,16 @@ tap_ok $? "Expires: 0 unregisters the station at once"
 sb_sipp_register d2 door-pass-2 60 200 t1 &&
 	[ "$(regs | json_get "[r['transport'] for r in j['rows'] if r['user'] == 'd2'][0]")" = TCP ]
 tap_ok $? "a station registers over TCP"
+
+# a reload that removes a station drops its bindings; the others keep theirs
+sb_sipp_register d1 door-pass-1 60 200 &&
+sb_conf r.conf <<CONF
+sip: { listen = [ "udp:127.0.0.1:$sip_port", "tcp:127.0.0.1:$sip_port" ]; min_expires = 2; max_expires = 120; };
+stations = ( { user = "d1"; password = "door-pass-1"; name = "Front door"; } );
+CONF
+ctl reload >/dev/null && [ "$(bindings d1)" = 1 ] &&
+	[ "$(regs | json_get "[r['user'] for r in j['rows']]")" = "['d1']" ]
+tap_ok $? "a reload without station d2 drops its binding, d1 keeps its own" || tap_diag "$(ctl show registrations)"
 
 sb_stop
 tap_ok $? "daemon exits 0"
