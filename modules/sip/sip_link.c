@@ -31,6 +31,8 @@ struct sip_link {
 	time_t changed_wall;
 	unsigned rtt_ms;
 	unsigned long long sent, answered;
+	bool port;          /* holds a PBX-Port license */
+	char lic_note[160]; /* why it could not get one */
 };
 
 static struct {
@@ -70,6 +72,19 @@ static void set_state(struct sip_link *l, enum link_state st)
 		log_warn("link %s (slot %d) to %s is down: %d %s (checked again every %u s)",
 			 l->name, l->slot, l->peer, l->last_status, l->last_phrase,
 			 links.interval_ms / 1000);
+	/* a link that is up takes a Port, one that is down gives it back */
+	if (st == LINK_UP && !l->port) {
+		if (sip_lic_take(true, l->name, NULL, l->lic_note, sizeof l->lic_note) == 0) {
+			l->port = true;
+			l->lic_note[0] = '\0';
+		} else {
+			log_warn("link %s (slot %d) is up but unlicensed: %s", l->name, l->slot,
+				 l->lic_note);
+		}
+	} else if (st != LINK_UP && l->port) {
+		sip_lic_give(true, l->name, NULL);
+		l->port = false;
+	}
 	l->state = st;
 	l->changed_at = sip_now_ms();
 	l->changed_wall = time(NULL);
@@ -111,6 +126,9 @@ static void closed_cb(uv_handle_t *h)
 
 static void link_free(struct sip_link *l)
 {
+	if (l->port)
+		sip_lic_give(true, l->name, NULL);
+	l->port = false;
 	if (l->nh) {
 		nua_handle_bind(l->nh, NULL);
 		nua_handle_destroy(l->nh);
@@ -154,6 +172,12 @@ static int links_build(const struct sb_conf *conf)
 			l->timer.data = l;
 			uv_timer_start(&l->timer, timer_cb, 0, 0);
 		}
+		if (l->port && strcmp(l->name, m->cards[i].name) != 0) {
+			/* the Port belongs to the card's name: hand it over to the new one */
+			sip_lic_give(true, l->name, NULL);
+			l->port = sip_lic_take(true, m->cards[i].name, NULL, l->lic_note,
+					       sizeof l->lic_note) == 0;
+		}
 		snprintf(l->name, sizeof l->name, "%s", m->cards[i].name);
 		snprintf(l->protocol, sizeof l->protocol, "%s", protocol);
 		v[n++] = l;
@@ -191,9 +215,9 @@ void sip_link_close(void)
 
 void sip_link_show(struct sb_reply *r)
 {
-	static const char *const cols[] = { "slot",        "name",  "peer",   "transport",
-					    "protocol",    "state", "status", "rtt_ms",
-					    "checked_ago", "since", NULL };
+	static const char *const cols[] = { "slot",        "name",  "peer",    "transport",
+					    "protocol",    "state", "status",  "rtt_ms",
+					    "checked_ago", "since", "license", NULL };
 	uint64_t now = sip_now_ms();
 
 	sb_reply_table(r, cols);
@@ -226,5 +250,9 @@ void sip_link_show(struct sb_reply *r)
 			strftime(since, sizeof since, "%Y-%m-%d %H:%M:%S",
 				 localtime(&l->changed_wall));
 		sb_reply_str(r, "since", since[0] ? since : NULL);
+		sb_reply_str(r, "license",
+			     l->port          ? "PBX-Port"
+			     : l->lic_note[0] ? l->lic_note
+					      : NULL);
 	}
 }

@@ -93,6 +93,10 @@ void sip_tls_policy(int min_proto, bool capture_next);
 void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, const char *why));
 bool sip_tls_captured(void);
 
+/* sip_lic.c: a PBX-Port for a station (holder: its contact) or a link (trunk); 0 or -1 with why */
+int sip_lic_take(bool trunk, const char *id, const char *holder, char *why, size_t len);
+void sip_lic_give(bool trunk, const char *id, const char *holder);
+
 /* sip_cli.c */
 extern const struct sb_ctl_cmd sip_cli_cmds[];
 

@@ -83,6 +83,7 @@ int sip_reg_nonce_check(const char *nonce, uint64_t now)
 
 static void binding_drop(size_t i)
 {
+	sip_lic_give(false, reg.b[i].user, reg.b[i].contact);
 	reg.b[i] = reg.b[--reg.n];
 }
 
@@ -132,7 +133,8 @@ static struct sip_binding *binding_find(const char *user, const char *contact)
 }
 
 static int binding_set(const char *user, const char *contact, const char *source,
-		       const char *transport, const char *ua, unsigned expires, uint64_t now)
+		       const char *transport, const char *ua, unsigned expires, uint64_t now,
+		       char *why, size_t wlen)
 {
 	struct sip_binding *b = binding_find(user, contact);
 	size_t mine = 0, oldest = SIZE_MAX;
@@ -144,13 +146,17 @@ static int binding_set(const char *user, const char *contact, const char *source
 				if (oldest == SIZE_MAX || reg.b[i].since < reg.b[oldest].since)
 					oldest = i;
 			}
-		if (mine >= MAX_PER_USER) {
+		if (mine >= MAX_PER_USER)
 			binding_drop(oldest); /* the newest device of a station wins */
-		} else if (reg.n == reg.cap) {
+		if (sip_lic_take(false, user, contact, why, wlen) < 0)
+			return -EACCES;
+		if (reg.n == reg.cap) {
 			size_t cap = reg.cap ? reg.cap * 2 : 16;
 			struct sip_binding *nb;
-			if (cap > MAX_BINDINGS || !(nb = realloc(reg.b, cap * sizeof *nb)))
+			if (cap > MAX_BINDINGS || !(nb = realloc(reg.b, cap * sizeof *nb))) {
+				sip_lic_give(false, user, contact);
 				return -ENOMEM;
+			}
 			reg.b = nb;
 			reg.cap = cap;
 		}
@@ -309,9 +315,16 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 		}
 		if (ex > (unsigned)reg.sc->max_expires)
 			ex = (unsigned)reg.sc->max_expires;
-		if (binding_set(user, contact, source, transport,
-				req->sip_user_agent ? req->sip_user_agent->g_string : NULL, ex,
-				now) < 0) {
+		char why[256] = "";
+		rc = binding_set(user, contact, source, transport,
+				 req->sip_user_agent ? req->sip_user_agent->g_string : NULL, ex,
+				 now, why, sizeof why);
+		if (rc == -EACCES) {
+			log_warn("station %s cannot register %s: %s", user, contact, why);
+			a->status = 403;
+			a->phrase = sip_403_Forbidden;
+			goto out;
+		} else if (rc < 0) {
 			a->status = 503;
 			a->phrase = sip_503_Service_unavailable;
 			goto out;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# 111-sip-links.sh: link cards: OPTIONS keepalive toward a sipp intercom server marks the link up;
+# 131-sip-links.sh: link cards: OPTIONS keepalive toward a sipp intercom server marks the link up;
 # stopping the server marks it down, starting it again brings it back; a dead peer stays down.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -29,8 +29,9 @@ row=$(ctl --json show links | json_get "[r for r in j['rows'] if r['slot'] == 3]
 printf '%s' "$row" | python3 -c "
 import ast, sys; r = ast.literal_eval(sys.stdin.read())
 assert r['name'] == 'intercom' and r['peer'] == '127.0.0.1:$peer' and r['transport'] == 'udp', r
-assert r['protocol'] == 'net' and r['status'] == '200 OK' and r['rtt_ms'] is not None, r"
-tap_ok $? "show links has peer, transport, protocol, the answer and the round trip" || tap_diag "$row"
+assert r['protocol'] == 'net' and r['status'] == '200 OK' and r['rtt_ms'] is not None, r
+assert r['license'].startswith('no PBX-Port license (not-installed'), r"
+tap_ok $? "show links has peer, transport, protocol, the answer, the round trip, and that no Port license is installed" || tap_diag "$row"
 
 sb_poll 40 is 4 down
 tap_ok $? "the link to a peer where nothing listens is down"

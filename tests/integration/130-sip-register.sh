@@ -1,21 +1,30 @@
 #!/bin/sh
-# 110-sip-register.sh: stations register with sipp as the station: digest authentication, the same
+# 130-sip-register.sh: stations register with sipp as the station: digest authentication, the same
 # answer for a wrong user as for a wrong password, too brief an interval, expiry, unregister, TCP.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 sb_need_peers sipp
-tap_plan 15
+tap_plan 18
 
+sb_license 2
 sip_port=$(sb_free_port)
 sipp_port=$(sb_free_port) # the station keeps its address, so its contact stays the same
 sb_conf r.conf <<CONF
+$lic_conf
 sip: { listen = [ "udp:127.0.0.1:$sip_port", "tcp:127.0.0.1:$sip_port" ]; min_expires = 2; max_expires = 120; };
 stations = ( { user = "d1"; password = "door-pass-1"; name = "Front door"; },
-             { user = "d2"; password = "door-pass-2"; } );
+             { user = "d2"; password = "door-pass-2"; },
+             { user = "d3"; password = "door-pass-3"; } );
 CONF
 sb_start r.conf
 tap_ok $? "daemon starts with a SIP listener on 127.0.0.1:$sip_port"
+
+# without a license no station registers: the Port is refused
+sb_sipp_register d1 door-pass-1 60 403
+tap_ok $? "no PBX-Port license installed: an authenticated station is refused (403)"
+ctl license install "$lic_file" >/dev/null
+tap_ok $? "a license with 2 PBX-Ports is installed"
 
 regs() { ctl --json show registrations; }
 # bindings USER: the number of contacts USER has
@@ -65,14 +74,20 @@ sb_sipp_register d2 door-pass-2 60 200 t1 &&
 	[ "$(regs | json_get "[r['transport'] for r in j['rows'] if r['user'] == 'd2'][0]")" = TCP ]
 tap_ok $? "a station registers over TCP"
 
+# d1 and d2 hold the two Ports (d1's second contact takes none): d3 finds none left
+sb_sipp_register d1 door-pass-1 60 200 t1 && sb_sipp_register d3 door-pass-3 60 403 &&
+	grep -q 'station d3 cannot register .*: no PBX-Port license (exhausted' "$sb_tmp/daemon.log"
+tap_ok $? "two stations hold the two Ports, a station's second contact takes none, a third is refused"
+
 # a reload that removes a station drops its bindings; the others keep theirs
 sb_sipp_register d1 door-pass-1 60 200 &&
 sb_conf r.conf <<CONF
 sip: { listen = [ "udp:127.0.0.1:$sip_port", "tcp:127.0.0.1:$sip_port" ]; min_expires = 2; max_expires = 120; };
 stations = ( { user = "d1"; password = "door-pass-1"; name = "Front door"; } );
+$lic_conf
 CONF
-ctl reload >/dev/null && [ "$(bindings d1)" = 1 ] &&
-	[ "$(regs | json_get "[r['user'] for r in j['rows']]")" = "['d1']" ]
+ctl reload >/dev/null && [ "$(bindings d1)" = 2 ] &&
+	[ "$(regs | json_get "sorted(set(r['user'] for r in j['rows']))")" = "['d1']" ]
 tap_ok $? "a reload without station d2 drops its binding, d1 keeps its own" || tap_diag "$(ctl show registrations)"
 
 sb_stop

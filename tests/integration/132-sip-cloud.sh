@@ -1,5 +1,5 @@
 #!/bin/sh
-# 112-sip-cloud.sh: the cloud link against kamailio with TLS and client certificates on 127.0.0.1:
+# 132-sip-cloud.sh: the cloud link against kamailio with TLS and client certificates on 127.0.0.1:
 # registrations over TLS shown in show cloud, backoff while kamailio is down and back within the
 # bound, registrars in order with the first preferred again, a wrong CA and a TLS 1.1-only server
 # refused, a key file readable by others refused at start.
@@ -19,11 +19,11 @@ tap_ok $? "kamailio listens for TLS on 127.0.0.1:$kp"
 # cloud_conf REGISTRARS CA [EXTRA]: a config with two bridge channels registering to REGISTRARS
 cloud_conf() {
 	sb_conf c.conf <<CONF
-system: { name = "t112"; };
+system: { name = "t132"; };
 sip: { retry_min = 1; retry_max = 2; keepalive_interval = 1; };
 cloud: { enabled = true; registrar = [ $1 ]; registration = "per-channel";
   tls: { ca_file = "$sb_tmp/pki/$2.pem"; cert_file = "$sb_tmp/pki/ca-device.crt";
-         key_file = "$sb_tmp/pki/ca-device.key"; bearer_token = "tok-5ecret-112"; $3 }; };
+         key_file = "$sb_tmp/pki/ca-device.key"; bearer_token = "tok-5ecret-132"; $3 }; };
 cards = ( { slot = 1; type = "sym-bridge"; channels = (
   { number = "100"; target = "cloud:a"; }, { number = "101"; target = "cloud:b"; } ); } );
 CONF
@@ -47,7 +47,7 @@ d = j['details']; assert len(d) == 2 and all('registered, expires in' in x for x
 assert all(3000 < int(x.split()[-2]) <= 3600 for x in d), d"
 tap_ok $? "show cloud names the host, TLS version and cipher, both registrations and their expiry" ||
 	tap_diag "$out"
-grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:100@.* cert CN=symbridge-device .*auth=Bearer tok-5ecret-112' "$sb_tmp/kam.log" &&
+grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:100@.* cert CN=symbridge-device .*auth=Bearer tok-5ecret-132' "$sb_tmp/kam.log" &&
 	grep -q 'from sip:101@' "$sb_tmp/kam.log"
 tap_ok $? "kamailio saw our client certificate and the bearer token"
 ! grep -q 'tok-5ecret' "$sb_tmp/daemon.log"
@@ -112,7 +112,7 @@ kill "$tls11_pid"; wait "$tls11_pid" 2>/dev/null; tls11_pid=
 cloud_conf "\"sips:127.0.0.1:$kp\"" ca
 sed -i 's/registration = "per-channel"/registration = "trunk"/' "$sb_tmp/c.conf"
 sb_start c.conf && sb_poll 15 is_state registered && [ "$(field identities)" = 1 ] &&
-	[ "$(field mode)" = trunk ] && cloud | json_get "j['details'][0]" | grep -q '^t112 registered'
+	[ "$(field mode)" = trunk ] && cloud | json_get "j['details'][0]" | grep -q '^t132 registered'
 tap_ok $? "trunk mode registers one identity, the appliance's name" || tap_diag "$(ctl show cloud)"
 sb_stop
 
