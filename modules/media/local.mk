@@ -1,7 +1,7 @@
 # modules/media/local.mk: the media engine (codecs, resampling, SRTP, SDP media lines), its tests and benches.
 noinst_LIBRARIES += libsbmedia.a
 libsbmedia_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(SRTP_CFLAGS) $(SPANDSP_CFLAGS) $(OPUS_CFLAGS) \
-	$(OPENSSL_CFLAGS)
+	$(OPENSSL_CFLAGS) $(URING_CFLAGS)
 libsbmedia_a_SOURCES = \
 	modules/media/media.h \
 	modules/media/media.c \
@@ -12,9 +12,10 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_priv.h \
 	modules/media/media_engine.c \
 	modules/media/media_rtp.c \
+	modules/media/media_uring.c \
 	modules/media/media_rtcp.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/media
-SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
+SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) $(URING_LIBS) -lm
 
 # module_table.c (in libsbcore.a) names media_module, and the module uses the core's log and
 # config: every program linking the core links the module after it, then the core again.

@@ -16,6 +16,11 @@ struct media_conf {
 	struct sb_conf_src src;
 	int workers;
 	char *bind_address;
+	int packet_io; /* index into packet_io_names: enum media_io */
+};
+
+static const char *const packet_io_names[] = {
+	[MEDIA_IO_AUTO] = "auto", [MEDIA_IO_POLL] = "poll", NULL
 };
 
 static void check_bind(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
@@ -47,6 +52,13 @@ static const struct sb_conf_key media_keys[] = {
 	  .check = check_bind,
 	  .flags = SB_CK_RESTART,
 	  .help = "local address of the RTP/RTCP sockets" },
+	{ .name = "packet_io",
+	  .type = SB_CT_ENUM,
+	  .offset = offsetof(struct media_conf, packet_io),
+	  .def = "\"auto\"",
+	  .choices = packet_io_names,
+	  .flags = SB_CK_RESTART,
+	  .help = "how workers move packets: auto (io_uring where possible), poll" },
 	SB_CONF_END
 };
 
@@ -78,6 +90,7 @@ static int cmd_show_media(const struct sb_ctl_req *req, struct sb_reply *r)
 	snprintf(range, sizeof range, "%d-%d", engine_ports.lo, engine_ports.hi);
 	sb_reply_int(r, "workers", st.workers);
 	sb_reply_int(r, "sessions", st.sessions);
+	sb_reply_str(r, "packet_io", st.io);
 	sb_reply_int(r, "ports_in_use", st.ports_in_use);
 	sb_reply_int(r, "ports_total", st.ports_total);
 	sb_reply_str(r, "port_range", range);
@@ -104,6 +117,7 @@ static int media_init(const struct sb_conf *conf)
 		.port_lo = conf->system.rtp_ports.lo,
 		.port_hi = conf->system.rtp_ports.hi,
 		.bind_ip = mc && mc->bind_address ? mc->bind_address : "0.0.0.0",
+		.io = mc ? (enum media_io)mc->packet_io : MEDIA_IO_AUTO,
 	};
 	int rc = media_engine_alloc(&engine, sb_daemon_loop(), &ec);
 

@@ -168,8 +168,13 @@ struct uv_loop_s;
 struct media_engine;
 struct media_session;
 
+/* how workers move packets: io_uring where the build and the kernel allow it, else uv_poll with
+ * one recvfrom/sendto per packet; POLL forces the latter */
+enum media_io { MEDIA_IO_AUTO, MEDIA_IO_POLL };
+
 struct media_engine_conf {
-	unsigned workers;          /* threads with their own loop; 0: one per core */
+	unsigned workers; /* threads with their own loop; 0: one per core */
+	enum media_io io;
 	int port_lo, port_hi;      /* system.rtp_ports: RTP on even, RTCP on the odd port above */
 	const char *bind_ip;       /* local address of every RTP socket ("0.0.0.0", "127.0.0.1") */
 	unsigned rtcp_interval_ms; /* between reports on a leg; 0: 5000 (RFC 3550) */
@@ -191,6 +196,10 @@ struct media_engine_status {
 	unsigned ports_total;
 	/* summed over the sessions open now, both legs */
 	uint64_t rx_packets, tx_packets, lost, srtp_auth_fail, srtp_replay;
+	/* CPU time the worker threads used since they started (user + system, CLOCK of each
+	 * thread), so the engine's own cost can be told apart from the rest of the process */
+	uint64_t worker_cpu_ns;
+	const char *io; /* "io_uring" or "poll" */
 };
 void media_engine_status(const struct media_engine *e, struct media_engine_status *st);
 

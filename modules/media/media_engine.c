@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -313,7 +314,7 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 {
 	struct media_engine *e;
 	unsigned n = c->workers;
-	int rc, base = (c->port_lo + 1) & ~1;
+	int rc, urc, base = (c->port_lo + 1) & ~1;
 
 	if ((rc = media_srtp_init()) < 0)
 		return rc;
@@ -350,10 +351,16 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 			break;
 		uv_async_init(&w->loop, &w->async, worker_async_cb);
 		w->async.data = w;
+		if (c->io != MEDIA_IO_POLL && (urc = media__uring_init(w)) < 0 && i == 0)
+			log_info("media packet I/O through uv_poll: io_uring unavailable (%s)",
+				 strerror(-urc));
 		if ((rc = uv_thread_create(&w->thread, worker_main, w)) < 0) {
 			uv_close((uv_handle_t *)&w->async, NULL);
+			if (w->uring)
+				media__uring_stop(w);
 			uv_run(&w->loop, UV_RUN_DEFAULT);
 			uv_loop_close(&w->loop);
+			media__uring_exit(w);
 			break;
 		}
 		e->nworkers++;
@@ -363,8 +370,9 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 		media_engine_free(e);
 		return rc;
 	}
-	log_info("media engine: %u workers, RTP ports %d..%d on %s", n, base,
-		 base + 2 * (int)e->npairs - 1, e->bind_ip);
+	log_info("media engine: %u workers (packet I/O: %s), RTP ports %d..%d on %s", n,
+		 e->workers[0].uring ? "io_uring" : "uv_poll", base, base + 2 * (int)e->npairs - 1,
+		 e->bind_ip);
 	*ep = e;
 	return 0;
 }
@@ -396,6 +404,7 @@ void media_engine_free(struct media_engine *e)
 	for (unsigned i = 0; i < e->nworkers; i++) {
 		uv_thread_join(&e->workers[i].thread);
 		uv_loop_close(&e->workers[i].loop);
+		media__uring_exit(&e->workers[i]);
 		pthread_mutex_destroy(&e->workers[i].q.mu);
 	}
 	main_async_cb(&e->async); /* the last replies: DESTROYED frees the sessions */
@@ -414,6 +423,16 @@ void media_engine_status(const struct media_engine *e, struct media_engine_statu
 	st->ports_in_use = 2 * e->pairs_used;
 	st->ports_total = 2 * e->npairs;
 	st->rx_packets = st->tx_packets = st->lost = st->srtp_auth_fail = st->srtp_replay = 0;
+	st->worker_cpu_ns = 0;
+	st->io = e->nworkers && e->workers[0].uring ? "io_uring" : "poll";
+	for (unsigned i = 0; i < e->nworkers; i++) {
+		clockid_t cid;
+		struct timespec ts;
+		if (pthread_getcpuclockid(e->workers[i].thread, &cid) == 0 &&
+		    clock_gettime(cid, &ts) == 0)
+			st->worker_cpu_ns +=
+				(uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
 	for (const struct media_session *s = e->sessions; s; s = s->next)
 		for (int i = 0; i < 2; i++) {
 			const struct media_counters *c = &s->leg[i].c;

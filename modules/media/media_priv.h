@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 
 #include <spandsp.h>
 #include <uv.h>
@@ -82,6 +83,15 @@ struct media_counters {
 	atomic_store_explicit(&(c)->f, atomic_load_explicit(&(c)->f, memory_order_relaxed) + (v),  \
 			      memory_order_relaxed)
 
+/* One receive in flight on a socket when the worker uses io_uring (media_uring.c). */
+struct media_urx {
+	struct msghdr msg;
+	struct iovec iov;
+	struct sockaddr_storage from;
+	bool armed; /* a receive is in flight */
+	bool dead;  /* the socket failed for good: no more receives */
+};
+
 /* What the worker keeps for one leg: sockets, buffers, stream state. */
 struct media_leg_rt {
 	/* uv_poll on our own sockets rather than uv_udp: one recvfrom per readable event and
@@ -91,6 +101,7 @@ struct media_leg_rt {
 	struct media_session *s;
 	unsigned idx;
 	uint8_t rxbuf[MEDIA_BUF], txbuf[MEDIA_BUF], rtcpbuf[MEDIA_BUF];
+	struct media_urx urx[2]; /* [rtp, rtcp] with io_uring */
 	struct sockaddr_storage remote, remote_rtcp;
 	bool remote_known;
 	/* the stream we receive */
@@ -143,6 +154,7 @@ struct media_session {
 	struct media_msg *destroy_msg;      /* main: preallocated, so destroy cannot fail */
 	struct media_msg *destroy_msg_back; /* worker: the same, carried back as DESTROYED */
 	bool destroying;
+	bool w_closing;                    /* worker: DESTROY came, sockets are being closed */
 	struct media_session *next, *prev; /* the engine's list (main thread) */
 };
 
@@ -191,6 +203,7 @@ struct media_worker {
 	struct media_ev_slot ring[MEDIA_EV_RING];
 	_Atomic unsigned ring_head, ring_tail;
 	_Atomic uint64_t ring_lost;
+	struct media_uring *uring; /* packet I/O through io_uring; NULL: uv_poll and syscalls */
 };
 
 struct media_engine {
@@ -218,6 +231,18 @@ void media__ev_post(struct media_session *s, const struct media_event *ev);
 void media__dtmf_detected(void *leg_rt, const char *digits, int len); /* spandsp callback */
 void media__dtmf_timer_cb(uv_timer_t *t);
 void media__rtcp_timer_cb(uv_timer_t *t);
+void media__rx(struct media_leg_rt *l, bool rtcp, ssize_t n, const struct sockaddr *from);
+void media__socket_closed(struct media_leg_rt *l, bool rtcp); /* closes the fd, counts it */
+/* media_uring.c: one io_uring per worker batches the receives and sends of all its sockets.
+ * init runs on the main thread before the worker starts (-errno: use uv_poll), exit after the
+ * worker joined; the rest runs on the worker. */
+int media__uring_init(struct media_worker *w);
+void media__uring_exit(struct media_worker *w);
+void media__uring_start_leg(struct media_leg_rt *l);
+void media__uring_close_leg(struct media_leg_rt *l); /* cancels; media__socket_closed follows */
+int media__uring_send(struct media_leg_rt *l, int fd, const uint8_t *pkt, size_t len,
+		      const struct sockaddr_storage *to);
+void media__uring_stop(struct media_worker *w);
 /* media_rtcp.c */
 size_t media__rtcp_report(struct media_leg_rt *l, uint8_t *buf, size_t cap);
 void media__rtcp_in(struct media_leg_rt *l, const uint8_t *p, size_t len);

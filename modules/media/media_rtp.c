@@ -101,10 +101,13 @@ static void leg_send(struct media_leg_rt *l, uint8_t *pkt, size_t len, bool rtcp
 		return;
 	}
 	const struct sockaddr_storage *to = rtcp ? &l->remote_rtcp : &l->remote;
-	rc = sendto(rtcp ? l->fd_rtcp : l->fd_rtp, pkt, len, MSG_DONTWAIT,
-		    (const struct sockaddr *)to,
-		    to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-					      : sizeof(struct sockaddr_in));
+	if (l->s->w->uring)
+		rc = media__uring_send(l, rtcp ? l->fd_rtcp : l->fd_rtp, pkt, len, to);
+	else
+		rc = sendto(rtcp ? l->fd_rtcp : l->fd_rtp, pkt, len, MSG_DONTWAIT,
+			    (const struct sockaddr *)to,
+			    to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						      : sizeof(struct sockaddr_in));
 	if (rc < 0) {
 		STAT_ADD(&l->c, tx_failed, 1);
 		return;
@@ -614,6 +617,12 @@ static void poll_cb(uv_poll_t *h, int status, int events)
 	/* room is left behind the datagram for the SRTP tag added when relaying it */
 	ssize_t n = recvfrom(rtcp ? l->fd_rtcp : l->fd_rtp, buf, MEDIA_BUF - MEDIA_SRTP_OVERHEAD,
 			     MSG_DONTWAIT | MSG_TRUNC, (struct sockaddr *)&from, &fl);
+	media__rx(l, rtcp, n, (struct sockaddr *)&from);
+}
+
+/* a datagram of n bytes (as MSG_TRUNC reports it) is in the leg's RTP or RTCP buffer */
+void media__rx(struct media_leg_rt *l, bool rtcp, ssize_t n, const struct sockaddr *from)
+{
 	if (n <= 0)
 		return;
 	if (n > MEDIA_BUF - MEDIA_SRTP_OVERHEAD) { /* truncated: not a media packet */
@@ -621,9 +630,9 @@ static void poll_cb(uv_poll_t *h, int status, int events)
 		return;
 	}
 	if (rtcp)
-		on_rtcp(l, n, (struct sockaddr *)&from);
+		on_rtcp(l, n, from);
 	else
-		on_rtp(l, n, (struct sockaddr *)&from);
+		on_rtp(l, n, from);
 }
 
 /* ---- control messages ---- */
@@ -651,10 +660,14 @@ static void session_start(struct media_session *s)
 		struct media_leg_rt *l = &s->leg[i];
 		l->fd_rtp = s->fd[i][0];
 		l->fd_rtcp = s->fd[i][1];
+		leg_apply_conf(l, &s->pipe->conf[i]);
+		if (s->w->uring) {
+			media__uring_start_leg(l);
+			continue;
+		}
 		uv_poll_init(loop, &l->rtp, l->fd_rtp);
 		uv_poll_init(loop, &l->rtcp, l->fd_rtcp);
 		l->rtp.data = l->rtcp.data = l;
-		leg_apply_conf(l, &s->pipe->conf[i]);
 		uv_poll_start(&l->rtp, UV_READABLE, poll_cb);
 		uv_poll_start(&l->rtcp, UV_READABLE, poll_cb);
 	}
@@ -670,13 +683,19 @@ static void one_closed(struct media_session *s)
 	}
 }
 
+/* the socket is no longer watched (uv_poll closed, or its io_uring receive ended): close it;
+ * the port is free again once closed */
+void media__socket_closed(struct media_leg_rt *l, bool rtcp)
+{
+	close(rtcp ? l->fd_rtcp : l->fd_rtp);
+	one_closed(l->s);
+}
+
 static void closed_cb(uv_handle_t *h)
 {
 	struct media_leg_rt *l = h->data;
 
-	/* uv_poll leaves the socket to us; the port is free again once closed */
-	close(h == (uv_handle_t *)&l->rtp ? l->fd_rtp : l->fd_rtcp);
-	one_closed(l->s);
+	media__socket_closed(l, h == (uv_handle_t *)&l->rtcp);
 }
 
 static void timer_closed_cb(uv_handle_t *h)
@@ -723,7 +742,12 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m)
 		uv_close((uv_handle_t *)&s->leg[1].jb_timer, jb_timer_closed_cb);
 		uv_close((uv_handle_t *)&s->dtmf_timer, timer_closed_cb);
 		uv_close((uv_handle_t *)&s->rtcp_timer, timer_closed_cb);
+		s->w_closing = true;
 		for (int i = 0; i < 2; i++) {
+			if (w->uring) {
+				media__uring_close_leg(&s->leg[i]);
+				continue;
+			}
 			uv_close((uv_handle_t *)&s->leg[i].rtp, closed_cb);
 			uv_close((uv_handle_t *)&s->leg[i].rtcp, closed_cb);
 		}
@@ -737,6 +761,8 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m)
 		break;
 	case MEDIA_MSG_STOP:
 		uv_close((uv_handle_t *)&w->async, NULL);
+		if (w->uring)
+			media__uring_stop(w);
 		free(m);
 		break;
 	default: free(m);

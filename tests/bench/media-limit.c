@@ -141,6 +141,43 @@ static void make_cloud_stream(enum media_codec cloud)
 	media_srtp_free(tx);
 }
 
+/* With udp_on, each packet a call sends also goes through a loopback socket pair (sendto, then
+ * recv on the other socket): the same kernel work a worker is charged for per packet time, two
+ * sends with their delivery and two receives, interleaved with the codec and SRTP work. */
+static bool udp_on;
+static int udp_tx = -1, udp_rx = -1;
+static struct sockaddr_in udp_to;
+
+#ifndef MEDIA_LIMIT_LIB
+static int udp_setup(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof udp_to;
+
+	if (udp_tx >= 0)
+		return 0;
+	udp_tx = socket(AF_INET, SOCK_DGRAM, 0);
+	udp_rx = socket(AF_INET, SOCK_DGRAM, 0);
+	if (udp_tx < 0 || udp_rx < 0 || bind(udp_rx, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    getsockname(udp_rx, (struct sockaddr *)&udp_to, &l) < 0)
+		return -1;
+	return 0;
+}
+#endif
+
+static void udp_hop(const uint8_t *p, size_t len)
+{
+	uint8_t b[MEDIA_MAX_PAYLOAD];
+
+	if (!udp_on)
+		return;
+	if (sendto(udp_tx, p, len, 0, (struct sockaddr *)&udp_to, sizeof udp_to) < 0 ||
+	    recv(udp_rx, b, sizeof b, 0) < 0) {
+		fprintf(stderr, "media-limit: loopback UDP failed\n");
+		exit(1);
+	}
+}
+
 /* one packet time of the call, both ways; returns nonzero on any failure */
 static int call_tick(struct call *c, size_t i)
 {
@@ -164,6 +201,7 @@ static int call_tick(struct call *c, size_t i)
 	len = 12 + (size_t)l;
 	if (media_srtp_protect(c->tx, out, &len, sizeof out, false))
 		return 1;
+	udp_hop(out, len);
 
 	/* cloud -> legacy */
 	len = cloud_len[i];
@@ -178,6 +216,7 @@ static int call_tick(struct call *c, size_t i)
 		n = media_resample(c->down, pcm16, (size_t)n, pcm8, MEDIA_MAX_SAMPLES);
 	rtp_header(out, 8, (uint16_t)i, (uint32_t)(i * N8), 0x5c);
 	l = media_enc_encode(c->enc_a, pcm8, (size_t)n, out + 12, sizeof out - 12);
+	udp_hop(out, 12 + (size_t)N8);
 	return l == N8 ? 0 : 1;
 }
 
@@ -203,6 +242,35 @@ static double measure(enum media_codec cloud, bool wideband)
 }
 
 #ifndef MEDIA_LIMIT_LIB
+/* the same work for k calls at once, each packet time visiting every call in turn as a worker
+ * does: per call and packet time, so the cost of a working set beyond the caches shows */
+static double measure_many(unsigned k)
+{
+	struct call *cs = calloc(k, sizeof *cs);
+	double t[ROUNDS];
+
+	if (!cs)
+		return 0;
+	make_cloud_stream(MEDIA_G722);
+	for (int r = 0; r < ROUNDS; r++) {
+		for (unsigned j = 0; j < k; j++)
+			call_open(&cs[j], MEDIA_G722, false);
+		double t0 = now_cpu();
+		size_t ticks = PKTS / 10;
+		for (size_t i = 0; i < ticks; i++)
+			for (unsigned j = 0; j < k; j++)
+				if (call_tick(&cs[j], i)) {
+					fprintf(stderr, "media-limit: packet %zu failed\n", i);
+					exit(1);
+				}
+		t[r] = (now_cpu() - t0) / (double)(ticks * k);
+		for (unsigned j = 0; j < k; j++)
+			call_close(&cs[j]);
+	}
+	free(cs);
+	return median(t, ROUNDS);
+}
+
 /* cost of single steps, per 20 ms packet, to say where the time goes */
 static double step_cost(int what)
 {
@@ -378,6 +446,24 @@ int main(void)
 	double opus = measure(MEDIA_OPUS, true);
 	printf("  A-law <-> G.722 (8 kHz mode)   %7.2f us per packet time, %6.0f calls/core\n",
 	       g722_8k * 1e6, 1.0 / (g722_8k * 50));
+	for (unsigned k = 10; k <= 200; k *= 10) {
+		double many = measure_many(k);
+		printf("  A-law <-> G.722 (8 kHz), %3u calls in turn %5.2f us per packet time, "
+		       "%6.0f "
+		       "calls/core\n",
+		       k, many * 1e6, 1.0 / (many * 50));
+		if (k == 100)
+			k = 20; /* then 200 */
+	}
+	if (udp_setup() == 0) {
+		udp_on = true;
+		double with_udp = measure_many(100);
+		udp_on = false;
+		printf("  the same, 100 calls, each sent packet also through loopback UDP (sendto "
+		       "+ recv): "
+		       "%.2f us per packet time, %.0f calls/core\n",
+		       with_udp * 1e6, 1.0 / (with_udp * 50));
+	}
 	printf("  A-law <-> G.722 (16 kHz, FIR)  %7.2f us per packet time, %6.0f calls/core\n",
 	       g722_16k * 1e6, 1.0 / (g722_16k * 50));
 	printf("  A-law <-> Opus 16k (cplx %d)    %7.2f us per packet time, %6.0f calls/core\n", 3,
@@ -412,8 +498,10 @@ int main(void)
 	       "%.2f us (%.1fx)\n",
 	       s * 1e6, raw * 1e6, s / raw);
 	double u = udp_cost();
-	printf("  loopback UDP sendto+recv (172 B), same thread: %.2f us per packet; a call relays 4 "
-	       "per 20 ms: %.2f us\n", u * 1e6, 4 * u * 1e6);
+	printf("  loopback UDP sendto+recv (172 B), same thread: %.2f us per packet; a call relays "
+	       "4 "
+	       "per 20 ms: %.2f us\n",
+	       u * 1e6, 4 * u * 1e6);
 	free(cloud_pkts);
 	printf("media-limit: %.0f calls/core\n", 1.0 / (g722_8k * 50));
 	return 0;

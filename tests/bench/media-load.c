@@ -5,10 +5,14 @@
  * SRTP G.722 packet to its cloud leg; calls are spread over the 20 ms in 1 ms slots, as
  * independent phones would be, and each slot leaves in one sendmmsg per peer. A receiver thread takes what the engine sends back and measures, per packet, the time
  * from the peer's send to the other peer's receive (loopback and the engine: "added latency").
- * The engine's CPU is the process's minus the driver threads' own; the ratio compares the
- * engine's calls per core with media-limit measured in the same run.
+ * The engine's CPU is what its worker threads used (each thread's CPU clock, user + system,
+ * read through media_engine_status); the driver threads and the idle main loop are not charged
+ * to it, and the process total minus the driver threads is printed next to it as a check. The
+ * kernel's delivery of a datagram over loopback runs in the sender's context, so the driver
+ * pays for delivering into the engine's sockets and the engine for delivering its own sends.
+ * The ratio compares the engine's calls per core with media-limit measured in the same run.
  *
- * usage: media-load [CALLS [SECONDS [WORKERS]]]   (defaults 100, 5, one per core)
+ * usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll]]]]   (defaults 100, 5, one per core)
  * last line: media-load: <N> calls, <cpu%> cpu, <ratio> of limit, p99 <us> us, loss <pct>% */
 #include "config.h"
 
@@ -51,6 +55,12 @@ static int ncalls, seconds;
 static int fd_a, fd_b; /* the legacy peer and the cloud peer */
 static uint16_t port_a, port_b;
 static struct media_srtp *peer_tx;
+/* the cloud peer's SRTP packets, protected before the run: [tick][call], so the driver does no
+ * SRTP while the engine is measured (NSS's shared locks would be contended by a third thread
+ * that a real peer, on another machine, never adds) */
+#define PRE_STRIDE 192
+static uint8_t *pre_pkts;
+static uint16_t *pre_len;
 static uint8_t g722_pay[160], alaw_pay[160];
 static _Atomic bool sending_done;
 static int64_t *lat; /* latencies in ns */
@@ -59,6 +69,8 @@ static size_t lat_cap;
 static uint16_t port_to_call_base;
 static int *port_to_call; /* engine port -> call index */
 static double sender_cpu, receiver_cpu;
+static bool wake_receiver;   /* the receiver sleeps in poll() and is woken per packet */
+static int64_t realtime_off; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for SO_TIMESTAMPNS */
 
 static int64_t now_ns(void)
 {
@@ -90,6 +102,8 @@ static int udp_socket(uint16_t *port)
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	int on = 1;
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0)
 		return -1;
 	getsockname(fd, (struct sockaddr *)&sin, &sl);
@@ -158,12 +172,10 @@ static void *sender(void *arg)
 									 htonl(INADDR_LOOPBACK) };
 				iov[0][n] = (struct iovec){ b, 172 };
 				/* cloud -> engine leg 1, SRTP */
+				size_t pi = (size_t)k * (size_t)ncalls + (size_t)i;
 				b = bufs[1][n];
-				header(b, 9, (uint16_t)k, (uint32_t)k * 160,
-				       0xb0000000u + (uint32_t)i);
-				memcpy(b + 12, g722_pay, 160);
-				size_t len = 172;
-				media_srtp_protect(peer_tx, b, &len, 256, false);
+				size_t len = pre_len[pi];
+				memcpy(b, pre_pkts + pi * PRE_STRIDE, len);
 				to[1][n] = (struct sockaddr_in){ .sin_family = AF_INET,
 								 .sin_port = htons(c->port[1]),
 								 .sin_addr.s_addr =
@@ -188,23 +200,31 @@ static void *sender(void *arg)
 	return NULL;
 }
 
-/* dir 0: legacy -> cloud, arriving at the cloud peer (fd_b); dir 1: the reverse, at fd_a */
-static void take(int fd, int dir)
+/* dir 0: legacy -> cloud, arriving at the cloud peer (fd_b); dir 1: the reverse, at fd_a.
+ * A packet's latency ends when the kernel queued it on the peer's socket (SO_TIMESTAMPNS), so
+ * it does not depend on when the receiver thread gets to read it. Returns the packets read. */
+static int take(int fd, int dir)
 {
 	struct mmsghdr msgs[64];
 	struct iovec iov[64];
 	uint8_t bufs[64][256];
 	struct sockaddr_in from[64];
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct timespec))];
+	} ctl[64];
 
 	for (int i = 0; i < 64; i++) {
 		iov[i] = (struct iovec){ bufs[i], sizeof bufs[i] };
 		msgs[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
 						   .msg_namelen = sizeof from[i],
 						   .msg_iov = &iov[i],
-						   .msg_iovlen = 1 };
+						   .msg_iovlen = 1,
+						   .msg_control = ctl[i].b,
+						   .msg_controllen = sizeof ctl[i].b };
 	}
 	int n = recvmmsg(fd, msgs, 64, MSG_DONTWAIT, NULL);
-	int64_t t = now_ns();
+	int64_t t_read = now_ns();
 	for (int i = 0; i < n; i++) {
 		int port = ntohs(from[i].sin_port) - port_to_call_base;
 		if (port < 0 || port >= 65536 || port_to_call[port] < 0 || msgs[i].msg_len < 12)
@@ -219,24 +239,45 @@ static void take(int fd, int dir)
 		}
 		uint32_t k = (ts - c->base_ts[dir]) / 160;
 		c->received[dir]++;
+		int64_t t = t_read;
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&msgs[i].msg_hdr);
+		if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec kts;
+			memcpy(&kts, CMSG_DATA(cm), sizeof kts);
+			t = (int64_t)kts.tv_sec * 1000000000LL + kts.tv_nsec - realtime_off;
+		}
 		size_t at = atomic_fetch_add(&nlat, 1);
 		if (at < lat_cap)
 			lat[at] = t - c->sent_ns[dir][k % HIST];
 	}
+	return n > 0 ? n : 0;
 }
 
+/* By default the receiver reads every 1 ms without sleeping in poll(), as a NIC takes packets
+ * without a thread to wake: otherwise every engine sendto() would also pay for waking this
+ * driver thread (try_to_wake_up from sock_def_readable), which perf showed as 7 % of the
+ * workers' time. "wake" as the 4th argument restores the poll() receiver. */
 static void *receiver(void *arg)
 {
 	int64_t quiet_since = 0;
 
 	for (;;) {
-		struct pollfd pf[2] = { { fd_b, POLLIN, 0 }, { fd_a, POLLIN, 0 } };
-		int n = poll(pf, 2, 20);
-		if (n > 0) {
-			if (pf[0].revents & POLLIN)
-				take(fd_b, 0);
-			if (pf[1].revents & POLLIN)
-				take(fd_a, 1);
+		int got = 0;
+		if (wake_receiver) {
+			struct pollfd pf[2] = { { fd_b, POLLIN, 0 }, { fd_a, POLLIN, 0 } };
+			if (poll(pf, 2, 20) > 0) {
+				if (pf[0].revents & POLLIN)
+					got += take(fd_b, 0);
+				if (pf[1].revents & POLLIN)
+					got += take(fd_a, 1);
+			}
+		} else {
+			struct timespec ms = { 0, 1000000 };
+			clock_nanosleep(CLOCK_MONOTONIC, 0, &ms, NULL);
+			for (int k; (k = take(fd_b, 0) + take(fd_a, 1)) > 0;)
+				got += k;
+		}
+		if (got > 0) {
 			quiet_since = 0;
 		} else if (atomic_load(&sending_done)) {
 			/* once the senders stopped, 200 ms of silence ends the run */
@@ -279,8 +320,19 @@ int main(int argc, char **argv)
 	ncalls = argc > 1 ? atoi(argv[1]) : 100;
 	seconds = argc > 2 ? atoi(argv[2]) : 5;
 	ec.workers = argc > 3 ? (unsigned)atoi(argv[3]) : 0;
+	for (int a = 4; a < argc; a++) {
+		if (strcmp(argv[a], "wake") == 0)
+			wake_receiver = true;
+		else if (strcmp(argv[a], "poll") == 0)
+			ec.io = MEDIA_IO_POLL;
+	}
+	struct timespec rts, mts;
+	clock_gettime(CLOCK_REALTIME, &rts);
+	clock_gettime(CLOCK_MONOTONIC, &mts);
+	realtime_off =
+		((int64_t)rts.tv_sec - mts.tv_sec) * 1000000000LL + (rts.tv_nsec - mts.tv_nsec);
 	if (ncalls < 1 || seconds < 1) {
-		fprintf(stderr, "usage: media-load [CALLS [SECONDS [WORKERS]]]\n");
+		fprintf(stderr, "usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll]]]]\n");
 		return 2;
 	}
 	struct rlimit rl;
@@ -316,6 +368,22 @@ int main(int argc, char **argv)
 	}
 
 	calls = calloc((size_t)ncalls, sizeof *calls);
+	size_t npre = (size_t)seconds * 50 * (size_t)ncalls;
+	pre_pkts = malloc(npre * PRE_STRIDE);
+	pre_len = malloc(npre * sizeof *pre_len);
+	if (!calls || !pre_pkts || !pre_len) {
+		fprintf(stderr, "media-load: out of memory\n");
+		return 1;
+	}
+	for (int k = 0; k < seconds * 50; k++)
+		for (int i = 0; i < ncalls; i++) {
+			size_t at = (size_t)k * (size_t)ncalls + (size_t)i, len = 172;
+			uint8_t *b = pre_pkts + at * PRE_STRIDE;
+			header(b, 9, (uint16_t)k, (uint32_t)k * 160, 0xb0000000u + (uint32_t)i);
+			memcpy(b + 12, g722_pay, 160);
+			media_srtp_protect(peer_tx, b, &len, PRE_STRIDE, false);
+			pre_len[at] = (uint16_t)len;
+		}
 	port_to_call_base = (uint16_t)ec.port_lo;
 	port_to_call = malloc(65536 * sizeof *port_to_call);
 	memset(port_to_call, 0xff, 65536 * sizeof *port_to_call);
@@ -353,6 +421,10 @@ int main(int argc, char **argv)
 	usleep(100000); /* let the workers open the sockets (CREATE messages) before traffic */
 	long rss1 = rss_kb();
 
+	struct media_engine_status es0, es1;
+	double load0[1] = { 0 }, load1[1] = { 0 };
+	getloadavg(load0, 1);
+	media_engine_status(eng, &es0);
 	double cpu0 = process_cpu();
 	int64_t w0 = now_ns();
 	pthread_create(&rt, NULL, receiver, NULL);
@@ -361,11 +433,14 @@ int main(int argc, char **argv)
 	int64_t w1 = now_ns();
 	pthread_join(rt, NULL);
 	double cpu1 = process_cpu();
+	media_engine_status(eng, &es1);
+	getloadavg(load1, 1);
 	double wall = (double)(w1 - w0) * 1e-9;
 
-	/* what the engine used: the process minus the driver threads (the idle main loop thread
-	 * is counted with the engine) */
-	double engine_cpu = (cpu1 - cpu0) - sender_cpu - receiver_cpu;
+	/* what the engine used: its worker threads' CPU over the run (the tail after the last
+	 * send, while the receiver waits for silence, is idle for the workers) */
+	double engine_cpu = (double)(es1.worker_cpu_ns - es0.worker_cpu_ns) * 1e-9;
+	double rest_cpu = (cpu1 - cpu0) - sender_cpu - receiver_cpu;
 	double cpu_pct = 100.0 * engine_cpu / wall;
 	double per_call = engine_cpu / wall / ncalls; /* cores per call */
 	double engine_calls_per_core = per_call > 0 ? 1.0 / per_call : 0;
@@ -386,13 +461,20 @@ int main(int argc, char **argv)
 
 	struct media_engine_status es;
 	media_engine_status(eng, &es);
-	printf("calls %d, %u workers, %d s, %.0f packets/s each way in total\n", ncalls, es.workers,
-	       seconds, ncalls * 50.0);
-	printf("engine cpu %.1f%% (%.1f us per call per 20 ms), driver threads %.1f%%\n", cpu_pct,
-	       per_call * 0.02 * 1e6, 100.0 * (sender_cpu + receiver_cpu) / wall);
+	printf("calls %d, %u workers (packet I/O: %s), %d s, %.0f packets/s each way in total\n",
+	       ncalls, es.workers, es.io, seconds, ncalls * 50.0);
+	printf("engine cpu %.1f%% (%.1f us per call per 20 ms): worker threads' own CPU clocks\n",
+	       cpu_pct, per_call * 0.02 * 1e6);
+	printf("  check: process minus driver threads %.1f%%; driver threads (sender + receiver, "
+	       "not charged) %.1f%%; load average %.2f before, %.2f after\n",
+	       100.0 * rest_cpu / wall, 100.0 * (sender_cpu + receiver_cpu) / wall, load0[0],
+	       load1[0]);
 	printf("engine calls/core %.0f, media-limit %.0f: ratio %.2f\n", engine_calls_per_core,
 	       limit, ratio);
-	printf("latency per packet (peer send -> peer receive): p50 %.0f us, p99 %.0f us, max %.0f "
+	printf("receiver: %s\n", wake_receiver ? "sleeps in poll(), woken by each engine send"
+					       : "reads every 1 ms, never woken by the engine");
+	printf("latency per packet (peer send -> kernel queues it at the other peer): p50 %.0f us, "
+	       "p99 %.0f us, max %.0f "
 	       "us\n",
 	       p50, p99, n ? (double)lat[n - 1] / 1000.0 : 0);
 	printf("packets %llu of %llu, memory per session %.1f kB (RSS)\n", (unsigned long long)got,
@@ -404,6 +486,8 @@ int main(int argc, char **argv)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	media_srtp_free(peer_tx);
+	free(pre_pkts);
+	free(pre_len);
 	printf("media-load: %d calls, %.1f%% cpu, %.2f of limit, p99 %.0f us, loss %.3f%%\n",
 	       ncalls, cpu_pct, ratio, p99, loss);
 	return 0;

@@ -1,0 +1,273 @@
+/* media_uring.c: a worker's packet I/O through one io_uring: receives and sends of all its sockets
+ * go to the kernel in one io_uring_enter per loop iteration instead of one syscall per packet. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define SB_MODULE "media"
+#include "symbridge.h"
+
+#include "media_priv.h"
+
+#ifdef HAVE_LIBURING
+#include <liburing.h>
+
+/* Why this shape (README.md, "Packet I/O"):
+ * - Every socket has one IORING_OP_RECVMSG in flight into the leg's own buffer; its completion
+ *   is handled like a uv_poll read and the receive is armed again.
+ * - A send copies the (protected) packet into a slot of the worker's and queues a SENDMSG with
+ *   MSG_DONTWAIT, so it fails rather than waits for socket space; the slot is free again once
+ *   the send's completion is seen.
+ * - A uv_prepare submits everything queued in the loop iteration just before the loop sleeps;
+ *   a uv_poll on the ring's fd wakes the loop when completions are there.
+ * Nothing here allocates or locks after init. */
+#define URING_ENTRIES 1024 /* submission queue; the completion queue is twice that */
+#define URING_SLOTS   512  /* sends queued and not yet completed */
+
+enum { TAG_RTP = 0, TAG_RTCP = 1, TAG_SEND = 2, TAG_CANCEL = 3, TAG_MASK = 7 };
+
+struct media_uring_slot {
+	struct msghdr msg;
+	struct iovec iov;
+	struct sockaddr_storage to;
+	uint8_t buf[MEDIA_BUF];
+};
+
+struct media_uring {
+	struct io_uring ring;
+	uv_poll_t poll;     /* the ring's fd: readable while completions wait */
+	uv_prepare_t flush; /* submits what the iteration queued */
+	unsigned rx_inflight;
+	bool stopping;
+	unsigned nfree;
+	uint16_t free[URING_SLOTS];
+	struct media_uring_slot slot[URING_SLOTS];
+};
+
+/* an SQE, submitting what is queued when the queue is full */
+static struct io_uring_sqe *sqe_get(struct media_uring *u)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&u->ring);
+
+	if (!sqe) {
+		io_uring_submit(&u->ring);
+		sqe = io_uring_get_sqe(&u->ring);
+	}
+	return sqe;
+}
+
+static void arm_rx(struct media_uring *u, struct media_leg_rt *l, int which)
+{
+	struct media_urx *r = &l->urx[which];
+	struct io_uring_sqe *sqe;
+
+	if (r->dead || r->armed || !(sqe = sqe_get(u)))
+		return;
+	/* room is left behind the datagram for the SRTP tag added when relaying it */
+	r->iov = (struct iovec){ which == TAG_RTCP ? l->rtcpbuf : l->rxbuf,
+				 MEDIA_BUF - MEDIA_SRTP_OVERHEAD };
+	r->msg = (struct msghdr){ .msg_name = &r->from,
+				  .msg_namelen = sizeof r->from,
+				  .msg_iov = &r->iov,
+				  .msg_iovlen = 1 };
+	io_uring_prep_recvmsg(sqe, which == TAG_RTCP ? l->fd_rtcp : l->fd_rtp, &r->msg, MSG_TRUNC);
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)l | (uint64_t)which);
+	r->armed = true;
+	u->rx_inflight++;
+}
+
+static void maybe_stop(struct media_uring *u)
+{
+	if (!u->stopping || u->rx_inflight)
+		return;
+	io_uring_submit(&u->ring);
+	if (!uv_is_closing((uv_handle_t *)&u->poll)) {
+		uv_close((uv_handle_t *)&u->poll, NULL);
+		uv_close((uv_handle_t *)&u->flush, NULL);
+	}
+}
+
+static void rx_done(struct media_uring *u, struct media_leg_rt *l, int which, int res)
+{
+	struct media_urx *r = &l->urx[which];
+
+	r->armed = false;
+	u->rx_inflight--;
+	if (l->s->w_closing) {
+		media__socket_closed(l, which == TAG_RTCP);
+		maybe_stop(u);
+		return;
+	}
+	if (res >= 0) {
+		media__rx(l, which == TAG_RTCP, res, (struct sockaddr *)&r->from);
+	} else if (res != -EAGAIN && res != -EINTR && res != -ENOBUFS && res != -ENOMEM &&
+		   res != -ECONNREFUSED && res != -ECANCELED) {
+		/* not a passing condition: stop reading rather than spin on it */
+		log_warn("receive on a media socket failed: %s; the socket is no longer read",
+			 strerror(-res));
+		r->dead = true;
+		return;
+	}
+	arm_rx(u, l, which);
+}
+
+static void ring_cb(uv_poll_t *h, int status, int events)
+{
+	struct media_uring *u = h->data;
+	struct io_uring_cqe *cqe;
+
+	while (io_uring_peek_cqe(&u->ring, &cqe) == 0) {
+		uint64_t ud = cqe->user_data;
+		int res = cqe->res;
+		io_uring_cqe_seen(&u->ring, cqe);
+		switch (ud & TAG_MASK) {
+		case TAG_RTP:
+		case TAG_RTCP:
+			rx_done(u, (struct media_leg_rt *)(uintptr_t)(ud & ~(uint64_t)TAG_MASK),
+				(int)(ud & TAG_MASK), res);
+			break;
+		case TAG_SEND:
+			/* the per-leg counters were set when queued; a failure is rare (a full
+			 * socket buffer) and the packet is lost as with sendto */
+			u->free[u->nfree++] = (uint16_t)(ud >> 3);
+			break;
+		default: break; /* a cancel's own completion */
+		}
+	}
+}
+
+static void flush_cb(uv_prepare_t *p)
+{
+	struct media_uring *u = p->data;
+
+	if (io_uring_sq_ready(&u->ring))
+		io_uring_submit(&u->ring);
+}
+
+int media__uring_init(struct media_worker *w)
+{
+	struct media_uring *u = calloc(1, sizeof *u);
+	int rc;
+
+	if (!u)
+		return -ENOMEM;
+	if ((rc = io_uring_queue_init(URING_ENTRIES, &u->ring, 0)) < 0) {
+		free(u);
+		return rc;
+	}
+	for (unsigned i = 0; i < URING_SLOTS; i++)
+		u->free[u->nfree++] = (uint16_t)(URING_SLOTS - 1 - i);
+	uv_poll_init(&w->loop, &u->poll, u->ring.ring_fd);
+	u->poll.data = u;
+	uv_poll_start(&u->poll, UV_READABLE, ring_cb);
+	uv_prepare_init(&w->loop, &u->flush);
+	u->flush.data = u;
+	uv_prepare_start(&u->flush, flush_cb);
+	w->uring = u;
+	return 0;
+}
+
+void media__uring_exit(struct media_worker *w)
+{
+	if (!w->uring)
+		return;
+	io_uring_queue_exit(&w->uring->ring);
+	free(w->uring);
+	w->uring = NULL;
+}
+
+void media__uring_start_leg(struct media_leg_rt *l)
+{
+	struct media_uring *u = l->s->w->uring;
+
+	memset(l->urx, 0, sizeof l->urx);
+	arm_rx(u, l, TAG_RTP);
+	arm_rx(u, l, TAG_RTCP);
+}
+
+void media__uring_close_leg(struct media_leg_rt *l)
+{
+	struct media_uring *u = l->s->w->uring;
+
+	for (int which = TAG_RTP; which <= TAG_RTCP; which++) {
+		struct io_uring_sqe *sqe;
+		if (!l->urx[which].armed) {
+			/* nothing in flight (the socket failed for good): close it now */
+			media__socket_closed(l, which == TAG_RTCP);
+			continue;
+		}
+		/* the receive completes with -ECANCELED (or with a datagram, if one won the
+		 * race); rx_done then closes the socket */
+		if ((sqe = sqe_get(u))) {
+			io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)l | (uint64_t)which, 0);
+			io_uring_sqe_set_data64(sqe, TAG_CANCEL);
+		}
+	}
+}
+
+int media__uring_send(struct media_leg_rt *l, int fd, const uint8_t *pkt, size_t len,
+		      const struct sockaddr_storage *to)
+{
+	struct media_uring *u = l->s->w->uring;
+	socklen_t tl = to->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in);
+	struct io_uring_sqe *sqe;
+
+	if (!u->nfree || len > MEDIA_BUF || !(sqe = sqe_get(u))) {
+		/* every slot waits for its completion: send this one directly */
+		ssize_t rc = sendto(fd, pkt, len, MSG_DONTWAIT, (const struct sockaddr *)to, tl);
+		return rc < 0 ? -errno : 0;
+	}
+	unsigned i = u->free[--u->nfree];
+	struct media_uring_slot *sl = &u->slot[i];
+	memcpy(sl->buf, pkt, len);
+	memcpy(&sl->to, to, tl);
+	sl->iov = (struct iovec){ sl->buf, len };
+	sl->msg = (struct msghdr){
+		.msg_name = &sl->to, .msg_namelen = tl, .msg_iov = &sl->iov, .msg_iovlen = 1
+	};
+	io_uring_prep_sendmsg(sqe, fd, &sl->msg, MSG_DONTWAIT);
+	io_uring_sqe_set_data64(sqe, (uint64_t)i << 3 | TAG_SEND);
+	return 0;
+}
+
+void media__uring_stop(struct media_worker *w)
+{
+	w->uring->stopping = true;
+	maybe_stop(w->uring);
+}
+
+#else /* !HAVE_LIBURING: built without liburing, the workers always use uv_poll */
+
+int media__uring_init(struct media_worker *w)
+{
+	return -ENOSYS;
+}
+
+void media__uring_exit(struct media_worker *w)
+{
+}
+
+void media__uring_start_leg(struct media_leg_rt *l)
+{
+}
+
+void media__uring_close_leg(struct media_leg_rt *l)
+{
+}
+
+int media__uring_send(struct media_leg_rt *l, int fd, const uint8_t *pkt, size_t len,
+		      const struct sockaddr_storage *to)
+{
+	return -ENOSYS;
+}
+
+void media__uring_stop(struct media_worker *w)
+{
+}
+
+#endif
