@@ -9,6 +9,10 @@ extern const struct sb_card_type card_pri;
 extern const struct sb_card_type card_bri;
 extern const struct sb_card_type card_link;
 
+/* link.c: the peer of a link card (for the sip module); -1 when cc is not a link card */
+int card_link_peer(const struct sb_card_conf *cc, const char **peer, const char **transport,
+		   const char **protocol);
+
 /* isdn.c: settings PRI and BRI cards have in common */
 extern const char *const card_isdn_switchtypes[];
 extern const char *const card_isdn_sides[];

@@ -7,6 +7,7 @@
 #include "isdn.h"
 #include "license.h"
 #include "media.h"
+#include "sip.h"
 
 /* Adding a module: its folder under modules/, its local.mk included from Makefile.am, a row here. */
 const struct sb_module *const sb_modules[] = {
@@ -14,5 +15,6 @@ const struct sb_module *const sb_modules[] = {
 	&cdr_module,
 	&media_module,
 	&isdn_module,
+	&sip_module,
 	NULL,
 };

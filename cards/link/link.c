@@ -65,3 +65,17 @@ const struct sb_card_type card_link = {
 	.nchannels = link_nchannels,
 	.describe = link_describe,
 };
+
+/* What the sip module needs of a link card: where its peer is and how to reach it. */
+int card_link_peer(const struct sb_card_conf *cc, const char **peer, const char **transport,
+		   const char **protocol)
+{
+	const struct link_conf *lc;
+
+	if (!cc || cc->type != &card_link || !(lc = cc->priv))
+		return -1;
+	*peer = lc->peer;
+	*transport = link_transports[lc->transport];
+	*protocol = link_protocols[lc->protocol];
+	return 0;
+}

@@ -3,6 +3,7 @@
 # as tables and as JSON, abbreviations work, errors exit 1, SIGTERM stops it cleanly.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
+. "$top_srcdir/tests/lib/sip.sh"
 tap_plan 18
 
 sb_conf a.conf <<'CONF'
@@ -17,6 +18,8 @@ cards = (
 ring_groups = ( { name = "doors"; members = [ "station:d1", "card:4/77" ]; } );
 stations = ( { user = "d1"; password = "door-pass-1"; } );
 CONF
+# the link card makes the SIP side listen: on a port of its own, not 5060
+sb_sip_section "$(sb_free_port)" >>"$sb_tmp/a.conf"
 
 sb_start a.conf
 tap_ok $? "daemon starts and answers on its control socket"

@@ -3,11 +3,14 @@
 # (lock released, stale socket replaced, store reopened with what was committed).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
+. "$top_srcdir/tests/lib/sip.sh"
 tap_plan 9
 
 sb_conf k.conf <<'CONF'
 cards = ( { slot = 2; type = "link"; protocol = "net"; peer = "127.0.0.1:5098"; } );
 CONF
+# the link card makes the SIP side listen: on a port of its own, not 5060
+sb_sip_section "$(sb_free_port)" >>"$sb_tmp/k.conf"
 sb_start k.conf
 tap_ok $? "daemon starts"
 first=$sb_pid

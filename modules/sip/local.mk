@@ -1,0 +1,38 @@
+# modules/sip/local.mk: SIP signalling with sofia-sip (in the core library), its tests and fuzz target.
+libsbcore_a_SOURCES += \
+	modules/sip/sip.h modules/sip/sip_priv.h \
+	modules/sip/sip.c modules/sip/sip_loop.c modules/sip/sip_text.c \
+	modules/sip/sip_reg.c modules/sip/sip_link.c modules/sip/sip_cloud.c \
+	modules/sip/sip_cli.c modules/sip/sip_tls.c modules/sip/sip_lic.c
+libsbcore_a_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
+SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
+AM_CPPFLAGS += -I$(top_srcdir)/modules/sip
+EXTRA_DIST += modules/sip/README.md tests/lib/sip.sh
+
+SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131-sip-links.sh \
+	tests/integration/132-sip-cloud.sh
+TESTS += $(SB_SIP_INTEGRATION)
+EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio
+
+SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
+check_PROGRAMS += $(SB_SIP_UNIT)
+TESTS += $(SB_SIP_UNIT)
+tests_unit_test_sip_text_SOURCES = tests/unit/test_sip_text.c
+tests_unit_test_sip_text_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_sip_text_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_sip_reg_SOURCES = tests/unit/test_sip_reg.c tests/unit/sip_sample.h
+tests_unit_test_sip_reg_CFLAGS = $(SB_TEST_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_unit_test_sip_reg_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/fuzz/fuzz_sip_reg
+tests_fuzz_fuzz_sip_reg_SOURCES = tests/fuzz/fuzz_sip_reg.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_reg_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_reg"'
+tests_fuzz_fuzz_sip_reg_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_fuzz_fuzz_sip_reg_LDADD = $(SB_CORE_LIBS)
+TESTS += tests/fuzz/fuzz_sip_reg
+SB_FUZZ_TARGETS += sip_reg
+SB_FUZZ_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
+SB_FUZZ_LINK += $(SOFIA_LIBS) $(OPENSSL_LIBS)
+
+# tests/bench/sip-options.sh: the cost of the nested loop on the running daemon (run by hand)
+EXTRA_DIST += tests/bench/sip-options.sh

@@ -1,0 +1,103 @@
+/* sip_priv.h: what the parts of the sip module share among themselves (not public). */
+#ifndef SB_SIP_PRIV_H
+#define SB_SIP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/su_wait.h>
+
+#include "sip.h"
+
+/* the `sip` section of symbridge.conf */
+struct sip_conf {
+	struct sb_conf_src src;
+	struct sb_strlist listen;
+	char *certificate_dir;
+	char *realm;
+	int min_expires, max_expires;
+	int options_interval;
+	int keepalive_interval;
+	int retry_min, retry_max;
+};
+
+/* sip_loop.c */
+int sip_loop_open(uv_loop_t *loop, void (*after_cb)(void));
+su_root_t *sip_loop_root(void);
+unsigned long long sip_loop_steps(void);
+void sip_loop_close(void);
+
+/* sip.c: the module's running state */
+struct sip_state {
+	const struct sb_conf *conf;
+	const struct sip_conf *sc;
+	nua_t *local; /* stations and links */
+	nua_t *cloud; /* the cloud link */
+	bool stopping;
+	bool local_down, cloud_down; /* nua_r_shutdown arrived */
+	uv_timer_t stop_timer;
+};
+extern struct sip_state sip;
+uint64_t sip_now_ms(void);
+
+/* sip_reg.c: the local registrar */
+struct sip_binding {
+	char user[65];
+	char contact[256];
+	char source[80];   /* address:port the REGISTER came from */
+	char transport[8]; /* from its Via */
+	char user_agent[64];
+	uint64_t since, expires_at; /* sip_now_ms() */
+	unsigned granted;           /* seconds */
+};
+struct sip_reg_answer {
+	int status;
+	const char *phrase;         /* static */
+	char www_authenticate[256]; /* 401 */
+	char contact[1024];         /* 200: the station's bindings */
+	unsigned min_expires;       /* 423 */
+};
+int sip_reg_setup(const struct sb_conf_list *stations, const struct sip_conf *sc);
+/* decide on one REGISTER and update the bindings; source is "address:port" for logs */
+int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct sip_reg_answer *a);
+int sip_reg_nonce_check(const char *nonce, uint64_t now);
+/* the bindings alive at now (sip_now_ms()); expired ones are dropped first */
+const struct sip_binding *sip_reg_bindings(uint64_t now, size_t *np);
+int sip_reg_open(const struct sb_conf *conf);
+void sip_reg_reload(const struct sb_conf *conf);
+void sip_reg_close(void);
+void sip_reg_request(nua_t *nua, nua_handle_t *nh, const sip_t *req);
+
+/* sip_link.c: link cards */
+int sip_link_open(const struct sb_conf *conf);
+void sip_link_reload(const struct sb_conf *conf);
+void sip_link_close(void);
+bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
+		    nua_hmagic_t *hm, sip_t const *sip_msg);
+
+/* sip_cloud.c: the cloud link */
+int sip_cloud_open(const struct sb_conf *conf);
+void sip_cloud_reload(const struct sb_conf *conf);
+void sip_cloud_close(void);
+void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
+		     nua_hmagic_t *hm, sip_t const *sip_msg, tagi_t tags[]);
+
+void sip_link_show(struct sb_reply *r);
+void sip_cloud_show(struct sb_reply *r);
+
+/* sip_tls.c: TLS policy (minimum version) of every sofia-sip context; capture_next marks the
+ * next context made as the cloud's, whose handshakes are then reported to the watcher */
+void sip_tls_policy(int min_proto, bool capture_next);
+void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, const char *why));
+bool sip_tls_captured(void);
+
+/* sip_lic.c: a PBX-Port for a station (holder: its contact) or a link (trunk); 0 or -1 with why */
+int sip_lic_take(bool trunk, const char *id, const char *holder, char *why, size_t len);
+void sip_lic_give(bool trunk, const char *id, const char *holder);
+
+/* sip_cli.c */
+extern const struct sb_ctl_cmd sip_cli_cmds[];
+
+#endif

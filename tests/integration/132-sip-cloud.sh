@@ -1,0 +1,135 @@
+#!/bin/sh
+# 132-sip-cloud.sh: the cloud link against kamailio with TLS and client certificates on 127.0.0.1:
+# registrations over TLS shown in show cloud, backoff while kamailio is down and back within the
+# bound, registrars in order with the first preferred again, a wrong CA and a TLS 1.1-only server
+# refused, a key file readable by others refused at start.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+. "$top_srcdir/tests/lib/sip.sh"
+sb_need_peers kamailio openssl
+tap_plan 19
+
+sb_pki ca >/dev/null && sb_pki other >/dev/null
+tap_ok $? "a test CA and a second, unrelated one are made" || { echo "Bail out! no test PKI"; exit 1; }
+kp=$(sb_free_port)
+dead=$(sb_free_port)
+sb_kamailio_start "$kp"
+tap_ok $? "kamailio listens for TLS on 127.0.0.1:$kp"
+
+# cloud_conf REGISTRARS CA [EXTRA]: a config with two bridge channels registering to REGISTRARS
+cloud_conf() {
+	sb_conf c.conf <<CONF
+system: { name = "t132"; };
+sip: { retry_min = 1; retry_max = 2; keepalive_interval = 1; };
+cloud: { enabled = true; registrar = [ $1 ]; registration = "per-channel";
+  tls: { ca_file = "$sb_tmp/pki/$2.pem"; cert_file = "$sb_tmp/pki/ca-device.crt";
+         key_file = "$sb_tmp/pki/ca-device.key"; bearer_token = "tok-5ecret-132"; $3 }; };
+cards = ( { slot = 1; type = "sym-bridge"; channels = (
+  { number = "100"; target = "cloud:a"; }, { number = "101"; target = "cloud:b"; } ); } );
+CONF
+}
+cloud() { ctl --json show cloud; }
+field() { cloud | json_get "j['item']['$1']"; }
+is_state() { [ "$(field state)" = "$1" ]; }
+
+cloud_conf "\"sips:127.0.0.1:$kp\"" ca
+sb_start c.conf
+tap_ok $? "daemon starts with the cloud link enabled"
+sb_poll 15 is_state registered
+tap_ok $? "both channel identities register over TLS" || tap_diag "$(ctl show cloud)"
+out=$(cloud)
+printf '%s' "$out" | python3 -c "
+import json, sys; j = json.load(sys.stdin); i = j['item']
+assert i['host'] == 'sips:127.0.0.1:$kp' and i['registered'] == 2 and i['identities'] == 2, i
+assert i['tls_version'] in ('TLSv1.2', 'TLSv1.3') and i['tls_cipher'], i
+assert i['mode'] == 'per-channel' and i['last_error'] is None, i
+d = j['details']; assert len(d) == 2 and all('registered, expires in' in x for x in d), d
+assert all(3000 < int(x.split()[-2]) <= 3600 for x in d), d"
+tap_ok $? "show cloud names the host, TLS version and cipher, both registrations and their expiry" ||
+	tap_diag "$out"
+grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:100@.* cert CN=symbridge-device .*auth=Bearer tok-5ecret-132' "$sb_tmp/kam.log" &&
+	grep -q 'from sip:101@' "$sb_tmp/kam.log"
+tap_ok $? "kamailio saw our client certificate and the bearer token"
+! grep -q 'tok-5ecret' "$sb_tmp/daemon.log"
+tap_ok $? "the bearer token never reaches our log"
+
+sb_kamailio_stop
+sb_poll 15 is_state "waiting to retry"
+tap_ok $? "kamailio stopped: the link notices and waits to retry" || tap_diag "$(ctl show cloud)"
+[ -n "$(field last_error)" ] && [ "$(field failures)" -ge 1 ]
+tap_ok $? "show cloud says what failed and how often" || tap_diag "$(ctl show cloud)"
+sb_kamailio_start "$kp"
+t0=$(date +%s.%N)
+sb_poll 15 is_state registered
+rc=$?
+dt=$(python3 -c "print(round($(date +%s.%N) - $t0, 1))")
+# the bound: one pause of at most retry_max (2 s), then one REGISTER round trip
+[ $rc -eq 0 ] && python3 -c "import sys; sys.exit(0 if $dt <= 4 else 1)"
+tap_ok $? "kamailio back: registered again after $dt s (bound: retry_max 2 s + 2 s)" ||
+	tap_diag "$(ctl show cloud)"
+sb_stop
+tap_ok $? "daemon exits 0"
+grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:100@.* expires=0$' "$sb_tmp/kam.log" &&
+	grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:101@.* expires=0$' "$sb_tmp/kam.log"
+tap_ok $? "at shutdown both identities were unregistered"
+
+# registrars in order: the first is dead, the second answers; then the first comes back
+kp2=$(sb_free_port)
+cloud_conf "\"sips:127.0.0.1:$kp2\", \"sips:127.0.0.1:$kp\"" ca
+sb_start c.conf && sb_poll 15 is_state registered && [ "$(field host)" = "sips:127.0.0.1:$kp" ]
+tap_ok $? "the first registrar down: registered at the second" || tap_diag "$(ctl show cloud)"
+sb_kamailio_start "$kp2" ca kam2
+first() { [ "$(field host)" = "sips:127.0.0.1:$kp2" ] && is_state registered; }
+sb_poll 20 first
+tap_ok $? "the first registrar back: the link moves back to it" || tap_diag "$(ctl show cloud)"
+sb_stop
+sb_kamailio_stop kam2
+
+# a server certificate from another CA
+cloud_conf "\"sips:127.0.0.1:$kp\"" other
+sb_start c.conf && sb_poll 15 is_state "waiting to retry"
+err=$(field last_error)
+[ "$(field registered)" = 0 ] && printf '%s' "$err" | grep -q 'certificate'
+tap_ok $? "a server certificate the CA did not sign is refused: $err"
+sb_stop
+
+# a server that speaks TLS 1.1 and nothing newer
+t11=$(sb_free_port)
+openssl s_server -quiet -accept "127.0.0.1:$t11" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' \
+	-cert "$sb_tmp/pki/ca-server.crt" -key "$sb_tmp/pki/ca-server.key" </dev/null >"$sb_tmp/tls11.log" 2>&1 &
+tls11_pid=$!
+sb_poll 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $t11), 0.5)"
+cloud_conf "\"sips:127.0.0.1:$t11\"" ca
+sb_start c.conf && sb_poll 15 is_state "waiting to retry"
+err=$(field last_error)
+[ "$(field registered)" = 0 ] && [ -z "$(field tls_version | grep -v None)" ] &&
+	printf '%s' "$err" | grep -qi 'protocol\|version'
+tap_ok $? "a TLS 1.1-only server is refused: $err"
+sb_stop
+kill "$tls11_pid"; wait "$tls11_pid" 2>/dev/null; tls11_pid=
+
+# trunk mode: one registration for the whole appliance, named after system.name
+cloud_conf "\"sips:127.0.0.1:$kp\"" ca
+sed -i 's/registration = "per-channel"/registration = "trunk"/' "$sb_tmp/c.conf"
+sb_start c.conf && sb_poll 15 is_state registered && [ "$(field identities)" = 1 ] &&
+	[ "$(field mode)" = trunk ] && cloud | json_get "j['details'][0]" | grep -q '^t132 registered'
+tap_ok $? "trunk mode registers one identity, the appliance's name" || tap_diag "$(ctl show cloud)"
+sb_stop
+
+# min_version 1.3 against a server that stops at TLS 1.2
+k12=$(sb_free_port)
+sb_kamailio_start "$k12" ca kam12 TLSv1.2
+cloud_conf "\"sips:127.0.0.1:$k12\"" ca 'min_version = "1.3";'
+sb_start c.conf && sb_poll 15 is_state "waiting to retry"
+err=$(field last_error)
+[ "$(field registered)" = 0 ] && printf '%s' "$err" | grep -qi 'protocol\|version'
+tap_ok $? "min_version 1.3 refuses a TLS 1.2 server: $err"
+sb_stop
+sb_kamailio_stop kam12
+
+# the device key readable by others: the daemon does not start
+chmod 0644 "$sb_tmp/pki/ca-device.key"
+out=$("$SYMBRIDGED" -t -c "$sb_tmp/c.conf" 2>&1)
+[ $? -eq 1 ] && printf '%s' "$out" | grep -q 'cloud.tls.key_file: .*ca-device.key is accessible by other users'
+tap_ok $? "a key file readable by others is refused at start" || tap_diag "$out"
+tap_done
