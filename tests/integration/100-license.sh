@@ -10,7 +10,10 @@ k=$sb_tmp/keys
 mkdir -p "$k"
 
 # the bundled configuration runs as it is and says how to get licenses
-sed -e '/state_dir\|control_socket/d' "$top_srcdir/etc/symbridge.conf" | sb_conf bundled.conf
+# (on a free loopback port, not 5060, so parallel tests do not collide)
+. "$top_srcdir/tests/lib/sip.sh"
+sed -e '/state_dir\|control_socket/d' \
+	-e "s/127.0.0.1:5060/127.0.0.1:$(sb_free_port)/g" "$top_srcdir/etc/symbridge.conf" | sb_conf bundled.conf
 sb_start bundled.conf
 tap_ok $? "the bundled configuration starts"
 out=$(ctl --json show licenses)
