@@ -22,9 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!(msg = sample_parse((const char *)data, size)))
 		return 0;
-	sip_t *sip = sip_object(msg);
-	if (sip->sip_request && sip->sip_request->rq_method == sip_method_register) {
-		sip_reg_handle(sip, "127.0.0.1:5060", 1000000, &a);
+	sip_t *req = sip_object(msg);
+	if (req->sip_request && req->sip_request->rq_method == sip_method_register) {
+		sip_reg_handle(req, "127.0.0.1:5060", 1000000, &a);
 		if (a.status < 200 || a.status > 699 || !a.phrase)
 			abort();
 	}
