@@ -7,21 +7,12 @@
 . "$top_srcdir/tests/lib/isdn.sh"
 tap_plan 12
 
-sb_conf c.conf <<CONF
-$(isdn_license_conf $ISDN_LICENSES)
-cards = (
-	{ slot = 1; type = "sym-bridge"; channels = ( { number = "100"; target = "card:3/555"; } ); },
-	{ slot = 2; type = "pri"; side = "cpe"; dchannel = "socket:$sb_tmp/a.sock"; },
-	{ slot = 3; type = "pri"; side = "net"; dchannel = "socket:$sb_tmp/b.sock"; }
-);
-CONF
+isdn_pair_conf
 sb_start c.conf && isdn_license_install
 tap_ok $? "daemon starts"
-peer_start a 3 "$sb_tmp/a.sock" net e1
-peer_start b 4 "$sb_tmp/b.sock" cpe e1
-peer b auto-answer
-span_up 2 && span_up 3
+isdn_pair_peers
 tap_ok $? "both spans up"
+peer b auto-answer
 
 t0=$(date +%s%N)
 i=1

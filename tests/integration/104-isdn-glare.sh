@@ -8,21 +8,11 @@
 . "$top_srcdir/tests/lib/isdn.sh"
 tap_plan 9
 
-sb_conf c.conf <<CONF
-$(isdn_license_conf $ISDN_LICENSES)
-cards = (
-	{ slot = 1; type = "sym-bridge"; channels = (
-		{ number = "100"; target = "card:3/555"; },
-		{ number = "200"; target = "card:2/777"; } ); },
-	{ slot = 2; type = "pri"; side = "cpe"; dchannel = "socket:$sb_tmp/a.sock"; },
-	{ slot = 3; type = "pri"; side = "net"; dchannel = "socket:$sb_tmp/b.sock"; }
-);
-CONF
+isdn_pair_conf '{ number = "100"; target = "card:3/555"; },
+	{ number = "200"; target = "card:2/777"; }'
 sb_start c.conf && isdn_license_install
 tap_ok $? "daemon starts"
-peer_start a 3 "$sb_tmp/a.sock" net e1
-peer_start b 4 "$sb_tmp/b.sock" cpe e1
-span_up 2 && span_up 3
+isdn_pair_peers
 tap_ok $? "both spans up"
 
 # --- the daemon is CPE on span 2: it gives way ---

@@ -91,3 +91,26 @@ isdn_license_conf() {
 ISDN_LICENSES="Relay-PRIs=4 Relay-BRIs=4 Relay-Channels=64 PBX-Port13=8"
 # isdn_license_install: install the file into the running daemon
 isdn_license_install() { ctl license install "$sb_tmp/isdn.lic" >/dev/null; }
+
+# isdn_pair_conf [CHANNELS]: the usual trunk pair: PRI slot 2 (we are CPE, its peer "a" is NET)
+# and PRI slot 3 (we are NET, peer "b" is CPE), with sym-bridge slot 1 routing the channels given
+# (default: number 100 out on slot 3 as 555) and licenses for them
+isdn_pair_conf() {
+	ch=${1:-}
+	[ -n "$ch" ] || ch='{ number = "100"; target = "card:3/555"; }'
+	sb_conf c.conf <<CONF
+$(isdn_license_conf $ISDN_LICENSES)
+cards = (
+	{ slot = 1; type = "sym-bridge"; channels = ( $ch ); },
+	{ slot = 2; type = "pri"; side = "cpe"; dchannel = "socket:$sb_tmp/a.sock"; },
+	{ slot = 3; type = "pri"; side = "net"; dchannel = "socket:$sb_tmp/b.sock"; }
+);
+CONF
+}
+
+# isdn_pair_peers: the two peers of isdn_pair_conf started, and both spans up
+isdn_pair_peers() {
+	peer_start a 3 "$sb_tmp/a.sock" net e1
+	peer_start b 4 "$sb_tmp/b.sock" cpe e1
+	span_up 2 && span_up 3
+}
