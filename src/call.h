@@ -74,7 +74,10 @@ struct sb_leg {
 	enum sb_leg_state state;
 	struct sb_call *call; /* the core's: set while the leg belongs to a call */
 	int q850;             /* the cause it ended with, 0 while up */
+	unsigned flags;       /* SB_LEG_*: set by the owner before sb_call_incoming */
 };
+
+#define SB_LEG_FROM_CLOUD 0x01 /* an a leg that arrived over the cloud link (routing: fallback) */
 
 /* ---- for owners of legs -------------------------------------------------------------------- */
 
@@ -117,5 +120,34 @@ int64_t sb_call_start_us(const struct sb_call *c);
 int64_t sb_call_answer_us(const struct sb_call *c); /* 0: not answered */
 
 const char *sb_leg_state_name(enum sb_leg_state s);
+
+/* ---- Q.850 cause <-> SIP status (src/cause.c), RFC 3398 7.2.4.1 and 8.2.6.1 ----------------- */
+
+int sb_q850_to_sip(int cause); /* 0 for 16: normal clearing ends a call with BYE/CANCEL */
+int sb_sip_to_q850(int status);
+
+/* ---- targets other than cards (src/route.c) ------------------------------------------------ */
+
+/* A module that rings targets written "PREFIX:REST" (cloud:ID, station:USER) registers one of
+ * these. ch is the sym-bridge channel whose number was dialled (its identity is the caller the
+ * far side sees); available says whether such targets can be rung now (the cloud link is up):
+ * when not, the channel's fallback rings instead. originate's errors are those of the card
+ * types' originate hook. */
+struct sb_channel;
+struct sb_target_type {
+	const char *prefix; /* "cloud" */
+	bool (*available)(void);
+	int (*originate)(const char *rest, const struct sb_channel *ch, struct sb_call *call,
+			 struct sb_leg **legp);
+};
+int sb_target_register(const struct sb_target_type *t);
+void sb_target_unregister(const struct sb_target_type *t);
+
+/* The routing decision for a channel (src/route_pick.c, pure): what rings for a call to a
+ * channel assigned to target or ring_group with fallback (NULL: none). Returns the target to
+ * ring, or NULL with *group set to the ring group to ring; NULL and *group NULL: nothing. */
+const char *sb_route_pick(const char *target, const char *ring_group, const char *fallback,
+			  bool cloud_up, bool from_cloud, const char **group);
+bool sb_target_is_cloud(const char *target);
 
 #endif
