@@ -53,6 +53,14 @@ struct sb_party {
 struct sb_leg;
 struct sb_call;
 
+/* The media of one leg, for show calls (sb_leg_ops.media_info). */
+struct sb_leg_media {
+	char codec[17];
+	bool srtp;
+	bool transcoding;
+	uint64_t rx_packets, tx_packets;
+};
+
 /* What the core asks of a leg's owner; every hook is optional but hangup. */
 struct sb_leg_ops {
 	void (*alert)(struct sb_leg *leg);  /* the called side rings (send ALERTING, 180) */
@@ -60,6 +68,8 @@ struct sb_leg_ops {
 	/* end the leg with this Q.850 cause; the core has already let go of it */
 	void (*hangup)(struct sb_leg *leg, int q850);
 	void (*dtmf)(struct sb_leg *leg, char digit); /* a digit from the other side */
+	/* the leg's media now (show calls); -ENOENT when it has none */
+	int (*media_info)(const struct sb_leg *leg, struct sb_leg_media *mi);
 };
 
 struct sb_leg {
@@ -131,14 +141,15 @@ int sb_sip_to_q850(int status);
 /* A module that rings targets written "PREFIX:REST" (cloud:ID, station:USER) registers one of
  * these. ch is the sym-bridge channel whose number was dialled (its identity is the caller the
  * far side sees); available says whether such targets can be rung now (the cloud link is up):
- * when not, the channel's fallback rings instead. originate's errors are those of the card
- * types' originate hook. */
+ * when not, the channel's fallback rings instead. originate places up to max legs (a station
+ * with several registered contacts rings them all) and returns how many, or the card types'
+ * originate errors. */
 struct sb_channel;
 struct sb_target_type {
 	const char *prefix; /* "cloud" */
 	bool (*available)(void);
 	int (*originate)(const char *rest, const struct sb_channel *ch, struct sb_call *call,
-			 struct sb_leg **legp);
+			 struct sb_leg **legs, size_t max);
 };
 int sb_target_register(const struct sb_target_type *t);
 void sb_target_unregister(const struct sb_target_type *t);

@@ -105,13 +105,18 @@ static int ring_target(struct sb_call *c, const struct sb_model *m, const struct
 				 (unsigned long long)sb_call_id(c), target);
 			return 3;
 		}
-		rc = t->originate(target + strlen(t->prefix) + 1, ch, c, &leg);
-		if (rc < 0) {
+		struct sb_leg *legs[8];
+		rc = t->originate(target + strlen(t->prefix) + 1, ch, c, legs, 8);
+		if (rc <= 0) {
 			log_info("call %llu: cannot ring %s: %s", (unsigned long long)sb_call_id(c),
-				 target, strerror(-rc));
-			return errno_cause(rc);
+				 target, rc ? strerror(-rc) : "nothing to ring");
+			return rc ? errno_cause(rc) : 20; /* subscriber absent */
 		}
-		return attach(c, leg);
+		int cause = 0;
+		for (int i = 0; i < rc; i++)
+			if (attach(c, legs[i]))
+				cause = 47;
+		return cause;
 	}
 	slot = strtol(target + 5, &end, 10);
 	const struct sb_card *card = sb_model_card(m, (int)slot);

@@ -84,6 +84,26 @@ void sip_cloud_close(void);
 void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
 		     nua_hmagic_t *hm, sip_t const *sip_msg, tagi_t tags[]);
 
+bool sip_cloud_ready(void);
+bool sip_cloud_trunk(void);
+void sip_cloud_uris(const char *user, const char *identity, char *ruri, size_t rl, char *aor,
+		    size_t al, char *contact, size_t cl_len);
+
+/* sip_route.c: calls in from stations, links and the cloud; cloud: and station: targets */
+void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m);
+void sip_route_cloud_invite(nua_handle_t *nh, const sip_t *m);
+int sip_route_open(void);
+void sip_route_close(void);
+
+/* sip_call.c */
+bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
+		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[]);
+void sip_call_close(void);
+
+/* sip_reg.c: a station's INVITE (407 challenge); 1 authenticated as *userp */
+int sip_reg_auth_call(const sip_t *req, uint64_t now, const char **userp, char *challenge_hdr,
+		      size_t len);
+
 void sip_link_show(struct sb_reply *r);
 void sip_cloud_show(struct sb_reply *r);
 
