@@ -4,13 +4,16 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <string.h>
 
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 
 #define SB_MODULE "sip"
+#include "cards.h"
 #include "sip_call.h"
 #include "sip_priv.h"
 
@@ -21,17 +24,62 @@ static const char *url_user(const url_t *u)
 
 /* ---- calls in ------------------------------------------------------------------------------ */
 
+/* "address:port" the current request came from, and its transport (from the Via) */
+static void request_source(nua_t *nua, const sip_t *m, char *source, size_t len,
+			   const char **transport)
+{
+	msg_t *msg = nua_current_request(nua);
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+
+	snprintf(source, len, "?");
+	if (ai && ai->ai_addr) {
+		char host[64] = "";
+		su_sockaddr_t *su = (su_sockaddr_t *)ai->ai_addr;
+		su_inet_ntop(su->su_family, SU_ADDR(su), host, sizeof host);
+		snprintf(source, len, "%s:%u", host, ntohs(su->su_port));
+	}
+	*transport = "udp";
+	if (m->sip_via && m->sip_via->v_protocol) {
+		const char *p = strrchr(m->sip_via->v_protocol, '/');
+		*transport = p ? p + 1 : m->sip_via->v_protocol;
+	}
+}
+
+/* An intercom server calls over its link: trusted by its address (the link's configured peer),
+ * routed by the number in the Request-URI. */
+static void link_invite(nua_handle_t *nh, const sip_t *m, int slot, const char *name)
+{
+	struct sip_leg *sl = sip_leg_new(false, true);
+
+	if (!sl) {
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	sl->leg.slot = slot;
+	snprintf(sl->leg.card, sizeof sl->leg.card, "%s", name);
+	log_info("link %s calls %s", name, url_user(m->sip_request->rq_url));
+	sip_call_incoming(sl, nh, m, url_user(m->sip_from->a_url), url_user(m->sip_request->rq_url));
+}
+
 /* A station calls: authenticated like its REGISTER (407, with the same answer for an unknown user
- * as for a wrong password), then routed by the number in the Request-URI. */
+ * as for a wrong password), then routed by the number in the Request-URI. A link's peer needs
+ * no credentials: its configured address is what identifies it. */
 void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m)
 {
-	const char *user = NULL;
-	char challenge[256];
+	const char *user = NULL, *transport;
+	char challenge[256], source[80], name[65];
 	struct sip_leg *sl;
+	int slot;
 
 	if (!m || !m->sip_request || !m->sip_from) {
 		nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_THIS(nua), TAG_END());
 		nua_handle_destroy(nh);
+		return;
+	}
+	request_source(nua, m, source, sizeof source, &transport);
+	if (sip_link_by_source(source, transport, &slot, name, sizeof name) == 0) {
+		link_invite(nh, m, slot, name);
 		return;
 	}
 	if (sip_reg_auth_call(m, sip_now_ms(), &user, challenge, sizeof challenge) <= 0) {
@@ -161,6 +209,34 @@ static int station_originate(const char *user, const struct sb_channel *ch, stru
 		log_info("call %llu: station %s has no registered contact",
 			 (unsigned long long)sb_call_id(call), user);
 	return placed ? (int)placed : rc;
+}
+
+/* card:SLOT/NUMBER on a link card: to its peer, over the link's transport. */
+int card_link_originate(const struct sb_card *card, const char *number, struct sb_call *call,
+			struct sb_leg **legp)
+{
+	char ruri[256], peer[128], to[256], from[256];
+	struct sip_leg *sl;
+	int rc;
+
+	if (!sip.local)
+		return -ENETDOWN;
+	if ((rc = sip_link_target(card->slot, number, ruri, sizeof ruri, peer, sizeof peer)) < 0)
+		return rc == -ENODEV ? -ENETDOWN : rc;
+	snprintf(to, sizeof to, "<sip:%s@%s>", number, peer);
+	snprintf(from, sizeof from, "<sip:%s@%s>", sb_call_caller(call)->number,
+		 sip_media_addr(false));
+	if (!(sl = sip_leg_new(false, false)))
+		return -ENOMEM;
+	sl->leg.slot = card->slot;
+	snprintf(sl->leg.card, sizeof sl->leg.card, "%s", card->name);
+	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", number);
+	if ((rc = sip_call_place(sl, call, sip.local, ruri, from, to)) < 0) {
+		sip_leg_free(sl);
+		return rc;
+	}
+	*legp = &sl->leg;
+	return 0;
 }
 
 static const struct sb_target_type cloud_target = {
