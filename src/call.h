@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /*
  * A leg is one side of a call on one card channel (a B-channel, later a SIP dialog). It is
@@ -61,6 +62,16 @@ struct sb_leg_media {
 	uint64_t rx_packets, tx_packets;
 };
 
+/* An RTP endpoint a leg's owner opens so that another module's media session carries the leg
+ * (an ISDN B-channel in a SIP call): its codec by SDP name ("PCMA"), payload type, telephone-event
+ * payload type (-1: none, digits in band) and the address it receives on. */
+struct sb_rtp_ep {
+	char codec[17];
+	uint8_t pt;
+	int dtmf_pt;
+	struct sockaddr_storage addr;
+};
+
 /* What the core asks of a leg's owner; every hook is optional but hangup. */
 struct sb_leg_ops {
 	void (*alert)(struct sb_leg *leg);  /* the called side rings (send ALERTING, 180) */
@@ -70,6 +81,11 @@ struct sb_leg_ops {
 	void (*dtmf)(struct sb_leg *leg, char digit); /* a digit from the other side */
 	/* the leg's media now (show calls); -ENOENT when it has none */
 	int (*media_info)(const struct sb_leg *leg, struct sb_leg_media *mi);
+	/* For a media owner that is not the leg's owner (the sip module's session of a call with
+	 * an ISDN leg): open the leg's RTP endpoint, then say where it sends (the session's port
+	 * for it). The owner closes it when the leg ends. */
+	int (*rtp_open)(struct sb_leg *leg, struct sb_rtp_ep *ep);
+	void (*rtp_connect)(struct sb_leg *leg, const struct sockaddr_storage *to);
 };
 
 struct sb_leg {

@@ -2,7 +2,9 @@
  * cloud), the media session of a call whose a leg is SIP, and the nua events of those dialogs. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "sip_priv.h"
 
 static struct sip_leg *live; /* every leg not yet freed: nua magic is checked against it */
+static struct sip_bridge *bridges;
 static const struct sb_leg_ops sip_leg_ops;
 
 /* ---- legs ---------------------------------------------------------------------------------- */
@@ -46,15 +49,33 @@ static bool leg_live(const void *p)
 	return false;
 }
 
-static void bridge_end(struct sip_leg *sl)
+static void bridge_add(struct sip_bridge *br, const struct sb_leg *a)
 {
-	struct sip_bridge *br = sl->br;
+	br->a = a;
+	br->next = bridges;
+	bridges = br;
+}
 
-	if (!br)
+static void bridge_unref(struct sip_bridge *br)
+{
+	if (--br->refs)
 		return;
+	for (struct sip_bridge **p = &bridges; *p; p = &(*p)->next)
+		if (*p == br) {
+			*p = br->next;
+			break;
+		}
 	if (br->ms)
 		media_session_destroy(br->ms);
 	free(br);
+}
+
+/* The leg lets go of the call's media; the last one ends the session. */
+static void bridge_end(struct sip_leg *sl)
+{
+	if (!sl->br)
+		return;
+	bridge_unref(sl->br);
 	sl->br = NULL;
 }
 
@@ -93,14 +114,15 @@ static void leg_gone(struct sip_leg *sl, int q850)
 	sb_leg_hungup(&sl->leg, q850);
 }
 
-/* The media of the call this leg belongs to: the a leg's, when it is ours. */
+/* The media of a call: the bridge made for its a leg. */
 struct sip_bridge *sip_call_bridge(const struct sb_call *c)
 {
 	struct sb_leg *a = c ? sb_call_leg(c, 0) : NULL;
 
-	if (!a || strcmp(a->owner, "sip") != 0)
-		return NULL;
-	return ((struct sip_leg *)a->priv)->br;
+	for (struct sip_bridge *br = bridges; a && br; br = br->next)
+		if (br->a == a)
+			return br;
+	return NULL;
 }
 
 /* The address our SDP gives for the engine's ports: the local SIP address when it is a
@@ -166,15 +188,97 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 	}
 	br->answer.port = media_session_port(br->ms, 0);
 	br->sdp_version = 1;
+	br->refs = 1;
+	bridge_add(br, &sl->leg);
 	sl->br = br;
 	snprintf(sl->leg.codec, sizeof sl->leg.codec, "%s", media_codec_info(br->lc[0].codec)->name);
 	return 0;
 }
 
+static void loopback(struct sockaddr_storage *ss, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin->sin_port = htons(port);
+}
+
+/* A leg of another module (ISDN) as media leg i of the session: the endpoint its owner opens
+ * on loopback, and the session's port for it in return. */
+static int foreign_conf(struct sb_leg *leg, struct media_leg_conf *lc)
+{
+	struct sb_rtp_ep ep;
+	enum media_codec codec;
+	int rc;
+
+	if (!leg->ops->rtp_open || !leg->ops->rtp_connect)
+		return -ENOTSUP;
+	if ((rc = leg->ops->rtp_open(leg, &ep)) < 0)
+		return rc;
+	if (media_codec_find(ep.codec, 8000, &codec) < 0)
+		return -ENOTSUP;
+	*lc = (struct media_leg_conf){ .codec = codec, .pt = ep.pt, .dtmf_pt = ep.dtmf_pt,
+				       .ptime = 20, .remote = ep.addr };
+	return 0;
+}
+
+/* A call from another module's leg (an ISDN SETUP) to a SIP target: the session is ours, with
+ * the caller's RTP endpoint as leg 0. */
+static struct sip_bridge *bridge_foreign_a(struct sb_call *call)
+{
+	struct sb_leg *a = sb_call_leg(call, 0);
+	struct media_engine *e = media_daemon_engine();
+	struct sip_bridge *br;
+	struct sockaddr_storage to;
+	int rc;
+
+	if (!a || !e || !(br = calloc(1, sizeof *br)))
+		return NULL;
+	if ((rc = foreign_conf(a, &br->lc[0])) < 0) {
+		log_warn("call %llu: the caller's %s leg cannot carry media in a SIP call: %s",
+			 (unsigned long long)sb_call_id(call), a->owner, strerror(-rc));
+		free(br);
+		return NULL;
+	}
+	br->lc[1] = (struct media_leg_conf){ .codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1,
+					     .latch = true };
+	if ((rc = media_session_alloc(&br->ms, e, br->lc, session_event_cb, br)) < 0) {
+		log_warn("call %llu: no media session: %s", (unsigned long long)sb_call_id(call),
+			 strerror(-rc));
+		free(br);
+		return NULL;
+	}
+	loopback(&to, media_session_port(br->ms, 0));
+	a->ops->rtp_connect(a, &to);
+	bridge_add(br, a);
+	return br;
+}
+
+/* An a leg of ours answered by another module's leg (a station calls an ISDN number): that leg
+ * becomes media leg 1. */
+static void bridge_foreign_b(struct sip_leg *a, struct sb_leg *b)
+{
+	struct sip_bridge *br = a->br;
+	struct media_leg_conf lc;
+	struct sockaddr_storage to;
+	int rc;
+
+	if (!br || (rc = foreign_conf(b, &lc)) < 0 || (rc = media_session_update(br->ms, 1, &lc)) < 0) {
+		log_warn("call %llu: no media toward the %s leg", (unsigned long long)sb_call_id(a->leg.call),
+			 b->owner);
+		return;
+	}
+	br->lc[1] = lc;
+	loopback(&to, media_session_port(br->ms, 1));
+	b->ops->rtp_connect(b, &to);
+}
+
 /* A b leg's answer (183 or 200) takes leg 1 of the session. */
 static int bridge_take(struct sip_leg *b, const sip_t *m)
 {
-	struct sip_bridge *br = sip_call_bridge(b->leg.call);
+	struct sip_bridge *br = b->br;
 	struct media_leg_conf lc;
 	char why[256];
 	int rc;
@@ -254,14 +358,9 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	char body[2048];
 	int rc;
 
-	if (!br) {
-		/* a call from a leg that is not SIP (ISDN) has no session of ours yet */
-		log_warn("call %llu: a SIP leg needs the caller's media in a session of the sip "
-			 "module (the caller's %s leg has none)",
-			 (unsigned long long)sb_call_id(call),
-			 sb_call_leg(call, 0) ? sb_call_leg(call, 0)->owner : "?");
+	/* a call from another module's leg (ISDN): the session is made now */
+	if (!br && !(br = bridge_foreign_a(call)))
 		return -ENOTSUP;
-	}
 	if ((rc = sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud), media_session_port(br->ms, 1),
 				&sl->offer)) < 0 ||
 	    (rc = sip_sdp_body(&sl->offer, 1, body, sizeof body)) < 0)
@@ -271,6 +370,8 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 		return -ENOMEM;
 	nua_invite(sl->nh, NUTAG_URL(ruri), TAG_IF(sl->contact[0], SIPTAG_CONTACT_STR(sl->contact)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body), TAG_END());
+	sl->br = br;
+	br->refs++;
 	log_info("call %llu: INVITE %s (from %s)", (unsigned long long)sb_call_id(call), ruri, from);
 	return 0;
 }
@@ -292,6 +393,9 @@ static void op_answer(struct sb_leg *leg)
 	if (!sl->incoming || sl->answered || !sl->nh)
 		return;
 	sl->answered = true;
+	struct sb_leg *peer = sb_leg_peer(leg);
+	if (peer && strcmp(peer->owner, "sip") != 0)
+		bridge_foreign_b(sl, peer);
 	respond_sdp(sl, SIP_200_OK);
 }
 
@@ -320,7 +424,7 @@ static void op_hangup(struct sb_leg *leg, int q850)
 static void op_dtmf(struct sb_leg *leg, char digit)
 {
 	struct sip_leg *sl = leg->priv;
-	struct sip_bridge *br = sip_call_bridge(leg->call);
+	struct sip_bridge *br = sl->br;
 
 	/* a digit from a leg outside the session (ISDN keypad): toward this leg's side */
 	if (br)
@@ -330,7 +434,7 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
 {
 	const struct sip_leg *sl = leg->priv;
-	struct sip_bridge *br = sip_call_bridge(leg->call);
+	struct sip_bridge *br = sl->br;
 	struct media_leg_stats st;
 	unsigned i = sl->incoming ? 0 : 1;
 

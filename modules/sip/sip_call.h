@@ -9,8 +9,13 @@
 #include "sip_sdp.h"
 #include "symbridge.h"
 
-/* The media of a call whose a leg is SIP: one session, leg 0 the a side, leg 1 the b side. */
+/* The media of a call with SIP legs: one session, leg 0 the a side, leg 1 the b side. It is
+ * found by the call's a leg (ours, or another module's that opened an RTP endpoint for it) and
+ * lives as long as a SIP leg of the call holds it. */
 struct sip_bridge {
+	struct sip_bridge *next;
+	const struct sb_leg *a;
+	unsigned refs;
 	struct media_session *ms;
 	struct media_leg_conf lc[2];
 	struct media_sdp_media answer; /* what the a leg is answered */
@@ -28,7 +33,7 @@ struct sip_leg {
 	bool early;    /* a: 183 with SDP sent */
 	bool released; /* the core let go of it, or never took it */
 	bool ended;    /* nua says the dialog is over */
-	struct sip_bridge *br;        /* a legs: the call's media */
+	struct sip_bridge *br;        /* the call's media, while the leg holds it */
 	struct media_sdp_media offer; /* b legs: what we offered */
 	char contact[256];            /* our Contact on this dialog, "" to let nua choose */
 };

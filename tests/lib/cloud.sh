@@ -55,7 +55,10 @@ m = json.dumps({"command": cmd, "params": params, "token": "t"}).encode()
 s.sendall(b"%d:%s," % (len(m), m))
 buf = b""
 while True:
-    buf += s.recv(4096)
+    try:
+        buf += s.recv(4096)
+    except socket.timeout:
+        sys.exit(1)  # the command was sent; baresip did not confirm it in time
     n, _, rest = buf.partition(b":")
     if n.isdigit() and len(rest) > int(n):
         r = json.loads(rest[:int(n)])
