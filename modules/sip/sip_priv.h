@@ -119,6 +119,8 @@ bool sip_tls_captured(void);
 /* sip_lic.c: a PBX-Port for a station (holder: its contact) or a link (trunk); 0 or -1 with why */
 int sip_lic_take(bool trunk, const char *id, const char *holder, char *why, size_t len);
 void sip_lic_give(bool trunk, const char *id, const char *holder);
+/* the sym-bridge card in slot may carry calls: 0, or -1 with the license's reason */
+int sip_lic_card(int slot, char *why, size_t len);
 
 /* sip_cli.c */
 extern const struct sb_ctl_cmd sip_cli_cmds[];

@@ -122,6 +122,15 @@ void sip_route_cloud_invite(nua_handle_t *nh, const sip_t *m)
 		nua_handle_destroy(nh);
 		return;
 	}
+	char why[256];
+	if (sip_lic_card(ch->card->slot, why, sizeof why) < 0) {
+		log_warn("call from the cloud to %s refused (cause 47): card %d (%s) is not "
+			 "licensed: %s",
+			 called, ch->card->slot, ch->card->name, why);
+		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
 	if (!(sl = sip_leg_new(true, true))) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		nua_handle_destroy(nh);
@@ -157,6 +166,13 @@ static int cloud_originate(const char *id, const struct sb_channel *ch, struct s
 
 	if (!sip_cloud_ready())
 		return -ENETDOWN;
+	char why[256];
+	if (ch && sip_lic_card(ch->card->slot, why, sizeof why) < 0) {
+		log_warn("call %llu to cloud:%s refused (cause 47): card %d (%s) is not licensed: %s",
+			 (unsigned long long)sb_call_id(call), id, ch->card->slot, ch->card->name,
+			 why);
+		return -EACCES;
+	}
 	if (!(sl = sip_leg_new(true, false)))
 		return -ENOMEM;
 	sip_cloud_uris(id, sip_cloud_trunk() ? conf->system.name : number, ruri, sizeof ruri, to,
