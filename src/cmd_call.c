@@ -87,8 +87,8 @@ static int call_row(void *arg, struct sb_call *c)
 
 static int cmd_calls(const struct sb_ctl_req *req, struct sb_reply *r)
 {
-	static const char *const cols[] = { "id",     "from",   "caller",      "to",
-					    "called", "state",  "duration_s",  "codecs",
+	static const char *const cols[] = { "id",     "from",        "caller",     "to",
+					    "called", "state",       "duration_s", "codecs",
 					    "srtp",   "transcoding", NULL };
 
 	sb_reply_table(r, cols);

@@ -42,3 +42,10 @@ SB_FUZZ_LINK += $(SOFIA_LIBS) $(OPENSSL_LIBS)
 
 # tests/bench/sip-options.sh: the cost of the nested loop on the running daemon (run by hand)
 EXTRA_DIST += tests/bench/sip-options.sh
+
+# offer/answer of SIP calls (pure): sip_sdp.c with the media library
+check_PROGRAMS += tests/unit/test_sip_sdp
+TESTS += tests/unit/test_sip_sdp
+tests_unit_test_sip_sdp_SOURCES = tests/unit/test_sip_sdp.c modules/sip/sip_sdp.c
+tests_unit_test_sip_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_unit_test_sip_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)

@@ -196,9 +196,9 @@ static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 			return;
 		if (sip_link_event(ev, status, phrase, nh, hm, sipm))
 			return;
-		if (ev == nua_i_message || ev == nua_i_subscribe ||
-		    ev == nua_i_refer || ev == nua_i_notify || ev == nua_i_publish ||
-		    ev == nua_i_info || ev == nua_i_method) {
+		if (ev == nua_i_message || ev == nua_i_subscribe || ev == nua_i_refer ||
+		    ev == nua_i_notify || ev == nua_i_publish || ev == nua_i_info ||
+		    ev == nua_i_method) {
 			/* no calls yet: refuse cleanly, and nothing else */
 			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, NUTAG_WITH_THIS(nua), TAG_END());
 			nua_handle_destroy(nh);

@@ -178,8 +178,9 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 		*status = 488;
 		return rc;
 	}
-	br->lc[1] = (struct media_leg_conf){ .codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1,
-					     .latch = true };
+	br->lc[1] = (struct media_leg_conf){
+		.codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1, .latch = true
+	};
 	if ((rc = media_session_alloc(&br->ms, e, br->lc, session_event_cb, br)) < 0) {
 		snprintf(why, wl, "no media session: %s", strerror(-rc));
 		free(br);
@@ -191,7 +192,8 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 	br->refs = 1;
 	bridge_add(br, &sl->leg);
 	sl->br = br;
-	snprintf(sl->leg.codec, sizeof sl->leg.codec, "%s", media_codec_info(br->lc[0].codec)->name);
+	snprintf(sl->leg.codec, sizeof sl->leg.codec, "%s",
+		 media_codec_info(br->lc[0].codec)->name);
 	return 0;
 }
 
@@ -219,8 +221,9 @@ static int foreign_conf(struct sb_leg *leg, struct media_leg_conf *lc)
 		return rc;
 	if (media_codec_find(ep.codec, 8000, &codec) < 0)
 		return -ENOTSUP;
-	*lc = (struct media_leg_conf){ .codec = codec, .pt = ep.pt, .dtmf_pt = ep.dtmf_pt,
-				       .ptime = 20, .remote = ep.addr };
+	*lc = (struct media_leg_conf){
+		.codec = codec, .pt = ep.pt, .dtmf_pt = ep.dtmf_pt, .ptime = 20, .remote = ep.addr
+	};
 	return 0;
 }
 
@@ -242,8 +245,9 @@ static struct sip_bridge *bridge_foreign_a(struct sb_call *call)
 		free(br);
 		return NULL;
 	}
-	br->lc[1] = (struct media_leg_conf){ .codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1,
-					     .latch = true };
+	br->lc[1] = (struct media_leg_conf){
+		.codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1, .latch = true
+	};
 	if ((rc = media_session_alloc(&br->ms, e, br->lc, session_event_cb, br)) < 0) {
 		log_warn("call %llu: no media session: %s", (unsigned long long)sb_call_id(call),
 			 strerror(-rc));
@@ -265,9 +269,10 @@ static void bridge_foreign_b(struct sip_leg *a, struct sb_leg *b)
 	struct sockaddr_storage to;
 	int rc;
 
-	if (!br || (rc = foreign_conf(b, &lc)) < 0 || (rc = media_session_update(br->ms, 1, &lc)) < 0) {
-		log_warn("call %llu: no media toward the %s leg", (unsigned long long)sb_call_id(a->leg.call),
-			 b->owner);
+	if (!br || (rc = foreign_conf(b, &lc)) < 0 ||
+	    (rc = media_session_update(br->ms, 1, &lc)) < 0) {
+		log_warn("call %llu: no media toward the %s leg",
+			 (unsigned long long)sb_call_id(a->leg.call), b->owner);
 		return;
 	}
 	br->lc[1] = lc;
@@ -331,8 +336,8 @@ int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, cons
 	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", caller ? caller : "");
 	snprintf(to.number, sizeof to.number, "%s", called ? called : "");
 	if ((rc = bridge_new(sl, m, &status, why, sizeof why)) < 0) {
-		log_warn("call from %s to %s refused (%d): %s", sl->leg.party.number, to.number, status,
-			 why);
+		log_warn("call from %s to %s refused (%d): %s", sl->leg.party.number, to.number,
+			 status, why);
 		goto refuse;
 	}
 	if (sb_call_incoming(&sl->leg, &to, &q850) < 0) {
@@ -372,7 +377,8 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body), TAG_END());
 	sl->br = br;
 	br->refs++;
-	log_info("call %llu: INVITE %s (from %s)", (unsigned long long)sb_call_id(call), ruri, from);
+	log_info("call %llu: INVITE %s (from %s)", (unsigned long long)sb_call_id(call), ruri,
+		 from);
 	return 0;
 }
 
@@ -490,8 +496,9 @@ static void b_response(struct sip_leg *sl, int status, const char *phrase, const
 		sl->answered = true;
 		if (bridge_take(sl, m) < 0) {
 			/* e.g. the cloud answered without SRTP: the call ends */
-			log_warn("call %llu: %s answered with media we refuse: ending it (cause 65)",
-				 (unsigned long long)sb_call_id(sl->leg.call), sl->leg.party.number);
+			log_warn(
+				"call %llu: %s answered with media we refuse: ending it (cause 65)",
+				(unsigned long long)sb_call_id(sl->leg.call), sl->leg.party.number);
 			nua_bye(sl->nh, TAG_END());
 			leg_gone(sl, 65);
 			return;

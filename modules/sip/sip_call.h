@@ -27,12 +27,12 @@ struct sip_leg {
 	struct sb_leg leg;
 	struct sip_leg *next, *prev; /* the live legs */
 	nua_handle_t *nh;
-	bool cloud;    /* on the cloud stack */
-	bool incoming; /* an a leg: we answer it */
-	bool answered; /* 2xx sent (a) or received (b) */
-	bool early;    /* a: 183 with SDP sent */
-	bool released; /* the core let go of it, or never took it */
-	bool ended;    /* nua says the dialog is over */
+	bool cloud;                   /* on the cloud stack */
+	bool incoming;                /* an a leg: we answer it */
+	bool answered;                /* 2xx sent (a) or received (b) */
+	bool early;                   /* a: 183 with SDP sent */
+	bool released;                /* the core let go of it, or never took it */
+	bool ended;                   /* nua says the dialog is over */
 	struct sip_bridge *br;        /* the call's media, while the leg holds it */
 	struct media_sdp_media offer; /* b legs: what we offered */
 	char contact[256];            /* our Contact on this dialog, "" to let nua choose */

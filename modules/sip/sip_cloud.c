@@ -558,7 +558,8 @@ void sip_cloud_uris(const char *user, const char *identity, char *ruri, size_t r
 
 	snprintf(ruri, rl, "sips:%s@%s", user, hp);
 	snprintf(aor, al, "<sip:%s@%s>", user, cl.reg_uri[1]);
-	snprintf(contact, cl_len, "<sip:%s@%s:%d;transport=tls>", identity, cl.contact_host, cl.lport);
+	snprintf(contact, cl_len, "<sip:%s@%s:%d;transport=tls>", identity, cl.contact_host,
+		 cl.lport);
 }
 
 void sip_cloud_show(struct sb_reply *r)

@@ -59,7 +59,8 @@ static void link_invite(nua_handle_t *nh, const sip_t *m, int slot, const char *
 	sl->leg.slot = slot;
 	snprintf(sl->leg.card, sizeof sl->leg.card, "%s", name);
 	log_info("link %s calls %s", name, url_user(m->sip_request->rq_url));
-	sip_call_incoming(sl, nh, m, url_user(m->sip_from->a_url), url_user(m->sip_request->rq_url));
+	sip_call_incoming(sl, nh, m, url_user(m->sip_from->a_url),
+			  url_user(m->sip_request->rq_url));
 }
 
 /* A station calls: authenticated like its REGISTER (407, with the same answer for an unknown user
@@ -168,7 +169,8 @@ static int cloud_originate(const char *id, const struct sb_channel *ch, struct s
 		return -ENETDOWN;
 	char why[256];
 	if (ch && sip_lic_card(ch->card->slot, why, sizeof why) < 0) {
-		log_warn("call %llu to cloud:%s refused (cause 47): card %d (%s) is not licensed: %s",
+		log_warn("call %llu to cloud:%s refused (cause 47): card %d (%s) is not licensed: "
+			 "%s",
 			 (unsigned long long)sb_call_id(call), id, ch->card->slot, ch->card->name,
 			 why);
 		return -EACCES;

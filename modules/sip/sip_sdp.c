@@ -44,7 +44,8 @@ int sip_sdp_remote(const struct media_sdp_media *m, struct sockaddr_storage *ss)
 
 int sip_sdp_body(const struct media_sdp_media *m, uint64_t version, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "v=0\r\no=symbridge %llu %llu IN %s %s\r\ns=symbridge\r\nt=0 0\r\n",
+	int n = snprintf(buf, len,
+			 "v=0\r\no=symbridge %llu %llu IN %s %s\r\ns=symbridge\r\nt=0 0\r\n",
 			 (unsigned long long)version, (unsigned long long)version,
 			 strchr(m->addr, ':') ? "IP6" : "IP4", m->addr);
 	if (n < 0 || (size_t)n >= len)
@@ -96,11 +97,13 @@ int sip_sdp_answer(const char *sdp, size_t len, bool cloud, const char *addr, ui
 		return -EINVAL;
 	}
 	if ((rc = media_sdp_parse(sdp, len, &offer)) < 0) {
-		snprintf(why, wl, "%s", rc == -ENOENT ? "no audio codec in common" : "malformed SDP");
+		snprintf(why, wl, "%s",
+			 rc == -ENOENT ? "no audio codec in common" : "malformed SDP");
 		return rc;
 	}
 	if (cloud && !offer.srtp) {
-		snprintf(why, wl, "the cloud offered plain RTP (SRTP is required toward the cloud)");
+		snprintf(why, wl,
+			 "the cloud offered plain RTP (SRTP is required toward the cloud)");
 		return -EPROTO;
 	}
 	if (media_sdp_pick_codec(&offer, cs, n, &pick) < 0) {
@@ -150,8 +153,9 @@ int sip_sdp_answered(const struct media_sdp_media *offer, const char *sdp, size_
 		return -EINVAL;
 	}
 	if ((rc = media_sdp_parse(sdp, len, &ans)) < 0) {
-		snprintf(why, wl, "%s", rc == -ENOENT ? "no audio codec we know in the answer"
-						      : "malformed SDP in the answer");
+		snprintf(why, wl, "%s",
+			 rc == -ENOENT ? "no audio codec we know in the answer"
+				       : "malformed SDP in the answer");
 		return rc;
 	}
 	if (offer->srtp && !ans.srtp) {

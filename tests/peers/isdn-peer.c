@@ -459,7 +459,8 @@ int main(int argc, char **argv)
 					if (P.bfd[ts] == pf[i].fd) {
 						struct pcall *c = by_ts(ts);
 						out("audio %d len %zd byte 0x%02x level %ld",
-						    c ? c->id : 0, k, a[0], alaw_level(a, (size_t)k));
+						    c ? c->id : 0, k, a[0],
+						    alaw_level(a, (size_t)k));
 					}
 			}
 		if (pf[0].revents & (POLLIN | POLLHUP)) {
