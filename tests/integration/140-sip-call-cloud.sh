@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 sb_need_peers kamailio openssl sipp baresip
-tap_plan 14
+tap_plan 15
 
 cleanup140() { sb_baresip_stop; [ -n "${rp_pid:-}" ] && kill "$rp_pid" 2>/dev/null; sb_sip_cleanup; }
 trap cleanup140 EXIT
@@ -137,6 +137,9 @@ wait "$st_pid"
 tap_ok $? "baresip hangs up: the station receives BYE and answers it" ||
 	tap_diag "$(tail -30 "$sb_tmp/station-WAITING.out")"
 kill "$rp_pid" 2>/dev/null; wait "$rp_pid" 2>/dev/null; rp_pid=
+inbound=$(sb_inbound_conns "$sb_pid")
+[ "$inbound" = 0 ]
+tap_ok $? "no connection from the cloud to the daemon: in-dialog requests came over ours ($inbound inbound)"
 sb_stop
 tap_ok $? "daemon exits 0"
 tap_done

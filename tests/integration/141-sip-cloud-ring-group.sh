@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 sb_need_peers kamailio openssl sipp baresip
-tap_plan 9
+tap_plan 10
 
 pids=
 cleanup141() {
@@ -96,6 +96,11 @@ sb_baresip hangup >/dev/null
 wait "$uas_pid_s2"
 tap_ok $? "baresip hangs up: the station that answered receives BYE" ||
 	tap_diag "$(tail -20 "$sb_tmp/uas-s2.out")"
+# the call and its in-dialog requests came over the connection we opened: nothing connected
+# to the daemon's own TLS listener (DESIGN.md: the appliance accepts no connection from the cloud)
+inbound=$(sb_inbound_conns "$sb_pid")
+[ "$inbound" = 0 ]
+tap_ok $? "no connection from the cloud to the daemon: everything came over our own ($inbound inbound)"
 pids=
 sb_baresip_stop
 sb_stop

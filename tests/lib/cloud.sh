@@ -90,3 +90,17 @@ sb_license_calls() {
 		--id CALLS-TEST --expires 2099-12-31 -o "$lic_file" "PBX-Port13=$1" "L-SYM-BRIDGE=$2" "L-SIS-11=1" >/dev/null
 	lic_conf="license: { public_key = \"$_pub\"; hardware_id = \"sip-test-hw\"; };"
 }
+
+# sb_inbound_conns PID: how many TCP connections others opened to PID's listening sockets (the
+# daemon must accept none from the cloud: everything comes over the connection it opened)
+sb_inbound_conns() {
+	python3 - "$1" <<'PY'
+import subprocess, sys
+pid = "pid=%s," % sys.argv[1]
+lines = [l for l in subprocess.run(["ss", "-Htnp", "state", "all"], capture_output=True,
+                                   text=True).stdout.splitlines() if pid in l]
+port = lambda l: l.split()[3].rsplit(":", 1)[1]
+listen = {port(l) for l in lines if l.startswith("LISTEN")}
+print(sum(1 for l in lines if l.startswith("ESTAB") and port(l) in listen))
+PY
+}
