@@ -433,8 +433,15 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 	struct sip_bridge *br = sl->br;
 
 	/* a digit from a leg outside the session (ISDN keypad): toward this leg's side */
-	if (br)
-		media_session_dtmf(br->ms, sl->incoming ? 0 : 1, digit, 100);
+	int rc = br ? media_session_dtmf(br->ms, sl->incoming ? 0 : 1, digit, 100) : -ENOENT;
+	if (rc < 0)
+		log_warn("call %llu: digit %c cannot be sent toward %s: %s",
+			 leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL, digit,
+			 leg->party.number, strerror(-rc));
+	else
+		log_debug("call %llu: digit %c sent toward %s",
+			  leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL, digit,
+			  leg->party.number);
 }
 
 static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)

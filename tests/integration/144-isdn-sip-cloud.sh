@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 sb_need_peers kamailio openssl baresip
-tap_plan 10
+tap_plan 11
 
 cleanup144() {
 	sb_baresip_stop
@@ -77,6 +77,14 @@ peer_wait a '^audio-sent 2 100'
 more() { [ "$(ctl --json show calls | json_get "j['rows'][0]['b_tx_packets']")" -ge $((tx0 + 90)) ]; }
 sb_poll 10 more
 tap_ok $? "the B-channel's frames go to baresip (packets to the cloud leg: $tx0 before, $(ctl --json show calls | json_get "j['rows'][0]['b_tx_packets']") after)"
+# a keypad digit from the ISDN side reaches baresip once, as RFC 4733 on the cloud leg
+peer a digits 2 5
+# (baresip logs each telephone-event it starts to receive; stdio flushes at the line)
+dtmf_at_baresip() { [ "$(grep -o "received event: '5'" "$sb_tmp/baresip.log" | wc -l)" -ge 1 ]; }
+sb_poll 10 dtmf_at_baresip && sb_poll 1 false
+[ "$(grep -o "received event: '5'" "$sb_tmp/baresip.log" | wc -l)" = 1 ]
+tap_ok $? "keypad digit 5 from the ISDN peer reaches baresip exactly once (RFC 4733)" ||
+	tap_diag "$(grep -i dtmf "$sb_tmp/baresip.log")"
 peer a hangup 2 16
 peer_wait a '^released 2' && wait_ctl 'len(j["rows"]) == 0' show calls
 tap_ok $? "DISCONNECT from the peer ends the call on both sides" || tap_diag "$(ctl show calls)"
