@@ -44,9 +44,9 @@ link_up() { [ "$(ctl --json show links | json_get "j['rows'][0]['state']")" = up
 sb_poll 10 link_up
 tap_ok $? "the link to the sipp intercom server is up" || tap_diag "$(ctl show links)"
 
-# out: the station door dials 400 -> card:2/555 on the link
-sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/3000/g" \
-	-e "/<!--BYE-WAITING-->/,/<!--\/BYE-WAITING-->/d" \
+# out: the station door dials 400 -> card:2/555 on the link; the CLI ends the call
+sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/20000/g" \
+	-e "/<!--BYE-SENDING-->/,/<!--\/BYE-SENDING-->/d" \
 	"$top_srcdir/tests/peers/sipp/station-call.xml" >"$sb_tmp/door.xml"
 (cd "$sb_tmp" && exec timeout 60 sipp -sf door.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
 	-au door -ap door-secret-142 -timeout 30s -timeout_error -nostdin -trace_msg \
@@ -60,8 +60,10 @@ tap_ok $? "door's call to 400 is placed on the link as 555 and answered by the s
 	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
 grep -q '^INVITE sip:555@127.0.0.1:'"$lp"';transport=udp' "$sb_tmp/link-server.log"
 tap_ok $? "the server got INVITE sip:555@ its address"
+id=$(call id)
+ctl hangup "$id" >/dev/null
 wait "$door_pid" && wait "$srv_pid"
-tap_ok $? "door hangs up: BYE through to the server" ||
+tap_ok $? "hangup $id from the CLI: BYE to the station and to the server" ||
 	tap_diag "$(tail -12 "$sb_tmp/door.out")" "$(tail -12 "$sb_tmp/link-server.out")"
 awk '/message received/ { m = 1; next } /^---/ { m = 0 } m' "$sb_tmp/door.log" |
 	grep -A30 '^SIP/2.0 183' | grep -q '^m=audio'
