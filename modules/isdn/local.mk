@@ -3,7 +3,7 @@ libsbcore_a_SOURCES += \
 	modules/isdn/isdn.h modules/isdn/isdn_int.h \
 	modules/isdn/isdn.c modules/isdn/isdn_span.c modules/isdn/isdn_call.c \
 	modules/isdn/isdn_audio.c modules/isdn/isdn_cause.c modules/isdn/isdn_license.c \
-	modules/isdn/isdn_media.c
+	modules/isdn/isdn_media.c modules/isdn/isdn_dahdi.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/isdn
 libsbcore_a_CFLAGS += $(SPANDSP_CFLAGS)
 SB_CORE_LIBS += $(PRI_LIBS) $(SPANDSP_LIBS)
@@ -27,3 +27,4 @@ SB_ISDN_INTEGRATION = tests/integration/101-isdn-pri.sh tests/integration/102-is
 	tests/integration/105-isdn-bri.sh tests/integration/106-isdn-dahdi.sh
 TESTS += $(SB_ISDN_INTEGRATION)
 EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh tests/bench/isdn-calls.sh
+
