@@ -30,8 +30,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: symbridged [-c FILE] [-t] [-f] [--state-dir DIR] [--control-socket PATH]\n"
 		"       symbridged -v | -h\n"
-		"  -c, --config FILE        configuration file (default %s/symbridge/symbridge.conf)\n"
-		"  -t, --test-config        check the configuration, print every error, exit 0 or 1\n"
+		"  -c, --config FILE        configuration file (default "
+		"%s/symbridge/symbridge.conf)\n"
+		"  -t, --test-config        check the configuration, print every error, exit 0 or "
+		"1\n"
 		"  -f, --foreground         stay in the foreground and log to stderr\n"
 		"      --state-dir DIR      override system.state_dir\n"
 		"      --control-socket P   override system.control_socket\n"
@@ -225,7 +227,8 @@ static int run(bool foreground)
 		goto out;
 	}
 	if ((rc = sb__cmd_register()) < 0 || (rc = sb__ctl_listen(&loop, sb__d.ctl_path)) < 0) {
-		log_err("cannot listen on the control socket %s: %s", sb__d.ctl_path, uv_strerror(rc));
+		log_err("cannot listen on the control socket %s: %s", sb__d.ctl_path,
+			uv_strerror(rc));
 		goto out;
 	}
 	if ((rc = sb__modules_init(conf)) < 0)
@@ -241,7 +244,8 @@ static int run(bool foreground)
 		   sb__d.state_dir, sb__d.starts);
 	/* systemd (Type=notify) starts waiting clients only now that the socket answers */
 	if ((rc = sb__notify("READY=1")) < 0)
-		log_warn("cannot tell systemd we are ready through $NOTIFY_SOCKET: %s", strerror(-rc));
+		log_warn("cannot tell systemd we are ready through $NOTIFY_SOCKET: %s",
+			 strerror(-rc));
 	if (!foreground) {
 		sb__log_open(false, "symbridged");
 		detach_stdio(notify_fd);
@@ -263,6 +267,24 @@ out:
 	if (rc == 0)
 		log_notice("stopped cleanly");
 	return rc < 0 ? 1 : 0;
+}
+
+/* The version, and the optional parts this build has (what configure found), so an admin can
+ * tell why a dahdi: span says it has no DAHDI support. */
+static void print_version(void)
+{
+	printf("symbridged %s\nbuilt with:%s%s\n", PACKAGE_VERSION,
+#ifdef HAVE_DAHDI_USER_H
+	       " dahdi",
+#else
+	       " (no dahdi)",
+#endif
+#ifdef HAVE_LIBURING
+	       " io_uring"
+#else
+	       " (no io_uring)"
+#endif
+	);
 }
 
 int main(int argc, char **argv)
@@ -289,7 +311,7 @@ int main(int argc, char **argv)
 		case 'f': foreground = true; break;
 		case 'S': sb__d.opt_state_dir = abs_path(optarg); break;
 		case 'C': sb__d.opt_ctl = abs_path(optarg); break;
-		case 'v': printf("symbridged %s\n", PACKAGE_VERSION); return 0;
+		case 'v': print_version(); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

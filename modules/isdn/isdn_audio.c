@@ -1,6 +1,6 @@
-/* isdn_audio.c: B-channel audio over sockets (tests, simulation): one listening UNIX socket per
- * B-channel, "<D-channel path>.b<N>", carrying 8 kHz G.711 frames (A-law on E1 and BRI, mu-law
- * on T1). While a call is connected its frames go into the call's media session as RTP
+/* isdn_audio.c: B-channel audio: a DAHDI channel (isdn_dahdi.c opens it), or for tests and
+ * simulation one listening UNIX socket per B-channel, "<D-channel path>.b<N>"; both carry 8 kHz
+ * G.711 frames (A-law on E1 and BRI, mu-law on T1). While a call is connected its frames go into the call's media session as RTP
  * (isdn_media.c); without a media engine two ISDN legs are relayed to each other directly (with
  * A-law <-> mu-law conversion between E1 and T1); otherwise frames are counted and dropped. */
 #include "config.h"
@@ -51,8 +51,13 @@ static void audio_read_cb(uv_poll_t *p, int status, int events)
 		audio_drop(bc);
 		return;
 	}
-	n = recv(bc->audio.fd, buf, sizeof buf, MSG_DONTWAIT);
+	n = read(bc->audio.fd, buf, sizeof buf);
+	if (n < 0 && bc->audio.dahdi && isdn_dahdi_event(bc->audio.fd, errno))
+		return;
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (bc->audio.dahdi)
+			log_warn("span %d: B-channel %u: DAHDI read failed: %s (its audio stops)",
+				 bc->span->slot, bc->index, n ? strerror(errno) : "end of file");
 		audio_drop(bc);
 		return;
 	}
@@ -68,7 +73,7 @@ static void audio_read_cb(uv_poll_t *p, int status, int events)
 	if (bc->span->ulaw != to->span->ulaw)
 		for (ssize_t i = 0; i < n; i++)
 			buf[i] = bc->span->ulaw ? ulaw_to_alaw(buf[i]) : alaw_to_ulaw(buf[i]);
-	if (send(to->audio.fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n)
+	if (write(to->audio.fd, buf, (size_t)n) == n) /* SIGPIPE is ignored by the daemon */
 		to->audio.frames_out++;
 }
 
@@ -88,6 +93,18 @@ static void audio_accept_cb(uv_poll_t *p, int status, int events)
 	bc->audio.poll->data = bc;
 	bc->audio.fd = fd;
 	uv_poll_start(bc->audio.poll, UV_READABLE | UV_DISCONNECT, audio_read_cb);
+}
+
+int isdn_audio_adopt(struct isdn_bchan *bc, int fd)
+{
+	if (!(bc->audio.poll = malloc(sizeof *bc->audio.poll)))
+		return -ENOMEM;
+	uv_poll_init(sb_daemon_loop(), bc->audio.poll, fd);
+	bc->audio.poll->data = bc;
+	bc->audio.fd = fd;
+	bc->audio.dahdi = true;
+	uv_poll_start(bc->audio.poll, UV_READABLE, audio_read_cb);
+	return 0;
 }
 
 int isdn_audio_open(struct isdn_span *s, struct isdn_bchan *bc)

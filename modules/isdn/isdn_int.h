@@ -20,6 +20,7 @@ struct isdn_audio {
 	int lfd, fd;             /* listening socket, and the connected one (-1: none) */
 	uv_poll_t *lpoll, *poll; /* heap handles: freed by their close callbacks */
 	unsigned long long frames_in, frames_out;
+	bool dahdi; /* fd is a DAHDI channel, not a socket */
 };
 
 struct isdn_bchan {
@@ -99,6 +100,15 @@ void isdn_call_set_conf(struct isdn_span *s);
 /* isdn_audio.c */
 int isdn_audio_open(struct isdn_span *s, struct isdn_bchan *bc);
 void isdn_audio_close(struct isdn_bchan *bc);
+/* a B-channel's audio on an open DAHDI channel fd (taken only on success) */
+int isdn_audio_adopt(struct isdn_bchan *bc, int fd);
+
+/* isdn_dahdi.c: spans on DAHDI */
+int isdn_dahdi_chan(int base, int ts); /* the DAHDI channel of a timeslot */
+int isdn_dahdi_dchan_ts(const struct isdn_span *s);
+/* open the span's D-channel (*dfdp) and its B-channels; -errno with s->alarm saying why */
+int isdn_dahdi_open(struct isdn_span *s, int span, int *dfdp);
+bool isdn_dahdi_event(int fd, int err);
 
 /* isdn_media.c: -ENOTSUP without a media engine (the B-channels are then relayed directly) */
 struct media_session;

@@ -32,7 +32,7 @@ static void rtp_read_cb(uv_poll_t *p, int status, int events)
 		hdr += 4 + 4 * (size_t)((buf[hdr + 2] << 8) | buf[hdr + 3]);
 	if ((size_t)n <= hdr)
 		return;
-	if (send(ic->bc->audio.fd, buf + hdr, (size_t)n - hdr, MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+	if (write(ic->bc->audio.fd, buf + hdr, (size_t)n - hdr) > 0) /* a socket or DAHDI */
 		ic->bc->audio.frames_out++;
 }
 

@@ -12,10 +12,6 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
-#ifdef HAVE_DAHDI_USER_H
-#include <dahdi/user.h>
-#include <sys/ioctl.h>
-#endif
 
 #define SB_MODULE "isdn"
 #include "cards.h"
@@ -280,52 +276,19 @@ static int dchan_socket_open(struct isdn_span *s)
 	return 0;
 }
 
-/* DAHDI (production): the span's D-channel is a DAHDI channel in HDLC mode, its number found
- * from the span's first channel in sysfs. */
+/* DAHDI (production): isdn_dahdi.c opens the channels, the D-channel is polled like a socket. */
 static int dchan_dahdi_open(struct isdn_span *s, int span)
 {
-	char path[96];
-	FILE *f;
-	int base = 0, dchan, fd;
+	int fd, rc = isdn_dahdi_open(s, span, &fd);
 
-	snprintf(path, sizeof path, "/sys/bus/dahdi_spans/devices/span-%d/basechan", span);
-	if (!(f = fopen(path, "r"))) {
-		snprintf(s->alarm, sizeof s->alarm, "no DAHDI span %d (%.60s: %.60s)", span, path,
-			 strerror(errno));
-		return -ENODEV;
-	}
-	if (fscanf(f, "%d", &base) != 1 || base < 1) {
-		fclose(f);
-		snprintf(s->alarm, sizeof s->alarm, "DAHDI span %d: unreadable %.100s", span, path);
-		return -ENODEV;
-	}
-	fclose(f);
-	dchan = base + (s->conf.bri ? 2 : s->conf.t1 ? 23 : 15);
-	if ((fd = open("/dev/dahdi/channel", O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
-		snprintf(s->alarm, sizeof s->alarm, "DAHDI span %d: /dev/dahdi/channel: %.60s",
-			 span, strerror(errno));
-		return -ENODEV;
-	}
-#ifdef HAVE_DAHDI_USER_H
-	struct dahdi_params p = { 0 };
-	struct dahdi_bufferinfo bi = { .txbufpolicy = DAHDI_POLICY_IMMEDIATE,
-				       .rxbufpolicy = DAHDI_POLICY_IMMEDIATE,
-				       .numbufs = 16,
-				       .bufsize = 1024 };
-	if (ioctl(fd, DAHDI_SPECIFY, &dchan) < 0 || ioctl(fd, DAHDI_GET_PARAMS, &p) < 0 ||
-	    p.sigtype != DAHDI_SIG_HDLCFCS || ioctl(fd, DAHDI_SET_BUFINFO, &bi) < 0) {
-		snprintf(s->alarm, sizeof s->alarm,
-			 "DAHDI channel %d is not an HDLC D-channel (check system.conf)", dchan);
+	if (rc < 0)
+		return rc;
+	if ((rc = dchan_adopt(s, fd)) < 0) {
 		close(fd);
-		return -ENODEV;
+		for (unsigned i = 0; i < s->nbc; i++)
+			isdn_audio_close(&s->bc[i]);
 	}
-	return dchan_adopt(s, fd);
-#else
-	close(fd);
-	snprintf(s->alarm, sizeof s->alarm,
-		 "DAHDI channel %d: built without <dahdi/user.h>, no DAHDI support", dchan);
-	return -ENOTSUP;
-#endif
+	return rc;
 }
 
 /* ---- the libpri instance ---------------------------------------------------------------------- */

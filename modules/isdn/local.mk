@@ -3,7 +3,7 @@ libsbcore_a_SOURCES += \
 	modules/isdn/isdn.h modules/isdn/isdn_int.h \
 	modules/isdn/isdn.c modules/isdn/isdn_span.c modules/isdn/isdn_call.c \
 	modules/isdn/isdn_audio.c modules/isdn/isdn_license.c \
-	modules/isdn/isdn_media.c
+	modules/isdn/isdn_media.c modules/isdn/isdn_dahdi.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/isdn
 libsbcore_a_CFLAGS += $(SPANDSP_CFLAGS)
 SB_CORE_LIBS += $(PRI_LIBS) $(SPANDSP_LIBS)
@@ -14,11 +14,10 @@ check_PROGRAMS += tests/peers/isdn-peer
 tests_peers_isdn_peer_SOURCES = tests/peers/isdn-peer.c
 tests_peers_isdn_peer_LDADD = $(PRI_LIBS)
 
-# Q.850 <-> SIP mapping, table-driven (links only the mapping)
-
 # integration: the real daemon with libpri peers on UNIX sockets
 SB_ISDN_INTEGRATION = tests/integration/101-isdn-pri.sh tests/integration/102-isdn-30-calls.sh \
 	tests/integration/103-isdn-dchannel.sh tests/integration/104-isdn-glare.sh \
 	tests/integration/105-isdn-bri.sh tests/integration/106-isdn-dahdi.sh
 TESTS += $(SB_ISDN_INTEGRATION)
 EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh tests/bench/isdn-calls.sh
+
