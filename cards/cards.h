@@ -13,6 +13,10 @@ extern const struct sb_card_type card_link;
 int card_link_peer(const struct sb_card_conf *cc, const char **peer, const char **transport,
 		   const char **protocol);
 
+/* the sip module: a call placed on a link card goes to its peer */
+int card_link_originate(const struct sb_card *card, const char *number, struct sb_call *call,
+			struct sb_leg **legp);
+
 /* isdn.c: settings PRI and BRI cards have in common */
 extern const char *const card_isdn_switchtypes[];
 extern const char *const card_isdn_sides[];

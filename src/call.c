@@ -56,7 +56,9 @@ static void rec_leg(struct cdr_leg *cl, const struct sb_leg *leg)
 	memset(cl, 0, sizeof *cl);
 	if (!leg)
 		return;
-	cl->kind = leg->slot ? CDR_LEG_CARD : CDR_LEG_NONE;
+	cl->kind = leg->slot                                ? CDR_LEG_CARD
+		   : strncmp(leg->card, "station:", 8) == 0 ? CDR_LEG_STATION
+							    : CDR_LEG_NONE;
 	cl->slot = (uint16_t)leg->slot;
 	cl->channel = (uint16_t)leg->channel;
 	snprintf(cl->name, sizeof cl->name, "%s", leg->card);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /*
  * A leg is one side of a call on one card channel (a B-channel, later a SIP dialog). It is
@@ -53,6 +54,24 @@ struct sb_party {
 struct sb_leg;
 struct sb_call;
 
+/* The media of one leg, for show calls (sb_leg_ops.media_info). */
+struct sb_leg_media {
+	char codec[17];
+	bool srtp;
+	bool transcoding;
+	uint64_t rx_packets, tx_packets;
+};
+
+/* An RTP endpoint a leg's owner opens so that another module's media session carries the leg
+ * (an ISDN B-channel in a SIP call): its codec by SDP name ("PCMA"), payload type, telephone-event
+ * payload type (-1: none, digits in band) and the address it receives on. */
+struct sb_rtp_ep {
+	char codec[17];
+	uint8_t pt;
+	int dtmf_pt;
+	struct sockaddr_storage addr;
+};
+
 /* What the core asks of a leg's owner; every hook is optional but hangup. */
 struct sb_leg_ops {
 	void (*alert)(struct sb_leg *leg);  /* the called side rings (send ALERTING, 180) */
@@ -60,6 +79,13 @@ struct sb_leg_ops {
 	/* end the leg with this Q.850 cause; the core has already let go of it */
 	void (*hangup)(struct sb_leg *leg, int q850);
 	void (*dtmf)(struct sb_leg *leg, char digit); /* a digit from the other side */
+	/* the leg's media now (show calls); -ENOENT when it has none */
+	int (*media_info)(const struct sb_leg *leg, struct sb_leg_media *mi);
+	/* For a media owner that is not the leg's owner (the sip module's session of a call with
+	 * an ISDN leg): open the leg's RTP endpoint, then say where it sends (the session's port
+	 * for it). The owner closes it when the leg ends. */
+	int (*rtp_open)(struct sb_leg *leg, struct sb_rtp_ep *ep);
+	void (*rtp_connect)(struct sb_leg *leg, const struct sockaddr_storage *to);
 };
 
 struct sb_leg {
@@ -74,7 +100,10 @@ struct sb_leg {
 	enum sb_leg_state state;
 	struct sb_call *call; /* the core's: set while the leg belongs to a call */
 	int q850;             /* the cause it ended with, 0 while up */
+	unsigned flags;       /* SB_LEG_*: set by the owner before sb_call_incoming */
 };
+
+#define SB_LEG_FROM_CLOUD 0x01 /* an a leg that arrived over the cloud link (routing: fallback) */
 
 /* ---- for owners of legs -------------------------------------------------------------------- */
 
@@ -117,5 +146,35 @@ int64_t sb_call_start_us(const struct sb_call *c);
 int64_t sb_call_answer_us(const struct sb_call *c); /* 0: not answered */
 
 const char *sb_leg_state_name(enum sb_leg_state s);
+
+/* ---- Q.850 cause <-> SIP status (src/cause.c), RFC 3398 7.2.4.1 and 8.2.6.1 ----------------- */
+
+int sb_q850_to_sip(int cause); /* 0 for 16: normal clearing ends a call with BYE/CANCEL */
+int sb_sip_to_q850(int status);
+
+/* ---- targets other than cards (src/route.c) ------------------------------------------------ */
+
+/* A module that rings targets written "PREFIX:REST" (cloud:ID, station:USER) registers one of
+ * these. ch is the sym-bridge channel whose number was dialled (its identity is the caller the
+ * far side sees); available says whether such targets can be rung now (the cloud link is up):
+ * when not, the channel's fallback rings instead. originate places up to max legs (a station
+ * with several registered contacts rings them all) and returns how many, or the card types'
+ * originate errors. */
+struct sb_channel;
+struct sb_target_type {
+	const char *prefix; /* "cloud" */
+	bool (*available)(void);
+	int (*originate)(const char *rest, const struct sb_channel *ch, struct sb_call *call,
+			 struct sb_leg **legs, size_t max);
+};
+int sb_target_register(const struct sb_target_type *t);
+void sb_target_unregister(const struct sb_target_type *t);
+
+/* The routing decision for a channel (src/route_pick.c, pure): what rings for a call to a
+ * channel assigned to target or ring_group with fallback (NULL: none). Returns the target to
+ * ring, or NULL with *group set to the ring group to ring; NULL and *group NULL: nothing. */
+const char *sb_route_pick(const char *target, const char *ring_group, const char *fallback,
+			  bool cloud_up, bool from_cloud, const char **group);
+bool sb_target_is_cloud(const char *target);
 
 #endif

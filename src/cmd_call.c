@@ -18,6 +18,28 @@ static void leg_where(const struct sb_leg *leg, char *buf, size_t len)
 		snprintf(buf, len, "%s", leg->owner);
 }
 
+/* The media of one leg (SIP legs: codec, SRTP, packets), when its owner can say. */
+static void leg_media(struct sb_reply *r, const char *side, const struct sb_leg *leg,
+		      bool *transcoding, char *codec, size_t clen, bool *srtp)
+{
+	struct sb_leg_media mi;
+	char key[32];
+
+	codec[0] = '\0';
+	if (!leg || !leg->ops->media_info || leg->ops->media_info(leg, &mi) < 0) {
+		if (leg)
+			snprintf(codec, clen, "%s", leg->codec);
+		return;
+	}
+	snprintf(codec, clen, "%s", mi.codec);
+	*transcoding |= mi.transcoding;
+	*srtp = mi.srtp;
+	snprintf(key, sizeof key, "%s_rx_packets", side);
+	sb_reply_int(r, key, (long long)mi.rx_packets);
+	snprintf(key, sizeof key, "%s_tx_packets", side);
+	sb_reply_int(r, key, (long long)mi.tx_packets);
+}
+
 static int call_row(void *arg, struct sb_call *c)
 {
 	struct sb_reply *r = arg;
@@ -47,13 +69,27 @@ static int call_row(void *arg, struct sb_call *c)
 	sb_reply_str(r, "called", b ? b->party.number : NULL);
 	sb_reply_str(r, "state", sb_leg_state_name(b ? b->state : a ? a->state : SB_LEG_RELEASED));
 	sb_reply_int(r, "duration_s", ((int64_t)ts.tv_sec * 1000000 - since) / 1000000);
+	bool tc = false, srtp_a = false, srtp_b = false;
+	char ca[20], cb[20], codecs[48], srtp[16];
+	leg_media(r, "a", a, &tc, ca, sizeof ca, &srtp_a);
+	leg_media(r, "b", b, &tc, cb, sizeof cb, &srtp_b);
+	snprintf(codecs, sizeof codecs, "%s/%s", ca[0] ? ca : "-", cb[0] ? cb : "-");
+	snprintf(srtp, sizeof srtp, "%s/%s", srtp_a ? "yes" : "no", srtp_b ? "yes" : "no");
+	sb_reply_str(r, "a_codec", ca[0] ? ca : NULL);
+	sb_reply_str(r, "b_codec", cb[0] ? cb : NULL);
+	sb_reply_str(r, "codecs", codecs);
+	sb_reply_bool(r, "a_srtp", srtp_a);
+	sb_reply_bool(r, "b_srtp", srtp_b);
+	sb_reply_str(r, "srtp", srtp);
+	sb_reply_str(r, "transcoding", tc ? "yes" : "no");
 	return 0;
 }
 
 static int cmd_calls(const struct sb_ctl_req *req, struct sb_reply *r)
 {
-	static const char *const cols[] = { "id",     "from",  "caller",     "to",
-					    "called", "state", "duration_s", NULL };
+	static const char *const cols[] = { "id",     "from",        "caller",     "to",
+					    "called", "state",       "duration_s", "codecs",
+					    "srtp",   "transcoding", NULL };
 
 	sb_reply_table(r, cols);
 	sb_call_foreach(call_row, r);

@@ -9,7 +9,7 @@ libsbcore_a_SOURCES = \
 	src/reply.c src/ctl_cmd.c src/ctl.c \
 	src/daemon.c src/cmd_core.c src/cmd_model.c \
 	src/modules.c src/module_table.c \
-	src/call.c src/route.c src/cmd_call.c
+	src/call.c src/route.c src/route_pick.c src/cmd_call.c src/cause.c
 
 SB_CORE_LIBS = libsbcore.a $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS)
 
@@ -23,3 +23,17 @@ bin_PROGRAMS += symbridgectl
 symbridgectl_SOURCES = src/ctl/symbridgectl.c src/ctl/render.c src/ctl/words.c src/ctl/render.h
 symbridgectl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(LIBEDIT_CFLAGS)
 symbridgectl_LDADD = $(JANSSON_LIBS) $(LIBEDIT_LIBS)
+
+# the Q.850 <-> SIP tables (src/cause.c), used by the sip and isdn modules
+check_PROGRAMS += tests/unit/test_cause
+tests_unit_test_cause_SOURCES = tests/unit/test_cause.c src/cause.c
+tests_unit_test_cause_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_cause_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test_cause
+
+# the routing decision with mesh fallback (src/route_pick.c)
+check_PROGRAMS += tests/unit/test_route_pick
+tests_unit_test_route_pick_SOURCES = tests/unit/test_route_pick.c src/route_pick.c
+tests_unit_test_route_pick_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_route_pick_LDADD = $(CMOCKA_LIBS)
+TESTS += tests/unit/test_route_pick

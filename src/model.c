@@ -119,6 +119,26 @@ static void cards_check(struct sb_conf_ctx *cx)
 	}
 }
 
+/* The mesh fallback: a target that does not need the cloud, or a ring group that exists. */
+static void fallback_check(struct sb_conf_ctx *cx, const struct sb_channel *ch, const char *chpath)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "%s.fallback", chpath);
+	if (sb_target_is_cloud(ch->fallback))
+		sb_conf_error(cx, ch->src, path,
+			      "\"%s\" is a cloud target: the fallback rings when the cloud cannot "
+			      "(allowed: card:SLOT/NUMBER, station:USER or a ring group name)",
+			      ch->fallback);
+	else if (strchr(ch->fallback, ':'))
+		target_check(cx, ch->src, path, ch->fallback);
+	else if (!group_find(cx->conf, ch->fallback))
+		sb_conf_error(cx, ch->src, path,
+			      "ring group \"%s\" is not defined in ring_groups (allowed: a target "
+			      "card:SLOT/NUMBER or station:USER, or a ring group name)",
+			      ch->fallback);
+}
+
 static void channels_check(struct sb_conf_ctx *cx)
 {
 	const struct sb_model *m = cx->conf->model;
@@ -145,6 +165,8 @@ static void channels_check(struct sb_conf_ctx *cx)
 					      ch->ring_group);
 			if (ch->target)
 				target_check(cx, ch->src, path, ch->target);
+			if (ch->fallback)
+				fallback_check(cx, ch, path);
 		}
 	}
 }

@@ -40,8 +40,58 @@ static int errno_cause(int err)
 	}
 }
 
+/* ---- targets other than cards: registered by the modules that ring them ------------------- */
+
+#define TARGET_TYPES_MAX 4
+static const struct sb_target_type *target_types[TARGET_TYPES_MAX];
+
+int sb_target_register(const struct sb_target_type *t)
+{
+	for (size_t i = 0; i < TARGET_TYPES_MAX; i++)
+		if (!target_types[i]) {
+			target_types[i] = t;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+void sb_target_unregister(const struct sb_target_type *t)
+{
+	for (size_t i = 0; i < TARGET_TYPES_MAX; i++)
+		if (target_types[i] == t)
+			target_types[i] = NULL;
+}
+
+static const struct sb_target_type *target_type(const char *target)
+{
+	size_t n = strcspn(target, ":");
+
+	for (size_t i = 0; target[n] && i < TARGET_TYPES_MAX; i++)
+		if (target_types[i] && strlen(target_types[i]->prefix) == n &&
+		    strncmp(target_types[i]->prefix, target, n) == 0)
+			return target_types[i];
+	return NULL;
+}
+
+/* Is the cloud there to be rung? Without a module that rings it, it is not. */
+static bool cloud_up(void)
+{
+	const struct sb_target_type *t = target_type("cloud:");
+	return t && (!t->available || t->available());
+}
+
+static int attach(struct sb_call *c, struct sb_leg *leg)
+{
+	if (sb__call_attach_b(c, leg) < 0) {
+		leg->ops->hangup(leg, 47);
+		return 47;
+	}
+	return 0;
+}
+
 /* Ring one target; returns the cause when nothing could be placed there. */
-static int ring_target(struct sb_call *c, const struct sb_model *m, const char *target)
+static int ring_target(struct sb_call *c, const struct sb_model *m, const struct sb_channel *ch,
+		       const char *target)
 {
 	struct sb_leg *leg;
 	char *end;
@@ -49,11 +99,24 @@ static int ring_target(struct sb_call *c, const struct sb_model *m, const char *
 	int rc;
 
 	if (strncmp(target, "card:", 5) != 0 || !isdigit((unsigned char)target[5])) {
-		/* cloud and station targets come with the SIP module */
-		log_warn("call %llu: target %s cannot be rung yet (only card:SLOT/NUMBER targets "
-			 "are)",
-			 (unsigned long long)sb_call_id(c), target);
-		return 3;
+		const struct sb_target_type *t = target_type(target);
+		if (!t) {
+			log_warn("call %llu: target %s cannot be rung (no module rings it)",
+				 (unsigned long long)sb_call_id(c), target);
+			return 3;
+		}
+		struct sb_leg *legs[8];
+		rc = t->originate(target + strlen(t->prefix) + 1, ch, c, legs, 8);
+		if (rc <= 0) {
+			log_info("call %llu: cannot ring %s: %s", (unsigned long long)sb_call_id(c),
+				 target, rc ? strerror(-rc) : "nothing to ring");
+			return rc ? errno_cause(rc) : 20; /* subscriber absent */
+		}
+		int cause = 0;
+		for (int i = 0; i < rc; i++)
+			if (attach(c, legs[i]))
+				cause = 47;
+		return cause;
 	}
 	slot = strtol(target + 5, &end, 10);
 	const struct sb_card *card = sb_model_card(m, (int)slot);
@@ -70,11 +133,7 @@ static int ring_target(struct sb_call *c, const struct sb_model *m, const char *
 			 strerror(-rc));
 		return errno_cause(rc);
 	}
-	if ((rc = sb__call_attach_b(c, leg)) < 0) {
-		leg->ops->hangup(leg, 47);
-		return 47;
-	}
-	return 0;
+	return attach(c, leg);
 }
 
 int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
@@ -95,19 +154,38 @@ int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
 		*q850 = 47; /* resource unavailable */
 		return -ENOMEM;
 	}
-	log_info("call %llu from %s (%d/%u) to %s: ringing %s%s", (unsigned long long)sb_call_id(c),
-		 a->party.number, a->slot, a->channel, called->number,
-		 ch->target ? ch->target : "ring group ", ch->target ? "" : ch->ring_group);
-	if (ch->target) {
-		cause = ring_target(c, m, ch->target);
-	} else {
+	bool up = cloud_up(), from_cloud = a->flags & SB_LEG_FROM_CLOUD;
+	const char *group;
+	const char *target =
+		sb_route_pick(ch->target, ch->ring_group, ch->fallback, up, from_cloud, &group);
+	log_info("call %llu from %s (%d/%u) to %s: ringing %s%s%s",
+		 (unsigned long long)sb_call_id(c), a->party.number, a->slot, a->channel,
+		 called->number,
+		 target  ? target
+		 : group ? "ring group "
+			 : "nothing",
+		 target  ? ""
+		 : group ? group
+			 : "",
+		 sb_target_is_cloud(ch->target) && target != ch->target
+			 ? (from_cloud ? " (the call came from the cloud: fallback)"
+				       : " (the cloud link is down: fallback)")
+			 : "");
+	if (target) {
+		cause = ring_target(c, m, ch, target);
+	} else if (group) {
 		for (size_t i = 0; i < conf->ring_groups.n; i++) {
 			const struct sb_ring_group_conf *g =
 				&((const struct sb_ring_group_conf *)conf->ring_groups.v)[i];
-			if (strcmp(g->name, ch->ring_group) != 0)
+			if (strcmp(g->name, group) != 0)
 				continue;
 			for (size_t j = 0; j < g->members.n; j++) {
-				int rc = ring_target(c, m, g->members.v[j]);
+				const char *mt = g->members.v[j];
+				/* a call from the cloud rings the local members only; with the
+				 * link down, the cloud members cannot ring */
+				if (sb_target_is_cloud(mt) && (from_cloud || !up))
+					continue;
+				int rc = ring_target(c, m, ch, mt);
 				if (rc && cause != 17 && cause != 34)
 					cause = rc;
 			}

@@ -202,6 +202,7 @@ struct sb_channel_conf {
 	char *target;
 	char *ring_group;
 	char *name;
+	char *fallback; /* mesh fallback: a target (not cloud:) or a ring group name */
 };
 
 enum sb_channel_state { SB_CHAN_IDLE, SB_CHAN_BUSY, SB_CHAN_BLOCKED };
@@ -214,6 +215,7 @@ struct sb_channel {
 	const char *number;     /* NULL when the channel has no number of its own */
 	const char *target;     /* assignment: a target reference ... */
 	const char *ring_group; /* ... or a ring group name */
+	const char *fallback;   /* what rings when the cloud cannot: target or ring group */
 	const struct sb_conf_src *src;
 	enum sb_channel_state state;
 };

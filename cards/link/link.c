@@ -64,6 +64,7 @@ const struct sb_card_type card_link = {
 	.dial_out = true,
 	.nchannels = link_nchannels,
 	.describe = link_describe,
+	.originate = card_link_originate,
 };
 
 /* What the sip module needs of a link card: where its peer is and how to reach it. */

@@ -45,6 +45,11 @@ static const struct sb_conf_key symb_channel_keys[] = {
 	{ .name = "ring_group", .type = SB_CT_STRING,
 	  .offset = offsetof(struct sb_channel_conf, ring_group), .min = 1, .max = 64,
 	  .flags = SB_CK_OPTIONAL, .help = "or: the ring group the number rings" },
+	{ .name = "fallback", .type = SB_CT_STRING,
+	  .offset = offsetof(struct sb_channel_conf, fallback), .min = 1, .max = 256,
+	  .flags = SB_CK_OPTIONAL,
+	  .help = "mesh fallback when the cloud cannot take a call: a target (card:, station:) "
+		  "or a ring group name" },
 	{ .name = "name", .type = SB_CT_STRING, .offset = offsetof(struct sb_channel_conf, name),
 	  .min = 1, .max = 128, .flags = SB_CK_OPTIONAL, .help = "display name" },
 	SB_CONF_END
@@ -85,6 +90,7 @@ static void symb_channel(const struct sb_card_conf *cc, size_t i, struct sb_chan
 	ch->number = chc->number;
 	ch->target = chc->target;
 	ch->ring_group = chc->ring_group;
+	ch->fallback = chc->fallback;
 	ch->src = &chc->src;
 }
 

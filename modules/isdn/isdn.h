@@ -27,10 +27,6 @@ void isdn_span_close(int slot);
 int isdn_originate(const struct sb_card *card, const char *number, struct sb_call *call,
 		   struct sb_leg **legp);
 
-/* Q.850 cause <-> SIP status, per RFC 3398 sections 7.2.4.1 (ISUP cause -> SIP response) and
- * 8.2.6.1 (SIP response -> ISUP cause). */
-int isdn_q850_to_sip(int cause);
-int isdn_sip_to_q850(int status);
 
 extern const struct sb_module isdn_module;
 

@@ -571,9 +571,21 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 	}
 }
 
+static int op_rtp_open(struct sb_leg *leg, struct sb_rtp_ep *ep)
+{
+	return isdn_media_open_ep(leg->priv, ep);
+}
+
+static void op_rtp_connect(struct sb_leg *leg, const struct sockaddr_storage *to)
+{
+	isdn_media_set_to(leg->priv, to);
+}
+
 static const struct sb_leg_ops isdn_leg_ops = {
 	.alert = op_alert,
 	.answer = op_answer,
 	.hangup = op_hangup,
 	.dtmf = op_dtmf,
+	.rtp_open = op_rtp_open,
+	.rtp_connect = op_rtp_connect,
 };

@@ -115,6 +115,8 @@ struct media_session;
 int isdn_media_connect(struct isdn_call *ic, struct isdn_call *peer);
 int isdn_media_send(struct isdn_call *ic, const uint8_t *frame, size_t len);
 void isdn_media_close(struct isdn_call *ic);
+int isdn_media_open_ep(struct isdn_call *ic, struct sb_rtp_ep *ep);
+void isdn_media_set_to(struct isdn_call *ic, const struct sockaddr_storage *to);
 
 /* isdn_license.c */
 void isdn_license_trunk(struct isdn_span *s, bool take);

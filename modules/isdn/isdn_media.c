@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -148,6 +149,32 @@ int isdn_media_send(struct isdn_call *ic, const uint8_t *frame, size_t len)
 		   sizeof(struct sockaddr_in)) < 0)
 		return -errno;
 	return 0;
+}
+
+/* Another module's session carries this leg (a SIP call): the leg's loopback RTP endpoint, G.711
+ * as the span speaks it; digits travel in band (and as keypad digits on the D-channel). */
+int isdn_media_open_ep(struct isdn_call *ic, struct sb_rtp_ep *ep)
+{
+	struct sockaddr_storage local;
+	int rc;
+
+	if (ic->rtp.fd < 0 && (rc = rtp_open(ic, &local)) < 0)
+		return rc;
+	memset(ep, 0, sizeof *ep);
+	snprintf(ep->codec, sizeof ep->codec, "%s", ic->span->ulaw ? "PCMU" : "PCMA");
+	ep->pt = ic->span->ulaw ? 0 : 8;
+	ep->dtmf_pt = -1;
+	socklen_t len = sizeof ep->addr;
+	if (getsockname(ic->rtp.fd, (struct sockaddr *)&ep->addr, &len) < 0)
+		return -errno;
+	snprintf(ic->leg.codec, sizeof ic->leg.codec, "%s", ep->codec);
+	return 0;
+}
+
+void isdn_media_set_to(struct isdn_call *ic, const struct sockaddr_storage *to)
+{
+	ic->rtp.to = *to;
+	ic->rtp.peer_owned = true; /* the session is not ours to destroy */
 }
 
 /* The leg goes: its socket closes, and the session with it when the leg made it. */

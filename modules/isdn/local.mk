@@ -2,7 +2,7 @@
 libsbcore_a_SOURCES += \
 	modules/isdn/isdn.h modules/isdn/isdn_int.h \
 	modules/isdn/isdn.c modules/isdn/isdn_span.c modules/isdn/isdn_call.c \
-	modules/isdn/isdn_audio.c modules/isdn/isdn_cause.c modules/isdn/isdn_license.c \
+	modules/isdn/isdn_audio.c modules/isdn/isdn_license.c \
 	modules/isdn/isdn_media.c modules/isdn/isdn_dahdi.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/isdn
 libsbcore_a_CFLAGS += $(SPANDSP_CFLAGS)
@@ -13,13 +13,6 @@ EXTRA_DIST += modules/isdn/README.md
 check_PROGRAMS += tests/peers/isdn-peer
 tests_peers_isdn_peer_SOURCES = tests/peers/isdn-peer.c
 tests_peers_isdn_peer_LDADD = $(PRI_LIBS)
-
-# Q.850 <-> SIP mapping, table-driven (links only the mapping)
-check_PROGRAMS += tests/unit/test_isdn_cause
-tests_unit_test_isdn_cause_SOURCES = tests/unit/test_isdn_cause.c modules/isdn/isdn_cause.c
-tests_unit_test_isdn_cause_CFLAGS = $(SB_TEST_CFLAGS)
-tests_unit_test_isdn_cause_LDADD = $(CMOCKA_LIBS)
-TESTS += tests/unit/test_isdn_cause
 
 # integration: the real daemon with libpri peers on UNIX sockets
 SB_ISDN_INTEGRATION = tests/integration/101-isdn-pri.sh tests/integration/102-isdn-30-calls.sh \

@@ -186,12 +186,19 @@ static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
 		nua_handle_destroy(nh);
 		return;
+	case nua_i_invite:
+		if (sip_call_event(ev, status, phrase, nh, hm, sipm, tags))
+			return; /* a re-INVITE */
+		sip_route_local_invite(nua, nh, sipm);
+		return;
 	default:
+		if (sip_call_event(ev, status, phrase, nh, hm, sipm, tags))
+			return;
 		if (sip_link_event(ev, status, phrase, nh, hm, sipm))
 			return;
-		if (ev == nua_i_invite || ev == nua_i_message || ev == nua_i_subscribe ||
-		    ev == nua_i_refer || ev == nua_i_notify || ev == nua_i_publish ||
-		    ev == nua_i_info || ev == nua_i_method) {
+		if (ev == nua_i_message || ev == nua_i_subscribe || ev == nua_i_refer ||
+		    ev == nua_i_notify || ev == nua_i_publish || ev == nua_i_info ||
+		    ev == nua_i_method) {
 			/* no calls yet: refuse cleanly, and nothing else */
 			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, NUTAG_WITH_THIS(nua), TAG_END());
 			nua_handle_destroy(nh);
@@ -249,7 +256,7 @@ static int open_local(const struct sb_conf *conf)
 		NUTAG_ALLOW("REGISTER"), NUTAG_APPL_METHOD("REGISTER"),
 		NUTAG_APPL_METHOD("OPTIONS"),
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
-		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION),
+		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
 		SIPTAG_SERVER_STR("symbridge/" PACKAGE_VERSION), TAG_END());
 	if (!sip.local) {
 		log_err("cannot listen for SIP on %s%s%s: address in use or not on this host? "
@@ -309,7 +316,7 @@ static int sip_init(const struct sb_conf *conf)
 	if (local_needed(conf) && (rc = open_local(conf)) < 0)
 		goto fail;
 	if ((rc = sip_reg_open(conf)) < 0 || (rc = sip_link_open(conf)) < 0 ||
-	    (rc = sip_cloud_open(conf)) < 0)
+	    (rc = sip_cloud_open(conf)) < 0 || (rc = sip_route_open()) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -344,6 +351,8 @@ static void sip_close(void)
 {
 	if (!sip_loop_root())
 		return;
+	sip_route_close();
+	sip_call_close();
 	sip_cloud_close();
 	sip_link_close();
 	sip_reg_close();

@@ -349,8 +349,12 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 		}
 		return;
 	}
+	if (ev == nua_i_invite) {
+		sip_route_cloud_invite(nh, m);
+		return;
+	}
 	if (ev != nua_r_register || !hm || status < 200) {
-		if (ev == nua_i_invite || ev == nua_i_message || ev == nua_i_info)
+		if (ev == nua_i_message || ev == nua_i_info)
 			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, TAG_END());
 		return;
 	}
@@ -429,6 +433,8 @@ static void cloud_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 			sip.cloud_down = true;
 		return;
 	}
+	if (sip_call_event(ev, status, phrase, nh, hm, m, tags))
+		return;
 	sip_cloud_event(ev, status, phrase, nh, hm, m, tags);
 }
 
@@ -477,7 +483,7 @@ int sip_cloud_open(const struct sb_conf *conf)
 			   TPTAG_KEEPALIVE((unsigned)sip.sc->keepalive_interval * 1000),
 			   NUTAG_KEEPALIVE_STREAM((unsigned)sip.sc->keepalive_interval * 1000),
 			   NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
-			   NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION),
+			   NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
 			   NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"), TAG_END());
 	sip_tls_policy(TLS1_2_VERSION, false);
 	if (sip.cloud && !sip_tls_captured())
@@ -528,6 +534,32 @@ void sip_cloud_close(void)
 	cl.timers = false;
 	/* the regs array is freed once the loop closed the timers: at the next open */
 	sip_tls_watch(NULL);
+}
+
+/* ---- for calls over the link --------------------------------------------------------------- */
+
+bool sip_cloud_ready(void)
+{
+	return sip.cloud && cl.cc && cl.state == CLOUD_REGISTERED;
+}
+
+bool sip_cloud_trunk(void)
+{
+	return cl.cc && cl.cc->registration == SB_CLOUD_REG_TRUNK;
+}
+
+/* "sips:USER@registrar:port" (the registrar in use routes it), "<sip:USER@domain>" for From and
+ * To, and our Contact for identity (the URI we registered, so in-dialog requests come back over
+ * our connection). */
+void sip_cloud_uris(const char *user, const char *identity, char *ruri, size_t rl, char *aor,
+		    size_t al, char *contact, size_t cl_len)
+{
+	const char *hp = cl.reg_uri[0] + 5; /* after "sips:" */
+
+	snprintf(ruri, rl, "sips:%s@%s", user, hp);
+	snprintf(aor, al, "<sip:%s@%s>", user, cl.reg_uri[1]);
+	snprintf(contact, cl_len, "<sip:%s@%s:%d;transport=tls>", identity, cl.contact_host,
+		 cl.lport);
 }
 
 void sip_cloud_show(struct sb_reply *r)

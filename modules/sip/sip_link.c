@@ -1,9 +1,11 @@
 /* sip_link.c: link cards: OPTIONS keepalive toward each intercom server marks the link up or down. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sofia-sip/nua_tag.h>
@@ -255,4 +257,45 @@ void sip_link_show(struct sb_reply *r)
 			     : l->lic_note[0] ? l->lic_note
 					      : NULL);
 	}
+}
+
+/* ---- for calls (sip_route.c) ---------------------------------------------------------------- */
+
+/* The link whose peer sent a request from source ("address:port"): the address and port must
+ * be the configured peer's (over TCP and TLS the port is the connection's own, so the address
+ * alone counts there). */
+int sip_link_by_source(const char *source, const char *transport, int *slot, char *name,
+		       size_t nlen)
+{
+	for (size_t i = 0; i < links.n; i++) {
+		const struct sip_link *l = links.v[i];
+		size_t hl = strcspn(l->peer, ":");
+		bool match = strcasecmp(transport, "udp") == 0
+				     ? strcmp(l->peer, source) == 0
+				     : strncmp(l->peer, source, hl) == 0 && source[hl] == ':';
+		if (match && strcasecmp(l->transport, transport) == 0) {
+			*slot = l->slot;
+			snprintf(name, nlen, "%s", l->name);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Where a call on link slot goes: its peer's URL for number; -ENETDOWN while it is down. */
+int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *peer, size_t pl)
+{
+	for (size_t i = 0; i < links.n; i++) {
+		const struct sip_link *l = links.v[i];
+		if (l->slot != slot)
+			continue;
+		if (l->state == LINK_DOWN)
+			return -ENETDOWN;
+		snprintf(ruri, rl, "%s:%s@%s;transport=%s",
+			 strcmp(l->transport, "tls") == 0 ? "sips" : "sip", number, l->peer,
+			 l->transport);
+		snprintf(peer, pl, "%s", l->peer);
+		return 0;
+	}
+	return -ENODEV;
 }

@@ -76,6 +76,9 @@ void sip_link_reload(const struct sb_conf *conf);
 void sip_link_close(void);
 bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
 		    nua_hmagic_t *hm, sip_t const *sip_msg);
+int sip_link_by_source(const char *source, const char *transport, int *slot, char *name,
+		       size_t nlen);
+int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *peer, size_t pl);
 
 /* sip_cloud.c: the cloud link */
 int sip_cloud_open(const struct sb_conf *conf);
@@ -83,6 +86,26 @@ void sip_cloud_reload(const struct sb_conf *conf);
 void sip_cloud_close(void);
 void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
 		     nua_hmagic_t *hm, sip_t const *sip_msg, tagi_t tags[]);
+
+bool sip_cloud_ready(void);
+bool sip_cloud_trunk(void);
+void sip_cloud_uris(const char *user, const char *identity, char *ruri, size_t rl, char *aor,
+		    size_t al, char *contact, size_t cl_len);
+
+/* sip_route.c: calls in from stations, links and the cloud; cloud: and station: targets */
+void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m);
+void sip_route_cloud_invite(nua_handle_t *nh, const sip_t *m);
+int sip_route_open(void);
+void sip_route_close(void);
+
+/* sip_call.c */
+bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
+		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[]);
+void sip_call_close(void);
+
+/* sip_reg.c: a station's INVITE (407 challenge); 1 authenticated as *userp */
+int sip_reg_auth_call(const sip_t *req, uint64_t now, const char **userp, char *challenge_hdr,
+		      size_t len);
 
 void sip_link_show(struct sb_reply *r);
 void sip_cloud_show(struct sb_reply *r);
@@ -96,6 +119,8 @@ bool sip_tls_captured(void);
 /* sip_lic.c: a PBX-Port for a station (holder: its contact) or a link (trunk); 0 or -1 with why */
 int sip_lic_take(bool trunk, const char *id, const char *holder, char *why, size_t len);
 void sip_lic_give(bool trunk, const char *id, const char *holder);
+/* the sym-bridge card in slot may carry calls: 0, or -1 with the license's reason */
+int sip_lic_card(int slot, char *why, size_t len);
 
 /* sip_cli.c */
 extern const struct sb_ctl_cmd sip_cli_cmds[];

@@ -206,9 +206,9 @@ static void challenge(struct sip_reg_answer *a, uint64_t now, bool stale)
 }
 
 /* The Authorization header for our realm, or NULL. */
-static const msg_auth_t *our_credentials(const sip_t *req)
+static const msg_auth_t *our_credentials(const msg_auth_t *list)
 {
-	for (const msg_auth_t *au = req->sip_authorization; au; au = au->au_next) {
+	for (const msg_auth_t *au = list; au; au = au->au_next) {
 		const char *realm = msg_params_find(au->au_params, "realm=");
 		if (au->au_scheme && strcasecmp(au->au_scheme, "Digest") == 0 && realm &&
 		    auth_strcmp(realm, reg.sc->realm) == 0)
@@ -219,9 +219,10 @@ static const msg_auth_t *our_credentials(const sip_t *req)
 
 /* 1: authenticated as *userp, 0: stale nonce, -1: refused. The same work is done whether the
  * user exists or not, so neither the answer nor its timing tells them apart. */
-static int authenticate(su_home_t *home, const sip_t *req, uint64_t now, const char **userp)
+static int authenticate(su_home_t *home, const sip_t *req, const msg_auth_t *list, uint64_t now,
+			const char **userp)
 {
-	const msg_auth_t *au = our_credentials(req);
+	const msg_auth_t *au = our_credentials(list);
 	auth_response_t ar[1];
 	auth_hexmd5_t ha1, want;
 	const struct sb_station_conf *st;
@@ -263,9 +264,9 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 		a->phrase = sip_400_Bad_request;
 		return 0;
 	}
-	rc = authenticate(home, req, now, &user);
+	rc = authenticate(home, req, req->sip_authorization, now, &user);
 	if (rc <= 0) {
-		if (our_credentials(req) && rc < 0) {
+		if (our_credentials(req->sip_authorization) && rc < 0) {
 			reg.failed++;
 			log_warn("REGISTER from %s refused: wrong user name or password", source);
 		}
@@ -351,6 +352,31 @@ out:
 	su_home_deinit(home);
 	timer_arm();
 	return 0;
+}
+
+/* A call from a station: the same digest as its REGISTER, asked for with 407 (the INVITE's
+ * credentials are in Proxy-Authorization). 1: authenticated as *userp; else challenge holds the
+ * Proxy-Authenticate value to send, the same for an unknown user as for a wrong password. */
+int sip_reg_auth_call(const sip_t *req, uint64_t now, const char **userp, char *challenge_hdr,
+		      size_t len)
+{
+	su_home_t home[1] = { SU_HOME_INIT(home) };
+	struct sip_reg_answer a;
+	const char *user = NULL;
+	int rc = authenticate(home, req, req->sip_proxy_authorization, now, &user);
+
+	su_home_deinit(home);
+	if (rc > 0) {
+		*userp = user;
+		return 1;
+	}
+	if (rc < 0 && our_credentials(req->sip_proxy_authorization)) {
+		reg.failed++;
+		log_warn("INVITE refused: wrong user name or password");
+	}
+	challenge(&a, now, rc == 0);
+	snprintf(challenge_hdr, len, "%s", a.www_authenticate);
+	return rc == 0 ? 0 : -1;
 }
 
 /* ---- sofia glue ---------------------------------------------------------------------------- */

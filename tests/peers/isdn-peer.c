@@ -99,6 +99,22 @@ static struct pcall *call_add(q931_call *q, int ts, bool incoming)
 	return NULL;
 }
 
+/* Mean magnitude of an A-law frame as linear samples (G.711 decoding), to tell audio from
+ * silence in the tests. */
+static long alaw_level(const unsigned char *a, size_t n)
+{
+	long sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v = a[i] ^ 0x55, seg = (v & 0x70) >> 4, t = (v & 0x0f) << 4;
+		t += seg ? 0x108 : 8;
+		if (seg > 1)
+			t <<= seg - 1;
+		sum += t;
+	}
+	return n ? sum / (long)n : 0;
+}
+
 static void audio_close(int ts)
 {
 	if (ts > 0 && ts <= MAXB && P.bfd[ts] >= 0) {
@@ -442,8 +458,9 @@ int main(int argc, char **argv)
 				for (int ts = 1; k > 0 && ts <= MAXB; ts++)
 					if (P.bfd[ts] == pf[i].fd) {
 						struct pcall *c = by_ts(ts);
-						out("audio %d len %zd byte 0x%02x", c ? c->id : 0,
-						    k, a[0]);
+						out("audio %d len %zd byte 0x%02x level %ld",
+						    c ? c->id : 0, k, a[0],
+						    alaw_level(a, (size_t)k));
 					}
 			}
 		if (pf[0].revents & (POLLIN | POLLHUP)) {

@@ -1,9 +1,9 @@
-/* isdn_cause.c: Q.850 cause <-> SIP status mapping, from the tables of RFC 3398. */
+/* cause.c: Q.850 cause <-> SIP status mapping, from the tables of RFC 3398 (shared by sip and isdn). */
 #include "config.h"
 
 #include <stddef.h>
 
-#include "isdn.h"
+#include "symbridge.h"
 
 struct map {
 	int from, to;
@@ -21,7 +21,7 @@ static const struct map q850_sip[] = {
 };
 
 /* RFC 3398 section 8.2.6.1, "SIP response -> ISUP cause value". 487 (the request was cancelled)
- * and 488/606 ("by Warning header") have no fixed cause there; see isdn_sip_to_q850(). */
+ * and 488/606 ("by Warning header") have no fixed cause there; see sb_sip_to_q850(). */
 static const struct map sip_q850[] = {
 	{ 400, 41 },  { 401, 21 },  { 402, 21 },  { 403, 21 },  { 404, 1 },   { 405, 63 },
 	{ 406, 79 },  { 407, 21 },  { 408, 102 }, { 410, 22 },  { 413, 127 }, { 414, 127 },
@@ -41,7 +41,7 @@ static int find(const struct map *m, size_t n, int from, int *to)
 	return -1;
 }
 
-int isdn_q850_to_sip(int cause)
+int sb_q850_to_sip(int cause)
 {
 	int status;
 
@@ -57,7 +57,7 @@ int isdn_q850_to_sip(int cause)
 	return 500;         /* invalid message, protocol error, interworking */
 }
 
-int isdn_sip_to_q850(int status)
+int sb_sip_to_q850(int status)
 {
 	int cause;
 

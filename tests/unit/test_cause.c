@@ -1,4 +1,4 @@
-/* test_isdn_cause.c: the Q.850 <-> SIP mapping against the tables of RFC 3398 (7.2.4.1, 8.2.6.1). */
+/* test_cause.c: the Q.850 <-> SIP mapping (src/cause.c) against the tables of RFC 3398 (7.2.4.1, 8.2.6.1). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "isdn.h"
+#include "symbridge.h"
 
 struct row {
 	int in, out;
@@ -102,17 +102,17 @@ static const struct row to_q850[] = {
 static void test_q850_to_sip(void **state)
 {
 	for (size_t i = 0; i < sizeof to_sip / sizeof *to_sip; i++) {
-		int got = isdn_q850_to_sip(to_sip[i].in);
+		int got = sb_q850_to_sip(to_sip[i].in);
 		if (got != to_sip[i].out)
 			fail_msg("cause %d -> %d, expected %d", to_sip[i].in, got, to_sip[i].out);
 	}
-	assert_int_equal(isdn_q850_to_sip(16), 0); /* normal clearing: BYE/CANCEL, no status */
+	assert_int_equal(sb_q850_to_sip(16), 0); /* normal clearing: BYE/CANCEL, no status */
 }
 
 static void test_sip_to_q850(void **state)
 {
 	for (size_t i = 0; i < sizeof to_q850 / sizeof *to_q850; i++) {
-		int got = isdn_sip_to_q850(to_q850[i].in);
+		int got = sb_sip_to_q850(to_q850[i].in);
 		if (got != to_q850[i].out)
 			fail_msg("status %d -> %d, expected %d", to_q850[i].in, got,
 				 to_q850[i].out);
@@ -124,10 +124,10 @@ static void test_round_trips(void **state)
 {
 	static const int causes[] = { 1, 17, 28 };
 	for (size_t i = 0; i < sizeof causes / sizeof *causes; i++)
-		assert_int_equal(isdn_sip_to_q850(isdn_q850_to_sip(causes[i])), causes[i]);
-	assert_int_equal(isdn_q850_to_sip(isdn_sip_to_q850(486)), 486);
-	assert_int_equal(isdn_q850_to_sip(isdn_sip_to_q850(404)), 404);
-	assert_int_equal(isdn_q850_to_sip(isdn_sip_to_q850(503)), 503);
+		assert_int_equal(sb_sip_to_q850(sb_q850_to_sip(causes[i])), causes[i]);
+	assert_int_equal(sb_q850_to_sip(sb_sip_to_q850(486)), 486);
+	assert_int_equal(sb_q850_to_sip(sb_sip_to_q850(404)), 404);
+	assert_int_equal(sb_q850_to_sip(sb_sip_to_q850(503)), 503);
 }
 
 int main(void)

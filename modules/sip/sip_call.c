@@ -1,0 +1,562 @@
+/* sip_call.c: SIP calls (B2BUA): one leg of the call core per dialog on either stack (local side,
+ * cloud), the media session of a call whose a leg is SIP, and the nua events of those dialogs. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+
+#define SB_MODULE "sip"
+#include "sip_call.h"
+#include "sip_priv.h"
+
+static struct sip_leg *live; /* every leg not yet freed: nua magic is checked against it */
+static struct sip_bridge *bridges;
+static const struct sb_leg_ops sip_leg_ops;
+
+/* ---- legs ---------------------------------------------------------------------------------- */
+
+struct sip_leg *sip_leg_new(bool cloud, bool incoming)
+{
+	struct sip_leg *sl = calloc(1, sizeof *sl);
+
+	if (!sl)
+		return NULL;
+	sl->cloud = cloud;
+	sl->incoming = incoming;
+	sl->leg.owner = "sip";
+	sl->leg.ops = &sip_leg_ops;
+	sl->leg.priv = sl;
+	sl->next = live;
+	if (live)
+		live->prev = sl;
+	live = sl;
+	return sl;
+}
+
+static bool leg_live(const void *p)
+{
+	for (struct sip_leg *sl = live; p && sl; sl = sl->next)
+		if (sl == p)
+			return true;
+	return false;
+}
+
+static void bridge_add(struct sip_bridge *br, const struct sb_leg *a)
+{
+	br->a = a;
+	br->next = bridges;
+	bridges = br;
+}
+
+static void bridge_unref(struct sip_bridge *br)
+{
+	if (--br->refs)
+		return;
+	for (struct sip_bridge **p = &bridges; *p; p = &(*p)->next)
+		if (*p == br) {
+			*p = br->next;
+			break;
+		}
+	if (br->ms)
+		media_session_destroy(br->ms);
+	free(br);
+}
+
+/* The leg lets go of the call's media; the last one ends the session. */
+static void bridge_end(struct sip_leg *sl)
+{
+	if (!sl->br)
+		return;
+	bridge_unref(sl->br);
+	sl->br = NULL;
+}
+
+void sip_leg_free(struct sip_leg *sl)
+{
+	if (!sl)
+		return;
+	bridge_end(sl);
+	if (sl->nh) {
+		nua_handle_bind(sl->nh, NULL);
+		nua_handle_destroy(sl->nh);
+	}
+	if (sl->prev)
+		sl->prev->next = sl->next;
+	else
+		live = sl->next;
+	if (sl->next)
+		sl->next->prev = sl->prev;
+	free(sl);
+}
+
+/* Freed once both sides are done with it: the core (released) and the dialog (ended). */
+static void leg_check(struct sip_leg *sl)
+{
+	if (sl->released && sl->ended)
+		sip_leg_free(sl);
+}
+
+/* The core lets go of the leg because its own side ended it. */
+static void leg_gone(struct sip_leg *sl, int q850)
+{
+	if (sl->released)
+		return;
+	sl->released = true;
+	bridge_end(sl); /* an a leg: the call's media goes with it */
+	sb_leg_hungup(&sl->leg, q850);
+}
+
+/* The media of a call: the bridge made for its a leg. */
+struct sip_bridge *sip_call_bridge(const struct sb_call *c)
+{
+	struct sb_leg *a = c ? sb_call_leg(c, 0) : NULL;
+
+	for (struct sip_bridge *br = bridges; a && br; br = br->next)
+		if (br->a == a)
+			return br;
+	return NULL;
+}
+
+/* The address our SDP gives for the engine's ports: the local SIP address when it is a
+ * specific one, else loopback (see README: media address). */
+const char *sip_media_addr(bool cloud)
+{
+	struct sip_listen l;
+
+	if (!cloud && sip.sc)
+		for (size_t i = 0; i < sip.sc->listen.n; i++)
+			if (sip_listen_parse(sip.sc->listen.v[i], &l, NULL) == 0 &&
+			    strcmp(l.host, "0.0.0.0") != 0 && strcmp(l.host, "::") != 0) {
+				static char host[64];
+				snprintf(host, sizeof host, "%s", l.host);
+				return host;
+			}
+	return "127.0.0.1";
+}
+
+/* ---- the media of a call with a SIP a leg ------------------------------------------------- */
+
+static void session_event_cb(struct media_session *s, const struct media_event *ev, void *arg)
+{
+	/* Both legs of the session are SIP: the engine relays digits inside the session (RFC 4733
+	 * to RFC 4733 or in-band), so the core is not told again (each digit once). */
+	if (ev->type == MEDIA_EV_DTMF)
+		log_debug("digit %c on media leg %u, relayed in the session", ev->digit, ev->leg);
+}
+
+/* An INVITE with an offer becomes a session: leg 0 answers the offer now, leg 1 waits for the
+ * b side's answer (its port is in every b leg's offer). */
+static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why, size_t wl)
+{
+	struct media_engine *e = media_daemon_engine();
+	struct sip_bridge *br;
+	const char *body = m->sip_payload ? m->sip_payload->pl_data : NULL;
+	size_t blen = m->sip_payload ? m->sip_payload->pl_len : 0;
+	int rc;
+
+	if (!e) {
+		snprintf(why, wl, "no media engine");
+		*status = 503;
+		return -ENOTSUP;
+	}
+	if (!(br = calloc(1, sizeof *br))) {
+		*status = 503;
+		return -ENOMEM;
+	}
+	rc = sip_sdp_answer(body, blen, sl->cloud, sip_media_addr(sl->cloud), 0, &br->lc[0],
+			    &br->answer, why, wl);
+	if (rc < 0) {
+		free(br);
+		*status = 488;
+		return rc;
+	}
+	br->lc[1] = (struct media_leg_conf){
+		.codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1, .latch = true
+	};
+	if ((rc = media_session_alloc(&br->ms, e, br->lc, session_event_cb, br)) < 0) {
+		snprintf(why, wl, "no media session: %s", strerror(-rc));
+		free(br);
+		*status = 503;
+		return rc;
+	}
+	br->answer.port = media_session_port(br->ms, 0);
+	br->sdp_version = 1;
+	br->refs = 1;
+	bridge_add(br, &sl->leg);
+	sl->br = br;
+	snprintf(sl->leg.codec, sizeof sl->leg.codec, "%s",
+		 media_codec_info(br->lc[0].codec)->name);
+	return 0;
+}
+
+static void loopback(struct sockaddr_storage *ss, uint16_t port)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof *ss);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin->sin_port = htons(port);
+}
+
+/* A leg of another module (ISDN) as media leg i of the session: the endpoint its owner opens
+ * on loopback, and the session's port for it in return. */
+static int foreign_conf(struct sb_leg *leg, struct media_leg_conf *lc)
+{
+	struct sb_rtp_ep ep;
+	enum media_codec codec;
+	int rc;
+
+	if (!leg->ops->rtp_open || !leg->ops->rtp_connect)
+		return -ENOTSUP;
+	if ((rc = leg->ops->rtp_open(leg, &ep)) < 0)
+		return rc;
+	if (media_codec_find(ep.codec, 8000, &codec) < 0)
+		return -ENOTSUP;
+	*lc = (struct media_leg_conf){
+		.codec = codec, .pt = ep.pt, .dtmf_pt = ep.dtmf_pt, .ptime = 20, .remote = ep.addr
+	};
+	return 0;
+}
+
+/* A call from another module's leg (an ISDN SETUP) to a SIP target: the session is ours, with
+ * the caller's RTP endpoint as leg 0. */
+static struct sip_bridge *bridge_foreign_a(struct sb_call *call)
+{
+	struct sb_leg *a = sb_call_leg(call, 0);
+	struct media_engine *e = media_daemon_engine();
+	struct sip_bridge *br;
+	struct sockaddr_storage to;
+	int rc;
+
+	if (!a || !e || !(br = calloc(1, sizeof *br)))
+		return NULL;
+	if ((rc = foreign_conf(a, &br->lc[0])) < 0) {
+		log_warn("call %llu: the caller's %s leg cannot carry media in a SIP call: %s",
+			 (unsigned long long)sb_call_id(call), a->owner, strerror(-rc));
+		free(br);
+		return NULL;
+	}
+	br->lc[1] = (struct media_leg_conf){
+		.codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1, .latch = true
+	};
+	if ((rc = media_session_alloc(&br->ms, e, br->lc, session_event_cb, br)) < 0) {
+		log_warn("call %llu: no media session: %s", (unsigned long long)sb_call_id(call),
+			 strerror(-rc));
+		free(br);
+		return NULL;
+	}
+	loopback(&to, media_session_port(br->ms, 0));
+	a->ops->rtp_connect(a, &to);
+	bridge_add(br, a);
+	return br;
+}
+
+/* An a leg of ours answered by another module's leg (a station calls an ISDN number): that leg
+ * becomes media leg 1. */
+static void bridge_foreign_b(struct sip_leg *a, struct sb_leg *b)
+{
+	struct sip_bridge *br = a->br;
+	struct media_leg_conf lc;
+	struct sockaddr_storage to;
+	int rc;
+
+	if (!br || (rc = foreign_conf(b, &lc)) < 0 ||
+	    (rc = media_session_update(br->ms, 1, &lc)) < 0) {
+		log_warn("call %llu: no media toward the %s leg",
+			 (unsigned long long)sb_call_id(a->leg.call), b->owner);
+		return;
+	}
+	br->lc[1] = lc;
+	loopback(&to, media_session_port(br->ms, 1));
+	b->ops->rtp_connect(b, &to);
+}
+
+/* A b leg's answer (183 or 200) takes leg 1 of the session. */
+static int bridge_take(struct sip_leg *b, const sip_t *m)
+{
+	struct sip_bridge *br = b->br;
+	struct media_leg_conf lc;
+	char why[256];
+	int rc;
+
+	if (!br)
+		return -ENOENT;
+	rc = sip_sdp_answered(&b->offer, m->sip_payload ? m->sip_payload->pl_data : NULL,
+			      m->sip_payload ? m->sip_payload->pl_len : 0, &lc, why, sizeof why);
+	if (rc < 0) {
+		log_warn("call %llu: the answer of %s is refused: %s",
+			 (unsigned long long)sb_call_id(b->leg.call), b->leg.party.number, why);
+		return rc;
+	}
+	if ((rc = media_session_update(br->ms, 1, &lc)) < 0) {
+		log_warn("call %llu: cannot apply the answer of %s: %s",
+			 (unsigned long long)sb_call_id(b->leg.call), b->leg.party.number,
+			 strerror(-rc));
+		return rc;
+	}
+	br->lc[1] = lc;
+	snprintf(b->leg.codec, sizeof b->leg.codec, "%s", media_codec_info(lc.codec)->name);
+	return 0;
+}
+
+static void respond_sdp(struct sip_leg *a, int status, const char *phrase)
+{
+	char body[2048];
+	struct sip_bridge *br = a->br;
+
+	if (!br || sip_sdp_body(&br->answer, br->sdp_version, body, sizeof body) < 0) {
+		nua_respond(a->nh, status, phrase, TAG_END());
+		return;
+	}
+	nua_respond(a->nh, status, phrase, TAG_IF(a->contact[0], SIPTAG_CONTACT_STR(a->contact)),
+		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body),
+		    TAG_END());
+}
+
+/* ---- calls in: an INVITE on either stack ------------------------------------------------- */
+
+int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, const char *caller,
+		      const char *called)
+{
+	struct sb_party to = { 0 };
+	char why[256] = "";
+	int status = 500, q850, rc;
+
+	sl->nh = nh;
+	nua_handle_bind(nh, sl);
+	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", caller ? caller : "");
+	snprintf(to.number, sizeof to.number, "%s", called ? called : "");
+	if ((rc = bridge_new(sl, m, &status, why, sizeof why)) < 0) {
+		log_warn("call from %s to %s refused (%d): %s", sl->leg.party.number, to.number,
+			 status, why);
+		goto refuse;
+	}
+	if (sb_call_incoming(&sl->leg, &to, &q850) < 0) {
+		status = sb_q850_to_sip(q850);
+		if (!status)
+			status = 480;
+		goto refuse;
+	}
+	return 0;
+refuse:
+	sl->released = true;
+	nua_respond(nh, status, sip_status_phrase(status), TAG_END());
+	/* the handle stays until nua says the dialog ended (nua_i_state) */
+	return -1;
+}
+
+/* ---- calls out: an INVITE for a b leg ---------------------------------------------------- */
+
+int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const char *ruri,
+		   const char *from, const char *to)
+{
+	struct sip_bridge *br = sip_call_bridge(call);
+	char body[2048];
+	int rc;
+
+	/* a call from another module's leg (ISDN): the session is made now */
+	if (!br && !(br = bridge_foreign_a(call)))
+		return -ENOTSUP;
+	if ((rc = sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud), media_session_port(br->ms, 1),
+				&sl->offer)) < 0 ||
+	    (rc = sip_sdp_body(&sl->offer, 1, body, sizeof body)) < 0)
+		return rc;
+	sl->nh = nua_handle(nua, sl, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
+	if (!sl->nh)
+		return -ENOMEM;
+	nua_invite(sl->nh, NUTAG_URL(ruri), TAG_IF(sl->contact[0], SIPTAG_CONTACT_STR(sl->contact)),
+		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body), TAG_END());
+	sl->br = br;
+	br->refs++;
+	log_info("call %llu: INVITE %s (from %s)", (unsigned long long)sb_call_id(call), ruri,
+		 from);
+	return 0;
+}
+
+/* ---- what the core asks of our legs ----------------------------------------------------- */
+
+static void op_alert(struct sb_leg *leg)
+{
+	struct sip_leg *sl = leg->priv;
+
+	if (sl->incoming && !sl->early && !sl->answered && sl->nh)
+		nua_respond(sl->nh, SIP_180_RINGING, TAG_END());
+}
+
+static void op_answer(struct sb_leg *leg)
+{
+	struct sip_leg *sl = leg->priv;
+
+	if (!sl->incoming || sl->answered || !sl->nh)
+		return;
+	sl->answered = true;
+	struct sb_leg *peer = sb_leg_peer(leg);
+	if (peer && strcmp(peer->owner, "sip") != 0)
+		bridge_foreign_b(sl, peer);
+	respond_sdp(sl, SIP_200_OK);
+}
+
+static void op_hangup(struct sb_leg *leg, int q850)
+{
+	struct sip_leg *sl = leg->priv;
+
+	sl->released = true;
+	bridge_end(sl);
+	if (sl->ended || !sl->nh) {
+		leg_check(sl);
+		return;
+	}
+	if (sl->answered) {
+		nua_bye(sl->nh, TAG_END());
+	} else if (sl->incoming) {
+		int status = sb_q850_to_sip(q850);
+		if (!status)
+			status = 480;
+		nua_respond(sl->nh, status, sip_status_phrase(status), TAG_END());
+	} else {
+		nua_cancel(sl->nh, TAG_END());
+	}
+}
+
+static void op_dtmf(struct sb_leg *leg, char digit)
+{
+	struct sip_leg *sl = leg->priv;
+	struct sip_bridge *br = sl->br;
+
+	/* a digit from a leg outside the session (ISDN keypad): toward this leg's side */
+	int rc = br ? media_session_dtmf(br->ms, sl->incoming ? 0 : 1, digit, 100) : -ENOENT;
+	if (rc < 0)
+		log_warn("call %llu: digit %c cannot be sent toward %s: %s",
+			 leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL, digit,
+			 leg->party.number, strerror(-rc));
+	else
+		log_debug("call %llu: digit %c sent toward %s",
+			  leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL, digit,
+			  leg->party.number);
+}
+
+static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
+{
+	const struct sip_leg *sl = leg->priv;
+	struct sip_bridge *br = sl->br;
+	struct media_leg_stats st;
+	unsigned i = sl->incoming ? 0 : 1;
+
+	if (!br || (i == 1 && sb_leg_peer(leg) == NULL))
+		return -ENOENT;
+	memset(mi, 0, sizeof *mi);
+	snprintf(mi->codec, sizeof mi->codec, "%s", media_codec_info(br->lc[i].codec)->name);
+	mi->srtp = br->lc[i].srtp;
+	if (media_session_stats(br->ms, i, &st) == 0) {
+		mi->transcoding = st.transcoding;
+		mi->rx_packets = st.rx_packets;
+		mi->tx_packets = st.tx_packets;
+	}
+	return 0;
+}
+
+static const struct sb_leg_ops sip_leg_ops = {
+	.alert = op_alert,
+	.answer = op_answer,
+	.hangup = op_hangup,
+	.dtmf = op_dtmf,
+	.media_info = op_media_info,
+};
+
+/* ---- nua events of our dialogs ---------------------------------------------------------- */
+
+static void b_response(struct sip_leg *sl, int status, const char *phrase, const sip_t *m)
+{
+	if (sl->released) {
+		/* lost the race (another fork member won) or hung up meanwhile */
+		if (status >= 200 && status < 300 && !sl->ended)
+			nua_bye(sl->nh, TAG_END());
+		return;
+	}
+	if (status < 200) {
+		if (status == 183 && m && m->sip_payload && bridge_take(sl, m) == 0) {
+			/* early media: the caller hears the b side from now on */
+			struct sb_leg *a = sb_call_leg(sl->leg.call, 0);
+			struct sip_leg *sa = a && strcmp(a->owner, "sip") == 0 ? a->priv : NULL;
+			if (sa && !sa->early && !sa->answered) {
+				sa->early = true;
+				respond_sdp(sa, SIP_183_SESSION_PROGRESS);
+			}
+			sb_leg_proceeding(&sl->leg);
+		} else if (status == 180 || status == 183) {
+			sb_leg_alerting(&sl->leg);
+		} else if (status > 100) {
+			sb_leg_proceeding(&sl->leg);
+		}
+		return;
+	}
+	if (status < 300) {
+		sl->answered = true;
+		if (bridge_take(sl, m) < 0) {
+			/* e.g. the cloud answered without SRTP: the call ends */
+			log_warn(
+				"call %llu: %s answered with media we refuse: ending it (cause 65)",
+				(unsigned long long)sb_call_id(sl->leg.call), sl->leg.party.number);
+			nua_bye(sl->nh, TAG_END());
+			leg_gone(sl, 65);
+			return;
+		}
+		sb_leg_answered(&sl->leg);
+		return;
+	}
+	log_info("call %llu: %s answered %d %s", (unsigned long long)sb_call_id(sl->leg.call),
+		 sl->leg.party.number, status, phrase);
+	leg_gone(sl, sb_sip_to_q850(status));
+}
+
+bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
+		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[])
+{
+	struct sip_leg *sl = (struct sip_leg *)hm;
+	int cs = -1;
+
+	if (!leg_live(sl))
+		return false;
+	switch (ev) {
+	case nua_r_invite: b_response(sl, status, phrase, m); break;
+	case nua_i_cancel: leg_gone(sl, 16); break; /* nua answers 487 */
+	case nua_i_bye: leg_gone(sl, 16); break;    /* nua answers 200 */
+	case nua_i_invite:
+		/* a re-INVITE: hold and codec changes are not handled yet */
+		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+		break;
+	case nua_i_state:
+		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
+		if (cs != nua_callstate_terminated)
+			break;
+		sl->ended = true;
+		leg_gone(sl, status >= 300 ? sb_sip_to_q850(status) : 16);
+		leg_check(sl);
+		break;
+	default: break;
+	}
+	return true;
+}
+
+/* At shutdown the core has hung every call up; what nua still holds goes with its stack. */
+void sip_call_close(void)
+{
+	while (live) {
+		struct sip_leg *sl = live;
+		sl->nh = NULL; /* nua_shutdown/nua_destroy free the handles */
+		if (!sl->released) {
+			sl->released = true;
+			sb_leg_hungup(&sl->leg, 41);
+		}
+		sip_leg_free(sl);
+	}
+}

@@ -1,0 +1,57 @@
+/* sip_call.h: SIP legs and the media of SIP calls, shared by sip_call.c and sip_route.c. */
+#ifndef SB_SIP_CALL_H
+#define SB_SIP_CALL_H
+
+#include <stdbool.h>
+
+#include <sofia-sip/nua.h>
+
+#include "sip_sdp.h"
+#include "symbridge.h"
+
+/* The media of a call with SIP legs: one session, leg 0 the a side, leg 1 the b side. It is
+ * found by the call's a leg (ours, or another module's that opened an RTP endpoint for it) and
+ * lives as long as a SIP leg of the call holds it. */
+struct sip_bridge {
+	struct sip_bridge *next;
+	const struct sb_leg *a;
+	unsigned refs;
+	struct media_session *ms;
+	struct media_leg_conf lc[2];
+	struct media_sdp_media answer; /* what the a leg is answered */
+	uint64_t sdp_version;
+};
+
+/* One SIP dialog as a leg of the call core. */
+struct sip_leg {
+	struct sb_leg leg;
+	struct sip_leg *next, *prev; /* the live legs */
+	nua_handle_t *nh;
+	bool cloud;                   /* on the cloud stack */
+	bool incoming;                /* an a leg: we answer it */
+	bool answered;                /* 2xx sent (a) or received (b) */
+	bool early;                   /* a: 183 with SDP sent */
+	bool released;                /* the core let go of it, or never took it */
+	bool ended;                   /* nua says the dialog is over */
+	struct sip_bridge *br;        /* the call's media, while the leg holds it */
+	struct media_sdp_media offer; /* b legs: what we offered */
+	char contact[256];            /* our Contact on this dialog, "" to let nua choose */
+};
+
+struct sip_leg *sip_leg_new(bool cloud, bool incoming);
+void sip_leg_free(struct sip_leg *sl);
+struct sip_bridge *sip_call_bridge(const struct sb_call *c);
+const char *sip_media_addr(bool cloud);
+/* An INVITE for sl (an a leg, its fields set): the session, then the call core. 0, or -1 when it
+ * was refused (answered with a failure; the leg is freed when nua ends the dialog). */
+int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, const char *caller,
+		      const char *called);
+/* Place b leg sl (its fields set) for call: INVITE ruri with our offer on the call's session. */
+int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const char *ruri,
+		   const char *from, const char *to);
+/* nua events of call dialogs (hm is one of our legs): true when it was one */
+bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
+		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[]);
+void sip_call_close(void);
+
+#endif

@@ -1,0 +1,106 @@
+# cloud.sh: the cloud client of the call tests: baresip registered to kamailio over TLS with a
+# client certificate, auto-answer, SRTP mandatory, G.722; driven through its ctrl_tcp module.
+# Needs tests/lib/sip.sh (sb_poll, sb_free_port) and a PKI made by sb_pki ca.
+
+# sb_baresip_start ID KAMAILIO_PORT: start baresip as sip:ID@127.0.0.1 registered at kamailio;
+# returns once kamailio has its registration (bounded). pid in bs_pid, control port in bs_ctrl,
+# what it decoded lands in $sb_tmp/bs/snd/*-dec.wav
+bs_pid=
+sb_baresip_start() {
+	_bsp=$(sb_free_port)
+	bs_ctrl=$(sb_free_port)
+	mkdir -p "$sb_tmp/bs/snd"
+	cat "$sb_tmp/pki/ca-device.key" "$sb_tmp/pki/ca-device.crt" >"$sb_tmp/bs/client.pem"
+	cat >"$sb_tmp/bs/config" <<CONF
+poll_method		epoll
+sip_listen		127.0.0.1:$_bsp
+sip_certificate		$sb_tmp/bs/client.pem
+sip_cafile		$sb_tmp/pki/ca.pem
+net_interface		127.0.0.1
+audio_player		aubridge,spk
+audio_source		ausine,1000
+audio_alert		aubridge,spk
+ausrc_srate		48000
+ausrc_channels		2
+rtcp_mux		no
+module_path		/usr/lib/baresip/modules
+module			g722.so
+module			g711.so
+module			srtp.so
+module			ausine.so
+module			aubridge.so
+module			sndfile.so
+module			ctrl_tcp.so
+module_app		account.so
+module_app		menu.so
+snd_path		$sb_tmp/bs/snd
+ctrl_tcp_listen		127.0.0.1:$bs_ctrl
+CONF
+	echo "<sip:$1@127.0.0.1:$2;transport=tls>;regint=300;answermode=${3:-auto};mediaenc=srtp-mand;audio_codecs=G722/16000" \
+		>"$sb_tmp/bs/accounts"
+	baresip -f "$sb_tmp/bs" -v </dev/null >"$sb_tmp/baresip.log" 2>&1 &
+	bs_pid=$!
+	sb_poll 15 grep -q "REGISTER [^ ]* from sip:$1@" "$sb_tmp/kam.log"
+}
+
+# sb_baresip COMMAND [PARAMS]: one ctrl_tcp command (netstring JSON); prints the response
+sb_baresip() {
+	python3 - "$bs_ctrl" "$@" <<'PY'
+import json, socket, sys
+port, cmd = int(sys.argv[1]), sys.argv[2]
+params = sys.argv[3] if len(sys.argv) > 3 else ""
+s = socket.create_connection(("127.0.0.1", port), 5)
+s.settimeout(5)
+m = json.dumps({"command": cmd, "params": params, "token": "t"}).encode()
+s.sendall(b"%d:%s," % (len(m), m))
+buf = b""
+while True:
+    try:
+        buf += s.recv(4096)
+    except socket.timeout:
+        sys.exit(1)  # the command was sent; baresip did not confirm it in time
+    n, _, rest = buf.partition(b":")
+    if n.isdigit() and len(rest) > int(n):
+        r = json.loads(rest[:int(n)])
+        if r.get("response"):
+            print(r.get("data", ""))
+            sys.exit(0 if r.get("ok") else 1)
+        buf = rest[int(n) + 1:]
+PY
+}
+
+sb_baresip_stop() {
+	[ -n "$bs_pid" ] || return 0
+	kill -TERM "$bs_pid" 2>/dev/null
+	_i=0
+	while kill -0 "$bs_pid" 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+	kill -KILL "$bs_pid" 2>/dev/null
+	wait "$bs_pid" 2>/dev/null
+	bs_pid=
+}
+
+# sb_license_calls PORTS BRIDGES: like sb_license (tests/lib/sip.sh), with PORTS PBX-Port and
+# BRIDGES L-SYM-BRIDGE licenses (and the L-SIS-11 a bridge needs): lic_conf is the config line, lic_file the file to install
+sb_license_calls() {
+	mkdir -p "$sb_tmp/lic"
+	_pub=$("$top_builddir/symbridge-license" keygen "$sb_tmp/lic/vendor.key" "$sb_tmp/lic/vendor.pub" |
+		sed -n 's/.*public_key = "\([^"]*\)".*/\1/p')
+	lic_file=$sb_tmp/lic/calls.lic
+	"$top_builddir/symbridge-license" sign --key "$sb_tmp/lic/vendor.key" --hwid sip-test-hw \
+		--id CALLS-TEST --expires 2099-12-31 -o "$lic_file" "PBX-Port13=$1" "L-SYM-BRIDGE=$2" "L-SIS-11=1" >/dev/null
+	lic_conf="license: { public_key = \"$_pub\"; hardware_id = \"sip-test-hw\"; };"
+}
+
+# sb_inbound_conns PID: how many TCP connections others opened to PID's listening sockets (the
+# daemon must accept none from the cloud: everything comes over the connection it opened)
+sb_inbound_conns() {
+	python3 - "$1" <<'PY'
+import subprocess, sys
+pid = "pid=%s," % sys.argv[1]
+lines = [l for l in subprocess.run(["ss", "-Htnp", "state", "all"], capture_output=True,
+                                   text=True).stdout.splitlines() if pid in l]
+port = lambda l: l.split()[3].rsplit(":", 1)[1]
+listen = {port(l) for l in lines if l.startswith("LISTEN")}
+print(sum(1 for l in lines if l.startswith("ESTAB") and port(l) in listen))
+PY
+}

@@ -1,0 +1,173 @@
+/* test_sip_sdp.c: offer/answer choices of SIP calls (modules/sip/sip_sdp.c): what we offer the
+ * cloud and local parties, what we answer, and what an answer to our offer turns into. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sip_sdp.h"
+
+static const char station_offer[] = "v=0\r\no=s 1 1 IN IP4 10.0.0.5\r\ns=-\r\n"
+				    "c=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+				    "m=audio 4000 RTP/AVP 0 8 101\r\n"
+				    "a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+				    "a=rtpmap:101 telephone-event/8000\r\na=ptime:20\r\n";
+
+static void test_offer_cloud(void **state)
+{
+	struct media_sdp_media o;
+	char body[2048];
+
+	assert_int_equal(sip_sdp_offer(true, "127.0.0.1", 30000, &o), 0);
+	/* SRTP always, both suites with keys of their own, G.722 first, telephone-event */
+	assert_true(o.srtp);
+	assert_int_equal(o.ncrypto, 2);
+	assert_int_equal(o.crypto[0].key.suite, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80);
+	assert_int_equal(o.crypto[1].key.suite, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32);
+	assert_memory_not_equal(o.crypto[0].key.key, o.crypto[1].key.key, MEDIA_SRTP_KEY_LEN);
+	assert_int_equal(o.codecs[0].codec, MEDIA_G722);
+	assert_int_equal(o.codecs[0].pt, 9);
+	assert_int_equal(o.dtmf_pt, 101);
+	assert_true(sip_sdp_body(&o, 1, body, sizeof body) > 0);
+	assert_non_null(strstr(body, "v=0\r\no=symbridge 1 1 IN IP4 127.0.0.1\r\n"));
+	assert_non_null(strstr(body, "m=audio 30000 RTP/SAVP 9 8 0 101\r\n"));
+	assert_non_null(strstr(body, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
+	assert_non_null(strstr(body, "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"));
+	assert_non_null(strstr(body, "a=rtpmap:101 telephone-event/8000"));
+}
+
+static void test_offer_local(void **state)
+{
+	struct media_sdp_media o;
+	char body[2048];
+
+	assert_int_equal(sip_sdp_offer(false, "192.0.2.1", 30002, &o), 0);
+	assert_false(o.srtp);
+	assert_int_equal(o.ncrypto, 0);
+	assert_int_equal(o.codecs[0].codec, MEDIA_OPUS); /* by audio bandwidth */
+	assert_true(sip_sdp_body(&o, 7, body, sizeof body) > 0);
+	assert_non_null(strstr(body, "m=audio 30002 RTP/AVP 111 9 8 0 101\r\n"));
+	assert_null(strstr(body, "a=crypto"));
+}
+
+static void test_answer_station(void **state)
+{
+	struct media_leg_conf lc;
+	struct media_sdp_media ans;
+	char why[256];
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&lc.remote;
+
+	assert_int_equal(sip_sdp_answer(station_offer, strlen(station_offer), false, "127.0.0.1",
+					30004, &lc, &ans, why, sizeof why),
+			 0);
+	/* G.711 both: the best of them by our order (A-law and mu-law rank the same: the first
+	 * offered wins) */
+	assert_true(lc.codec == MEDIA_PCMU || lc.codec == MEDIA_PCMA);
+	assert_int_equal(ans.ncodecs, 1);
+	assert_int_equal(ans.codecs[0].codec, lc.codec);
+	assert_int_equal(lc.dtmf_pt, 101);
+	assert_false(lc.srtp);
+	assert_int_equal(ntohs(sin->sin_port), 4000);
+	assert_int_equal(sin->sin_addr.s_addr, inet_addr("10.0.0.5"));
+	assert_true(lc.latch);
+	assert_int_equal(ans.port, 30004);
+}
+
+static void test_answer_cloud_needs_srtp(void **state)
+{
+	struct media_leg_conf lc;
+	struct media_sdp_media ans;
+	char why[256];
+
+	assert_int_equal(sip_sdp_answer(station_offer, strlen(station_offer), true, "127.0.0.1",
+					30004, &lc, &ans, why, sizeof why),
+			 -EPROTO);
+	assert_non_null(strstr(why, "SRTP is required"));
+}
+
+static void test_answer_srtp(void **state)
+{
+	struct media_sdp_media offer, ans;
+	struct media_leg_conf lc;
+	char body[2048], why[256];
+
+	/* the cloud offers what we would: the answer keeps a suite, with our own key */
+	assert_int_equal(sip_sdp_offer(true, "127.0.0.1", 31000, &offer), 0);
+	assert_true(sip_sdp_body(&offer, 1, body, sizeof body) > 0);
+	assert_int_equal(sip_sdp_answer(body, strlen(body), true, "127.0.0.1", 30006, &lc, &ans,
+					why, sizeof why),
+			 0);
+	assert_int_equal(lc.codec, MEDIA_G722);
+	assert_true(lc.srtp && ans.srtp);
+	assert_int_equal(ans.ncrypto, 1);
+	assert_int_equal(lc.key_rx.suite, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80);
+	assert_memory_equal(lc.key_rx.key, offer.crypto[0].key.key, MEDIA_SRTP_KEY_LEN);
+	assert_memory_equal(ans.crypto[0].key.key, lc.key_tx.key, MEDIA_SRTP_KEY_LEN);
+	assert_memory_not_equal(lc.key_tx.key, lc.key_rx.key, MEDIA_SRTP_KEY_LEN);
+}
+
+static void test_answered(void **state)
+{
+	struct media_sdp_media offer;
+	struct media_leg_conf lc;
+	char why[256];
+	const char plain[] = "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			     "t=0 0\r\nm=audio 5000 RTP/AVP 9 101\r\na=rtpmap:9 G722/8000\r\n"
+			     "a=rtpmap:101 telephone-event/8000\r\n";
+	char savp[1024];
+
+	assert_int_equal(sip_sdp_offer(true, "127.0.0.1", 31000, &offer), 0);
+	/* a cloud answer without SRTP is refused */
+	assert_int_equal(sip_sdp_answered(&offer, plain, strlen(plain), &lc, why, sizeof why),
+			 -EPROTO);
+	assert_non_null(strstr(why, "plain RTP"));
+	/* with the 32-bit suite of our tag 2: our tx key is the one we offered under that tag */
+	char b64[48];
+	struct media_srtp_key theirs;
+	assert_int_equal(media_srtp_key_new(&theirs, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32), 0);
+	media_srtp_key_encode(&theirs, b64, sizeof b64);
+	snprintf(savp, sizeof savp,
+		 "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+		 "m=audio 5000 RTP/SAVP 9 101\r\na=rtpmap:9 G722/8000\r\n"
+		 "a=rtpmap:101 telephone-event/8000\r\n"
+		 "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:%s\r\n",
+		 b64);
+	assert_int_equal(sip_sdp_answered(&offer, savp, strlen(savp), &lc, why, sizeof why), 0);
+	assert_int_equal(lc.codec, MEDIA_G722);
+	assert_int_equal(lc.pt, 9);
+	assert_int_equal(lc.dtmf_pt, 101);
+	assert_true(lc.srtp);
+	assert_memory_equal(lc.key_tx.key, offer.crypto[1].key.key, MEDIA_SRTP_KEY_LEN);
+	assert_memory_equal(lc.key_rx.key, theirs.key, MEDIA_SRTP_KEY_LEN);
+	/* a tag we never offered: no suite to send with */
+	char *t = strstr(savp, "a=crypto:2");
+	assert_non_null(t);
+	t[9] = '7';
+	assert_int_equal(sip_sdp_answered(&offer, savp, strlen(savp), &lc, why, sizeof why),
+			 -ENOTSUP);
+	assert_non_null(strstr(why, "matches none"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_offer_cloud),
+		cmocka_unit_test(test_offer_local),
+		cmocka_unit_test(test_answer_station),
+		cmocka_unit_test(test_answer_cloud_needs_srtp),
+		cmocka_unit_test(test_answer_srtp),
+		cmocka_unit_test(test_answered),
+	};
+	if (media_srtp_init() < 0)
+		return 1;
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
