@@ -72,6 +72,14 @@ static const struct sb_conf_section media_section = {
 static struct media_engine *engine;
 static struct sb_port_range engine_ports;
 
+const char *media_daemon_bind_address(void)
+{
+	const struct sb_conf *conf = sb_daemon_conf();
+	const struct media_conf *mc = conf ? sb_module_conf(conf, &media_module) : NULL;
+
+	return mc && mc->bind_address ? mc->bind_address : "0.0.0.0";
+}
+
 struct media_engine *media_daemon_engine(void)
 {
 	return engine;

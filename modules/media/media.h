@@ -182,6 +182,8 @@ struct media_engine_conf {
 
 /* the daemon's engine (started by the module from `media` and system.rtp_ports), or NULL */
 struct media_engine *media_daemon_engine(void);
+/* the daemon's media.bind_address ("0.0.0.0" when unset) */
+const char *media_daemon_bind_address(void);
 
 /* The engine lives on the main loop: every call below is made from it; events come back on it. */
 int media_engine_alloc(struct media_engine **ep, struct uv_loop_s *main_loop,

@@ -31,6 +31,15 @@ const char *sip_proto_name(enum sip_proto p);
 int sip_listen_urls(const struct sb_strlist *listen, char *plain, size_t plen, char *tls,
 		    size_t tlen, const char **why);
 
+/* ---- addresses (sip_text.c) ----------------------------------------------------------------- */
+
+/* The host of a SIP URL ("sip:u@h:p;x"), a name-addr ("<sips:[::1]:5061>") or a bare "host:port";
+ * IPv6 without brackets. 0, or -1 when there is none or it does not fit. */
+int sip_host_of(const char *s, char *out, size_t len);
+/* The local address this host sends from to reach host (a numeric address; nothing is sent):
+ * 0, or -1 (a name, no route). */
+int sip_source_toward(const char *host, char *out, size_t len);
+
 /* ---- retry timing (sip_text.c) --------------------------------------------------------------- */
 
 /* Delay before retry number `failures` (1 = first retry): min_ms * 2^(failures-1) capped at

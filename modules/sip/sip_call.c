@@ -125,23 +125,6 @@ struct sip_bridge *sip_call_bridge(const struct sb_call *c)
 	return NULL;
 }
 
-/* The address our SDP gives for the engine's ports: the local SIP address when it is a
- * specific one, else loopback (see README: media address). */
-const char *sip_media_addr(bool cloud)
-{
-	struct sip_listen l;
-
-	if (!cloud && sip.sc)
-		for (size_t i = 0; i < sip.sc->listen.n; i++)
-			if (sip_listen_parse(sip.sc->listen.v[i], &l, NULL) == 0 &&
-			    strcmp(l.host, "0.0.0.0") != 0 && strcmp(l.host, "::") != 0) {
-				static char host[64];
-				snprintf(host, sizeof host, "%s", l.host);
-				return host;
-			}
-	return "127.0.0.1";
-}
-
 /* ---- the media of a call with a SIP a leg ------------------------------------------------- */
 
 static void session_event_cb(struct media_session *s, const struct media_event *ev, void *arg)
@@ -171,7 +154,13 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 		*status = 503;
 		return -ENOMEM;
 	}
-	rc = sip_sdp_answer(body, blen, sl->cloud, sip_media_addr(sl->cloud), 0, &br->lc[0],
+	/* the peer: where its Contact is, else where its Via says it sent from */
+	const char *peer =
+		m->sip_contact && m->sip_contact->m_url->url_host ? m->sip_contact->m_url->url_host
+		: m->sip_via
+			? (m->sip_via->v_received ? m->sip_via->v_received : m->sip_via->v_host)
+			: NULL;
+	rc = sip_sdp_answer(body, blen, sl->cloud, sip_media_addr(sl->cloud, peer), 0, &br->lc[0],
 			    &br->answer, why, wl);
 	if (rc < 0) {
 		free(br);
@@ -366,8 +355,8 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	/* a call from another module's leg (ISDN): the session is made now */
 	if (!br && !(br = bridge_foreign_a(call)))
 		return -ENOTSUP;
-	if ((rc = sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud), media_session_port(br->ms, 1),
-				&sl->offer)) < 0 ||
+	if ((rc = sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud, ruri),
+				media_session_port(br->ms, 1), &sl->offer)) < 0 ||
 	    (rc = sip_sdp_body(&sl->offer, 1, body, sizeof body)) < 0)
 		return rc;
 	sl->nh = nua_handle(nua, sl, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());

@@ -41,7 +41,9 @@ struct sip_leg {
 struct sip_leg *sip_leg_new(bool cloud, bool incoming);
 void sip_leg_free(struct sip_leg *sl);
 struct sip_bridge *sip_call_bridge(const struct sb_call *c);
-const char *sip_media_addr(bool cloud);
+/* sip_addr.c: the address our SDP gives peer (a URL or a host) for the engine's ports */
+const char *sip_media_addr(bool cloud, const char *peer);
+
 /* An INVITE for sl (an a leg, its fields set): the session, then the call core. 0, or -1 when it
  * was refused (answered with a failure; the leg is freed when nua ends the dialog). */
 int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, const char *caller,

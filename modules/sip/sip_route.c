@@ -201,7 +201,7 @@ static int station_originate(const char *user, const struct sb_channel *ch, stru
 {
 	size_t n, placed = 0;
 	const struct sip_binding *b = sip_reg_bindings(sip_now_ms(), &n);
-	const char *host = sip_media_addr(false);
+	const char *host = sip_media_addr(false, NULL);
 	char to[256], from[256];
 	int rc = 0;
 
@@ -243,7 +243,7 @@ int card_link_originate(const struct sb_card *card, const char *number, struct s
 		return rc == -ENODEV ? -ENETDOWN : rc;
 	snprintf(to, sizeof to, "<sip:%s@%s>", number, peer);
 	snprintf(from, sizeof from, "<sip:%s@%s>", sb_call_caller(call)->number,
-		 sip_media_addr(false));
+		 sip_media_addr(false, peer));
 	if (!(sl = sip_leg_new(false, false)))
 		return -ENOMEM;
 	sl->leg.slot = card->slot;

@@ -1,11 +1,16 @@
-/* sip_text.c: pure helpers of the sip module: listening address syntax, retry and refresh timing. */
+/* sip_text.c: pure helpers of the sip module: listening address syntax, peer hosts, the source
+ * address toward a peer, retry and refresh timing. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <netdb.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "sip.h"
 
@@ -113,4 +118,70 @@ uint64_t sip_refresh_ms(unsigned expires)
 	uint64_t ms = (uint64_t)expires * 900;
 
 	return ms < 1000 ? 1000 : ms;
+}
+
+/* ---- addresses ----------------------------------------------------------------------------- */
+
+int sip_host_of(const char *s, char *out, size_t len)
+{
+	const char *p = s, *end;
+	size_t n;
+
+	if (!s)
+		return -1;
+	if (*p == '<')
+		p++;
+	if (strncasecmp(p, "sip:", 4) == 0)
+		p += 4;
+	else if (strncasecmp(p, "sips:", 5) == 0)
+		p += 5;
+	end = p + strcspn(p, ";>?");
+	const char *at = memchr(p, '@', (size_t)(end - p));
+	if (at)
+		p = at + 1;
+	if (*p == '[') {
+		p++;
+		end = strchr(p, ']');
+		if (!end)
+			return -1;
+	} else {
+		end = p + strcspn(p, ":;>?");
+	}
+	n = (size_t)(end - p);
+	if (!n || n >= len)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static int local_name(int fd, char *out, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	const void *a;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
+		return -1;
+	a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+				     : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+	return inet_ntop(ss.ss_family, a, out, (socklen_t)len) ? 0 : -1;
+}
+
+/* The local address the kernel would send from to reach host (a numeric address): connecting a
+ * UDP socket chooses the route and source without sending anything. */
+int sip_source_toward(const char *host, char *out, size_t len)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_socktype = SOCK_DGRAM }, *ai;
+	int fd, rc = -1;
+
+	if (getaddrinfo(host, "9", &hints, &ai) != 0)
+		return -1;
+	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		rc = local_name(fd, out, len);
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(ai);
+	return rc;
 }

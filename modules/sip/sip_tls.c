@@ -80,6 +80,7 @@ int SSL_connect(SSL *ssl)
 				 X509_verify_cert_error_string(v));
 			connected_cb(false, NULL, NULL, why);
 		} else {
+			sip_addr_cloud_connected(SSL_get_fd(ssl));
 			connected_cb(true, SSL_get_version(ssl), SSL_get_cipher_name(ssl), NULL);
 		}
 		return rc;

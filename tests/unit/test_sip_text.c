@@ -98,13 +98,45 @@ static void test_refresh(void **state)
 	assert_int_equal(sip_refresh_ms(0), 1000);
 }
 
+static void test_host_of(void **state)
+{
+	char h[64];
+
+	assert_int_equal(sip_host_of("sip:alice@192.0.2.7:5070;transport=udp", h, sizeof h), 0);
+	assert_string_equal(h, "192.0.2.7");
+	assert_int_equal(sip_host_of("<sips:[2001:db8::1]:5061;transport=tls>", h, sizeof h), 0);
+	assert_string_equal(h, "2001:db8::1");
+	assert_int_equal(sip_host_of("<sip:10.1.2.3>", h, sizeof h), 0);
+	assert_string_equal(h, "10.1.2.3");
+	assert_int_equal(sip_host_of("intercom.example.com:5060", h, sizeof h), 0);
+	assert_string_equal(h, "intercom.example.com");
+	assert_int_equal(sip_host_of("127.0.0.1", h, sizeof h), 0);
+	assert_string_equal(h, "127.0.0.1");
+	assert_int_equal(sip_host_of("sip:bob@", h, sizeof h), -1);
+	assert_int_equal(sip_host_of("<sips:[::1>", h, sizeof h), -1);
+	assert_int_equal(sip_host_of(NULL, h, sizeof h), -1);
+	assert_int_equal(sip_host_of("sip:averyveryverylonghostname.example.com", h, 8), -1);
+}
+
+static void test_source_toward(void **state)
+{
+	char a[64];
+
+	/* loopback is reached from loopback; a name is not looked up; garbage is refused */
+	assert_int_equal(sip_source_toward("127.0.0.1", a, sizeof a), 0);
+	assert_string_equal(a, "127.0.0.1");
+	assert_int_equal(sip_source_toward("127.1.2.3", a, sizeof a), 0);
+	assert_string_equal(a, "127.0.0.1");
+	assert_int_equal(sip_source_toward("cloud.example.com", a, sizeof a), -1);
+	assert_int_equal(sip_source_toward("", a, sizeof a), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_listen_parse),
-		cmocka_unit_test(test_listen_urls),
-		cmocka_unit_test(test_backoff),
-		cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_listen_parse), cmocka_unit_test(test_listen_urls),
+		cmocka_unit_test(test_backoff),      cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_host_of),      cmocka_unit_test(test_source_toward),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
