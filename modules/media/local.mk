@@ -8,6 +8,7 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_codec.c \
 	modules/media/media_resample.c \
 	modules/media/media_srtp.c \
+	modules/media/media_srtp_ossl.c \
 	modules/media/media_sdp.c \
 	modules/media/media_priv.h \
 	modules/media/media_engine.c \
