@@ -8,6 +8,7 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_codec.c \
 	modules/media/media_resample.c \
 	modules/media/media_srtp.c \
+	modules/media/media_srtp_ossl.c \
 	modules/media/media_sdp.c \
 	modules/media/media_priv.h \
 	modules/media/media_engine.c \
@@ -62,11 +63,11 @@ SB_FUZZ_TARGETS += sdp
 # benches: built by `make bench` (and with the tests), never run by make check: they print figures
 check_PROGRAMS += tests/bench/media-limit
 tests_bench_media_limit_SOURCES = tests/bench/media-limit.c
-tests_bench_media_limit_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS)
+tests_bench_media_limit_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SRTP_CFLAGS)
 tests_bench_media_limit_LDADD = $(SB_MEDIA_LIBS)
 check_PROGRAMS += tests/bench/media-load
 tests_bench_media_load_SOURCES = tests/bench/media-load.c tests/bench/media-limit.c
-tests_bench_media_load_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) \
+tests_bench_media_load_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SRTP_CFLAGS) \
 	$(UV_CFLAGS) -DMEDIA_LIMIT_LIB
 tests_bench_media_load_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) -lpthread
 SB_BENCH += tests/bench/media-limit tests/bench/media-load

@@ -110,6 +110,8 @@ int media_srtp_key_decode(struct media_srtp_key *k, const char *b64, size_t len)
 struct media_srtp;
 
 int media_srtp_init(void);
+/* who does AES and HMAC under libsrtp2: "OpenSSL" (ours), or "libsrtp2 built-in" if it refused it */
+const char *media_srtp_kernel(void);
 int media_srtp_alloc(struct media_srtp **sp, const struct media_srtp_key *k, bool outbound);
 void media_srtp_free(struct media_srtp *s);
 /* in place; cap is the buffer's size (needs *len + MEDIA_SRTP_OVERHEAD) */

@@ -243,6 +243,8 @@ void media__uring_close_leg(struct media_leg_rt *l); /* cancels; media__socket_c
 int media__uring_send(struct media_leg_rt *l, int fd, const uint8_t *pkt, size_t len,
 		      const struct sockaddr_storage *to);
 void media__uring_stop(struct media_worker *w);
+/* media_srtp_ossl.c: puts OpenSSL's AES-128-ICM and HMAC-SHA1 behind libsrtp2 (after srtp_init) */
+int media__srtp_ossl_install(void);
 /* media_rtcp.c */
 size_t media__rtcp_report(struct media_leg_rt *l, uint8_t *buf, size_t cap);
 void media__rtcp_in(struct media_leg_rt *l, const uint8_t *p, size_t len);

@@ -10,7 +10,7 @@
 #include <openssl/rand.h>
 #include <srtp2/srtp.h>
 
-#include "media.h"
+#include "media_priv.h"
 
 static const char *const suite_names[] = {
 	[MEDIA_SRTP_NONE] = "",
@@ -68,10 +68,21 @@ int media_srtp_key_decode(struct media_srtp_key *k, const char *b64, size_t len)
 
 static pthread_once_t srtp_once = PTHREAD_ONCE_INIT;
 static int srtp_init_rc;
+static const char *srtp_kernel = "libsrtp2 built-in";
 
 static void srtp_init_once(void)
 {
 	srtp_init_rc = srtp_init() == srtp_err_status_ok ? 0 : -EIO;
+	/* OpenSSL's AES-ICM and HMAC-SHA1 behind libsrtp2 (media_srtp_ossl.c); if libsrtp2 refuses
+	 * them, its own (on Debian: NSS) stay, slower but correct */
+	if (srtp_init_rc == 0 && media__srtp_ossl_install() == 0)
+		srtp_kernel = "OpenSSL";
+}
+
+const char *media_srtp_kernel(void)
+{
+	pthread_once(&srtp_once, srtp_init_once);
+	return srtp_kernel;
 }
 
 int media_srtp_init(void)

@@ -12,7 +12,9 @@
  * pays for delivering into the engine's sockets and the engine for delivering its own sends.
  * The ratio compares the engine's calls per core with media-limit measured in the same run.
  *
- * usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll]]]]   (defaults 100, 5, one per core)
+ * usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [nss]]]]   (defaults 100, 5, one per core)
+ * "nss" runs both the limit and the engine on libsrtp2's built-in (Debian: NSS) AES and HMAC
+ * kernels instead of OpenSSL's, for an A/B.
  * last line: media-load: <N> calls, <cpu%> cpu, <ratio> of limit, p99 <us> us, loss <pct>% */
 #include "config.h"
 
@@ -37,6 +39,8 @@
 #include "media.h"
 
 double media_limit_calls_per_core(void);
+double media_limit_many_calls_per_core(bool loopback);
+int media_limit_srtp_builtin(void);
 
 #define PTIME_NS 20000000LL
 #define HIST     4096 /* send times kept per call and direction, by packet number */
@@ -69,7 +73,9 @@ static size_t lat_cap;
 static uint16_t port_to_call_base;
 static int *port_to_call; /* engine port -> call index */
 static double sender_cpu, receiver_cpu;
-static bool wake_receiver;   /* the receiver sleeps in poll() and is woken per packet */
+static long sender_csw, receiver_csw; /* context switches of the driver threads */
+static bool wake_receiver;            /* the receiver sleeps in poll() and is woken per packet */
+static bool srtp_builtin;    /* libsrtp2's own AES/HMAC kernels (NSS), not the engine's OpenSSL */
 static int64_t realtime_off; /* CLOCK_REALTIME - CLOCK_MONOTONIC, for SO_TIMESTAMPNS */
 
 static int64_t now_ns(void)
@@ -84,6 +90,19 @@ static double thread_cpu(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* voluntary + involuntary context switches: a worker sleeping in epoll_wait and woken again is
+ * one voluntary switch */
+static long csw(int who)
+{
+	struct rusage ru;
+	return getrusage(who, &ru) == 0 ? ru.ru_nvcsw + ru.ru_nivcsw : 0;
+}
+
+static long thread_csw(void)
+{
+	return csw(RUSAGE_THREAD);
 }
 
 static double process_cpu(void)
@@ -196,6 +215,7 @@ static void *sender(void *arg)
 		}
 	}
 	sender_cpu = thread_cpu();
+	sender_csw = thread_csw();
 	atomic_store(&sending_done, true);
 	return NULL;
 }
@@ -288,6 +308,7 @@ static void *receiver(void *arg)
 		}
 	}
 	receiver_cpu = thread_cpu();
+	receiver_csw = thread_csw();
 	return NULL;
 }
 
@@ -325,6 +346,10 @@ int main(int argc, char **argv)
 			wake_receiver = true;
 		else if (strcmp(argv[a], "poll") == 0)
 			ec.io = MEDIA_IO_POLL;
+		else if (strcmp(argv[a], "nss") == 0 && media_limit_srtp_builtin() < 0)
+			return 1;
+		else if (strcmp(argv[a], "nss") == 0)
+			srtp_builtin = true;
 	}
 	struct timespec rts, mts;
 	clock_gettime(CLOCK_REALTIME, &rts);
@@ -332,7 +357,8 @@ int main(int argc, char **argv)
 	realtime_off =
 		((int64_t)rts.tv_sec - mts.tv_sec) * 1000000000LL + (rts.tv_nsec - mts.tv_nsec);
 	if (ncalls < 1 || seconds < 1) {
-		fprintf(stderr, "usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll]]]]\n");
+		fprintf(stderr,
+			"usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [nss]]]]\n");
 		return 2;
 	}
 	struct rlimit rl;
@@ -341,8 +367,17 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
+	/* the limit as the issue defines it, then the same work for 100 calls in turn without and
+	 * with the kernel's loopback work for each call's 4 datagrams: their quotient bounds the
+	 * ratio any engine can reach over loopback on this machine */
 	double limit = media_limit_calls_per_core();
-	printf("media-limit in this run: %.0f calls/core\n", limit);
+	double many = media_limit_many_calls_per_core(false);
+	double ceiling = media_limit_many_calls_per_core(true);
+	double ceiling_ratio = many > 0 ? ceiling / many : 0;
+	printf("media-limit in this run: %.0f calls/core; 100 calls in turn %.0f, the same with "
+	       "each call's 4 datagrams through loopback UDP %.0f: the ceiling of any engine on "
+	       "loopback is %.2f of the limit\n",
+	       limit, many, ceiling, ceiling_ratio);
 
 	/* the engine's ports: a range of our own, 4 per call */
 	ec.port_lo = 30000 + (getpid() % 8) * 4000;
@@ -426,6 +461,7 @@ int main(int argc, char **argv)
 	getloadavg(load0, 1);
 	media_engine_status(eng, &es0);
 	double cpu0 = process_cpu();
+	long csw0 = csw(RUSAGE_SELF), main_csw0 = thread_csw();
 	int64_t w0 = now_ns();
 	pthread_create(&rt, NULL, receiver, NULL);
 	pthread_create(&st, NULL, sender, NULL);
@@ -433,6 +469,8 @@ int main(int argc, char **argv)
 	int64_t w1 = now_ns();
 	pthread_join(rt, NULL);
 	double cpu1 = process_cpu();
+	long engine_csw =
+		csw(RUSAGE_SELF) - csw0 - (thread_csw() - main_csw0) - sender_csw - receiver_csw;
 	media_engine_status(eng, &es1);
 	getloadavg(load1, 1);
 	double wall = (double)(w1 - w0) * 1e-9;
@@ -461,16 +499,20 @@ int main(int argc, char **argv)
 
 	struct media_engine_status es;
 	media_engine_status(eng, &es);
-	printf("calls %d, %u workers (packet I/O: %s), %d s, %.0f packets/s each way in total\n",
-	       ncalls, es.workers, es.io, seconds, ncalls * 50.0);
+	printf("calls %d, %u workers (packet I/O: %s), %d s, %.0f packets/s each way in total; "
+	       "SRTP kernels: %s\n",
+	       ncalls, es.workers, es.io, seconds, ncalls * 50.0,
+	       srtp_builtin ? "libsrtp2 built-in (NSS)" : media_srtp_kernel());
 	printf("engine cpu %.1f%% (%.1f us per call per 20 ms): worker threads' own CPU clocks\n",
 	       cpu_pct, per_call * 0.02 * 1e6);
 	printf("  check: process minus driver threads %.1f%%; driver threads (sender + receiver, "
 	       "not charged) %.1f%%; load average %.2f before, %.2f after\n",
 	       100.0 * rest_cpu / wall, 100.0 * (sender_cpu + receiver_cpu) / wall, load0[0],
 	       load1[0]);
-	printf("engine calls/core %.0f, media-limit %.0f: ratio %.2f\n", engine_calls_per_core,
-	       limit, ratio);
+	printf("engine calls/core %.0f, media-limit %.0f: ratio %.2f (loopback ceiling %.2f)\n",
+	       engine_calls_per_core, limit, ratio, ceiling_ratio);
+	printf("worker context switches %.0f/s, %.2f per packet received (wake-ups)\n",
+	       (double)engine_csw / wall, (double)engine_csw / (ncalls * 100.0 * wall));
 	printf("receiver: %s\n", wake_receiver ? "sleeps in poll(), woken by each engine send"
 					       : "reads every 1 ms, never woken by the engine");
 	printf("latency per packet (peer send -> kernel queues it at the other peer): p50 %.0f us, "
