@@ -5,7 +5,7 @@
 # decoded; baresip's DTMF 7 (RFC 4733) is heard in band by the peer once; the peer's in-band
 # DTMF 3 reaches baresip once as RFC 4733; baresip hangs up; the call record has both legs and
 # codecs. Then baresip dials 100: from the cloud the channel's fallback card:2/555 rings the peer,
-# which answers, and audio flows both ways. (144 covers the license refusal, keypad digits and
+# which answers; audio flows both ways and baresip's DTMF is heard in band once. (144 covers the license refusal, keypad digits and
 # releases from the ISDN side.)
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 sb_need_peers kamailio openssl baresip
-tap_plan 15
+tap_plan 16
 
 cleanup145() {
 	sb_baresip_stop
@@ -153,6 +153,12 @@ tap_ok $? "the peer answers: the cloud leg G722 over SRTP, the ISDN leg PCMA" ||
 loud() { [ "$(grep -c '^audio 2 len 160 .* level [0-9][0-9][0-9][0-9]*$' "$sb_tmp/a.out")" -ge 50 ]; }
 sb_poll 10 loud
 tap_ok $? "baresip's audio arrives on the answering B-channel ($(grep -c '^audio 2' "$sb_tmp/a.out") frames)"
+sb_baresip sndcode 9 >/dev/null
+peer_wait a '^inband 2 9$' && sb_poll 1 false
+heard=$(grep -Ec '^(inband|digits) 2 ' "$sb_tmp/a.out")
+[ "$heard" = 1 ]
+tap_ok $? "baresip's DTMF 9 reaches the answering B-channel in band exactly once ($heard)" ||
+	tap_diag "$(grep -E '^(inband|digits)' "$sb_tmp/a.out")"
 peer a tone 2 100 880
 peer_wait a '^tone-sent 2 100$'
 peer a hangup 2 16
