@@ -77,9 +77,11 @@ tap_ok $? "the PRI span is up and channel 100 registered in the cloud" ||
 	tap_diag "$(ctl show spans)" "$(ctl show cloud)"
 
 # ---- ISDN -> cloud ----------------------------------------------------------------------------
+t0=$(date +%s%N)
 peer a call 100 4930123
 peer_wait a '^answer 1$'
-tap_ok $? "SETUP for 100 from the ISDN peer: baresip answers, CONNECT reaches the peer" ||
+tap_ok $? "SETUP for 100 from the ISDN peer: baresip answers, CONNECT reaches the peer" &&
+	tap_diag "SETUP to CONNECT through kamailio and baresip: $((($(date +%s%N) - t0) / 1000000)) ms (50 ms polling)" ||
 	tap_diag "$(cat "$sb_tmp/a.out")" "$(tail -8 "$sb_tmp/daemon.log")"
 out=$(ctl --json show calls)
 printf '%s' "$out" | python3 -c "
