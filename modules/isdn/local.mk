@@ -12,12 +12,14 @@ EXTRA_DIST += modules/isdn/README.md
 # the libpri peer the integration tests drive (tests/peers/isdn-peer.c)
 check_PROGRAMS += tests/peers/isdn-peer
 tests_peers_isdn_peer_SOURCES = tests/peers/isdn-peer.c
-tests_peers_isdn_peer_LDADD = $(PRI_LIBS)
+tests_peers_isdn_peer_CFLAGS = $(AM_CFLAGS) $(SPANDSP_CFLAGS)
+tests_peers_isdn_peer_LDADD = $(PRI_LIBS) $(SPANDSP_LIBS) -lm
 
 # integration: the real daemon with libpri peers on UNIX sockets
 SB_ISDN_INTEGRATION = tests/integration/101-isdn-pri.sh tests/integration/102-isdn-30-calls.sh \
 	tests/integration/103-isdn-dchannel.sh tests/integration/104-isdn-glare.sh \
-	tests/integration/105-isdn-bri.sh tests/integration/106-isdn-dahdi.sh
+	tests/integration/105-isdn-bri.sh tests/integration/106-isdn-dahdi.sh \
+	tests/integration/145-isdn-cloud-e2e.sh
 TESTS += $(SB_ISDN_INTEGRATION)
 EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh tests/bench/isdn-calls.sh
 

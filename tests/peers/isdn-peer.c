@@ -1,10 +1,13 @@
 /* isdn-peer.c: a scriptable libpri peer for the tests: it connects to a span's D-channel socket
- * in the role opposite to the daemon's, reads commands on stdin and prints events on stdout. */
+ * in the role opposite to the daemon's, reads commands on stdin and prints events on stdout.
+ * On its B-channel sockets it plays tones and in-band DTMF in real time (spandsp) and reports
+ * the DTMF digits it hears in band. */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <libpri.h>
+#include <math.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,7 +17,11 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <stdint.h>
+#include <spandsp.h>
 
 #define MAXCALLS 64
 #define MAXB     31
@@ -24,6 +31,12 @@ struct pcall {
 	q931_call *q;
 	int ts;
 	bool incoming, up;
+	/* what it plays on its B-channel, one 20 ms frame per tick: a sine, then in-band DTMF */
+	bool playing;
+	int tone_frames, tone_hz, tx_sent;
+	double phase;
+	dtmf_tx_state_t *dtx;
+	char dtmf_digits[64];
 };
 
 static struct {
@@ -33,8 +46,13 @@ static struct {
 	bool net, bri, ptmp, t1, paused, auto_answer, auto_alert, audio;
 	struct pcall calls[MAXCALLS];
 	int next_id;
-	int bfd[MAXB + 1]; /* B-channel audio sockets by timeslot */
+	int bfd[MAXB + 1];              /* B-channel audio sockets by timeslot */
+	dtmf_rx_state_t *drx[MAXB + 1]; /* in-band DTMF heard on them */
+	long long next_tick;            /* when the next played frame is due (ms), 0: none */
 } P = { .fd = -1, .next_id = 1 };
+
+#define FRAME    160 /* 20 ms of 8 kHz G.711 */
+#define FRAME_MS 20
 
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void out(const char *fmt, ...)
@@ -121,12 +139,44 @@ static void audio_close(int ts)
 		close(P.bfd[ts]);
 		P.bfd[ts] = -1;
 	}
+	if (ts > 0 && ts <= MAXB && P.drx[ts]) {
+		dtmf_rx_free(P.drx[ts]);
+		P.drx[ts] = NULL;
+	}
+}
+
+static void play_stop(struct pcall *c)
+{
+	if (c->dtx)
+		dtmf_tx_free(c->dtx);
+	c->dtx = NULL;
+	c->tone_frames = 0;
+	c->playing = false;
 }
 
 static void call_del(struct pcall *c)
 {
+	play_stop(c);
 	audio_close(c->ts);
 	c->id = 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* spandsp heard digits in band on a B-channel (user data: the timeslot) */
+static void inband_cb(void *arg, const char *digits, int len)
+{
+	int ts = (int)(intptr_t)arg;
+	struct pcall *c = by_ts(ts);
+
+	for (int i = 0; i < len; i++)
+		out("inband %d %c", c ? c->id : 0, digits[i]);
 }
 
 static int unix_connect(const char *path)
@@ -155,6 +205,65 @@ static void audio_open(struct pcall *c)
 		return;
 	snprintf(path, sizeof path, "%s.b%d", P.path, index_of_ts(c->ts));
 	P.bfd[c->ts] = unix_connect(path);
+	if (P.bfd[c->ts] >= 0 && !P.drx[c->ts])
+		P.drx[c->ts] = dtmf_rx_init(NULL, inband_cb, (void *)(intptr_t)c->ts);
+}
+
+/* One frame of what c plays: the sine first, then the DTMF digits; false when it is done. */
+static bool play_frame(struct pcall *c)
+{
+	int16_t pcm[FRAME] = { 0 };
+	uint8_t frame[FRAME];
+	int k = 0;
+
+	if (c->ts <= 0 || c->ts > MAXB || P.bfd[c->ts] < 0)
+		return false;
+	if (c->tone_frames > 0) {
+		for (int i = 0; i < FRAME; i++) {
+			pcm[i] = (int16_t)(8000 * sin(c->phase));
+			c->phase += 2 * M_PI * c->tone_hz / 8000.0;
+		}
+		c->phase = fmod(c->phase, 2 * M_PI);
+		c->tone_frames--;
+		k = FRAME;
+	} else if (c->dtx) {
+		k = dtmf_tx(c->dtx, pcm, FRAME);
+	}
+	if (k <= 0)
+		return false;
+	for (int i = 0; i < FRAME; i++) /* the rest of a short frame is silence */
+		frame[i] = P.t1 ? linear_to_ulaw(pcm[i]) : linear_to_alaw(pcm[i]);
+	c->tx_sent += send(P.bfd[c->ts], frame, sizeof frame, MSG_NOSIGNAL) == sizeof frame;
+	return true;
+}
+
+/* every FRAME_MS: a frame from each call that plays something */
+static void play_tick(void)
+{
+	bool busy = false;
+
+	for (int i = 0; i < MAXCALLS; i++) {
+		struct pcall *c = &P.calls[i];
+		if (!c->id || !c->playing)
+			continue;
+		if (play_frame(c)) {
+			busy = true;
+		} else {
+			if (c->dtx)
+				out("dtmf-sent %d %s", c->id, c->dtmf_digits);
+			else
+				out("tone-sent %d %d", c->id, c->tx_sent);
+			play_stop(c);
+		}
+	}
+	P.next_tick = busy ? P.next_tick + FRAME_MS : 0;
+}
+
+static void play_start(struct pcall *c)
+{
+	c->playing = true;
+	if (!P.next_tick)
+		P.next_tick = now_ms();
 }
 
 static int io_read(struct pri *pri, void *buf, int len)
@@ -334,6 +443,21 @@ static void command(char *line)
 			sent += send(P.bfd[c->ts], frame, sizeof frame, MSG_NOSIGNAL) ==
 				sizeof frame;
 		out("audio-sent %d %d", c->id, sent);
+	} else if (!strcmp(w[0], "tone") && c && n >= 4) { /* tone ID FRAMES HZ, in real time */
+		audio_open(c);
+		play_stop(c);
+		c->tone_frames = atoi(w[2]);
+		c->tone_hz = atoi(w[3]);
+		c->tx_sent = 0;
+		play_start(c);
+	} else if (!strcmp(w[0], "dtmf") && c && n >= 3) { /* dtmf ID DIGITS: in band */
+		audio_open(c);
+		play_stop(c);
+		if ((c->dtx = dtmf_tx_init(NULL))) {
+			snprintf(c->dtmf_digits, sizeof c->dtmf_digits, "%s", w[2]);
+			dtmf_tx_put(c->dtx, c->dtmf_digits, -1);
+			play_start(c);
+		}
 	} else if (!strcmp(w[0], "auto-answer")) {
 		P.auto_answer = n < 2 || strcmp(w[1], "off") != 0;
 	} else if (!strcmp(w[0], "auto-alert")) {
@@ -374,9 +498,12 @@ static int timeout_ms(void)
 	long long ms;
 
 	if (!tv)
-		return 1000;
+		return P.next_tick ? (int)(P.next_tick - now_ms() < 0 ? 0 : P.next_tick - now_ms())
+				   : 1000;
 	gettimeofday(&now, NULL);
 	ms = ((long long)tv->tv_sec - now.tv_sec) * 1000 + (tv->tv_usec - now.tv_usec + 999) / 1000;
+	if (P.next_tick && P.next_tick - now_ms() < ms)
+		ms = P.next_tick - now_ms();
 	return ms < 0 ? 0 : ms > 1000 ? 1000 : (int)ms;
 }
 
@@ -442,6 +569,8 @@ int main(int argc, char **argv)
 			if (e)
 				on_event(e);
 		}
+		if (P.next_tick && now_ms() >= P.next_tick)
+			play_tick();
 		if (pf[1].fd >= 0 && (pf[1].revents & (POLLHUP | POLLERR))) {
 			out("dchan closed");
 			close(P.fd);
@@ -461,6 +590,14 @@ int main(int argc, char **argv)
 						out("audio %d len %zd byte 0x%02x level %ld",
 						    c ? c->id : 0, k, a[0],
 						    alaw_level(a, (size_t)k));
+						if (P.drx[ts]) {
+							int16_t lin[sizeof a];
+							for (ssize_t j = 0; j < k; j++)
+								lin[j] =
+									P.t1 ? ulaw_to_linear(a[j])
+									     : alaw_to_linear(a[j]);
+							dtmf_rx(P.drx[ts], lin, (int)k);
+						}
 					}
 			}
 		if (pf[0].revents & (POLLIN | POLLHUP)) {
