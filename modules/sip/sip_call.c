@@ -34,6 +34,8 @@ struct sip_leg *sip_leg_new(bool cloud, bool incoming)
 	sl->leg.owner = "sip";
 	sl->leg.ops = &sip_leg_ops;
 	sl->leg.priv = sl;
+	sl->sdp_ver = 1;
+	sl->remote_ver = -1;
 	sl->next = live;
 	if (live)
 		live->prev = sl;
@@ -84,6 +86,7 @@ void sip_leg_free(struct sip_leg *sl)
 	if (!sl)
 		return;
 	bridge_end(sl);
+	sip_dialog_free(sl);
 	if (sl->nh) {
 		nua_handle_bind(sl->nh, NULL);
 		nua_handle_destroy(sl->nh);
@@ -112,6 +115,16 @@ static void leg_gone(struct sip_leg *sl, int q850)
 	sl->released = true;
 	bridge_end(sl); /* an a leg: the call's media goes with it */
 	sb_leg_hungup(&sl->leg, q850);
+}
+
+struct media_sdp_media *sip_leg_local_sdp(struct sip_leg *sl)
+{
+	return sl->incoming ? &sl->br->answer : &sl->offer;
+}
+
+unsigned sip_leg_media_index(const struct sip_leg *sl)
+{
+	return sl->incoming ? 0 : 1;
 }
 
 /* The media of a call: the bridge made for its a leg. */
@@ -189,6 +202,8 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 	}
 	br->answer.port = media_session_port(br->ms, 0);
 	br->sdp_version = 1;
+	sl->remote_ver = sip_sdp_version(body, blen);
+	sl->dir_peer = sip_sdp_dir(body, blen);
 	br->refs = 1;
 	bridge_add(br, &sl->leg);
 	sl->br = br;
@@ -305,6 +320,8 @@ static int bridge_take(struct sip_leg *b, const sip_t *m)
 	}
 	br->lc[1] = lc;
 	snprintf(b->leg.codec, sizeof b->leg.codec, "%s", media_codec_info(lc.codec)->name);
+	b->remote_ver = sip_sdp_version(m->sip_payload->pl_data, m->sip_payload->pl_len);
+	b->dir_peer = sip_sdp_dir(m->sip_payload->pl_data, m->sip_payload->pl_len);
 	return 0;
 }
 
@@ -526,14 +543,12 @@ bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t
 
 	if (!leg_live(sl))
 		return false;
+	if (sip_dialog_event(sl, ev, status, phrase, nh, m, tags))
+		return true;
 	switch (ev) {
 	case nua_r_invite: b_response(sl, status, phrase, m); break;
 	case nua_i_cancel: leg_gone(sl, 16); break; /* nua answers 487 */
 	case nua_i_bye: leg_gone(sl, 16); break;    /* nua answers 200 */
-	case nua_i_invite:
-		/* a re-INVITE: hold and codec changes are not handled yet */
-		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
-		break;
 	case nua_i_state:
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (cs != nua_callstate_terminated)
