@@ -114,6 +114,13 @@ static const struct sb_conf_key sip_keys[] = {
 	  .min = 1,
 	  .max = 86400,
 	  .help = "longest delay, seconds, between cloud registration retries (they never stop)" },
+	{ .name = "session_interval",
+	  .type = SB_CT_INT,
+	  .offset = offsetof(struct sip_conf, session_interval),
+	  .def = "1800",
+	  .min = 90,
+	  .max = 86400,
+	  .help = "session timer (RFC 4028) offered and accepted on every call leg, seconds" },
 	SB_CONF_END
 };
 
@@ -257,6 +264,7 @@ static int open_local(const struct sb_conf *conf)
 		NUTAG_APPL_METHOD("OPTIONS"),
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
+		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
 		SIPTAG_SERVER_STR("symbridge/" PACKAGE_VERSION), TAG_END());
 	if (!sip.local) {
 		log_err("cannot listen for SIP on %s%s%s: address in use or not on this host? "

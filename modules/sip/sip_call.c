@@ -127,6 +127,15 @@ unsigned sip_leg_media_index(const struct sip_leg *sl)
 	return sl->incoming ? 0 : 1;
 }
 
+/* The dialog of an answered leg is over for a reason of its own (a session timer): BYE on it,
+ * and the core ends the rest of the call with the cause. */
+void sip_leg_end(struct sip_leg *sl, int q850)
+{
+	if (sl->answered && !sl->ended && sl->nh)
+		nua_bye(sl->nh, TAG_END());
+	leg_gone(sl, q850);
+}
+
 /* The media of a call: the bridge made for its a leg. */
 struct sip_bridge *sip_call_bridge(const struct sb_call *c)
 {
@@ -554,6 +563,15 @@ bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t
 		if (cs != nua_callstate_terminated)
 			break;
 		sl->ended = true;
+		if (!sl->released && sl->answered && status < 300) {
+			/* neither a BYE from the peer nor our hangup: nua ended the dialog
+			 * itself, because its session timer expired (RFC 4028 section 10) */
+			log_warn("call %llu: the session with %s expired (not refreshed): "
+				 "ending the call (cause 102)",
+				 (unsigned long long)sb_call_id(sl->leg.call),
+				 sl->leg.party.number);
+			leg_gone(sl, 102);
+		}
 		leg_gone(sl, status >= 300 ? sb_sip_to_q850(status) : 16);
 		leg_check(sl);
 		break;

@@ -65,6 +65,8 @@ bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t
 void sip_call_close(void);
 /* the SDP we last sent on the leg's dialog (the a leg's answer, a b leg's offer) */
 struct media_sdp_media *sip_leg_local_sdp(struct sip_leg *sl);
+/* BYE on an answered leg and the end of its call with cause q850 */
+void sip_leg_end(struct sip_leg *sl, int q850);
 /* index of the leg in its call's media session: 0 for the a side, 1 for the b side */
 unsigned sip_leg_media_index(const struct sip_leg *sl);
 

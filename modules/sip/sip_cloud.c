@@ -484,7 +484,8 @@ int sip_cloud_open(const struct sb_conf *conf)
 			   NUTAG_KEEPALIVE_STREAM((unsigned)sip.sc->keepalive_interval * 1000),
 			   NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 			   NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
-			   NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"), TAG_END());
+			   SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
+			   NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"), TAG_END());
 	sip_tls_policy(TLS1_2_VERSION, false);
 	if (sip.cloud && !sip_tls_captured())
 		log_warn("cannot watch the cloud's TLS handshakes: show cloud will not name the "

@@ -327,6 +327,27 @@ static void request_in(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, con
 		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(out), TAG_END());
 }
 
+/* The answer to a session refresh nua sent on its own (RFC 4028, we are the refresher). A
+ * refresh that fails ends the call (cause 102, recovery on timer expiry): the session would
+ * expire at the peer anyway, and the other legs must not stay up alone. */
+static void refreshed(struct sip_leg *sl, const char *how, int status, const char *phrase)
+{
+	if (status < 200)
+		return;
+	if (status < 300) {
+		log_debug("call %llu: session refreshed toward %s (%s)", cid(sl),
+			  sl->leg.party.number, how);
+		return;
+	}
+	if (status == 491 || status == 422)
+		return; /* nua tries again (491) or with the larger Min-SE (422) */
+	if (sl->released || sl->ended)
+		return;
+	log_warn("call %llu: session refresh (%s) toward %s failed: %d %s; ending the call",
+		 cid(sl), how, sl->leg.party.number, status, phrase);
+	sip_leg_end(sl, 102);
+}
+
 bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char *phrase,
 		      nua_handle_t *nh, const sip_t *m, tagi_t tags[])
 {
@@ -342,11 +363,15 @@ bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char
 		return true;
 	case nua_i_ack: ack_in(sl, m); return true;
 	case nua_r_invite:
-		if (!sl->reinvite_pending)
+		if (sl->reinvite_pending) {
+			reinvite_answered(sl, status, phrase, m);
+			return true;
+		}
+		if (!sl->answered)
 			return false; /* the answer to the first INVITE: sip_call.c */
-		reinvite_answered(sl, status, phrase, m);
+		refreshed(sl, "re-INVITE", status, phrase);
 		return true;
-	case nua_r_update: return true;
+	case nua_r_update: refreshed(sl, "UPDATE", status, phrase); return true;
 	default: return false;
 	}
 }
