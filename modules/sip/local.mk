@@ -5,7 +5,7 @@ libsbcore_a_SOURCES += \
 	modules/sip/sip_reg.c modules/sip/sip_link.c modules/sip/sip_cloud.c \
 	modules/sip/sip_cli.c modules/sip/sip_tls.c modules/sip/sip_lic.c \
 	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
-	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c \
+	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c modules/sip/sip_dtmf.c \
 	modules/sip/sip_route.c
 libsbcore_a_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
@@ -17,7 +17,7 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/141-sip-cloud-ring-group.sh tests/integration/142-sip-link-calls.sh \
 	tests/integration/143-sip-call-max-duration.sh \
 	tests/integration/144-isdn-sip-cloud.sh tests/integration/160-sip-hold-reinvite.sh \
-	tests/integration/161-sip-session-timer.sh
+	tests/integration/161-sip-session-timer.sh tests/integration/162-sip-dtmf-info.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
 	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh

@@ -260,7 +260,7 @@ static int open_local(const struct sb_conf *conf)
 		sip_loop_root(), local_cb, NULL, TAG_IF(plain[0], NUTAG_URL(plain)),
 		TAG_IF(tls[0], NUTAG_SIPS_URL(tls)),
 		TAG_IF(sip.sc->certificate_dir, TPTAG_CERTIFICATE(sip.sc->certificate_dir)),
-		NUTAG_ALLOW("REGISTER"), NUTAG_APPL_METHOD("REGISTER"),
+		NUTAG_ALLOW("REGISTER"), NUTAG_ALLOW("INFO"), NUTAG_APPL_METHOD("REGISTER"),
 		NUTAG_APPL_METHOD("OPTIONS"),
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),

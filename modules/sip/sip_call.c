@@ -170,8 +170,11 @@ static void session_event_cb(struct media_session *s, const struct media_event *
 {
 	/* Both legs of the session are SIP: the engine relays digits inside the session (RFC 4733
 	 * to RFC 4733 or in-band), so the core is not told again (each digit once). */
-	if (ev->type == MEDIA_EV_DTMF)
-		log_debug("digit %c on media leg %u, relayed in the session", ev->digit, ev->leg);
+	if (ev->type != MEDIA_EV_DTMF)
+		return;
+	log_debug("digit %c on media leg %u, relayed in the session", ev->digit, ev->leg);
+	/* unless the other side wants it by SIP INFO (a link with dtmf = "info") */
+	sip_dtmf_session_digit(arg, ev->leg, ev->digit);
 }
 
 /* An INVITE with an offer becomes a session: leg 0 answers the offer now, leg 1 waits for the
@@ -200,6 +203,7 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 		*status = 488;
 		return rc;
 	}
+	sip_dtmf_sdp(sl, &br->answer, &br->lc[0]);
 	br->lc[1] = (struct media_leg_conf){
 		.codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1, .latch = true
 	};
@@ -321,6 +325,7 @@ static int bridge_take(struct sip_leg *b, const sip_t *m)
 			 (unsigned long long)sb_call_id(b->leg.call), b->leg.party.number, why);
 		return rc;
 	}
+	sip_dtmf_sdp(b, NULL, &lc);
 	if ((rc = media_session_update(br->ms, 1, &lc)) < 0) {
 		log_warn("call %llu: cannot apply the answer of %s: %s",
 			 (unsigned long long)sb_call_id(b->leg.call), b->leg.party.number,
@@ -393,8 +398,10 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	if (!br && !(br = bridge_foreign_a(call)))
 		return -ENOTSUP;
 	if ((rc = sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud), media_session_port(br->ms, 1),
-				&sl->offer)) < 0 ||
-	    (rc = sip_sdp_body(&sl->offer, 1, body, sizeof body)) < 0)
+				&sl->offer)) < 0)
+		return rc;
+	sip_dtmf_sdp(sl, &sl->offer, NULL);
+	if ((rc = sip_sdp_body(&sl->offer, 1, body, sizeof body)) < 0)
 		return rc;
 	sl->nh = nua_handle(nua, sl, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
 	if (!sl->nh)
@@ -458,7 +465,9 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 	struct sip_leg *sl = leg->priv;
 	struct sip_bridge *br = sl->br;
 
-	/* a digit from a leg outside the session (ISDN keypad): toward this leg's side */
+	if (sip_dtmf_info_out(sl, digit))
+		return; /* a link with dtmf = "info" */
+	/* a digit from outside the session (ISDN keypad, SIP INFO): toward this leg's side */
 	int rc = br ? media_session_dtmf(br->ms, sl->incoming ? 0 : 1, digit, 100) : -ENOENT;
 	if (rc < 0)
 		log_warn("call %llu: digit %c cannot be sent toward %s: %s",
@@ -552,6 +561,8 @@ bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t
 
 	if (!leg_live(sl))
 		return false;
+	if (sip_dtmf_event(sl, ev, nh, m))
+		return true;
 	if (sip_dialog_event(sl, ev, status, phrase, nh, m, tags))
 		return true;
 	switch (ev) {

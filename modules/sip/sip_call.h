@@ -46,6 +46,7 @@ struct sip_leg {
 	bool reinvite_pending;    /* our re-INVITE awaits its final answer */
 	bool answer_in_ack;       /* we offered in a 200 to an INVITE without SDP */
 	struct su_timer_s *retry; /* after 491 (RFC 3261 section 14.1) */
+	int dtmf;                 /* enum card_link_dtmf: how digits go toward this leg */
 };
 
 struct sip_leg *sip_leg_new(bool cloud, bool incoming);
@@ -75,5 +76,18 @@ unsigned sip_leg_media_index(const struct sip_leg *sl);
 bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char *phrase,
 		      nua_handle_t *nh, const sip_t *m, tagi_t tags[]);
 void sip_dialog_free(struct sip_leg *sl);
+
+/* sip_dtmf.c: digits by SIP INFO (application/dtmf-relay) and the link's dtmf setting */
+/* shape our SDP and the media leg for the leg's dtmf mode (inband: no telephone-event; info:
+ * the engine does not put the other side's digits into the stream) */
+void sip_dtmf_sdp(const struct sip_leg *sl, struct media_sdp_media *sdp, struct media_leg_conf *lc);
+/* a digit from the other side toward sl: true when it went as SIP INFO */
+bool sip_dtmf_info_out(struct sip_leg *sl, char digit);
+/* a digit the session reports on media leg idx: sent by INFO to the other side if it wants */
+void sip_dtmf_session_digit(struct sip_bridge *br, unsigned idx, char digit);
+/* nua_i_info on a leg; true when handled */
+bool sip_dtmf_event(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, const sip_t *m);
+/* pure: the digit of an INFO body (application/dtmf-relay "Signal=5", application/dtmf "5") */
+int sip_dtmf_parse(const char *ctype, const char *body, size_t len, char *digit);
 
 #endif

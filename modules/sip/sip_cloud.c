@@ -476,16 +476,16 @@ int sip_cloud_open(const struct sb_conf *conf)
 		else
 			su_strlst_dup_append(cl.subjects, h);
 	}
-	sip.cloud =
-		nua_create(sip_loop_root(), cloud_cb, NULL, NUTAG_SIPS_URL(url),
-			   TPTAG_CERTIFICATE(dir), TPTAG_TLS_VERIFY_POLICY(policy),
-			   TPTAG_TLS_VERIFY_SUBJECTS(cl.subjects), NTATAG_SIP_T1X64(TRANSACTION_MS),
-			   TPTAG_KEEPALIVE((unsigned)sip.sc->keepalive_interval * 1000),
-			   NUTAG_KEEPALIVE_STREAM((unsigned)sip.sc->keepalive_interval * 1000),
-			   NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
-			   NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
-			   SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
-			   NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"), TAG_END());
+	sip.cloud = nua_create(
+		sip_loop_root(), cloud_cb, NULL, NUTAG_SIPS_URL(url), TPTAG_CERTIFICATE(dir),
+		TPTAG_TLS_VERIFY_POLICY(policy), TPTAG_TLS_VERIFY_SUBJECTS(cl.subjects),
+		NTATAG_SIP_T1X64(TRANSACTION_MS),
+		TPTAG_KEEPALIVE((unsigned)sip.sc->keepalive_interval * 1000),
+		NUTAG_KEEPALIVE_STREAM((unsigned)sip.sc->keepalive_interval * 1000),
+		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
+		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
+		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
+		NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"), TAG_END());
 	sip_tls_policy(TLS1_2_VERSION, false);
 	if (sip.cloud && !sip_tls_captured())
 		log_warn("cannot watch the cloud's TLS handshakes: show cloud will not name the "

@@ -89,6 +89,7 @@ static int apply(struct sip_leg *sl, struct media_leg_conf *lc, bool null_addr)
 
 	if (null_addr) /* RFC 2543 hold: 0.0.0.0 is no address; the stream keeps its peer */
 		lc->remote = br->lc[i].remote;
+	sip_dtmf_sdp(sl, NULL, lc);
 	if ((rc = media_session_update(br->ms, i, lc)) < 0) {
 		log_warn("call %llu: cannot apply the new SDP of %s: %s", cid(sl),
 			 sl->leg.party.number, strerror(-rc));
@@ -230,6 +231,7 @@ static int offer_in(struct sip_leg *sl, const char *body, size_t len, char *out,
 			return 488;
 		}
 		keep_key(&br->lc[i], &lc, &ans);
+		sip_dtmf_sdp(sl, &ans, &lc);
 		if (apply(sl, &lc, sip_sdp_null_addr(body, len)) < 0)
 			return 500;
 		*sip_leg_local_sdp(sl) = ans;
@@ -260,6 +262,7 @@ static int offer_out(struct sip_leg *sl, char *out, size_t outlen)
 	if (sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud), media_session_port(br->ms, i), &o) <
 	    0)
 		return 500;
+	sip_dtmf_sdp(sl, &o, NULL);
 	for (size_t k = 0; k < o.ncrypto; k++)
 		if (br->lc[i].srtp && o.crypto[k].key.suite == br->lc[i].key_tx.suite)
 			o.crypto[k].key = br->lc[i].key_tx;

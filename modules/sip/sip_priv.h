@@ -87,6 +87,7 @@ bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t
 		    nua_hmagic_t *hm, sip_t const *sip_msg);
 int sip_link_by_source(const char *source, const char *transport, int *slot, char *name,
 		       size_t nlen);
+int sip_link_dtmf(int slot); /* enum card_link_dtmf */
 int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *peer, size_t pl);
 
 /* sip_cloud.c: the cloud link */

@@ -5,16 +5,20 @@
 # instead once the file SWITCH exists (the test creates it after a codec change). It records what
 # arrives per payload type and per SSRC, and every break in an SSRC's sequence numbers, so the
 # test can tell a stream that went on through a re-INVITE from one that was restarted.
-# Prints one JSON object.
-#   usage: rtp-seq-peer.py PORT SECONDS [DEST|-] [SWITCH]
+# With DIGIT (e.g. 5) it sends that digit as an RFC 4733 event (pt 101) 1 s after it starts,
+# and it records the RFC 4733 digits that arrive (one per event). Prints one JSON object.
+#   usage: rtp-seq-peer.py PORT SECONDS [DEST|-] [SWITCH|-] [DIGIT]
 import audioop, json, math, os, socket, struct, sys, time
 
 port, secs = int(sys.argv[1]), float(sys.argv[2])
 dest = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != "-" else None
-switch = sys.argv[4] if len(sys.argv) > 4 else None
+switch = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] != "-" else None
+digit = sys.argv[5] if len(sys.argv) > 5 else None
+DIGITS = "0123456789*#ABCD"
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", port))
-res = {"rx": 0, "tx": 0, "pts": {}, "ssrcs": {}, "breaks": 0, "rx_after_switch": {}}
+res = {"rx": 0, "tx": 0, "pts": {}, "ssrcs": {}, "breaks": 0, "rx_after_switch": {}, "digits": ""}
+seen_events = set()
 last = {}
 switched = False
 
@@ -29,6 +33,12 @@ def take(pkt):
     res["ssrcs"][ssrc] = res["ssrcs"].get(ssrc, 0) + 1
     if switched:
         res["rx_after_switch"][str(pt)] = res["rx_after_switch"].get(str(pt), 0) + 1
+    body = pkt[12 + 4 * (pkt[0] & 0x0F):]
+    if pt == 101 and len(body) >= 4 and body[0] < 16:
+        ts = struct.unpack("!I", pkt[4:8])[0]
+        if (ssrc, ts) not in seen_events:
+            seen_events.add((ssrc, ts))
+            res["digits"] += DIGITS[body[0]]
     if ssrc in last and not 0 < (seq - last[ssrc]) % 65536 < 50:
         res["breaks"] += 1
     last[ssrc] = seq
@@ -55,6 +65,14 @@ while time.monotonic() - t0 < secs:
             pass
     if switch and not switched and os.path.exists(switch):
         switched = True
+    if digit and 50 <= n < 55:
+        # 5 packets of the event (100 ms), the last three with the end bit (RFC 4733 2.5.1.4)
+        k = n - 50
+        end = 0x80 if k >= 2 else 0
+        dur = 800 if k >= 2 else 160 * (k + 1)
+        ev = struct.pack("!BBH", DIGITS.index(digit), end | 10, dur)
+        s.sendto(struct.pack("!BBHII", 0x80, 101 | (0x80 if k == 0 else 0), seq & 0xFFFF, 50 * 160, ssrc) + ev, peer)
+        seq += 1
     lin = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * (160 * n + i) / 8000)))
                    for i in range(160))
     pt, payload = (0, audioop.lin2ulaw(lin, 2)) if switched else (8, audioop.lin2alaw(lin, 2))
