@@ -261,7 +261,7 @@ static int open_local(const struct sb_conf *conf)
 		TAG_IF(tls[0], NUTAG_SIPS_URL(tls)),
 		TAG_IF(sip.sc->certificate_dir, TPTAG_CERTIFICATE(sip.sc->certificate_dir)),
 		NUTAG_ALLOW("REGISTER"), NUTAG_ALLOW("INFO"), NUTAG_APPL_METHOD("REGISTER"),
-		NUTAG_APPL_METHOD("OPTIONS"),
+		NUTAG_APPL_METHOD("REFER"), NUTAG_APPL_METHOD("OPTIONS"),
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
