@@ -485,6 +485,7 @@ int sip_cloud_open(const struct sb_conf *conf)
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval), NUTAG_APPL_METHOD("REFER"),
+		NUTAG_APPL_METHOD("UPDATE"),
 		NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"), TAG_END());
 	sip_tls_policy(TLS1_2_VERSION, false);
 	if (sip.cloud && !sip_tls_captured())

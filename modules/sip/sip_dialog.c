@@ -306,9 +306,11 @@ static void request_in(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, con
 	size_t len;
 	const char *body = body_of(m, &len);
 	int status;
+	/* UPDATE is an application method (we answer it): the response names its request */
+	nua_t *stack = sl->cloud ? sip.cloud : sip.local;
 
 	if (!sl->br) {
-		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_CURRENT(stack), TAG_END());
 		return;
 	}
 	if (body)
@@ -318,15 +320,17 @@ static void request_in(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, con
 	else
 		status = offer_out(sl, out, sizeof out);
 	if (status > 0) {
-		nua_respond(nh, status, sip_status_phrase(status), TAG_END());
-		return;
-	}
-	if (status < 0) {
-		nua_respond(nh, SIP_200_OK, TAG_IF(sl->contact[0], SIPTAG_CONTACT_STR(sl->contact)),
+		nua_respond(nh, status, sip_status_phrase(status), NUTAG_WITH_CURRENT(stack),
 			    TAG_END());
 		return;
 	}
-	nua_respond(nh, SIP_200_OK, TAG_IF(sl->contact[0], SIPTAG_CONTACT_STR(sl->contact)),
+	if (status < 0) {
+		nua_respond(nh, SIP_200_OK, NUTAG_WITH_CURRENT(stack),
+			    TAG_IF(sl->contact[0], SIPTAG_CONTACT_STR(sl->contact)), TAG_END());
+		return;
+	}
+	nua_respond(nh, SIP_200_OK, NUTAG_WITH_CURRENT(stack),
+		    TAG_IF(sl->contact[0], SIPTAG_CONTACT_STR(sl->contact)),
 		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(out), TAG_END());
 }
 
@@ -359,7 +363,9 @@ bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char
 	case nua_i_invite: /* the first INVITE never reaches a leg: this is a re-INVITE */
 	case nua_i_update:
 		if (sl->released || sl->ended) {
-			nua_respond(nh, SIP_481_NO_TRANSACTION, TAG_END());
+			nua_respond(nh, SIP_481_NO_TRANSACTION,
+				    NUTAG_WITH_CURRENT(sl->cloud ? sip.cloud : sip.local),
+				    TAG_END());
 			return true;
 		}
 		request_in(sl, ev, nh, m);

@@ -78,7 +78,7 @@ tap_ok $? "after the station's re-INVITE with PCMU, show calls names PCMU on its
 touch "$sb_tmp/pcmu"
 
 wait "$door_pid"
-tap_ok $? "the station: hold answered recvonly, PCMU accepted, offer in the 200 to an INVITE without SDP, BYE" ||
+tap_ok $? "the station: hold answered recvonly, PCMU accepted, offer in the 200 to an INVITE without SDP, UPDATE with SDP answered, BYE" ||
 	tap_diag "$(tail -15 "$sb_tmp/door.out")" "$(tail -8 "$sb_tmp/daemon.log")"
 wait "$srv_pid"
 tap_ok $? "the server: a re-INVITE with a=sendonly (hold), 491, the same again, then a=sendrecv (resume), BYE" ||
