@@ -18,7 +18,8 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/143-sip-call-max-duration.sh \
 	tests/integration/144-isdn-sip-cloud.sh tests/integration/160-sip-hold-reinvite.sh \
 	tests/integration/161-sip-session-timer.sh tests/integration/162-sip-dtmf-info.sh \
-	tests/integration/163-sip-refer-declined.sh
+	tests/integration/163-sip-refer-declined.sh tests/integration/164-sip-session-refresh.sh \
+	tests/integration/165-sip-session-refresh-fails.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
 	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh

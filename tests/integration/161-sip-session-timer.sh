@@ -32,7 +32,7 @@ cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
     peer = "127.0.0.1:$lp"; } );
 CONF
 
-sed "s/@MPORT@/$(sb_free_port)/g; s/@SE@/90/g; s/@HOLD@/100000/g" \
+sed "s/@MPORT@/$(sb_free_port)/g; s/@SE@/90/g; s/@HOLD@/100000/g; s/@UPDATE_ANSWER@/200 OK/" \
 	"$top_srcdir/tests/peers/sipp/timer-server.xml" >"$sb_tmp/timer-server.xml"
 (cd "$sb_tmp" && exec timeout 150 sipp -sf timer-server.xml -i 127.0.0.1 -p "$lp" -m 2 \
 	-nostdin -timeout 130s -timeout_error -trace_msg -message_file server.log \
@@ -45,7 +45,8 @@ sb_poll 10 link_up
 tap_ok $? "the link to the sipp intercom server is up" || tap_diag "$(ctl show links)"
 
 sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/100000/g" \
-	-e "s/@SE@/90/g" "$top_srcdir/tests/peers/sipp/timer-station.xml" >"$sb_tmp/door.xml"
+	-e "s/@SE@/90/g; /<!--REFRESH-->/,/<!--\/REFRESH-->/d; s/\"se,refreshed\"/\"se\"/" \
+	"$top_srcdir/tests/peers/sipp/timer-station.xml" >"$sb_tmp/door.xml"
 (cd "$sb_tmp" && exec timeout 150 sipp -sf door.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
 	-au door -ap door-secret-161 -timeout 130s -timeout_error -nostdin -trace_msg \
 	-message_file door.log "127.0.0.1:$sip_port" >door.out 2>&1) &
