@@ -1,8 +1,9 @@
 #!/bin/sh
 # 165-sip-session-refresh-fails.sh: session timers (RFC 4028): the bridge refreshes the link
-# leg (the server made it the refresher) with UPDATE at about half the interval, and the server answers 503: the
-# refresh failed, so the whole call ends at once (BYE to the server and to the station, long
-# before the station's own session would expire), with cause 102 in the call record.
+# leg (the server made it the refresher) with UPDATE at about half the interval, and the server
+# answers 503: the refresh failed, so the whole call ends at once (BYE to the server and to the
+# station, long before the station's own session would expire), with cause 102 in the call
+# record.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
