@@ -11,10 +11,13 @@ struct link_conf {
 	int transport;
 	char *peer;
 	int channels;
+	int dtmf;
 };
 
 static const char *const link_protocols[] = { "net", "lan", NULL };
 static const char *const link_transports[] = { "udp", "tcp", "tls", NULL };
+/* in the order of enum card_link_dtmf */
+static const char *const link_dtmf[] = { "rfc4733", "info", "inband", NULL };
 
 static void link_check_peer(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
 			    const char *path, const void *field)
@@ -36,6 +39,9 @@ static const struct sb_conf_key link_keys[] = {
 	  .check = link_check_peer, .help = "the intercom server, host:port" },
 	{ .name = "channels", .type = SB_CT_INT, .offset = offsetof(struct link_conf, channels),
 	  .def = "30", .min = 1, .max = 1000, .help = "simultaneous calls on the link" },
+	{ .name = "dtmf", .type = SB_CT_ENUM, .offset = offsetof(struct link_conf, dtmf),
+	  .def = "\"rfc4733\"", .choices = link_dtmf,
+	  .help = "how digits reach the intercom server: rfc4733, info (SIP INFO) or inband" },
 	SB_CONF_END
 };
 
@@ -79,4 +85,14 @@ int card_link_peer(const struct sb_card_conf *cc, const char **peer, const char 
 	*transport = link_transports[lc->transport];
 	*protocol = link_protocols[lc->protocol];
 	return 0;
+}
+
+/* How the sip module sends digits toward the link's peer (enum card_link_dtmf). */
+int card_link_dtmf(const struct sb_card_conf *cc)
+{
+	const struct link_conf *lc;
+
+	if (!cc || cc->type != &card_link || !(lc = cc->priv))
+		return -1;
+	return lc->dtmf;
 }

@@ -215,6 +215,9 @@ struct media_leg_conf {
 	unsigned ptime; /* ms per packet sent; 0: 20 */
 	struct sockaddr_storage remote; /* RTP address of the peer; RTCP at port + 1 */
 	bool latch; /* symmetric RTP: take the peer's address from its first valid packet */
+	/* digits of the other leg are not put into this one (its owner sends them by signalling,
+	 * SIP INFO); they are still reported as MEDIA_EV_DTMF */
+	bool dtmf_by_signalling;
 	bool srtp;
 	struct media_srtp_key key_tx; /* ours: what we protect with (our a=crypto) */
 	struct media_srtp_key key_rx; /* the peer's: what its packets are checked with */

@@ -240,7 +240,7 @@ void media__dtmf_detected(void *leg_rt, const char *digits, int len)
 					  .leg = l->idx,
 					  .digit = digits[i] };
 		media__ev_post(s, &ev);
-		if (s->pipe->conf[o->idx].dtmf_pt >= 0)
+		if (s->pipe->conf[o->idx].dtmf_pt >= 0 && !s->pipe->conf[o->idx].dtmf_by_signalling)
 			dtmf_queue(o, digits[i], 100);
 	}
 }
@@ -381,11 +381,11 @@ static void dtmf_in(struct media_leg_rt *in, struct media_leg_rt *o, uint8_t *p,
 						  .digit = dtmf_digits[p[hdr]] };
 			media__ev_post(in->s, &ev);
 			/* toward a G.711 leg without events the digit becomes tones */
-			if (oc->dtmf_pt < 0 && pipe->dtx[o->idx])
+			if (oc->dtmf_pt < 0 && pipe->dtx[o->idx] && !oc->dtmf_by_signalling)
 				dtmf_tx_put(pipe->dtx[o->idx], &dtmf_digits[p[hdr]], 1);
 		}
 	}
-	if (oc->dtmf_pt < 0)
+	if (oc->dtmf_pt < 0 || oc->dtmf_by_signalling)
 		return;
 	if (pipe->path[in->idx].passthrough) {
 		forward_passthrough(in, o, p, len, (uint8_t)oc->dtmf_pt);

@@ -4,7 +4,9 @@ libsbcore_a_SOURCES += \
 	modules/sip/sip.c modules/sip/sip_loop.c modules/sip/sip_text.c \
 	modules/sip/sip_reg.c modules/sip/sip_link.c modules/sip/sip_cloud.c \
 	modules/sip/sip_cli.c modules/sip/sip_tls.c modules/sip/sip_lic.c \
-	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
+	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
+	modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
+	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c modules/sip/sip_dtmf.c \
 	modules/sip/sip_route.c
 libsbcore_a_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
@@ -15,10 +17,13 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/132-sip-cloud.sh tests/integration/140-sip-call-cloud.sh \
 	tests/integration/141-sip-cloud-ring-group.sh tests/integration/142-sip-link-calls.sh \
 	tests/integration/143-sip-call-max-duration.sh \
-	tests/integration/144-isdn-sip-cloud.sh
+	tests/integration/144-isdn-sip-cloud.sh tests/integration/160-sip-hold-reinvite.sh \
+	tests/integration/161-sip-session-timer.sh tests/integration/162-sip-dtmf-info.sh \
+	tests/integration/163-sip-refer-declined.sh tests/integration/164-sip-session-refresh.sh \
+	tests/integration/165-sip-session-refresh-fails.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
-	tests/peers/rtp-peer.py tests/lib/cloud.sh
+	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
 check_PROGRAMS += $(SB_SIP_UNIT)
@@ -46,6 +51,7 @@ EXTRA_DIST += tests/bench/sip-options.sh
 # offer/answer of SIP calls (pure): sip_sdp.c with the media library
 check_PROGRAMS += tests/unit/test_sip_sdp
 TESTS += tests/unit/test_sip_sdp
-tests_unit_test_sip_sdp_SOURCES = tests/unit/test_sip_sdp.c modules/sip/sip_sdp.c
+tests_unit_test_sip_sdp_SOURCES = tests/unit/test_sip_sdp.c modules/sip/sip_sdp.c \
+	modules/sip/sip_sdp_dir.c
 tests_unit_test_sip_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_sip_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)

@@ -114,6 +114,13 @@ static const struct sb_conf_key sip_keys[] = {
 	  .min = 1,
 	  .max = 86400,
 	  .help = "longest delay, seconds, between cloud registration retries (they never stop)" },
+	{ .name = "session_interval",
+	  .type = SB_CT_INT,
+	  .offset = offsetof(struct sip_conf, session_interval),
+	  .def = "1800",
+	  .min = 90,
+	  .max = 86400,
+	  .help = "session timer (RFC 4028) offered and accepted on every call leg, seconds" },
 	SB_CONF_END
 };
 
@@ -253,10 +260,12 @@ static int open_local(const struct sb_conf *conf)
 		sip_loop_root(), local_cb, NULL, TAG_IF(plain[0], NUTAG_URL(plain)),
 		TAG_IF(tls[0], NUTAG_SIPS_URL(tls)),
 		TAG_IF(sip.sc->certificate_dir, TPTAG_CERTIFICATE(sip.sc->certificate_dir)),
-		NUTAG_ALLOW("REGISTER"), NUTAG_APPL_METHOD("REGISTER"),
+		NUTAG_ALLOW("REGISTER"), NUTAG_ALLOW("INFO"), NUTAG_APPL_METHOD("REGISTER"),
+		NUTAG_APPL_METHOD("REFER"), NUTAG_APPL_METHOD("UPDATE"),
 		NUTAG_APPL_METHOD("OPTIONS"),
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
+		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
 		SIPTAG_SERVER_STR("symbridge/" PACKAGE_VERSION), TAG_END());
 	if (!sip.local) {
 		log_err("cannot listen for SIP on %s%s%s: address in use or not on this host? "

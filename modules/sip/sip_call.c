@@ -34,6 +34,8 @@ struct sip_leg *sip_leg_new(bool cloud, bool incoming)
 	sl->leg.owner = "sip";
 	sl->leg.ops = &sip_leg_ops;
 	sl->leg.priv = sl;
+	sl->sdp_ver = 1;
+	sl->remote_ver = -1;
 	sl->next = live;
 	if (live)
 		live->prev = sl;
@@ -84,6 +86,7 @@ void sip_leg_free(struct sip_leg *sl)
 	if (!sl)
 		return;
 	bridge_end(sl);
+	sip_dialog_free(sl);
 	if (sl->nh) {
 		nua_handle_bind(sl->nh, NULL);
 		nua_handle_destroy(sl->nh);
@@ -114,6 +117,25 @@ static void leg_gone(struct sip_leg *sl, int q850)
 	sb_leg_hungup(&sl->leg, q850);
 }
 
+struct media_sdp_media *sip_leg_local_sdp(struct sip_leg *sl)
+{
+	return sl->incoming ? &sl->br->answer : &sl->offer;
+}
+
+unsigned sip_leg_media_index(const struct sip_leg *sl)
+{
+	return sl->incoming ? 0 : 1;
+}
+
+/* The dialog of an answered leg is over for a reason of its own (a session timer): BYE on it,
+ * and the core ends the rest of the call with the cause. */
+void sip_leg_end(struct sip_leg *sl, int q850)
+{
+	if (sl->answered && !sl->ended && sl->nh)
+		nua_bye(sl->nh, TAG_END());
+	leg_gone(sl, q850);
+}
+
 /* The media of a call: the bridge made for its a leg. */
 struct sip_bridge *sip_call_bridge(const struct sb_call *c)
 {
@@ -131,8 +153,11 @@ static void session_event_cb(struct media_session *s, const struct media_event *
 {
 	/* Both legs of the session are SIP: the engine relays digits inside the session (RFC 4733
 	 * to RFC 4733 or in-band), so the core is not told again (each digit once). */
-	if (ev->type == MEDIA_EV_DTMF)
-		log_debug("digit %c on media leg %u, relayed in the session", ev->digit, ev->leg);
+	if (ev->type != MEDIA_EV_DTMF)
+		return;
+	log_debug("digit %c on media leg %u, relayed in the session", ev->digit, ev->leg);
+	/* unless the other side wants it by SIP INFO (a link with dtmf = "info") */
+	sip_dtmf_session_digit(arg, ev->leg, ev->digit);
 }
 
 /* An INVITE with an offer becomes a session: leg 0 answers the offer now, leg 1 waits for the
@@ -167,6 +192,7 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 		*status = 488;
 		return rc;
 	}
+	sip_dtmf_sdp(sl, &br->answer, &br->lc[0]);
 	br->lc[1] = (struct media_leg_conf){
 		.codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1, .latch = true
 	};
@@ -178,6 +204,8 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 	}
 	br->answer.port = media_session_port(br->ms, 0);
 	br->sdp_version = 1;
+	sl->remote_ver = sip_sdp_version(body, blen);
+	sl->dir_peer = sip_sdp_dir(body, blen);
 	br->refs = 1;
 	bridge_add(br, &sl->leg);
 	sl->br = br;
@@ -286,6 +314,7 @@ static int bridge_take(struct sip_leg *b, const sip_t *m)
 			 (unsigned long long)sb_call_id(b->leg.call), b->leg.party.number, why);
 		return rc;
 	}
+	sip_dtmf_sdp(b, NULL, &lc);
 	if ((rc = media_session_update(br->ms, 1, &lc)) < 0) {
 		log_warn("call %llu: cannot apply the answer of %s: %s",
 			 (unsigned long long)sb_call_id(b->leg.call), b->leg.party.number,
@@ -294,6 +323,8 @@ static int bridge_take(struct sip_leg *b, const sip_t *m)
 	}
 	br->lc[1] = lc;
 	snprintf(b->leg.codec, sizeof b->leg.codec, "%s", media_codec_info(lc.codec)->name);
+	b->remote_ver = sip_sdp_version(m->sip_payload->pl_data, m->sip_payload->pl_len);
+	b->dir_peer = sip_sdp_dir(m->sip_payload->pl_data, m->sip_payload->pl_len);
 	return 0;
 }
 
@@ -356,8 +387,10 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	if (!br && !(br = bridge_foreign_a(call)))
 		return -ENOTSUP;
 	if ((rc = sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud, ruri),
-				media_session_port(br->ms, 1), &sl->offer)) < 0 ||
-	    (rc = sip_sdp_body(&sl->offer, 1, body, sizeof body)) < 0)
+				media_session_port(br->ms, 1), &sl->offer)) < 0)
+		return rc;
+	sip_dtmf_sdp(sl, &sl->offer, NULL);
+	if ((rc = sip_sdp_body(&sl->offer, 1, body, sizeof body)) < 0)
 		return rc;
 	sl->nh = nua_handle(nua, sl, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(from), TAG_END());
 	if (!sl->nh)
@@ -421,7 +454,9 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 	struct sip_leg *sl = leg->priv;
 	struct sip_bridge *br = sl->br;
 
-	/* a digit from a leg outside the session (ISDN keypad): toward this leg's side */
+	if (sip_dtmf_info_out(sl, digit))
+		return; /* a link with dtmf = "info" */
+	/* a digit from outside the session (ISDN keypad, SIP INFO): toward this leg's side */
 	int rc = br ? media_session_dtmf(br->ms, sl->incoming ? 0 : 1, digit, 100) : -ENOENT;
 	if (rc < 0)
 		log_warn("call %llu: digit %c cannot be sent toward %s: %s",
@@ -515,19 +550,28 @@ bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t
 
 	if (!leg_live(sl))
 		return false;
+	if (sip_dtmf_event(sl, ev, nh, m))
+		return true;
+	if (sip_dialog_event(sl, ev, status, phrase, nh, m, tags))
+		return true;
 	switch (ev) {
 	case nua_r_invite: b_response(sl, status, phrase, m); break;
 	case nua_i_cancel: leg_gone(sl, 16); break; /* nua answers 487 */
 	case nua_i_bye: leg_gone(sl, 16); break;    /* nua answers 200 */
-	case nua_i_invite:
-		/* a re-INVITE: hold and codec changes are not handled yet */
-		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
-		break;
 	case nua_i_state:
 		tl_gets(tags, NUTAG_CALLSTATE_REF(cs), TAG_END());
 		if (cs != nua_callstate_terminated)
 			break;
 		sl->ended = true;
+		if (!sl->released && sl->answered && status < 300) {
+			/* neither a BYE from the peer nor our hangup: nua ended the dialog
+			 * itself, because its session timer expired (RFC 4028 section 10) */
+			log_warn("call %llu: the session with %s expired (not refreshed): "
+				 "ending the call (cause 102)",
+				 (unsigned long long)sb_call_id(sl->leg.call),
+				 sl->leg.party.number);
+			leg_gone(sl, 102);
+		}
 		leg_gone(sl, status >= 300 ? sb_sip_to_q850(status) : 16);
 		leg_check(sl);
 		break;

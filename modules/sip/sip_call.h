@@ -36,6 +36,17 @@ struct sip_leg {
 	struct sip_bridge *br;        /* the call's media, while the leg holds it */
 	struct media_sdp_media offer; /* b legs: what we offered */
 	char contact[256];            /* our Contact on this dialog, "" to let nua choose */
+	/* re-INVITE / UPDATE (sip_dialog.c) */
+	uint64_t sdp_ver;         /* o= version of the last SDP we sent on this dialog */
+	long long remote_ver;     /* o= version of the peer's last SDP, -1: none yet */
+	enum sip_dir dir_sent;    /* the direction our last SDP on this dialog said */
+	enum sip_dir dir_want;    /* what it should say (the other side's hold state) */
+	enum sip_dir dir_peer;    /* what the peer's last offer said (it holds us: sendonly) */
+	enum sip_dir dir_offer;   /* the direction of our re-INVITE in flight */
+	bool reinvite_pending;    /* our re-INVITE awaits its final answer */
+	bool answer_in_ack;       /* we offered in a 200 to an INVITE without SDP */
+	struct su_timer_s *retry; /* after 491 (RFC 3261 section 14.1) */
+	int dtmf;                 /* enum card_link_dtmf: how digits go toward this leg */
 };
 
 struct sip_leg *sip_leg_new(bool cloud, bool incoming);
@@ -55,5 +66,30 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
 		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[]);
 void sip_call_close(void);
+/* the SDP we last sent on the leg's dialog (the a leg's answer, a b leg's offer) */
+struct media_sdp_media *sip_leg_local_sdp(struct sip_leg *sl);
+/* BYE on an answered leg and the end of its call with cause q850 */
+void sip_leg_end(struct sip_leg *sl, int q850);
+/* index of the leg in its call's media session: 0 for the a side, 1 for the b side */
+unsigned sip_leg_media_index(const struct sip_leg *sl);
+
+/* sip_dialog.c: re-INVITE and UPDATE of established dialogs (hold, resume, codec change,
+ * offerless re-INVITE, glare); true when the event was one of those */
+bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char *phrase,
+		      nua_handle_t *nh, const sip_t *m, tagi_t tags[]);
+void sip_dialog_free(struct sip_leg *sl);
+
+/* sip_dtmf.c: digits by SIP INFO (application/dtmf-relay) and the link's dtmf setting */
+/* shape our SDP and the media leg for the leg's dtmf mode (inband: no telephone-event; info:
+ * the engine does not put the other side's digits into the stream) */
+void sip_dtmf_sdp(const struct sip_leg *sl, struct media_sdp_media *sdp, struct media_leg_conf *lc);
+/* a digit from the other side toward sl: true when it went as SIP INFO */
+bool sip_dtmf_info_out(struct sip_leg *sl, char digit);
+/* a digit the session reports on media leg idx: sent by INFO to the other side if it wants */
+void sip_dtmf_session_digit(struct sip_bridge *br, unsigned idx, char digit);
+/* nua_i_info on a leg; true when handled */
+bool sip_dtmf_event(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, const sip_t *m);
+/* pure: the digit of an INFO body (application/dtmf-relay "Signal=5", application/dtmf "5") */
+int sip_dtmf_parse(const char *ctype, const char *body, size_t len, char *digit);
 
 #endif

@@ -354,7 +354,7 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 		return;
 	}
 	if (ev != nua_r_register || !hm || status < 200) {
-		if (ev == nua_i_message || ev == nua_i_info)
+		if (ev == nua_i_message || ev == nua_i_info || ev == nua_i_refer)
 			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, TAG_END());
 		return;
 	}
@@ -476,15 +476,17 @@ int sip_cloud_open(const struct sb_conf *conf)
 		else
 			su_strlst_dup_append(cl.subjects, h);
 	}
-	sip.cloud =
-		nua_create(sip_loop_root(), cloud_cb, NULL, NUTAG_SIPS_URL(url),
-			   TPTAG_CERTIFICATE(dir), TPTAG_TLS_VERIFY_POLICY(policy),
-			   TPTAG_TLS_VERIFY_SUBJECTS(cl.subjects), NTATAG_SIP_T1X64(TRANSACTION_MS),
-			   TPTAG_KEEPALIVE((unsigned)sip.sc->keepalive_interval * 1000),
-			   NUTAG_KEEPALIVE_STREAM((unsigned)sip.sc->keepalive_interval * 1000),
-			   NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
-			   NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
-			   NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS"), TAG_END());
+	sip.cloud = nua_create(
+		sip_loop_root(), cloud_cb, NULL, NUTAG_SIPS_URL(url), TPTAG_CERTIFICATE(dir),
+		TPTAG_TLS_VERIFY_POLICY(policy), TPTAG_TLS_VERIFY_SUBJECTS(cl.subjects),
+		NTATAG_SIP_T1X64(TRANSACTION_MS),
+		TPTAG_KEEPALIVE((unsigned)sip.sc->keepalive_interval * 1000),
+		NUTAG_KEEPALIVE_STREAM((unsigned)sip.sc->keepalive_interval * 1000),
+		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
+		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
+		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval), NUTAG_APPL_METHOD("REFER"),
+		NUTAG_APPL_METHOD("UPDATE"),
+		NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"), TAG_END());
 	sip_tls_policy(TLS1_2_VERSION, false);
 	if (sip.cloud && !sip_tls_captured())
 		log_warn("cannot watch the cloud's TLS handshakes: show cloud will not name the "

@@ -33,6 +33,7 @@ struct sip_link {
 	time_t changed_wall;
 	unsigned rtt_ms;
 	unsigned long long sent, answered;
+	int dtmf;           /* enum card_link_dtmf */
 	bool port;          /* holds a PBX-Port license */
 	char lic_note[160]; /* why it could not get one */
 };
@@ -160,6 +161,8 @@ static int links_build(const struct sb_conf *conf)
 				l = links.v[j];
 				links.v[j] = NULL; /* kept */
 			}
+		if (l)
+			l->dtmf = card_link_dtmf(m->cards[i].conf);
 		if (!l) {
 			if (!(l = calloc(1, sizeof *l))) {
 				free(v);
@@ -172,6 +175,7 @@ static int links_build(const struct sb_conf *conf)
 				 strcmp(transport, "tls") == 0 ? "sips" : "sip", peer, transport);
 			uv_timer_init(sb_daemon_loop(), &l->timer);
 			l->timer.data = l;
+			l->dtmf = card_link_dtmf(m->cards[i].conf);
 			uv_timer_start(&l->timer, timer_cb, 0, 0);
 		}
 		if (l->port && strcmp(l->name, m->cards[i].name) != 0) {
@@ -298,4 +302,13 @@ int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *p
 		return 0;
 	}
 	return -ENODEV;
+}
+
+/* How digits go toward the peer of the link card in slot (enum card_link_dtmf). */
+int sip_link_dtmf(int slot)
+{
+	for (size_t i = 0; i < links.n; i++)
+		if (links.v[i] && links.v[i]->slot == slot)
+			return links.v[i]->dtmf;
+	return CARD_LINK_DTMF_RFC4733;
 }

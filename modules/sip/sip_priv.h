@@ -21,7 +21,16 @@ struct sip_conf {
 	int options_interval;
 	int keepalive_interval;
 	int retry_min, retry_max;
+	int session_interval; /* RFC 4028, seconds */
 };
+
+/* Session timers (RFC 4028) on a nua stack: offered on our INVITEs and accepted on others' with
+ * the interval given, Min-SE 90 (the RFC's floor), either end may refresh; refreshes go by
+ * UPDATE where the peer allows it (no SDP to renegotiate), else by re-INVITE. */
+#define SIP_MIN_SE 90
+#define SIP_SESSION_TIMER_TAGS(interval)                                                           \
+	NUTAG_SESSION_TIMER((unsigned)(interval)), NUTAG_MIN_SE(SIP_MIN_SE),                       \
+		NUTAG_SESSION_REFRESHER(nua_any_refresher), NUTAG_UPDATE_REFRESH(1)
 
 /* sip_loop.c */
 int sip_loop_open(uv_loop_t *loop, void (*after_cb)(void));
@@ -78,6 +87,7 @@ bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t
 		    nua_hmagic_t *hm, sip_t const *sip_msg);
 int sip_link_by_source(const char *source, const char *transport, int *slot, char *name,
 		       size_t nlen);
+int sip_link_dtmf(int slot); /* enum card_link_dtmf */
 int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *peer, size_t pl);
 
 /* sip_cloud.c: the cloud link */

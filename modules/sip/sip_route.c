@@ -57,6 +57,7 @@ static void link_invite(nua_handle_t *nh, const sip_t *m, int slot, const char *
 		return;
 	}
 	sl->leg.slot = slot;
+	sl->dtmf = sip_link_dtmf(slot);
 	snprintf(sl->leg.card, sizeof sl->leg.card, "%s", name);
 	log_info("link %s calls %s", name, url_user(m->sip_request->rq_url));
 	sip_call_incoming(sl, nh, m, url_user(m->sip_from->a_url),
@@ -247,6 +248,7 @@ int card_link_originate(const struct sb_card *card, const char *number, struct s
 	if (!(sl = sip_leg_new(false, false)))
 		return -ENOMEM;
 	sl->leg.slot = card->slot;
+	sl->dtmf = sip_link_dtmf(card->slot);
 	snprintf(sl->leg.card, sizeof sl->leg.card, "%s", card->name);
 	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", number);
 	if ((rc = sip_call_place(sl, call, sip.local, ruri, from, to)) < 0) {

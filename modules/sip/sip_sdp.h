@@ -24,4 +24,22 @@ int sip_sdp_answered(const struct media_sdp_media *offer, const char *sdp, size_
 		     struct media_leg_conf *lc, char *why, size_t wl);
 int sip_sdp_remote(const struct media_sdp_media *m, struct sockaddr_storage *ss);
 
+/* ---- re-INVITE / UPDATE: direction (hold) and the o= version (sip_sdp_dir.c) ---- */
+
+/* RFC 3264 section 8.4: what a party says it does with the stream, from its point of view. */
+enum sip_dir { SIP_DIR_SENDRECV, SIP_DIR_SENDONLY, SIP_DIR_RECVONLY, SIP_DIR_INACTIVE };
+/* The direction of an SDP body (media level over session level); c=0.0.0.0 (RFC 2543 hold)
+ * counts as sendonly, or inactive when the body says recvonly or inactive too. */
+enum sip_dir sip_sdp_dir(const char *sdp, size_t len);
+const char *sip_sdp_dir_name(enum sip_dir d);
+/* What the answer says to an offer with d (sendonly is answered recvonly and so on). */
+enum sip_dir sip_sdp_dir_answer(enum sip_dir d);
+/* The o= line's session version, -1 without a valid o= line. */
+long long sip_sdp_version(const char *sdp, size_t len);
+/* true when the body's connection address is 0.0.0.0 (RFC 2543 hold: keep the old peer) */
+bool sip_sdp_null_addr(const char *sdp, size_t len);
+/* sip_sdp_body with a stable session id, the version given and an a= line for d */
+int sip_sdp_body_dir(const struct media_sdp_media *m, uint64_t id, uint64_t version, enum sip_dir d,
+		     char *buf, size_t len);
+
 #endif

@@ -156,6 +156,58 @@ static void test_answered(void **state)
 	assert_non_null(strstr(why, "matches none"));
 }
 
+/* hold and resume: the direction of a body, media level over session level, c=0.0.0.0 */
+static void test_direction(void **state)
+{
+	(void)state;
+	const char *plain =
+		"v=0\r\no=a 1 7 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+		"m=audio 4000 RTP/AVP 8\r\n";
+	const char *sess = "v=0\r\no=a 1 2 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+			   "a=inactive\r\nm=audio 4000 RTP/AVP 8\r\n";
+	const char *media =
+		"v=0\r\no=a 1 2 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+		"a=inactive\r\nm=audio 4000 RTP/AVP 8\r\na=sendonly\r\n";
+	const char *old = "v=0\r\no=a 1 3 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 0.0.0.0\r\nt=0 0\r\n"
+			  "m=audio 4000 RTP/AVP 8\r\n";
+	const char *old_recv = "v=0\r\no=a 1 3 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 0.0.0.0\r\n"
+			       "t=0 0\r\nm=audio 4000 RTP/AVP 8\r\na=recvonly\r\n";
+
+	assert_int_equal(sip_sdp_dir(plain, strlen(plain)), SIP_DIR_SENDRECV);
+	assert_int_equal(sip_sdp_dir(sess, strlen(sess)), SIP_DIR_INACTIVE);
+	assert_int_equal(sip_sdp_dir(media, strlen(media)), SIP_DIR_SENDONLY);
+	assert_int_equal(sip_sdp_dir(old, strlen(old)), SIP_DIR_SENDONLY);
+	assert_true(sip_sdp_null_addr(old, strlen(old)));
+	assert_false(sip_sdp_null_addr(plain, strlen(plain)));
+	assert_int_equal(sip_sdp_dir(old_recv, strlen(old_recv)), SIP_DIR_INACTIVE);
+	assert_int_equal(sip_sdp_dir_answer(SIP_DIR_SENDONLY), SIP_DIR_RECVONLY);
+	assert_int_equal(sip_sdp_dir_answer(SIP_DIR_RECVONLY), SIP_DIR_SENDONLY);
+	assert_int_equal(sip_sdp_dir_answer(SIP_DIR_INACTIVE), SIP_DIR_INACTIVE);
+	assert_int_equal(sip_sdp_dir_answer(SIP_DIR_SENDRECV), SIP_DIR_SENDRECV);
+	assert_int_equal(sip_sdp_version(plain, strlen(plain)), 7);
+	assert_int_equal(sip_sdp_version("v=0\r\ns=-\r\n", 10), -1);
+	assert_int_equal(sip_sdp_version("o=a 1 x IN IP4 1.2.3.4\r\n", 24), -1);
+	assert_int_equal(sip_sdp_dir(NULL, 0), SIP_DIR_SENDRECV);
+}
+
+/* our re-offer: same session id, the version given, the direction said */
+static void test_body_dir(void **state)
+{
+	struct media_sdp_media o;
+	char body[2048];
+
+	(void)state;
+	assert_int_equal(sip_sdp_offer(false, "127.0.0.1", 4000, &o), 0);
+	int n = sip_sdp_body_dir(&o, 1, 5, SIP_DIR_SENDONLY, body, sizeof body);
+	assert_true(n > 0);
+	assert_non_null(strstr(body, "o=symbridge 1 5 IN IP4 127.0.0.1\r\n"));
+	assert_int_equal(sip_sdp_dir(body, (size_t)n), SIP_DIR_SENDONLY);
+	assert_int_equal(sip_sdp_version(body, (size_t)n), 5);
+	n = sip_sdp_body_dir(&o, 1, 6, SIP_DIR_SENDRECV, body, sizeof body);
+	assert_non_null(strstr(body, "a=sendrecv\r\n"));
+	assert_int_equal(sip_sdp_body_dir(&o, 1, 6, SIP_DIR_SENDRECV, body, 40), -ENOSPC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +217,8 @@ int main(void)
 		cmocka_unit_test(test_answer_cloud_needs_srtp),
 		cmocka_unit_test(test_answer_srtp),
 		cmocka_unit_test(test_answered),
+		cmocka_unit_test(test_direction),
+		cmocka_unit_test(test_body_dir),
 	};
 	if (media_srtp_init() < 0)
 		return 1;
