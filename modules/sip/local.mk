@@ -15,10 +15,11 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/132-sip-cloud.sh tests/integration/140-sip-call-cloud.sh \
 	tests/integration/141-sip-cloud-ring-group.sh tests/integration/142-sip-link-calls.sh \
 	tests/integration/143-sip-call-max-duration.sh \
-	tests/integration/144-isdn-sip-cloud.sh
+	tests/integration/144-isdn-sip-cloud.sh \
+	tests/integration/150-sip-mesh-fallback.sh tests/integration/151-sip-100-calls.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
-	tests/peers/rtp-peer.py tests/lib/cloud.sh
+	tests/peers/rtp-peer.py tests/lib/cloud.sh tests/peers/valgrind-sofia.supp
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
 check_PROGRAMS += $(SB_SIP_UNIT)
@@ -49,3 +50,9 @@ TESTS += tests/unit/test_sip_sdp
 tests_unit_test_sip_sdp_SOURCES = tests/unit/test_sip_sdp.c modules/sip/sip_sdp.c
 tests_unit_test_sip_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_sip_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+
+# tests/bench/sip-load: calls per second through the bridge beside kamailio alone (`make bench`);
+# make check runs it small so it cannot rot
+SB_BENCH += tests/bench/sip-load
+TESTS += tests/bench/sip-load-smoke.sh
+EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh
