@@ -2,7 +2,7 @@
 # 151-sip-100-calls.sh: 100 sequential calls from an intercom server (sipp on a link card) through
 # the bridge and kamailio (TLS) to baresip in the cloud, each answered, a second of audio both
 # ways (baresip's tone; sipp echoes it), BYE from the link. Afterwards no call, media session or
-# RTP port is left, there are 100 call records, and RSS grew by less than a bound between call 10
+# RTP port is left, there are 100 call records, and RSS grew by less than a bound between call 30
 # and call 100: all calls share the one TLS connection, so sofia-sip 1.12's per-connection TLS
 # leak must not grow per call. Then 20 more calls with the daemon under valgrind: no invalid
 # access, no definite leak but that known one (tests/peers/valgrind-sofia.supp), and that one
@@ -60,13 +60,15 @@ idle() {
 sb_start c.conf && ctl license install "$lic_file" >/dev/null && sb_poll 15 registered
 tap_ok $? "daemon up, channel 100 registered in the cloud" || tap_diag "$(ctl show cloud)"
 
-# 10 calls first: what is allocated once (the connection, pools, caches) is there before we measure
-calls 10 warm
+# 30 calls first (about 40 s): what is allocated once (the connection, pools, caches) is there
+# before we measure, and so are sofia's completed transactions, which it keeps for 32 s (timers
+# D/J/K): after that window as many go as come
+calls 30 warm
 rc=$?
 sb_poll 10 idle
 rss0=$(rss)
 t0=$(date +%s)
-calls 90 main &
+calls 70 main &
 calls_pid=$!
 # while they run: every 0.3 s, the packet counters of the call that is up (each call is seen
 # about three times; its highest counters are kept)
@@ -96,13 +98,13 @@ wait "$calls_pid"
 rc2=$?
 dt=$(($(date +%s) - t0))
 [ $rc -eq 0 ] && [ $rc2 -eq 0 ]
-tap_ok $? "100 calls link -> bridge -> kamailio -> baresip, each answered and ended by BYE (90 in $dt s)" ||
+tap_ok $? "100 calls link -> bridge -> kamailio -> baresip, each answered and ended by BYE (70 in $dt s)" ||
 	tap_diag "$(tail -20 "$sb_tmp/calls-main.out")" "$(tail -10 "$sb_tmp/daemon.log")"
 flow=$(cat "$sb_tmp/flow.json")
 printf '%s' "$flow" | python3 -c "
 import json, sys; f = json.load(sys.stdin)
 # a sample can miss a call, not many; every call seen had audio both ways on both legs
-assert f['seen'] >= 80 and f['flowing'] == f['seen'], f"
+assert f['seen'] >= 60 and f['flowing'] == f['seen'], f"
 tap_ok $? "audio both ways on both legs in every call sampled ($flow)"
 
 sb_poll 10 idle
@@ -120,9 +122,9 @@ tap_ok $? "100 call records, each from the link card (2/0) to the bridge's chann
 	tap_diag "$(printf '%s' "$recs" | head -c 600)"
 rss1=$(rss)
 grow=$((rss1 - rss0))
-# sofia-sip 1.12 leaks 25-44 kB per TLS connection: a connection per call would be 2-4 MB here
-[ "$grow" -lt 1024 ]
-tap_ok $? "RSS after call 10: $rss0 kB, after call 100: $rss1 kB (+$grow kB, bound 1024 kB)"
+# sofia-sip 1.12 leaks 25-44 kB per TLS connection: a connection per call would be 2-3 MB here
+[ "$grow" -lt 512 ]
+tap_ok $? "RSS after call 30: $rss0 kB, after call 100: $rss1 kB (+$grow kB, bound 512 kB)"
 [ "$(sb_inbound_conns "$sb_pid")" = 0 ] && [ "$(grep -c 'cloud TLS connection:' "$sb_tmp/daemon.log")" = 1 ]
 tap_ok $? "every call went over the one TLS connection the daemon opened" ||
 	tap_diag "$(grep 'cloud TLS' "$sb_tmp/daemon.log" | tail -5)"
