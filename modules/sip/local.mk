@@ -20,10 +20,12 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/144-isdn-sip-cloud.sh tests/integration/160-sip-hold-reinvite.sh \
 	tests/integration/161-sip-session-timer.sh tests/integration/162-sip-dtmf-info.sh \
 	tests/integration/163-sip-refer-declined.sh tests/integration/164-sip-session-refresh.sh \
-	tests/integration/165-sip-session-refresh-fails.sh
+	tests/integration/165-sip-session-refresh-fails.sh \
+	tests/integration/150-sip-mesh-fallback.sh tests/integration/151-sip-100-calls.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
-	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh
+	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh \
+	tests/peers/valgrind-sofia.supp
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
 check_PROGRAMS += $(SB_SIP_UNIT)
@@ -55,3 +57,9 @@ tests_unit_test_sip_sdp_SOURCES = tests/unit/test_sip_sdp.c modules/sip/sip_sdp.
 	modules/sip/sip_sdp_dir.c
 tests_unit_test_sip_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_sip_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+
+# tests/bench/sip-load: calls per second through the bridge beside kamailio alone (`make bench`);
+# make check runs it small so it cannot rot
+SB_BENCH += tests/bench/sip-load
+TESTS += tests/bench/sip-load-smoke.sh
+EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh
