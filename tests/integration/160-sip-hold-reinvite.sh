@@ -6,57 +6,13 @@
 # the server keeps its SSRC and sequence numbers, the station now gets PCMU); a re-INVITE
 # without SDP is answered with an offer and the ACK's answer is taken. The server answers the
 # first hold re-INVITE 491 (glare): the bridge sends it again after 2.1 to 4 s.
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/daemon.sh"
-. "$top_srcdir/tests/lib/sip.sh"
-. "$top_srcdir/tests/lib/cloud.sh"
-sb_need_peers sipp
+. "$top_srcdir/tests/lib/linkcall.sh"
 tap_plan 10
 
-pids=
-cleanup160() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
-trap cleanup160 EXIT
-
-sip_port=$(sb_free_port)
-lp=$(sb_free_port)
-rtp=$((20000 + ($$ % 400) * 100))
-sb_license_calls 4 1
-sb_conf c.conf <<CONF
-$lic_conf
-system: { name = "t160"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
-stations = ( { user = "door"; password = "door-secret-160"; } );
-cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
-    { number = "400"; target = "card:2/555"; } ); },
-  { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
-    peer = "127.0.0.1:$lp"; } );
-CONF
-
-smp=$(sb_free_port)
-sed "s/@MPORT@/$smp/g" "$top_srcdir/tests/peers/sipp/hold-server.xml" >"$sb_tmp/hold-server.xml"
-(cd "$sb_tmp" && exec timeout 80 sipp -sf hold-server.xml -i 127.0.0.1 -p "$lp" -m 2 -nostdin \
-	-timeout 50s -timeout_error -trace_msg -message_file server.log >server.out 2>&1) &
-srv_pid=$!
-pids="$pids $srv_pid"
-sb_start c.conf && ctl license install "$lic_file" >/dev/null
-link_up() { [ "$(ctl --json show links | json_get "j['rows'][0]['state']")" = up ]; }
-sb_poll 10 link_up
-tap_ok $? "the link to the sipp intercom server is up" || tap_diag "$(ctl show links)"
-
-dmp=$(sb_free_port)
-sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$dmp/g; s/@HOLD@/5000/g" \
-	"$top_srcdir/tests/peers/sipp/hold-call.xml" >"$sb_tmp/door.xml"
-(cd "$sb_tmp" && exec timeout 80 sipp -sf door.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap door-secret-160 -timeout 50s -timeout_error -nostdin -trace_msg \
-	-message_file door.log "127.0.0.1:$sip_port" >door.out 2>&1) &
-door_pid=$!
-pids="$pids $door_pid"
-call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
-up() { [ "$(call state)" = up ]; }
-sb_poll 15 up
-tap_ok $? "door's call to 400 is answered by the server on the link" ||
-	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
+linkcall_conf 160 | sb_conf c.conf
+linkcall_server hold-server.xml "" 50
+linkcall_start c.conf
+linkcall_station hold-call.xml "s/@HOLD@/5000/g" 50
 
 # media: the server's end sends to the port the bridge offered it; the door's end answers
 # whatever reaches it, in PCMU once the door has switched (flag file)
