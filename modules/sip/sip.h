@@ -36,6 +36,8 @@ int sip_listen_urls(const struct sb_strlist *listen, char *plain, size_t plen, c
 /* The host of a SIP URL ("sip:u@h:p;x"), a name-addr ("<sips:[::1]:5061>") or a bare "host:port";
  * IPv6 without brackets. 0, or -1 when there is none or it does not fit. */
 int sip_host_of(const char *s, char *out, size_t len);
+/* The local address of socket fd, as text: 0 or -1. */
+int sip_local_name(int fd, char *out, size_t len);
 /* The local address this host sends from to reach host (a numeric address; nothing is sent):
  * 0, or -1 (a name, no route). */
 int sip_source_toward(const char *host, char *out, size_t len);

@@ -6,8 +6,6 @@
 
 #include <arpa/inet.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #define SB_MODULE "sip"
 #include "media.h"
@@ -21,22 +19,9 @@ static bool wildcard(const char *host)
 	return !host || !*host || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0;
 }
 
-static int sockname(int fd, char *out, size_t len)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	const void *a;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
-		return -1;
-	a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-				     : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
-	return inet_ntop(ss.ss_family, a, out, (socklen_t)len) ? 0 : -1;
-}
-
 void sip_addr_cloud_connected(int fd)
 {
-	if (fd < 0 || sockname(fd, cloud_local, sizeof cloud_local) < 0)
+	if (fd < 0 || sip_local_name(fd, cloud_local, sizeof cloud_local) < 0)
 		cloud_local[0] = '\0';
 }
 

@@ -155,7 +155,7 @@ int sip_host_of(const char *s, char *out, size_t len)
 	return 0;
 }
 
-static int local_name(int fd, char *out, size_t len)
+int sip_local_name(int fd, char *out, size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
@@ -179,7 +179,7 @@ int sip_source_toward(const char *host, char *out, size_t len)
 		return -1;
 	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-		rc = local_name(fd, out, len);
+		rc = sip_local_name(fd, out, len);
 	if (fd >= 0)
 		close(fd);
 	freeaddrinfo(ai);
