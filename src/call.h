@@ -147,6 +147,18 @@ int64_t sb_call_answer_us(const struct sb_call *c); /* 0: not answered */
 
 const char *sb_leg_state_name(enum sb_leg_state s);
 
+/* Transfer (REFER): place new legs for call c toward number, routed as a call to that number
+ * (from the cloud when either party of from is). When one answers it takes from's place and from
+ * is hung up (cause 16) after cb(arg, 0); when all fail, cb(arg, cause) and the call goes on.
+ * cb is forgotten when from hangs up first (the transfer then goes on without it). Returns 0,
+ * -EINVAL (from is not an answered leg of c), -EBUSY (a transfer is on), -ENOENT (no channel has
+ * the number: *q850 is set) or -EHOSTUNREACH (nothing could be rung: *q850 is set). */
+typedef void sb_call_transfer_cb(void *arg, int q850);
+int sb_call_transfer(struct sb_call *c, struct sb_leg *from, const char *number,
+		     sb_call_transfer_cb *cb, void *arg, int *q850);
+/* The leg a transfer of c replaces (legs placed now take its side), NULL: none. */
+struct sb_leg *sb_call_transferor(const struct sb_call *c);
+
 /* ---- Q.850 cause <-> SIP status (src/cause.c), RFC 3398 7.2.4.1 and 8.2.6.1 ----------------- */
 
 int sb_q850_to_sip(int cause); /* 0 for 16: normal clearing ends a call with BYE/CANCEL */

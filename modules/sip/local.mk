@@ -7,7 +7,7 @@ libsbcore_a_SOURCES += \
 	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
 	modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
 	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c modules/sip/sip_dtmf.c \
-	modules/sip/sip_route.c
+	modules/sip/sip_route.c modules/sip/sip_refer.h modules/sip/sip_refer.c
 libsbcore_a_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/sip
@@ -20,7 +20,8 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/144-isdn-sip-cloud.sh tests/integration/160-sip-hold-reinvite.sh \
 	tests/integration/161-sip-session-timer.sh tests/integration/162-sip-dtmf-info.sh \
 	tests/integration/163-sip-refer-declined.sh tests/integration/164-sip-session-refresh.sh \
-	tests/integration/165-sip-session-refresh-fails.sh
+	tests/integration/165-sip-session-refresh-fails.sh \
+	tests/integration/166-sip-transfer-blind.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
 	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh

@@ -266,8 +266,7 @@ static int offer_out(struct sip_leg *sl, char *out, size_t outlen)
 	unsigned i = sip_leg_media_index(sl);
 	struct media_sdp_media o;
 
-	if (sip_sdp_offer(sl->cloud, our_addr(sl), media_session_port(br->ms, i), &o) <
-	    0)
+	if (sip_sdp_offer(sl->cloud, our_addr(sl), media_session_port(br->ms, i), &o) < 0)
 		return 500;
 	sip_dtmf_sdp(sl, &o, NULL);
 	for (size_t k = 0; k < o.ncrypto; k++)
@@ -378,19 +377,6 @@ bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char
 		request_in(sl, ev, nh, m);
 		return true;
 	case nua_i_ack: ack_in(sl, m); return true;
-	case nua_i_refer:
-		/* Transfer is not built yet. nua would accept a REFER (202) on its own and the
-		 * transferor would wait for a transfer that never happens: we answer it (the REFER
-		 * is an application method on both stacks) with 603, and the call goes on. */
-		log_warn("call %llu: REFER from %s to %s declined (603): transfer is not "
-			 "supported yet",
-			 cid(sl), sl->leg.party.number,
-			 m && m->sip_refer_to && m->sip_refer_to->r_url->url_user
-				 ? m->sip_refer_to->r_url->url_user
-				 : "?");
-		nua_respond(nh, SIP_603_DECLINE,
-			    NUTAG_WITH_CURRENT(sl->cloud ? sip.cloud : sip.local), TAG_END());
-		return true;
 	case nua_r_invite:
 		if (sl->reinvite_pending) {
 			reinvite_answered(sl, status, phrase, m);
