@@ -358,6 +358,60 @@ int sb_call_transfer(struct sb_call *c, struct sb_leg *from, const char *number,
 	return 0;
 }
 
+int sb_call_join(struct sb_call *c1, struct sb_leg *t1, struct sb_call *c2, struct sb_leg *t2)
+{
+	struct sb_leg *r2;
+
+	if (c1 == c2 || !c1->winner || !c1->a || !c2->winner || !c2->a ||
+	    (t1 != c1->a && t1 != c1->winner) || (t2 != c2->a && t2 != c2->winner))
+		return -EINVAL;
+	if (c1->xfer_from || c2->xfer_from)
+		return -EBUSY;
+	c1->busy++;
+	c2->busy++;
+	r2 = t2 == c2->a ? c2->winner : c2->a;
+	/* r2 leaves call 2 ... */
+	if (r2 == c2->a) {
+		c2->a = NULL;
+	} else {
+		for (unsigned i = 0; i < c2->nb; i++)
+			if (c2->b[i] == r2) {
+				b_remove(c2, i);
+				break;
+			}
+		c2->winner = NULL;
+	}
+	/* ... and takes t1's place in call 1 */
+	if (t1 == c1->a) {
+		c1->a = r2;
+	} else {
+		for (unsigned i = 0; i < c1->nb; i++)
+			if (c1->b[i] == t1)
+				c1->b[i] = r2;
+		c1->winner = r2;
+	}
+	r2->call = c1;
+	log_notice("call %llu: joined with call %llu: %s now talks to %s (%s left both)",
+		   (unsigned long long)c1->id, (unsigned long long)c2->id,
+		   (t1 == c1->a ? c1->winner : c1->a)->party.number, r2->party.number,
+		   t1->party.number);
+	if (!c1->reason)
+		c1->reason = "transferred";
+	if (!c2->reason)
+		c2->reason = "transferred";
+	rec_leg(&c1->rec.leg[0], c1->a);
+	rec_leg(&c1->rec.leg[1], c1->winner);
+	if (c1->rec_open)
+		cdr_update(&c1->rec);
+	leg_release(t1, 16);
+	call_hangup_all(c2, 16);
+	c2->busy--;
+	call_check(c2);
+	c1->busy--;
+	call_check(c1);
+	return 0;
+}
+
 struct sb_leg *sb_call_transferor(const struct sb_call *c)
 {
 	return c->xfer_from;

@@ -156,6 +156,11 @@ const char *sb_leg_state_name(enum sb_leg_state s);
 typedef void sb_call_transfer_cb(void *arg, int q850);
 int sb_call_transfer(struct sb_call *c, struct sb_leg *from, const char *number,
 		     sb_call_transfer_cb *cb, void *arg, int *q850);
+/* Attended transfer: t1 (of c1) and t2 (of c2) are one transferor's legs of two answered calls;
+ * the other leg of c2 takes t1's place in c1, t1 is hung up and c2 ends (cause 16; both records
+ * say "transferred"). The media of the moved leg is its owner's to move first. 0, -EINVAL or
+ * -EBUSY (a transfer is on in either call). */
+int sb_call_join(struct sb_call *c1, struct sb_leg *t1, struct sb_call *c2, struct sb_leg *t2);
 /* The leg a transfer of c replaces (legs placed now take its side), NULL: none. */
 struct sb_leg *sb_call_transferor(const struct sb_call *c);
 

@@ -19,9 +19,9 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/143-sip-call-max-duration.sh \
 	tests/integration/144-isdn-sip-cloud.sh tests/integration/160-sip-hold-reinvite.sh \
 	tests/integration/161-sip-session-timer.sh tests/integration/162-sip-dtmf-info.sh \
-	tests/integration/163-sip-refer-declined.sh tests/integration/164-sip-session-refresh.sh \
+	tests/integration/164-sip-session-refresh.sh \
 	tests/integration/165-sip-session-refresh-fails.sh \
-	tests/integration/166-sip-transfer-blind.sh
+	tests/integration/166-sip-transfer-blind.sh tests/integration/167-sip-transfer-attended.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
 	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh
@@ -56,3 +56,14 @@ tests_unit_test_sip_sdp_SOURCES = tests/unit/test_sip_sdp.c modules/sip/sip_sdp.
 	modules/sip/sip_sdp_dir.c
 tests_unit_test_sip_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_sip_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+
+# call transfer: the Refer-To parser (unit test and fuzz target)
+check_PROGRAMS += tests/unit/test_sip_refer tests/fuzz/fuzz_sip_refer
+TESTS += tests/unit/test_sip_refer tests/fuzz/fuzz_sip_refer
+tests_unit_test_sip_refer_SOURCES = tests/unit/test_sip_refer.c
+tests_unit_test_sip_refer_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_sip_refer_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+tests_fuzz_fuzz_sip_refer_SOURCES = tests/fuzz/fuzz_sip_refer.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_refer_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_refer"'
+tests_fuzz_fuzz_sip_refer_LDADD = $(SB_CORE_LIBS)
+SB_FUZZ_TARGETS += sip_refer

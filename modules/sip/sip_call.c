@@ -354,6 +354,8 @@ int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, cons
 
 	sl->nh = nh;
 	nua_handle_bind(nh, sl);
+	if (m->sip_call_id && m->sip_call_id->i_id)
+		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
 	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", caller ? caller : "");
 	snprintf(to.number, sizeof to.number, "%s", called ? called : "");
 	if ((rc = bridge_new(sl, m, &status, why, sizeof why)) < 0) {
@@ -405,6 +407,40 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	br->refs++;
 	log_info("call %llu: INVITE %s (from %s)", (unsigned long long)sb_call_id(call), ruri,
 		 from);
+	return 0;
+}
+
+/* ---- attended transfer ------------------------------------------------------------------- */
+
+struct sip_leg *sip_leg_by_call_id(const char *call_id)
+{
+	for (struct sip_leg *sl = live; sl; sl = sl->next)
+		if (!sl->released && !sl->ended && strcmp(sl->call_id, call_id) == 0)
+			return sl;
+	return NULL;
+}
+
+int sip_call_move_media(struct sip_leg *b, struct sip_leg *t)
+{
+	struct sip_bridge *from = b->br, *to = t->br;
+	struct media_leg_conf lc;
+	int rc;
+
+	/* a leg we answered has the session's answer as its SDP: only legs we placed move */
+	if (!from || !to || b->incoming)
+		return -ENOTSUP;
+	lc = from->lc[b->midx];
+	if ((rc = media_session_update(to->ms, t->midx, &lc)) < 0)
+		return rc;
+	to->lc[t->midx] = lc;
+	b->offer.port = media_session_port(to->ms, t->midx);
+	b->midx = t->midx;
+	if (to->a == &t->leg)
+		to->a = &b->leg;
+	to->refs++;
+	b->br = to;
+	bridge_unref(from);
+	sip_dialog_reoffer(b);
 	return 0;
 }
 
@@ -557,6 +593,8 @@ bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t
 
 	if (!leg_live(sl))
 		return false;
+	if (!sl->call_id[0] && m && m->sip_call_id && m->sip_call_id->i_id)
+		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
 	if (sip_dtmf_event(sl, ev, nh, m))
 		return true;
 	if (sip_refer_event(sl, ev, status, nh, m, tags))

@@ -138,7 +138,8 @@ static void reinvite(struct sip_leg *sl)
 	char body[2048];
 
 	if (sl->reinvite_pending || (sl->retry && su_timer_is_set(sl->retry)) || !sl->answered ||
-	    sl->ended || sl->released || !sl->br || !sl->nh || sl->dir_want == sl->dir_sent)
+	    sl->ended || sl->released || !sl->br || !sl->nh ||
+	    (sl->dir_want == sl->dir_sent && !sl->reoffer))
 		return;
 	if (sip_sdp_body_dir(sip_leg_local_sdp(sl), 1, sl->sdp_ver + 1, sl->dir_want, body,
 			     sizeof body) < 0)
@@ -146,6 +147,7 @@ static void reinvite(struct sip_leg *sl)
 	sl->sdp_ver++;
 	sl->dir_offer = sl->dir_want;
 	sl->reinvite_pending = true;
+	sl->reoffer = false;
 	nua_invite(sl->nh, TAG_IF(sl->contact[0], SIPTAG_CONTACT_STR(sl->contact)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body), TAG_END());
 	log_info("call %llu: re-INVITE to %s (%s)", cid(sl), sl->leg.party.number,
@@ -389,6 +391,12 @@ bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char
 	case nua_r_update: refreshed(sl, "UPDATE", status, phrase); return true;
 	default: return false;
 	}
+}
+
+void sip_dialog_reoffer(struct sip_leg *sl)
+{
+	sl->reoffer = true;
+	reinvite(sl);
 }
 
 void sip_dialog_free(struct sip_leg *sl)

@@ -138,12 +138,65 @@ static void transfer_cb(void *arg, int q850)
 	notify(sl, status, sip_status_phrase(status), true);
 }
 
+static void refer_event(struct sip_leg *sl, tagi_t tags[])
+{
+	sip_event_t const *ev = NULL;
+
+	tl_gets(tags, NUTAG_REFER_EVENT_REF(ev), TAG_END());
+	if (ev && ev->o_type)
+		snprintf(sl->xfer_event, sizeof sl->xfer_event, "%s%s%s", ev->o_type,
+			 ev->o_id ? ";id=" : "", ev->o_id ? ev->o_id : "");
+	else
+		snprintf(sl->xfer_event, sizeof sl->xfer_event, "refer");
+}
+
+/* Attended transfer (RFC 5589 section 7): the transferor holds this call and another one through
+ * us, whose dialog the Replaces names; the two other parties are joined and both of the
+ * transferor's dialogs end. */
+static void attended(struct sip_leg *sl, nua_handle_t *nh, const struct sip_refer *r, tagi_t tags[])
+{
+	nua_t *nua = sl->cloud ? sip.cloud : sip.local;
+	struct sip_leg *t2 = sip_leg_by_call_id(r->call_id);
+	struct sb_leg *r1 = sb_leg_peer(&sl->leg), *r2 = t2 ? sb_leg_peer(&t2->leg) : NULL;
+	const char *why = NULL;
+	int rc;
+
+	if (!t2 || t2 == sl || !t2->leg.call || t2->leg.call == sl->leg.call)
+		why = "no other call of ours has that dialog";
+	else if (!r1 || !r2)
+		why = "a call is not answered";
+	else if (sb_call_transferor(sl->leg.call) || sb_call_transferor(t2->leg.call))
+		why = "a transfer is already on";
+	else if (strcmp(r2->owner, "sip") != 0 || ((struct sip_leg *)r2->priv)->incoming)
+		why = "the other party's leg cannot move (only calls we placed over SIP can)";
+	if (why) {
+		log_warn("call %llu: REFER from %s replacing call-id %s refused (403): %s", cid(sl),
+			 sl->leg.party.number, r->call_id, why);
+		nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_CURRENT(nua), TAG_END());
+		return;
+	}
+	refer_event(sl, tags);
+	nua_respond(nh, SIP_202_ACCEPTED, NUTAG_WITH_CURRENT(nua), TAG_END());
+	notify(sl, SIP_100_TRYING, false);
+	if ((rc = sip_call_move_media(r2->priv, sl)) < 0) {
+		log_warn(
+			"call %llu: attended transfer from %s failed: the media of %s cannot move: "
+			"%s",
+			cid(sl), sl->leg.party.number, r2->party.number, strerror(-rc));
+		notify(sl, SIP_500_INTERNAL_SERVER_ERROR, true);
+		return;
+	}
+	log_info("call %llu: %s joins %s with %s of call %llu (attended transfer)", cid(sl),
+		 sl->leg.party.number, r1->party.number, r2->party.number, cid(t2));
+	notify(sl, SIP_200_OK, true);
+	sb_call_join(sl->leg.call, &sl->leg, t2->leg.call, &t2->leg);
+}
+
 static void refer_in(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, tagi_t tags[])
 {
 	nua_t *nua = sl->cloud ? sip.cloud : sip.local;
 	const sip_refer_to_t *rt = m ? m->sip_refer_to : NULL;
 	struct sip_refer r;
-	sip_event_t const *ev = NULL;
 	int q850 = 0, rc, status;
 
 	if (!sl->answered || sl->released || sl->ended || !sl->leg.call) {
@@ -158,11 +211,7 @@ static void refer_in(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, tagi_
 		return;
 	}
 	if (r.replaces) {
-		/* attended transfer: joining two calls' media is not built */
-		log_warn("call %llu: REFER from %s to %s replacing call-id %s declined (603): "
-			 "attended transfer is not supported",
-			 cid(sl), sl->leg.party.number, r.number, r.call_id);
-		nua_respond(nh, SIP_603_DECLINE, NUTAG_WITH_CURRENT(nua), TAG_END());
+		attended(sl, nh, &r, tags);
 		return;
 	}
 	rc = sb_call_transfer(sl->leg.call, &sl->leg, r.number, transfer_cb, sl, &q850);
@@ -178,12 +227,7 @@ static void refer_in(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, tagi_
 			    TAG_END());
 		return;
 	}
-	tl_gets(tags, NUTAG_REFER_EVENT_REF(ev), TAG_END());
-	if (ev && ev->o_type)
-		snprintf(sl->xfer_event, sizeof sl->xfer_event, "%s%s%s", ev->o_type,
-			 ev->o_id ? ";id=" : "", ev->o_id ? ev->o_id : "");
-	else
-		snprintf(sl->xfer_event, sizeof sl->xfer_event, "refer");
+	refer_event(sl, tags);
 	sl->xfer = true;
 	nua_respond(nh, SIP_202_ACCEPTED, NUTAG_WITH_CURRENT(nua), TAG_END());
 	notify(sl, SIP_100_TRYING, false);
