@@ -21,7 +21,8 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/161-sip-session-timer.sh tests/integration/162-sip-dtmf-info.sh \
 	tests/integration/164-sip-session-refresh.sh \
 	tests/integration/165-sip-session-refresh-fails.sh \
-	tests/integration/166-sip-transfer-blind.sh tests/integration/167-sip-transfer-attended.sh
+	tests/integration/166-sip-transfer-blind.sh tests/integration/167-sip-transfer-attended.sh \
+	tests/integration/168-sip-transfer-cloud.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
 	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh
