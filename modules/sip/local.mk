@@ -21,11 +21,13 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/161-sip-session-timer.sh tests/integration/162-sip-dtmf-info.sh \
 	tests/integration/164-sip-session-refresh.sh \
 	tests/integration/165-sip-session-refresh-fails.sh \
+	tests/integration/150-sip-mesh-fallback.sh tests/integration/151-sip-100-calls.sh \
 	tests/integration/166-sip-transfer-blind.sh tests/integration/167-sip-transfer-attended.sh \
 	tests/integration/168-sip-transfer-cloud.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
-	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh
+	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh \
+	tests/peers/valgrind-sofia.supp
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
 check_PROGRAMS += $(SB_SIP_UNIT)
@@ -68,3 +70,9 @@ tests_fuzz_fuzz_sip_refer_SOURCES = tests/fuzz/fuzz_sip_refer.c tests/fuzz/drive
 tests_fuzz_fuzz_sip_refer_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_refer"'
 tests_fuzz_fuzz_sip_refer_LDADD = $(SB_CORE_LIBS)
 SB_FUZZ_TARGETS += sip_refer
+
+# tests/bench/sip-load: calls per second through the bridge beside kamailio alone (`make bench`);
+# make check runs it small so it cannot rot
+SB_BENCH += tests/bench/sip-load
+TESTS += tests/bench/sip-load-smoke.sh
+EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh

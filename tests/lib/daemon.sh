@@ -11,7 +11,7 @@ sb_cleanup() {
 		kill -KILL "$sb_pid" 2>/dev/null
 		wait "$sb_pid" 2>/dev/null
 	fi
-	rm -rf "$sb_tmp"
+	[ -n "${SB_KEEP:-}" ] || rm -rf "$sb_tmp"
 }
 trap sb_cleanup EXIT
 

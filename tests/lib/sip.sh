@@ -91,9 +91,10 @@ sb_poll() {
 # sb_pki NAME: a test CA NAME with server and device certificates in $sb_tmp/pki
 sb_pki() { sh "$top_srcdir/tests/peers/mkpki.sh" "$sb_tmp/pki" "$1"; }
 
-# sb_kamailio_start PORT [CA] [NAME] [METHOD]: kamailio as the cloud on tls:127.0.0.1:PORT with
-# the server certificate of CA (default "ca"), TLS METHOD (default TLSv1.2+: 1.2 or later); NAME
-# (default kam) keeps a second one apart. Its pid is in kam_pid_NAME.
+# sb_kamailio_start PORT [CA] [NAME] [METHOD] [UDP]: kamailio as the cloud on tls:127.0.0.1:PORT
+# with the server certificate of CA (default "ca"), TLS METHOD (default TLSv1.2+: 1.2 or later);
+# NAME (default kam) keeps a second one apart; with UDP, also plain udp:127.0.0.1:UDP for sipp
+# clients. Its pid is in kam_pid_NAME.
 sb_kamailio_start() {
 	_ca=${2:-ca}
 	_k=${3:-kam}
@@ -109,7 +110,7 @@ ca_list = $sb_tmp/pki/$_ca.pem
 TLS
 	kamailio -f "$top_srcdir/tests/peers/kamailio/kamailio.cfg" -DD -E -Y "$sb_tmp/$_k" \
 		-P "$sb_tmp/$_k/kamailio.pid" -A "TLS_PORT=$1" -A "TLS_CFG=\"$sb_tmp/$_k/tls.cfg\"" \
-		>>"$sb_tmp/$_k.log" 2>&1 &
+		${5:+-A "UDP_PORT=$5"} >>"$sb_tmp/$_k.log" 2>&1 &
 	eval "kam_pid_$_k=$!"
 	sb_kamailio_pids="$sb_kamailio_pids $_k"
 	# ready when it accepts connections on the port

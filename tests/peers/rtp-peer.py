@@ -4,7 +4,10 @@
 # packet, then plays a FREQ Hz A-law tone (pt 8, 20 ms) back to where it came from for SECONDS,
 # while counting what arrives: packets, RFC 4733 events (pt 101) and how much of the A-law
 # audio's energy is at 1 kHz (baresip's ausine). Prints one JSON object.
-#   usage: rtp-peer.py PORT SECONDS [FREQ] [WAIT]
+# With SIPLOG (a sipp -message_file), it speaks first instead: it plays toward the other side's
+# media port, the first "m=audio" port in SIPLOG that is not its own, once it shows up there
+# (within WAIT s) - for calls where both ends are rtp-peer.py and neither would start.
+#   usage: rtp-peer.py PORT SECONDS [FREQ] [WAIT] [SIPLOG]
 import audioop, json, math, socket, struct, sys, time
 
 port, secs = int(sys.argv[1]), float(sys.argv[2])
@@ -34,12 +37,28 @@ def take(pkt):
         pcm.extend(audioop.alaw2lin(body, 2))
 
 
-try:
-    first, peer = s.recvfrom(2048)
-except socket.timeout:
-    print(json.dumps(res))
-    sys.exit(1)
-take(first)
+peer = None
+if len(sys.argv) > 5:
+    import re
+    end = time.monotonic() + wait
+    while peer is None and time.monotonic() < end:
+        try:
+            ports = [int(p) for p in re.findall(r"m=audio (\d+)", open(sys.argv[5]).read())]
+            theirs = [p for p in ports if p != port]
+            peer = ("127.0.0.1", theirs[0]) if theirs else None
+        except OSError:
+            pass
+        time.sleep(0.05)
+    if peer is None:
+        print(json.dumps(res))
+        sys.exit(1)
+else:
+    try:
+        first, peer = s.recvfrom(2048)
+    except socket.timeout:
+        print(json.dumps(res))
+        sys.exit(1)
+    take(first)
 s.settimeout(0.005)
 ssrc, seq, ts, n = 0x5EED, 1, 0, 0
 t0 = time.monotonic()
