@@ -27,6 +27,11 @@ struct sb_call {
 	struct cdr_record rec;
 	bool rec_open;
 	uv_timer_t *max_timer;
+	/* a transfer (sb_call_transfer): the legs it places are the b legs other than the winner */
+	struct sb_leg *xfer_from; /* the transferor's leg, until the transfer ends */
+	bool xfer_gone;           /* ... which hung up while the transfer went on */
+	sb_call_transfer_cb *xfer_cb;
+	void *xfer_arg;
 };
 
 static struct {
@@ -212,6 +217,206 @@ static void call_hangup_all(struct sb_call *c, int q850)
 	call_check(c);
 }
 
+/* ---- transfer: a new leg takes the place of one leg of an answered call ---------------- */
+
+static void xfer_done(struct sb_call *c, int q850)
+{
+	sb_call_transfer_cb *cb = c->xfer_cb;
+	void *arg = c->xfer_arg;
+
+	c->xfer_from = NULL;
+	c->xfer_cb = NULL;
+	c->xfer_arg = NULL;
+	if (cb)
+		cb(arg, q850);
+}
+
+static bool xfer_leg(const struct sb_call *c, const struct sb_leg *leg)
+{
+	return leg != c->a && leg != c->winner;
+}
+
+/* The new leg answered: it replaces the transferor's, whose owner is told after the transferor
+ * heard how it went (RFC 5589: the final NOTIFY comes before the BYE). */
+static void xfer_answered(struct sb_call *c, struct sb_leg *leg)
+{
+	struct sb_leg *from = c->xfer_gone ? NULL : c->xfer_from;
+	bool was_a = c->xfer_from == c->a || (c->xfer_gone && !c->a);
+
+	c->busy++;
+	leg->state = SB_LEG_UP;
+	for (unsigned i = 0; i < c->nb;) { /* the other members of a ring group stop ringing */
+		struct sb_leg *b = c->b[i];
+		if (b == leg || b == c->winner) {
+			i++;
+			continue;
+		}
+		b_remove(c, i);
+		leg_release(b, 26);
+	}
+	log_notice("call %llu: transferred: %s now talks to %s (was %s)", (unsigned long long)c->id,
+		   was_a ? (c->winner ? c->winner->party.number : "?") : c->a->party.number,
+		   leg->party.number, from ? from->party.number : "gone");
+	xfer_done(c, 0);
+	if (was_a) {
+		for (unsigned i = 0; i < c->nb; i++)
+			if (c->b[i] == leg) {
+				b_remove(c, i);
+				break;
+			}
+		c->a = leg;
+		leg->call = c;
+	} else {
+		for (unsigned i = 0; i < c->nb; i++)
+			if (c->b[i] == c->winner) {
+				b_remove(c, i);
+				break;
+			}
+		c->winner = leg;
+	}
+	if (!c->reason)
+		c->reason = "transferred";
+	rec_leg(&c->rec.leg[0], c->a);
+	rec_leg(&c->rec.leg[1], c->winner);
+	if (c->rec_open)
+		cdr_update(&c->rec);
+	if (from)
+		leg_release(from, 16);
+	c->busy--;
+	call_check(c);
+}
+
+/* A leg of a call in transfer hung up: true when that was handled here. */
+static bool xfer_hungup(struct sb_call *c, struct sb_leg *leg, int q850)
+{
+	if (leg == c->xfer_from) {
+		/* the transferor let go (RFC 5589 allows it after the 202): the transfer goes on,
+		 * and nobody is left to tell how it went */
+		c->xfer_gone = true;
+		c->xfer_cb = NULL;
+		if (leg == c->a)
+			c->a = NULL;
+		else {
+			for (unsigned i = 0; i < c->nb; i++)
+				if (c->b[i] == leg) {
+					b_remove(c, i);
+					break;
+				}
+			c->winner = NULL;
+		}
+		return true;
+	}
+	if (!xfer_leg(c, leg))
+		return false; /* the transferee: the call ends, and the transfer with it */
+	c->busy++;
+	for (unsigned i = 0; i < c->nb; i++)
+		if (c->b[i] == leg) {
+			b_remove(c, i);
+			break;
+		}
+	bool more = false;
+	for (unsigned i = 0; i < c->nb; i++)
+		more |= xfer_leg(c, c->b[i]);
+	if (!more) {
+		bool gone = c->xfer_gone;
+		log_info("call %llu: the transfer to %s failed (cause %d)%s",
+			 (unsigned long long)c->id, leg->party.number, q850,
+			 gone ? ": the transferor is gone, the call ends" : ": the call goes on");
+		c->xfer_gone = false;
+		xfer_done(c, q850 ? q850 : 41);
+		if (gone)
+			call_hangup_all(c, q850);
+	}
+	c->busy--;
+	call_check(c);
+	return true;
+}
+
+int sb_call_transfer(struct sb_call *c, struct sb_leg *from, const char *number,
+		     sb_call_transfer_cb *cb, void *arg, int *q850)
+{
+	struct sb_leg *stays;
+	unsigned nb = c->nb;
+	int rc;
+
+	if (!c->winner || !c->a || (from != c->a && from != c->winner))
+		return -EINVAL;
+	if (c->xfer_from)
+		return -EBUSY;
+	stays = from == c->a ? c->winner : c->a;
+	c->xfer_from = from;
+	/* the cloud's side is not rung again for a transfer it asked for, as for a call from it */
+	rc = sb__route_transfer(c, number, (stays->flags | from->flags) & SB_LEG_FROM_CLOUD, q850);
+	if (rc < 0 || c->nb == nb) {
+		c->xfer_from = NULL;
+		return rc < 0 ? rc : -EHOSTUNREACH;
+	}
+	c->xfer_cb = cb;
+	c->xfer_arg = arg;
+	log_info("call %llu: %s transfers %s to %s", (unsigned long long)c->id, from->party.number,
+		 stays->party.number, number);
+	return 0;
+}
+
+int sb_call_join(struct sb_call *c1, struct sb_leg *t1, struct sb_call *c2, struct sb_leg *t2)
+{
+	struct sb_leg *r2;
+
+	if (c1 == c2 || !c1->winner || !c1->a || !c2->winner || !c2->a ||
+	    (t1 != c1->a && t1 != c1->winner) || (t2 != c2->a && t2 != c2->winner))
+		return -EINVAL;
+	if (c1->xfer_from || c2->xfer_from)
+		return -EBUSY;
+	c1->busy++;
+	c2->busy++;
+	r2 = t2 == c2->a ? c2->winner : c2->a;
+	/* r2 leaves call 2 ... */
+	if (r2 == c2->a) {
+		c2->a = NULL;
+	} else {
+		for (unsigned i = 0; i < c2->nb; i++)
+			if (c2->b[i] == r2) {
+				b_remove(c2, i);
+				break;
+			}
+		c2->winner = NULL;
+	}
+	/* ... and takes t1's place in call 1 */
+	if (t1 == c1->a) {
+		c1->a = r2;
+	} else {
+		for (unsigned i = 0; i < c1->nb; i++)
+			if (c1->b[i] == t1)
+				c1->b[i] = r2;
+		c1->winner = r2;
+	}
+	r2->call = c1;
+	log_notice("call %llu: joined with call %llu: %s now talks to %s (%s left both)",
+		   (unsigned long long)c1->id, (unsigned long long)c2->id,
+		   (t1 == c1->a ? c1->winner : c1->a)->party.number, r2->party.number,
+		   t1->party.number);
+	if (!c1->reason)
+		c1->reason = "transferred";
+	if (!c2->reason)
+		c2->reason = "transferred";
+	rec_leg(&c1->rec.leg[0], c1->a);
+	rec_leg(&c1->rec.leg[1], c1->winner);
+	if (c1->rec_open)
+		cdr_update(&c1->rec);
+	leg_release(t1, 16);
+	call_hangup_all(c2, 16);
+	c2->busy--;
+	call_check(c2);
+	c1->busy--;
+	call_check(c1);
+	return 0;
+}
+
+struct sb_leg *sb_call_transferor(const struct sb_call *c)
+{
+	return c->xfer_from;
+}
+
 /* ---- the events legs report ------------------------------------------------------------------ */
 
 int sb__call_attach_b(struct sb_call *c, struct sb_leg *b)
@@ -284,6 +489,10 @@ void sb_leg_answered(struct sb_leg *leg)
 {
 	struct sb_call *c = leg->call;
 
+	if (c && c->xfer_from && leg != c->a && leg != c->winner) {
+		xfer_answered(c, leg);
+		return;
+	}
 	if (!c || leg == c->a || c->winner)
 		return;
 	c->busy++;
@@ -338,6 +547,8 @@ void sb_leg_hungup(struct sb_leg *leg, int q850)
 	leg->q850 = q850;
 	leg->state = SB_LEG_RELEASED;
 	leg->call = NULL;
+	if (c->xfer_from && xfer_hungup(c, leg, q850))
+		return;
 	if (leg == c->a) {
 		c->a = NULL;
 		rec_leg(&c->rec.leg[0], leg);

@@ -147,6 +147,23 @@ int64_t sb_call_answer_us(const struct sb_call *c); /* 0: not answered */
 
 const char *sb_leg_state_name(enum sb_leg_state s);
 
+/* Transfer (REFER): place new legs for call c toward number, routed as a call to that number
+ * (from the cloud when either party of from is). When one answers it takes from's place and from
+ * is hung up (cause 16) after cb(arg, 0); when all fail, cb(arg, cause) and the call goes on.
+ * cb is forgotten when from hangs up first (the transfer then goes on without it). Returns 0,
+ * -EINVAL (from is not an answered leg of c), -EBUSY (a transfer is on), -ENOENT (no channel has
+ * the number: *q850 is set) or -EHOSTUNREACH (nothing could be rung: *q850 is set). */
+typedef void sb_call_transfer_cb(void *arg, int q850);
+int sb_call_transfer(struct sb_call *c, struct sb_leg *from, const char *number,
+		     sb_call_transfer_cb *cb, void *arg, int *q850);
+/* Attended transfer: t1 (of c1) and t2 (of c2) are one transferor's legs of two answered calls;
+ * the other leg of c2 takes t1's place in c1, t1 is hung up and c2 ends (cause 16; both records
+ * say "transferred"). The media of the moved leg is its owner's to move first. 0, -EINVAL or
+ * -EBUSY (a transfer is on in either call). */
+int sb_call_join(struct sb_call *c1, struct sb_leg *t1, struct sb_call *c2, struct sb_leg *t2);
+/* The leg a transfer of c replaces (legs placed now take its side), NULL: none. */
+struct sb_leg *sb_call_transferor(const struct sb_call *c);
+
 /* ---- Q.850 cause <-> SIP status (src/cause.c), RFC 3398 7.2.4.1 and 8.2.6.1 ----------------- */
 
 int sb_q850_to_sip(int cause); /* 0 for 16: normal clearing ends a call with BYE/CANCEL */

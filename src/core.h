@@ -106,6 +106,8 @@ struct sb_call *sb__call_new(struct sb_leg *a, const struct sb_party *called);
 int sb__call_attach_b(struct sb_call *c, struct sb_leg *b);
 int sb__call_placed(struct sb_call *c, int q850, int *q850p);
 void sb__calls_stop(void);
+/* route.c: ring number for a transfer in call c (sb_call_transfer); 0, or -ENOENT (*q850) */
+int sb__route_transfer(struct sb_call *c, const char *number, bool from_cloud, int *q850);
 void sb__cards_open(const struct sb_conf *conf, const struct sb_conf *old);
 void sb__cards_close(const struct sb_conf *conf);
 

@@ -136,31 +136,18 @@ static int ring_target(struct sb_call *c, const struct sb_model *m, const struct
 	return attach(c, leg);
 }
 
-int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
+/* Ring what channel ch routes to (its target, its fallback or its ring group) in call c; returns
+ * the cause when nothing could be placed. */
+static int ring_channel(struct sb_call *c, const struct sb_model *m, const struct sb_channel *ch,
+			bool from_cloud)
 {
 	const struct sb_conf *conf = sb_daemon_conf();
-	const struct sb_model *m = conf ? conf->model : NULL;
-	const struct sb_channel *ch = m ? sb_model_number(m, called->number) : NULL;
-	struct sb_call *c;
+	bool up = cloud_up();
 	int cause = 3;
-
-	if (!ch) {
-		log_info("call from %s to %s refused: no channel has that number", a->party.number,
-			 called->number);
-		*q850 = 1; /* unallocated number */
-		return -ENOENT;
-	}
-	if (!(c = sb__call_new(a, called))) {
-		*q850 = 47; /* resource unavailable */
-		return -ENOMEM;
-	}
-	bool up = cloud_up(), from_cloud = a->flags & SB_LEG_FROM_CLOUD;
 	const char *group;
 	const char *target =
 		sb_route_pick(ch->target, ch->ring_group, ch->fallback, up, from_cloud, &group);
-	log_info("call %llu from %s (%d/%u) to %s: ringing %s%s%s",
-		 (unsigned long long)sb_call_id(c), a->party.number, a->slot, a->channel,
-		 called->number,
+	log_info("call %llu to %s: ringing %s%s%s", (unsigned long long)sb_call_id(c), ch->number,
 		 target  ? target
 		 : group ? "ring group "
 			 : "nothing",
@@ -191,7 +178,42 @@ int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
 			}
 		}
 	}
+	return cause;
+}
+
+int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
+{
+	const struct sb_conf *conf = sb_daemon_conf();
+	const struct sb_model *m = conf ? conf->model : NULL;
+	const struct sb_channel *ch = m ? sb_model_number(m, called->number) : NULL;
+	struct sb_call *c;
+
+	if (!ch) {
+		log_info("call from %s to %s refused: no channel has that number", a->party.number,
+			 called->number);
+		*q850 = 1; /* unallocated number */
+		return -ENOENT;
+	}
+	if (!(c = sb__call_new(a, called))) {
+		*q850 = 47; /* resource unavailable */
+		return -ENOMEM;
+	}
+	int cause = ring_channel(c, m, ch, a->flags & SB_LEG_FROM_CLOUD);
 	return sb__call_placed(c, cause, q850);
+}
+
+int sb__route_transfer(struct sb_call *c, const char *number, bool from_cloud, int *q850)
+{
+	const struct sb_conf *conf = sb_daemon_conf();
+	const struct sb_model *m = conf ? conf->model : NULL;
+	const struct sb_channel *ch = m ? sb_model_number(m, number) : NULL;
+
+	if (!ch) {
+		*q850 = 1;
+		return -ENOENT;
+	}
+	*q850 = ring_channel(c, m, ch, from_cloud);
+	return 0;
 }
 
 /* ---- the cards' runtime hooks ----------------------------------------------------------------- */

@@ -7,7 +7,7 @@ libsbcore_a_SOURCES += \
 	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
 	modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
 	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c modules/sip/sip_dtmf.c \
-	modules/sip/sip_route.c
+	modules/sip/sip_route.c modules/sip/sip_refer.h modules/sip/sip_refer.c
 libsbcore_a_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/sip
@@ -19,9 +19,11 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/143-sip-call-max-duration.sh \
 	tests/integration/144-isdn-sip-cloud.sh tests/integration/160-sip-hold-reinvite.sh \
 	tests/integration/161-sip-session-timer.sh tests/integration/162-sip-dtmf-info.sh \
-	tests/integration/163-sip-refer-declined.sh tests/integration/164-sip-session-refresh.sh \
+	tests/integration/164-sip-session-refresh.sh \
 	tests/integration/165-sip-session-refresh-fails.sh \
-	tests/integration/150-sip-mesh-fallback.sh tests/integration/151-sip-100-calls.sh
+	tests/integration/150-sip-mesh-fallback.sh tests/integration/151-sip-100-calls.sh \
+	tests/integration/166-sip-transfer-blind.sh tests/integration/167-sip-transfer-attended.sh \
+	tests/integration/168-sip-transfer-cloud.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
 	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh tests/lib/linkcall.sh \
@@ -57,6 +59,17 @@ tests_unit_test_sip_sdp_SOURCES = tests/unit/test_sip_sdp.c modules/sip/sip_sdp.
 	modules/sip/sip_sdp_dir.c
 tests_unit_test_sip_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_sip_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+
+# call transfer: the Refer-To parser (unit test and fuzz target)
+check_PROGRAMS += tests/unit/test_sip_refer tests/fuzz/fuzz_sip_refer
+TESTS += tests/unit/test_sip_refer tests/fuzz/fuzz_sip_refer
+tests_unit_test_sip_refer_SOURCES = tests/unit/test_sip_refer.c
+tests_unit_test_sip_refer_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_sip_refer_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+tests_fuzz_fuzz_sip_refer_SOURCES = tests/fuzz/fuzz_sip_refer.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_refer_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_refer"'
+tests_fuzz_fuzz_sip_refer_LDADD = $(SB_CORE_LIBS)
+SB_FUZZ_TARGETS += sip_refer
 
 # tests/bench/sip-load: calls per second through the bridge beside kamailio alone (`make bench`);
 # make check runs it small so it cannot rot

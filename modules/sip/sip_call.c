@@ -36,6 +36,7 @@ struct sip_leg *sip_leg_new(bool cloud, bool incoming)
 	sl->leg.priv = sl;
 	sl->sdp_ver = 1;
 	sl->remote_ver = -1;
+	sl->midx = incoming ? 0 : 1;
 	sl->next = live;
 	if (live)
 		live->prev = sl;
@@ -124,7 +125,7 @@ struct media_sdp_media *sip_leg_local_sdp(struct sip_leg *sl)
 
 unsigned sip_leg_media_index(const struct sip_leg *sl)
 {
-	return sl->incoming ? 0 : 1;
+	return sl->midx;
 }
 
 /* The dialog of an answered leg is over for a reason of its own (a session timer): BYE on it,
@@ -315,13 +316,13 @@ static int bridge_take(struct sip_leg *b, const sip_t *m)
 		return rc;
 	}
 	sip_dtmf_sdp(b, NULL, &lc);
-	if ((rc = media_session_update(br->ms, 1, &lc)) < 0) {
+	if ((rc = media_session_update(br->ms, b->midx, &lc)) < 0) {
 		log_warn("call %llu: cannot apply the answer of %s: %s",
 			 (unsigned long long)sb_call_id(b->leg.call), b->leg.party.number,
 			 strerror(-rc));
 		return rc;
 	}
-	br->lc[1] = lc;
+	br->lc[b->midx] = lc;
 	snprintf(b->leg.codec, sizeof b->leg.codec, "%s", media_codec_info(lc.codec)->name);
 	b->remote_ver = sip_sdp_version(m->sip_payload->pl_data, m->sip_payload->pl_len);
 	b->dir_peer = sip_sdp_dir(m->sip_payload->pl_data, m->sip_payload->pl_len);
@@ -353,6 +354,8 @@ int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, cons
 
 	sl->nh = nh;
 	nua_handle_bind(nh, sl);
+	if (m->sip_call_id && m->sip_call_id->i_id)
+		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
 	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", caller ? caller : "");
 	snprintf(to.number, sizeof to.number, "%s", called ? called : "");
 	if ((rc = bridge_new(sl, m, &status, why, sizeof why)) < 0) {
@@ -386,8 +389,11 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	/* a call from another module's leg (ISDN): the session is made now */
 	if (!br && !(br = bridge_foreign_a(call)))
 		return -ENOTSUP;
+	/* a transfer of the a side: the new leg takes the a side's media leg (sb_call_transfer) */
+	if (sb_call_transferor(call) && sb_call_transferor(call) == sb_call_leg(call, 0))
+		sl->midx = 0;
 	if ((rc = sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud, ruri),
-				media_session_port(br->ms, 1), &sl->offer)) < 0)
+				media_session_port(br->ms, sl->midx), &sl->offer)) < 0)
 		return rc;
 	sip_dtmf_sdp(sl, &sl->offer, NULL);
 	if ((rc = sip_sdp_body(&sl->offer, 1, body, sizeof body)) < 0)
@@ -401,6 +407,40 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	br->refs++;
 	log_info("call %llu: INVITE %s (from %s)", (unsigned long long)sb_call_id(call), ruri,
 		 from);
+	return 0;
+}
+
+/* ---- attended transfer ------------------------------------------------------------------- */
+
+struct sip_leg *sip_leg_by_call_id(const char *call_id)
+{
+	for (struct sip_leg *sl = live; sl; sl = sl->next)
+		if (!sl->released && !sl->ended && strcmp(sl->call_id, call_id) == 0)
+			return sl;
+	return NULL;
+}
+
+int sip_call_move_media(struct sip_leg *b, struct sip_leg *t)
+{
+	struct sip_bridge *from = b->br, *to = t->br;
+	struct media_leg_conf lc;
+	int rc;
+
+	/* a leg we answered has the session's answer as its SDP: only legs we placed move */
+	if (!from || !to || b->incoming)
+		return -ENOTSUP;
+	lc = from->lc[b->midx];
+	if ((rc = media_session_update(to->ms, t->midx, &lc)) < 0)
+		return rc;
+	to->lc[t->midx] = lc;
+	b->offer.port = media_session_port(to->ms, t->midx);
+	b->midx = t->midx;
+	if (to->a == &t->leg)
+		to->a = &b->leg;
+	to->refs++;
+	b->br = to;
+	bridge_unref(from);
+	sip_dialog_reoffer(b);
 	return 0;
 }
 
@@ -457,7 +497,7 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 	if (sip_dtmf_info_out(sl, digit))
 		return; /* a link with dtmf = "info" */
 	/* a digit from outside the session (ISDN keypad, SIP INFO): toward this leg's side */
-	int rc = br ? media_session_dtmf(br->ms, sl->incoming ? 0 : 1, digit, 100) : -ENOENT;
+	int rc = br ? media_session_dtmf(br->ms, sl->midx, digit, 100) : -ENOENT;
 	if (rc < 0)
 		log_warn("call %llu: digit %c cannot be sent toward %s: %s",
 			 leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL, digit,
@@ -473,9 +513,9 @@ static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
 	const struct sip_leg *sl = leg->priv;
 	struct sip_bridge *br = sl->br;
 	struct media_leg_stats st;
-	unsigned i = sl->incoming ? 0 : 1;
+	unsigned i = sl->midx;
 
-	if (!br || (i == 1 && sb_leg_peer(leg) == NULL))
+	if (!br || (!sl->incoming && sb_leg_peer(leg) == NULL))
 		return -ENOENT;
 	memset(mi, 0, sizeof *mi);
 	snprintf(mi->codec, sizeof mi->codec, "%s", media_codec_info(br->lc[i].codec)->name);
@@ -535,6 +575,9 @@ static void b_response(struct sip_leg *sl, int status, const char *phrase, const
 			return;
 		}
 		sb_leg_answered(&sl->leg);
+		/* a transfer made it the call's a side: the session is found by it now */
+		if (sl->leg.call && sb_call_leg(sl->leg.call, 0) == &sl->leg && sl->br)
+			sl->br->a = &sl->leg;
 		return;
 	}
 	log_info("call %llu: %s answered %d %s", (unsigned long long)sb_call_id(sl->leg.call),
@@ -550,7 +593,11 @@ bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t
 
 	if (!leg_live(sl))
 		return false;
+	if (!sl->call_id[0] && m && m->sip_call_id && m->sip_call_id->i_id)
+		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
 	if (sip_dtmf_event(sl, ev, nh, m))
+		return true;
+	if (sip_refer_event(sl, ev, status, nh, m, tags))
 		return true;
 	if (sip_dialog_event(sl, ev, status, phrase, nh, m, tags))
 		return true;

@@ -47,6 +47,12 @@ struct sip_leg {
 	bool answer_in_ack;       /* we offered in a 200 to an INVITE without SDP */
 	struct su_timer_s *retry; /* after 491 (RFC 3261 section 14.1) */
 	int dtmf;                 /* enum card_link_dtmf: how digits go toward this leg */
+	unsigned midx;            /* its media leg in the session: 0 the a side, 1 the b side */
+	/* transfer (sip_refer.c): a REFER of this leg's peer is being carried out */
+	bool xfer;
+	char xfer_event[64]; /* the Event of its NOTIFYs ("refer", "refer;id=N") */
+	char call_id[128];   /* of its dialog, for a Replaces that names it */
+	bool reoffer;        /* its media moved to another session: offer it again */
 };
 
 struct sip_leg *sip_leg_new(bool cloud, bool incoming);
@@ -91,5 +97,17 @@ void sip_dtmf_session_digit(struct sip_bridge *br, unsigned idx, char digit);
 bool sip_dtmf_event(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, const sip_t *m);
 /* pure: the digit of an INFO body (application/dtmf-relay "Signal=5", application/dtmf "5") */
 int sip_dtmf_parse(const char *ctype, const char *body, size_t len, char *digit);
+
+/* attended transfer: the live leg whose dialog has this Call-ID, NULL: none */
+struct sip_leg *sip_leg_by_call_id(const char *call_id);
+/* b leaves its call's session for the one of t's call, taking t's media leg there (t's dialog is
+ * about to end), and is offered the new port by re-INVITE */
+int sip_call_move_media(struct sip_leg *b, struct sip_leg *t);
+/* sip_dialog.c: offer the leg our SDP again (its port changed) */
+void sip_dialog_reoffer(struct sip_leg *sl);
+
+/* sip_refer.c: REFER in a call (transfer) and the NOTIFYs that report it; true when handled */
+bool sip_refer_event(struct sip_leg *sl, nua_event_t ev, int status, nua_handle_t *nh,
+		     const sip_t *m, tagi_t tags[]);
 
 #endif

@@ -138,7 +138,8 @@ static void reinvite(struct sip_leg *sl)
 	char body[2048];
 
 	if (sl->reinvite_pending || (sl->retry && su_timer_is_set(sl->retry)) || !sl->answered ||
-	    sl->ended || sl->released || !sl->br || !sl->nh || sl->dir_want == sl->dir_sent)
+	    sl->ended || sl->released || !sl->br || !sl->nh ||
+	    (sl->dir_want == sl->dir_sent && !sl->reoffer))
 		return;
 	if (sip_sdp_body_dir(sip_leg_local_sdp(sl), 1, sl->sdp_ver + 1, sl->dir_want, body,
 			     sizeof body) < 0)
@@ -146,6 +147,7 @@ static void reinvite(struct sip_leg *sl)
 	sl->sdp_ver++;
 	sl->dir_offer = sl->dir_want;
 	sl->reinvite_pending = true;
+	sl->reoffer = false;
 	nua_invite(sl->nh, TAG_IF(sl->contact[0], SIPTAG_CONTACT_STR(sl->contact)),
 		   SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(body), TAG_END());
 	log_info("call %llu: re-INVITE to %s (%s)", cid(sl), sl->leg.party.number,
@@ -266,8 +268,7 @@ static int offer_out(struct sip_leg *sl, char *out, size_t outlen)
 	unsigned i = sip_leg_media_index(sl);
 	struct media_sdp_media o;
 
-	if (sip_sdp_offer(sl->cloud, our_addr(sl), media_session_port(br->ms, i), &o) <
-	    0)
+	if (sip_sdp_offer(sl->cloud, our_addr(sl), media_session_port(br->ms, i), &o) < 0)
 		return 500;
 	sip_dtmf_sdp(sl, &o, NULL);
 	for (size_t k = 0; k < o.ncrypto; k++)
@@ -378,19 +379,6 @@ bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char
 		request_in(sl, ev, nh, m);
 		return true;
 	case nua_i_ack: ack_in(sl, m); return true;
-	case nua_i_refer:
-		/* Transfer is not built yet. nua would accept a REFER (202) on its own and the
-		 * transferor would wait for a transfer that never happens: we answer it (the REFER
-		 * is an application method on both stacks) with 603, and the call goes on. */
-		log_warn("call %llu: REFER from %s to %s declined (603): transfer is not "
-			 "supported yet",
-			 cid(sl), sl->leg.party.number,
-			 m && m->sip_refer_to && m->sip_refer_to->r_url->url_user
-				 ? m->sip_refer_to->r_url->url_user
-				 : "?");
-		nua_respond(nh, SIP_603_DECLINE,
-			    NUTAG_WITH_CURRENT(sl->cloud ? sip.cloud : sip.local), TAG_END());
-		return true;
 	case nua_r_invite:
 		if (sl->reinvite_pending) {
 			reinvite_answered(sl, status, phrase, m);
@@ -403,6 +391,12 @@ bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char
 	case nua_r_update: refreshed(sl, "UPDATE", status, phrase); return true;
 	default: return false;
 	}
+}
+
+void sip_dialog_reoffer(struct sip_leg *sl)
+{
+	sl->reoffer = true;
+	reinvite(sl);
 }
 
 void sip_dialog_free(struct sip_leg *sl)

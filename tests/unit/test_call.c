@@ -1,5 +1,5 @@
 /* test_call.c: the call core with a fake card type: routing, answer, forking, causes, DTMF,
- * hangup from either side and the maximum call duration. */
+ * hangup from either side, the maximum call duration, and transfer (blind and attended). */
 #include "config.h"
 
 #include <errno.h>
@@ -332,6 +332,135 @@ static void test_show_and_stop(void **state)
 	assert_null(sb_call_find(id2));
 }
 
+/* ---- transfer ------------------------------------------------------------------------------ */
+
+static int xfer_result;
+static unsigned xfer_calls;
+
+static void xfer_cb(void *arg, int q850)
+{
+	assert_ptr_equal(arg, &xfer_result);
+	xfer_result = q850;
+	xfer_calls++;
+}
+
+/* a calls 100, placed[0] answers: the call of every transfer test */
+static struct sb_call *answered_call(struct fake_leg *a)
+{
+	int cause = 0;
+
+	caller(a, "4930");
+	assert_int_equal(call_to(a, "100", &cause), 0);
+	sb_leg_answered(&placed[nplaced - 1].leg);
+	xfer_result = -1;
+	xfer_calls = 0;
+	return a->leg.call;
+}
+
+static void test_transfer_b_side_to_group(void **state)
+{
+	struct fake_leg a;
+	struct sb_call *c = answered_call(&a);
+	struct fake_leg *b = &placed[0];
+	int q = 0;
+
+	assert_int_equal(sb_call_transfer(c, &b->leg, "200", xfer_cb, &xfer_result, &q), 0);
+	assert_int_equal(nplaced, 4); /* the group's three members ring */
+	assert_ptr_equal(sb_call_transferor(c), &b->leg);
+	assert_int_equal(sb_call_transfer(c, &b->leg, "100", xfer_cb, &xfer_result, &q), -EBUSY);
+	sb_leg_alerting(&placed[2].leg);
+	assert_ptr_equal(sb_leg_peer(&a.leg), &b->leg); /* still talking meanwhile */
+	sb_leg_answered(&placed[2].leg);
+	assert_int_equal(xfer_calls, 1);
+	assert_int_equal(xfer_result, 0);
+	assert_true(b->hung);
+	assert_int_equal(b->cause, 16);
+	assert_true(placed[1].hung && placed[3].hung);
+	assert_int_equal(placed[1].cause, 26);
+	assert_false(a.hung);
+	assert_ptr_equal(sb_leg_peer(&a.leg), &placed[2].leg);
+	assert_ptr_equal(sb_leg_peer(&placed[2].leg), &a.leg);
+	assert_null(sb_call_transferor(c));
+	assert_int_equal(sb_call_count(), 1);
+	sb_leg_hungup(&a.leg, 16);
+	assert_true(placed[2].hung);
+}
+
+static void test_transfer_a_side(void **state)
+{
+	struct fake_leg a;
+	struct sb_call *c = answered_call(&a);
+	struct fake_leg *b = &placed[0];
+	int q = 0;
+
+	/* refused: not a leg of the call's answered pair, no such number, nothing to ring */
+	assert_int_equal(sb_call_transfer(c, &placed[5].leg, "100", xfer_cb, &xfer_result, &q),
+			 -EINVAL);
+	assert_int_equal(sb_call_transfer(c, &a.leg, "999", xfer_cb, &xfer_result, &q), -ENOENT);
+	assert_int_equal(q, 1);
+	originate_error = -EBUSY;
+	assert_int_equal(sb_call_transfer(c, &a.leg, "100", xfer_cb, &xfer_result, &q),
+			 -EHOSTUNREACH);
+	assert_int_equal(q, 34);
+	assert_null(sb_call_transferor(c));
+
+	/* the new leg is busy: the call goes on as it was */
+	assert_int_equal(sb_call_transfer(c, &a.leg, "100", xfer_cb, &xfer_result, &q), 0);
+	sb_leg_hungup(&placed[1].leg, 17);
+	assert_int_equal(xfer_result, 17);
+	assert_false(a.hung || b->hung);
+	assert_ptr_equal(sb_leg_peer(&a.leg), &b->leg);
+
+	/* again, answered: it becomes the call's a side */
+	assert_int_equal(sb_call_transfer(c, &a.leg, "100", xfer_cb, &xfer_result, &q), 0);
+	sb_leg_answered(&placed[2].leg);
+	assert_int_equal(xfer_result, 0);
+	assert_true(a.hung);
+	assert_int_equal(a.cause, 16);
+	assert_ptr_equal(sb_call_leg(c, 0), &placed[2].leg);
+	assert_ptr_equal(sb_leg_peer(&b->leg), &placed[2].leg);
+	assert_false(b->hung);
+	sb_leg_hungup(&b->leg, 16);
+	assert_true(placed[2].hung);
+}
+
+static void test_transferor_leaves_first(void **state)
+{
+	struct fake_leg a;
+	struct sb_call *c = answered_call(&a);
+	struct fake_leg *b = &placed[0];
+	int q = 0;
+
+	assert_int_equal(sb_call_transfer(c, &b->leg, "100", xfer_cb, &xfer_result, &q), 0);
+	sb_leg_hungup(&b->leg, 16); /* RFC 5589: the transferor may hang up after the 202 */
+	assert_false(a.hung);
+	assert_int_equal(sb_call_count(), 1);
+	/* the new leg fails: nobody is left to tell, the call ends */
+	sb_leg_hungup(&placed[1].leg, 18);
+	assert_int_equal(xfer_calls, 0);
+	assert_true(a.hung);
+	assert_int_equal(a.cause, 18);
+}
+
+static void test_join(void **state)
+{
+	struct fake_leg a1, a2;
+	struct sb_call *c1 = answered_call(&a1), *c2 = answered_call(&a2);
+	struct fake_leg *b1 = &placed[0], *b2 = &placed[1];
+
+	assert_int_equal(sb_call_join(c1, &a1.leg, c1, &a1.leg), -EINVAL);
+	assert_int_equal(sb_call_join(c1, &a1.leg, c2, &a2.leg), 0);
+	assert_true(a1.hung && a2.hung);
+	assert_int_equal(a1.cause, 16);
+	assert_false(b1->hung || b2->hung);
+	assert_int_equal(sb_call_count(), 1);
+	assert_ptr_equal(sb_call_leg(c1, 0), &b2->leg);
+	assert_ptr_equal(sb_leg_peer(&b1->leg), &b2->leg);
+	assert_ptr_equal(b2->leg.call, c1);
+	sb_leg_hungup(&b2->leg, 16);
+	assert_true(b1->hung);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +475,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_group_all_fail_busy_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_duration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_show_and_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transfer_b_side_to_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transfer_a_side, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transferor_leaves_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_join, setup, teardown),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

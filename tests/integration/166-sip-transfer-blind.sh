@@ -1,0 +1,135 @@
+#!/bin/sh
+# 166-sip-transfer-blind.sh: blind transfer by REFER. Station door calls 400 (the intercom server
+# on a link answers), then transfers the call to 401 (station desk): 202, NOTIFY "100 Trying",
+# desk answers, NOTIFY "200 OK", BYE to door; the server and desk then talk through one media
+# path (packets rising on both legs), and the call record names them. A REFER to a number no
+# channel has is refused with 403 and the call it came in goes on.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+. "$top_srcdir/tests/lib/sip.sh"
+. "$top_srcdir/tests/lib/cloud.sh"
+sb_need_peers sipp
+tap_plan 12
+
+pids=
+cleanup166() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
+trap cleanup166 EXIT
+
+sip_port=$(sb_free_port)
+lp=$(sb_free_port)
+dp=$(sb_free_port)
+smp=$(sb_free_port)
+kmp=$(sb_free_port)
+rtp=$((20000 + ($$ % 400) * 100))
+sb_license_calls 4 1
+sb_conf c.conf <<CONF
+$lic_conf
+system: { name = "t166"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
+media: { workers = 1; bind_address = "127.0.0.1"; };
+sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
+stations = ( { user = "door"; password = "door-secret-166"; },
+  { user = "desk"; password = "desk-secret-166"; } );
+cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
+    { number = "400"; target = "card:2/555"; }, { number = "401"; target = "station:desk"; } ); },
+  { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
+    peer = "127.0.0.1:$lp"; } );
+CONF
+
+sed "s/@DELAY@/100/; s/@MPORT@/$smp/g" "$top_srcdir/tests/peers/sipp/link-server.xml" \
+	>"$sb_tmp/link-server.xml"
+(cd "$sb_tmp" && exec timeout 90 sipp -sf link-server.xml -i 127.0.0.1 -p "$lp" -m 3 -nostdin \
+	-timeout 80s -timeout_error -trace_msg -message_file server.log >server.out 2>&1) &
+srv_pid=$!
+pids="$pids $srv_pid"
+sb_start c.conf && ctl license install "$lic_file" >/dev/null
+link_up() { [ "$(ctl --json show links | json_get "j['rows'][0]['state']")" = up ]; }
+sb_poll 10 link_up
+tap_ok $? "the link to the sipp intercom server is up" || tap_diag "$(ctl show links)"
+
+# desk: answers after 300 ms on port kmp and waits for the BYE
+sed "s/@EARLY@/180 Ringing/; s/@DELAY@/300/; s/@MPORT@/$kmp/g" \
+	"$top_srcdir/tests/peers/sipp/station-answer.xml" >"$sb_tmp/desk.xml"
+(cd "$sb_tmp" && exec timeout 90 sipp -sf desk.xml -i 127.0.0.1 -p "$dp" -m 1 -nostdin \
+	-timeout 80s -timeout_error -trace_msg -message_file desk.log >desk.out 2>&1) &
+desk_pid=$!
+pids="$pids $desk_pid"
+sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$dp;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/300/; s/@WANT@/200/" \
+	"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
+(cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
+	-au desk -ap desk-secret-166 -timeout 10s -timeout_error -nostdin \
+	"127.0.0.1:$sip_port" >reg-desk.out 2>&1)
+tap_ok $? "station desk registered"
+
+# door calls 400, holds 2 s (the server's media starts), then REFERs to 401
+sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/2000/g" \
+	-e "s|@TARGET@|sip:401@127.0.0.1|" \
+	"$top_srcdir/tests/peers/sipp/refer-blind.xml" >"$sb_tmp/door.xml"
+(cd "$sb_tmp" && exec timeout 60 sipp -sf door.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
+	-au door -ap door-secret-166 -timeout 40s -timeout_error -nostdin -trace_msg \
+	-message_file door.log "127.0.0.1:$sip_port" >door.out 2>&1) &
+door_pid=$!
+pids="$pids $door_pid"
+call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
+up() { [ "$(call state)" = up ]; }
+sb_poll 15 up
+tap_ok $? "door's call to 400 is answered by the server on the link" ||
+	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
+id=$(call id)
+
+# the server's media goes to the port the bridge offered it; desk's end answers what reaches it
+bport=$(awk '/^INVITE sip:555@/ { m = 1 } m && /^m=audio/ { print $2; exit }' "$sb_tmp/server.log")
+python3 -W ignore "$top_srcdir/tests/peers/rtp-seq-peer.py" "$smp" 12 "$bport" \
+	>"$sb_tmp/server-rtp.json" 2>&1 &
+srtp_pid=$!
+python3 -W ignore "$top_srcdir/tests/peers/rtp-seq-peer.py" "$kmp" 8 - \
+	>"$sb_tmp/desk-rtp.json" 2>&1 &
+krtp_pid=$!
+pids="$pids $srtp_pid $krtp_pid"
+
+wait "$door_pid"
+tap_ok $? "door's REFER: 202, NOTIFY 100 Trying, NOTIFY 200 OK (terminated), then our BYE" ||
+	tap_diag "$(tail -15 "$sb_tmp/door.out")" "$(tail -15 "$sb_tmp/daemon.log")"
+out=$(ctl --json show calls)
+printf '%s' "$out" | python3 -c "
+import json, sys; rows = json.load(sys.stdin)['rows']
+assert len(rows) == 1, rows
+r = rows[0]
+assert str(r['id']) == '$id' and r['state'] == 'up', r
+assert r['from_card'] == 'station:desk' and r['to_card'] == 'intercom', r"
+tap_ok $? "show calls: the same call $id, now desk and the server, door gone" || tap_diag "$out"
+
+flowing() {
+	ctl --json show calls | python3 -c "
+import json, sys; r = json.load(sys.stdin)['rows'][0]
+sys.exit(0 if all(r.get(k, 0) > 20 for k in ('a_rx_packets', 'a_tx_packets', 'b_rx_packets', 'b_tx_packets')) else 1)"
+}
+sb_poll 10 flowing
+tap_ok $? "audio flows between desk and the server: packets rise on both legs" ||
+	tap_diag "$(ctl --json show calls)"
+wait "$krtp_pid"
+python3 -c "import json; r = json.load(open('$sb_tmp/desk-rtp.json')); exit(0 if r['rx'] > 50 else 1)"
+tap_ok $? "desk's RTP end received the server's audio" || tap_diag "$(cat "$sb_tmp/desk-rtp.json")"
+
+ctl hangup "$id" >/dev/null
+wait "$desk_pid"
+tap_ok $? "desk got the BYE at the end" || tap_diag "$(tail -12 "$sb_tmp/desk.out")"
+rec=$(ctl --json cdr show "$(ctl --json cdr list | json_get "j['rows'][0]['id']")")
+printf '%s' "$rec" | grep -q '"transferred"' && printf '%s' "$rec" | grep -q '"station:desk"'
+tap_ok $? "the call record says transferred and names desk" || tap_diag "$rec"
+
+# a REFER to a number no channel has: 403, the call goes on and ends by the door's BYE
+sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/1000/g" \
+	-e "s/@WANT@/403/; s|@TARGET@|sip:499@127.0.0.1|" \
+	"$top_srcdir/tests/peers/sipp/refer-call.xml" >"$sb_tmp/door2.xml"
+(cd "$sb_tmp" && timeout 60 sipp -sf door2.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
+	-au door -ap door-secret-166 -timeout 30s -timeout_error -nostdin \
+	"127.0.0.1:$sip_port" >door2.out 2>&1)
+tap_ok $? "a REFER to 499 (no such channel) is answered 403; the door's BYE then ends the call" ||
+	tap_diag "$(tail -12 "$sb_tmp/door2.out")" "$(tail -6 "$sb_tmp/daemon.log")"
+wait "$srv_pid"
+tap_ok $? "the server's calls ended by BYE (the second stayed up through the refused REFER)" ||
+	tap_diag "$(tail -12 "$sb_tmp/server.out")"
+pids=
+sb_stop
+tap_ok $? "daemon exits 0"
+tap_done

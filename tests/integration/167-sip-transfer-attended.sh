@@ -1,0 +1,147 @@
+#!/bin/sh
+# 167-sip-transfer-attended.sh: attended transfer by REFER with Replaces. Station door holds two
+# calls through the bridge: to 401 (station desk answers) and to 400 (the intercom server on a
+# link answers). On the second it sends REFER, Refer-To 401 with Replaces naming the first
+# dialog: 202, NOTIFY 100 Trying, NOTIFY 200 OK, BYE on both of door's dialogs; desk is offered
+# the other call's media port by re-INVITE and talks to the server (packets rise on both legs).
+# A Replaces naming no dialog of ours is refused with 403 and the call goes on.
+. "$top_srcdir/tests/lib/tap.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+. "$top_srcdir/tests/lib/sip.sh"
+. "$top_srcdir/tests/lib/cloud.sh"
+sb_need_peers sipp
+tap_plan 13
+
+pids=
+cleanup167() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
+trap cleanup167 EXIT
+
+sip_port=$(sb_free_port)
+lp=$(sb_free_port)
+dp=$(sb_free_port)
+smp=$(sb_free_port)
+kmp=$(sb_free_port)
+rtp=$((20000 + ($$ % 400) * 100))
+sb_license_calls 4 1
+sb_conf c.conf <<CONF
+$lic_conf
+system: { name = "t167"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
+media: { workers = 1; bind_address = "127.0.0.1"; };
+sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
+stations = ( { user = "door"; password = "door-secret-167"; },
+  { user = "desk"; password = "desk-secret-167"; } );
+cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
+    { number = "400"; target = "card:2/555"; }, { number = "401"; target = "station:desk"; } ); },
+  { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
+    peer = "127.0.0.1:$lp"; } );
+CONF
+
+sed "s/@DELAY@/100/; s/@MPORT@/$smp/g" "$top_srcdir/tests/peers/sipp/link-server.xml" \
+	>"$sb_tmp/link-server.xml"
+(cd "$sb_tmp" && exec timeout 90 sipp -sf link-server.xml -i 127.0.0.1 -p "$lp" -m 3 -nostdin \
+	-timeout 80s -timeout_error -trace_msg -message_file server.log >server.out 2>&1) &
+srv_pid=$!
+pids="$pids $srv_pid"
+sb_start c.conf && ctl license install "$lic_file" >/dev/null
+link_up() { [ "$(ctl --json show links | json_get "j['rows'][0]['state']")" = up ]; }
+sb_poll 10 link_up
+tap_ok $? "the link to the sipp intercom server is up" || tap_diag "$(ctl show links)"
+
+sed "s/@EARLY@/180 Ringing/; s/@DELAY@/300/; s/@MPORT@/$kmp/g" \
+	"$top_srcdir/tests/peers/sipp/station-reoffer.xml" >"$sb_tmp/desk.xml"
+(cd "$sb_tmp" && exec timeout 90 sipp -sf desk.xml -i 127.0.0.1 -p "$dp" -m 1 -nostdin \
+	-timeout 80s -timeout_error -trace_msg -message_file desk.log >desk.out 2>&1) &
+desk_pid=$!
+pids="$pids $desk_pid"
+sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$dp;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/300/; s/@WANT@/200/" \
+	"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
+(cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
+	-au desk -ap desk-secret-167 -timeout 10s -timeout_error -nostdin \
+	"127.0.0.1:$sip_port" >reg-desk.out 2>&1)
+tap_ok $? "station desk registered"
+
+# door's first call, to 401 (desk), whose Call-ID the REFER names; it waits for our BYE
+sed -e "s/@USER@/door/g; s/@NUMBER@/401/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/30000/g" \
+	-e "/<!--BYE-SENDING-->/,/<!--\/BYE-SENDING-->/d" \
+	"$top_srcdir/tests/peers/sipp/station-call.xml" >"$sb_tmp/door1.xml"
+(cd "$sb_tmp" && exec timeout 60 sipp -sf door1.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
+	-au door -ap door-secret-167 -timeout 40s -timeout_error -nostdin -trace_msg \
+	-message_file door1.log "127.0.0.1:$sip_port" >door1.out 2>&1) &
+door1_pid=$!
+pids="$pids $door1_pid"
+ncalls() { ctl --json show calls | json_get "len([r for r in j['rows'] if r['state'] == 'up'])"; }
+one_up() { [ "$(ncalls)" = 1 ]; }
+sb_poll 15 one_up
+tap_ok $? "door's call to 401 is answered by desk" ||
+	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
+
+# door's second call, to 400 (the server); after 2 s it REFERs to 401 replacing the first
+cid2=$(awk '/^Call-ID:/ { print $2; exit }' "$sb_tmp/door1.log" | tr -d '\r')
+enc=$(printf '%s' "$cid2" | sed 's/@/%40/')
+sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/2000/g" \
+	-e "s|@TARGET@|sip:401@127.0.0.1?Replaces=$enc%3Bto-tag%3Dt1%3Bfrom-tag%3Df1|" \
+	"$top_srcdir/tests/peers/sipp/refer-blind.xml" >"$sb_tmp/door2.xml"
+(cd "$sb_tmp" && exec timeout 60 sipp -sf door2.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
+	-au door -ap door-secret-167 -timeout 40s -timeout_error -nostdin -trace_msg \
+	-message_file door2.log "127.0.0.1:$sip_port" >door2.out 2>&1) &
+door2_pid=$!
+pids="$pids $door2_pid"
+two_up() { [ "$(ncalls)" = 2 ]; }
+sb_poll 15 two_up
+tap_ok $? "door's call to 400 is answered by the server: door holds two calls" ||
+	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
+
+bport=$(awk '/^INVITE sip:555@/ { m = 1 } m && /^m=audio/ { print $2; exit }' "$sb_tmp/server.log")
+python3 -W ignore "$top_srcdir/tests/peers/rtp-seq-peer.py" "$smp" 12 "$bport" \
+	>"$sb_tmp/server-rtp.json" 2>&1 &
+srtp_pid=$!
+python3 -W ignore "$top_srcdir/tests/peers/rtp-seq-peer.py" "$kmp" 10 - \
+	>"$sb_tmp/desk-rtp.json" 2>&1 &
+krtp_pid=$!
+pids="$pids $srtp_pid $krtp_pid"
+
+wait "$door2_pid"
+tap_ok $? "REFER with Replaces: 202, NOTIFY 100 Trying, NOTIFY 200 OK, then our BYE" ||
+	tap_diag "$(tail -15 "$sb_tmp/door2.out")" "$(tail -15 "$sb_tmp/daemon.log")"
+wait "$door1_pid"
+tap_ok $? "door's first dialog (the one replaced) got our BYE too" ||
+	tap_diag "$(tail -15 "$sb_tmp/door1.out")"
+out=$(ctl --json show calls)
+printf '%s' "$out" | python3 -c "
+import json, sys; rows = json.load(sys.stdin)['rows']
+assert len(rows) == 1, rows
+r = rows[0]
+assert r['state'] == 'up' and r['from_card'] == 'station:desk' and r['to_card'] == 'intercom', r"
+tap_ok $? "show calls: one call left, desk and the server" || tap_diag "$out"
+ports=$(awk '/^INVITE sip:/ { m = 1 } m && /^m=audio/ { print $2; m = 0 }' "$sb_tmp/desk.log")
+[ "$(printf '%s\n' "$ports" | sort -u | wc -l)" = 2 ]
+tap_ok $? "desk was offered the other call's media port by re-INVITE ($(echo $ports))"
+flowing() {
+	ctl --json show calls | python3 -c "
+import json, sys; r = json.load(sys.stdin)['rows'][0]
+sys.exit(0 if all(r.get(k, 0) > 20 for k in ('a_rx_packets', 'a_tx_packets', 'b_rx_packets', 'b_tx_packets')) else 1)"
+}
+sb_poll 10 flowing
+tap_ok $? "audio flows between desk and the server: packets rise on both legs" ||
+	tap_diag "$(ctl --json show calls)"
+id=$(ctl --json show calls | json_get "j['rows'][0]['id']")
+ctl hangup "$id" >/dev/null
+wait "$desk_pid"
+tap_ok $? "desk took the re-INVITE and got the BYE at the end" ||
+	tap_diag "$(tail -12 "$sb_tmp/desk.out")"
+
+# a Replaces naming no dialog of ours: 403, and the call goes on until the door's BYE
+sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/1000/g" \
+	-e "s/@WANT@/403/; s|@TARGET@|sip:401@127.0.0.1?Replaces=nosuch%40h%3Bto-tag%3Da%3Bfrom-tag%3Db|" \
+	"$top_srcdir/tests/peers/sipp/refer-call.xml" >"$sb_tmp/door3.xml"
+(cd "$sb_tmp" && timeout 60 sipp -sf door3.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
+	-au door -ap door-secret-167 -timeout 30s -timeout_error -nostdin \
+	"127.0.0.1:$sip_port" >door3.out 2>&1)
+tap_ok $? "a REFER whose Replaces names an unknown dialog is answered 403; the call goes on" ||
+	tap_diag "$(tail -12 "$sb_tmp/door3.out")" "$(tail -6 "$sb_tmp/daemon.log")"
+wait "$srv_pid"
+tap_ok $? "the server's calls ended by BYE" || tap_diag "$(tail -12 "$sb_tmp/server.out")"
+pids=
+sb_stop
+tap_ok $? "daemon exits 0"
+tap_done
