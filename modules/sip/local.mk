@@ -26,7 +26,7 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/168-sip-transfer-cloud.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
-	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh tests/lib/linkcall.sh \
+	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh tests/lib/linkcall.sh tests/lib/transfer.sh \
 	tests/peers/valgrind-sofia.supp
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg

@@ -4,68 +4,17 @@
 # desk answers, NOTIFY "200 OK", BYE to door; the server and desk then talk through one media
 # path (packets rising on both legs), and the call record names them. A REFER to a number no
 # channel has is refused with 403 and the call it came in goes on.
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/daemon.sh"
-. "$top_srcdir/tests/lib/sip.sh"
-. "$top_srcdir/tests/lib/cloud.sh"
-sb_need_peers sipp
+. "$top_srcdir/tests/lib/transfer.sh"
 tap_plan 12
 
-pids=
-cleanup166() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
-trap cleanup166 EXIT
-
-sip_port=$(sb_free_port)
-lp=$(sb_free_port)
-dp=$(sb_free_port)
-smp=$(sb_free_port)
-kmp=$(sb_free_port)
-rtp=$((20000 + ($$ % 400) * 100))
-sb_license_calls 4 1
-sb_conf c.conf <<CONF
-$lic_conf
-system: { name = "t166"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
-stations = ( { user = "door"; password = "door-secret-166"; },
-  { user = "desk"; password = "desk-secret-166"; } );
-cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
-    { number = "400"; target = "card:2/555"; }, { number = "401"; target = "station:desk"; } ); },
-  { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
-    peer = "127.0.0.1:$lp"; } );
-CONF
-
-sed "s/@DELAY@/100/; s/@MPORT@/$smp/g" "$top_srcdir/tests/peers/sipp/link-server.xml" \
-	>"$sb_tmp/link-server.xml"
-(cd "$sb_tmp" && exec timeout 90 sipp -sf link-server.xml -i 127.0.0.1 -p "$lp" -m 3 -nostdin \
-	-timeout 80s -timeout_error -trace_msg -message_file server.log >server.out 2>&1) &
-srv_pid=$!
-pids="$pids $srv_pid"
-sb_start c.conf && ctl license install "$lic_file" >/dev/null
-link_up() { [ "$(ctl --json show links | json_get "j['rows'][0]['state']")" = up ]; }
-sb_poll 10 link_up
-tap_ok $? "the link to the sipp intercom server is up" || tap_diag "$(ctl show links)"
-
-# desk: answers after 300 ms on port kmp and waits for the BYE
-sed "s/@EARLY@/180 Ringing/; s/@DELAY@/300/; s/@MPORT@/$kmp/g" \
-	"$top_srcdir/tests/peers/sipp/station-answer.xml" >"$sb_tmp/desk.xml"
-(cd "$sb_tmp" && exec timeout 90 sipp -sf desk.xml -i 127.0.0.1 -p "$dp" -m 1 -nostdin \
-	-timeout 80s -timeout_error -trace_msg -message_file desk.log >desk.out 2>&1) &
-desk_pid=$!
-pids="$pids $desk_pid"
-sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$dp;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/300/; s/@WANT@/200/" \
-	"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
-(cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au desk -ap desk-secret-166 -timeout 10s -timeout_error -nostdin \
-	"127.0.0.1:$sip_port" >reg-desk.out 2>&1)
-tap_ok $? "station desk registered"
+transfer_setup station-answer.xml
 
 # door calls 400, holds 2 s (the server's media starts), then REFERs to 401
 sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/2000/g" \
 	-e "s|@TARGET@|sip:401@127.0.0.1|" \
 	"$top_srcdir/tests/peers/sipp/refer-blind.xml" >"$sb_tmp/door.xml"
 (cd "$sb_tmp" && exec timeout 60 sipp -sf door.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap door-secret-166 -timeout 40s -timeout_error -nostdin -trace_msg \
+	-au door -ap "$door_pw" -timeout 40s -timeout_error -nostdin -trace_msg \
 	-message_file door.log "127.0.0.1:$sip_port" >door.out 2>&1) &
 door_pid=$!
 pids="$pids $door_pid"
@@ -122,7 +71,7 @@ sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@
 	-e "s/@WANT@/403/; s|@TARGET@|sip:499@127.0.0.1|" \
 	"$top_srcdir/tests/peers/sipp/refer-call.xml" >"$sb_tmp/door2.xml"
 (cd "$sb_tmp" && timeout 60 sipp -sf door2.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap door-secret-166 -timeout 30s -timeout_error -nostdin \
+	-au door -ap "$door_pw" -timeout 30s -timeout_error -nostdin \
 	"127.0.0.1:$sip_port" >door2.out 2>&1)
 tap_ok $? "a REFER to 499 (no such channel) is answered 403; the door's BYE then ends the call" ||
 	tap_diag "$(tail -12 "$sb_tmp/door2.out")" "$(tail -6 "$sb_tmp/daemon.log")"

@@ -5,67 +5,17 @@
 # dialog: 202, NOTIFY 100 Trying, NOTIFY 200 OK, BYE on both of door's dialogs; desk is offered
 # the other call's media port by re-INVITE and talks to the server (packets rise on both legs).
 # A Replaces naming no dialog of ours is refused with 403 and the call goes on.
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/daemon.sh"
-. "$top_srcdir/tests/lib/sip.sh"
-. "$top_srcdir/tests/lib/cloud.sh"
-sb_need_peers sipp
+. "$top_srcdir/tests/lib/transfer.sh"
 tap_plan 13
 
-pids=
-cleanup167() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
-trap cleanup167 EXIT
-
-sip_port=$(sb_free_port)
-lp=$(sb_free_port)
-dp=$(sb_free_port)
-smp=$(sb_free_port)
-kmp=$(sb_free_port)
-rtp=$((20000 + ($$ % 400) * 100))
-sb_license_calls 4 1
-sb_conf c.conf <<CONF
-$lic_conf
-system: { name = "t167"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
-stations = ( { user = "door"; password = "door-secret-167"; },
-  { user = "desk"; password = "desk-secret-167"; } );
-cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
-    { number = "400"; target = "card:2/555"; }, { number = "401"; target = "station:desk"; } ); },
-  { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
-    peer = "127.0.0.1:$lp"; } );
-CONF
-
-sed "s/@DELAY@/100/; s/@MPORT@/$smp/g" "$top_srcdir/tests/peers/sipp/link-server.xml" \
-	>"$sb_tmp/link-server.xml"
-(cd "$sb_tmp" && exec timeout 90 sipp -sf link-server.xml -i 127.0.0.1 -p "$lp" -m 3 -nostdin \
-	-timeout 80s -timeout_error -trace_msg -message_file server.log >server.out 2>&1) &
-srv_pid=$!
-pids="$pids $srv_pid"
-sb_start c.conf && ctl license install "$lic_file" >/dev/null
-link_up() { [ "$(ctl --json show links | json_get "j['rows'][0]['state']")" = up ]; }
-sb_poll 10 link_up
-tap_ok $? "the link to the sipp intercom server is up" || tap_diag "$(ctl show links)"
-
-sed "s/@EARLY@/180 Ringing/; s/@DELAY@/300/; s/@MPORT@/$kmp/g" \
-	"$top_srcdir/tests/peers/sipp/station-reoffer.xml" >"$sb_tmp/desk.xml"
-(cd "$sb_tmp" && exec timeout 90 sipp -sf desk.xml -i 127.0.0.1 -p "$dp" -m 1 -nostdin \
-	-timeout 80s -timeout_error -trace_msg -message_file desk.log >desk.out 2>&1) &
-desk_pid=$!
-pids="$pids $desk_pid"
-sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$dp;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/300/; s/@WANT@/200/" \
-	"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
-(cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au desk -ap desk-secret-167 -timeout 10s -timeout_error -nostdin \
-	"127.0.0.1:$sip_port" >reg-desk.out 2>&1)
-tap_ok $? "station desk registered"
+transfer_setup station-reoffer.xml
 
 # door's first call, to 401 (desk), whose Call-ID the REFER names; it waits for our BYE
 sed -e "s/@USER@/door/g; s/@NUMBER@/401/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/30000/g" \
 	-e "/<!--BYE-SENDING-->/,/<!--\/BYE-SENDING-->/d" \
 	"$top_srcdir/tests/peers/sipp/station-call.xml" >"$sb_tmp/door1.xml"
 (cd "$sb_tmp" && exec timeout 60 sipp -sf door1.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap door-secret-167 -timeout 40s -timeout_error -nostdin -trace_msg \
+	-au door -ap "$door_pw" -timeout 40s -timeout_error -nostdin -trace_msg \
 	-message_file door1.log "127.0.0.1:$sip_port" >door1.out 2>&1) &
 door1_pid=$!
 pids="$pids $door1_pid"
@@ -82,7 +32,7 @@ sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@
 	-e "s|@TARGET@|sip:401@127.0.0.1?Replaces=$enc%3Bto-tag%3Dt1%3Bfrom-tag%3Df1|" \
 	"$top_srcdir/tests/peers/sipp/refer-blind.xml" >"$sb_tmp/door2.xml"
 (cd "$sb_tmp" && exec timeout 60 sipp -sf door2.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap door-secret-167 -timeout 40s -timeout_error -nostdin -trace_msg \
+	-au door -ap "$door_pw" -timeout 40s -timeout_error -nostdin -trace_msg \
 	-message_file door2.log "127.0.0.1:$sip_port" >door2.out 2>&1) &
 door2_pid=$!
 pids="$pids $door2_pid"
@@ -135,7 +85,7 @@ sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@
 	-e "s/@WANT@/403/; s|@TARGET@|sip:401@127.0.0.1?Replaces=nosuch%40h%3Bto-tag%3Da%3Bfrom-tag%3Db|" \
 	"$top_srcdir/tests/peers/sipp/refer-call.xml" >"$sb_tmp/door3.xml"
 (cd "$sb_tmp" && timeout 60 sipp -sf door3.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap door-secret-167 -timeout 30s -timeout_error -nostdin \
+	-au door -ap "$door_pw" -timeout 30s -timeout_error -nostdin \
 	"127.0.0.1:$sip_port" >door3.out 2>&1)
 tap_ok $? "a REFER whose Replaces names an unknown dialog is answered 403; the call goes on" ||
 	tap_diag "$(tail -12 "$sb_tmp/door3.out")" "$(tail -6 "$sb_tmp/daemon.log")"
