@@ -66,7 +66,7 @@ int sb_sip_to_q850(int status)
 	if (status == 487)
 		return 16; /* the caller cancelled: normal clearing */
 	if (status == 488 || status == 606)
-		return 65; /* no common media: bearer capability not implemented */
+		return 65; /* no common media: Q.850 cause 65, an unsupported bearer capability */
 	if (status >= 600)
 		return 21; /* global failure: call rejected */
 	if (status >= 500)

@@ -36,15 +36,12 @@ stations = ( { user = "s1"; password = "station-secret-1"; },
              { user = "s2"; password = "station-secret-2"; },
              { user = "s3"; password = "station-secret-3"; } );
 ring_groups = ( { name = "lobby"; members = [ "station:s1", "station:s2", "station:s3" ]; } );
-cloud: { enabled = true; registrar = [ "sips:127.0.0.1:$kp" ];
-  tls: { ca_file = "$sb_tmp/pki/ca.pem"; cert_file = "$sb_tmp/pki/ca-device.crt";
-         key_file = "$sb_tmp/pki/ca-device.key"; }; };
+$(sb_cloud_section)
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
   { number = "100"; ring_group = "lobby"; } ); } );
 CONF
 sb_start c.conf && ctl license install "$lic_file" >/dev/null
-registered() { [ "$(ctl --json show cloud | json_get "j['item']['state']")" = registered ]; }
-sb_poll 15 registered
+sb_poll 15 sb_cloud_registered
 tap_ok $? "daemon up, channel 100 registered in the cloud" || tap_diag "$(ctl show cloud)"
 
 # three stations: a sipp UAS each (s2 answers after 1 s), registered with its UAS port as contact

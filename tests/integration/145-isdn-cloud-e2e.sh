@@ -60,9 +60,7 @@ $(isdn_license_conf $ISDN_LICENSES L-SYM-BRIDGE=1 L-SIS-11=1)
 system: { name = "t145"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
 media: { workers = 1; bind_address = "127.0.0.1"; };
 sip: { keepalive_interval = 5; };
-cloud: { enabled = true; registrar = [ "sips:127.0.0.1:$kp" ];
-  tls: { ca_file = "$sb_tmp/pki/ca.pem"; cert_file = "$sb_tmp/pki/ca-device.crt";
-         key_file = "$sb_tmp/pki/ca-device.key"; }; };
+$(sb_cloud_section)
 cards = (
 	{ slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
 		{ number = "100"; target = "cloud:cloudy"; fallback = "card:2/555"; } ); },
@@ -71,8 +69,7 @@ cards = (
 CONF
 sb_start c.conf && isdn_license_install
 peer_start a 3 "$sb_tmp/a.sock" net e1 --audio
-registered() { [ "$(ctl --json show cloud | json_get "j['item']['state']")" = registered ]; }
-span_up 2 && sb_poll 15 registered
+span_up 2 && sb_poll 15 sb_cloud_registered
 tap_ok $? "the PRI span is up and channel 100 registered in the cloud" ||
 	tap_diag "$(ctl show spans)" "$(ctl show cloud)"
 

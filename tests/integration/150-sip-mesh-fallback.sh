@@ -33,9 +33,7 @@ sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; retry_min = 1; retry_max = 2; kee
 stations = ( { user = "door"; password = "door-secret-150"; },
              { user = "gate"; password = "gate-secret-150"; },
              { user = "desk"; password = "desk-secret-150"; } );
-cloud: { enabled = true; registrar = [ "sips:127.0.0.1:$kp" ];
-  tls: { ca_file = "$sb_tmp/pki/ca.pem"; cert_file = "$sb_tmp/pki/ca-device.crt";
-         key_file = "$sb_tmp/pki/ca-device.key"; }; };
+$(sb_cloud_section)
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
   { number = "100"; target = "cloud:cloudy"; fallback = "station:desk"; },
   { number = "200"; target = "station:desk"; } ); } );

@@ -32,15 +32,12 @@ $lic_conf
 system: { name = "t151"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
 media: { workers = 1; bind_address = "127.0.0.1"; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
-cloud: { enabled = true; registrar = [ "sips:127.0.0.1:$kp" ];
-  tls: { ca_file = "$sb_tmp/pki/ca.pem"; cert_file = "$sb_tmp/pki/ca-device.crt";
-         key_file = "$sb_tmp/pki/ca-device.key"; }; };
+$(sb_cloud_section)
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
   { number = "100"; target = "cloud:cloudy"; } ); },
   { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
     peer = "127.0.0.1:$lp"; } );
 CONF
-registered() { [ "$(ctl --json show cloud | json_get "j['item']['state']")" = registered ]; }
 sed "s/@NUMBER@/100/g; s/@HOLD@/1000/" "$top_srcdir/tests/peers/sipp/link-uac.xml" \
 	>"$sb_tmp/link-uac.xml"
 # calls N TAG: N calls one after the other (-l 1); sipp's exit status 0 = all answered and ended
@@ -57,7 +54,7 @@ idle() {
 		grep -qx '0 0'
 }
 
-sb_start c.conf && ctl license install "$lic_file" >/dev/null && sb_poll 15 registered
+sb_start c.conf && ctl license install "$lic_file" >/dev/null && sb_poll 15 sb_cloud_registered
 tap_ok $? "daemon up, channel 100 registered in the cloud" || tap_diag "$(ctl show cloud)"
 
 # 30 calls first (about 40 s): what is allocated once (the connection, pools, caches) is there
@@ -140,7 +137,7 @@ tap_ok $? "daemon exits 0"
 		--control-socket "$sb_tmp/ctl.sock" 2>>"$sb_tmp/daemon-vg.log" &
 sb_pid=$!
 ready() { ctl version >/dev/null 2>&1; }
-sb_poll 60 ready && ctl license install "$lic_file" >/dev/null && sb_poll 30 registered
+sb_poll 60 ready && ctl license install "$lic_file" >/dev/null && sb_poll 30 sb_cloud_registered
 tap_ok $? "daemon up under valgrind, registered in the cloud" ||
 	{ tap_diag "$(ctl show cloud)" "$(tail -5 "$sb_tmp/daemon-vg.log")"; exit 1; }
 calls 20 vg && sb_poll 20 idle

@@ -30,15 +30,12 @@ media: { workers = 1; bind_address = "127.0.0.1"; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
 stations = ( { user = "door"; password = "door-secret-168"; },
              { user = "desk"; password = "desk-secret-168"; } );
-cloud: { enabled = true; registrar = [ "sips:127.0.0.1:$kp" ];
-  tls: { ca_file = "$sb_tmp/pki/ca.pem"; cert_file = "$sb_tmp/pki/ca-device.crt";
-         key_file = "$sb_tmp/pki/ca-device.key"; }; };
+$(sb_cloud_section)
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
   { number = "100"; target = "station:door"; }, { number = "401"; target = "station:desk"; } ); } );
 CONF
 sb_start c.conf && ctl license install "$lic_file" >/dev/null
-registered() { [ "$(ctl --json show cloud | json_get "j['item']['state']")" = registered ]; }
-sb_poll 15 registered
+sb_poll 15 sb_cloud_registered
 tap_ok $? "daemon up, registered in the cloud" || tap_diag "$(ctl show cloud)"
 
 # door and desk: a sipp UAS each that answers and waits for the BYE, RTP on smp / kmp

@@ -104,3 +104,16 @@ listen = {port(l) for l in lines if l.startswith("LISTEN")}
 print(sum(1 for l in lines if l.startswith("ESTAB") and port(l) in listen))
 PY
 }
+
+# sb_cloud_section: the daemon's cloud section for kamailio on 127.0.0.1:$kp with the test PKI
+# of sb_pki ca (the device certificate)
+sb_cloud_section() {
+	cat <<CLOUD
+cloud: { enabled = true; registrar = [ "sips:127.0.0.1:$kp" ];
+  tls: { ca_file = "$sb_tmp/pki/ca.pem"; cert_file = "$sb_tmp/pki/ca-device.crt";
+         key_file = "$sb_tmp/pki/ca-device.key"; }; };
+CLOUD
+}
+
+# sb_cloud_registered: the daemon's cloud link is registered (for sb_poll)
+sb_cloud_registered() { [ "$(ctl --json show cloud | json_get "j['item']['state']")" = registered ]; }
