@@ -25,9 +25,12 @@ TESTS += tests/unit/test_store tests/unit/test_conf tests/unit/test_ctl
 TESTS += tests/config/run.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/daemon.sh tests/config/run.sh \
 	tests/config/good tests/config/bad
+# reserved RTP port ranges outside the ephemeral one (sb_port_range in tests/lib/daemon.sh)
+EXTRA_DIST += tests/lib/portrange.py
 
 # integration: the real daemon and CLI in a temp dir
 SB_INTEGRATION = \
+	tests/integration/005-test-ports.sh \
 	tests/integration/010-show.sh \
 	tests/integration/020-reload.sh \
 	tests/integration/030-kill-restart.sh \

@@ -22,7 +22,7 @@ sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
 tap_ok $? "kamailio with TLS on $kp, baresip registered there as cloudy" ||
 	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
 
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 2 1
 sb_conf c.conf <<CONF
 $lic_conf
@@ -48,6 +48,7 @@ station_call() {
 	python3 -W ignore "$top_srcdir/tests/peers/rtp-peer.py" "$mp" "$(( $2 / 1000 - 1 ))" 440 20 \
 		>"$sb_tmp/rtp-$1.json" 2>"$sb_tmp/rtp-$1.err" &
 	rp_pid=$!
+	sb_wait_listen "$mp"
 	(cd "$sb_tmp" && exec timeout 60 sipp -sf "station-$1.xml" -i 127.0.0.1 -p "$(sb_free_port)" \
 		-m 1 -au door -ap door-secret-140 -timeout 40s -timeout_error -nostdin \
 		-trace_msg -message_file "station-$1.log" "127.0.0.1:$sip_port" \

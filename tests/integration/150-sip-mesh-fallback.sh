@@ -23,7 +23,7 @@ sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
 tap_ok $? "kamailio with TLS on $kp, baresip registered there as cloudy" ||
 	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
 
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 4 1
 sb_conf c.conf <<CONF
 $lic_conf
@@ -55,6 +55,7 @@ call() {
 	python3 -W ignore "$top_srcdir/tests/peers/rtp-peer.py" "$mp" "$(($3 / 1000 + 1))" 440 20 \
 		"$sb_tmp/call-$4.log" >"$sb_tmp/rtp-$4.json" 2>&1 &
 	pids="$pids $!"
+	sb_wait_listen "$mp"
 	(cd "$sb_tmp" && exec timeout 60 sipp -sf "call-$4.xml" -i 127.0.0.1 -p "$(sb_free_port)" \
 		-m 1 -au "$1" -ap "$1-secret-150" -timeout 40s -timeout_error -nostdin -trace_msg \
 		-message_file "call-$4.log" "127.0.0.1:$sip_port" >"call-$4.out" 2>&1) &
@@ -71,10 +72,12 @@ desk() {
 	python3 -W ignore "$top_srcdir/tests/peers/rtp-peer.py" "$mp" 20 440 30 \
 		>"$sb_tmp/rtp-desk-$1.json" 2>&1 &
 	pids="$pids $!"
+	sb_wait_listen "$mp"
 	(cd "$sb_tmp" && exec timeout 90 sipp -sf "desk-$1.xml" -i 127.0.0.1 -p "$up" -m 1 -nostdin \
 		-timeout 60s -timeout_error -trace_msg -message_file "desk-$1.log" >"desk-$1.out" 2>&1) &
 	eval "desk_pid_$1=$!"
 	pids="$pids $!"
+	sb_wait_listen "$up"
 	sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$up;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/300/; s/@WANT@/200/" \
 		"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
 	(cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
