@@ -25,6 +25,9 @@ EXTRA_DIST += $(SB_PACKAGING_FILES)
 # readiness for Type=notify: READY=1 reaches $NOTIFY_SOCKET once the control socket answers
 TESTS += tests/integration/090-packaging-notify.sh
 EXTRA_DIST += tests/integration/090-packaging-notify.sh
+# journald: "<N>" priority prefixes and no timestamp when stderr is the journal's stream
+TESTS += tests/integration/091-journald-priority.sh
+EXTRA_DIST += tests/integration/091-journald-priority.sh
 
 # `make installcheck` (run by distcheck): what `make install` put down works as installed.
 installcheck-local:

@@ -8,6 +8,7 @@
 void sb__log_open(bool to_stderr, const char *ident);
 void sb__log_set_level(enum sb_log_level lvl);
 void sb__log_close(void);
+bool sb__log_stderr_is_journal(void);
 extern const char *const sb__log_level_names[];
 
 
