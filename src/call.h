@@ -129,6 +129,7 @@ struct sb_leg *sb_leg_peer(const struct sb_leg *leg);
 
 /* The call a b leg is placed for: what to show the called side as the caller. */
 const struct sb_party *sb_call_caller(const struct sb_call *c);
+const struct sb_party *sb_call_called(const struct sb_call *c);
 uint64_t sb_call_id(const struct sb_call *c);
 
 /* ---- for the CLI and other modules ---------------------------------------------------------- */

@@ -94,3 +94,7 @@ tests_unit_test_call_SOURCES = tests/unit/test_call.c
 tests_unit_test_call_CFLAGS = $(SB_TEST_CFLAGS) $(UV_CFLAGS)
 tests_unit_test_call_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_call
+
+# show channels follows the calls (a sipp station calls through the bridge onto a link)
+TESTS += tests/integration/095-show-channels-calls.sh
+EXTRA_DIST += tests/integration/095-show-channels-calls.sh
