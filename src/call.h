@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 
 /*
- * A leg is one side of a call on one card channel (a B-channel, later a SIP dialog). It is
+ * A leg is one side of a call on one card channel (a B-channel, a SIP dialog). It is
  * owned and allocated by the module that drives the channel (its "owner"), which embeds a
  * struct sb_leg in its own state and fills owner, ops, priv, slot, channel and party.
  *

@@ -54,6 +54,8 @@ tests_unit_test_docs_SOURCES = tests/unit/test_docs.c
 tests_unit_test_docs_CFLAGS = $(SB_TEST_CFLAGS)
 tests_unit_test_docs_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_docs
+# it also reads the READMEs that give the overview (packaging/README.md comes with packaging/)
+EXTRA_DIST += modules/README.md
 
 # modules plug in by table (the test links its own table)
 check_PROGRAMS += tests/unit/test_modules
