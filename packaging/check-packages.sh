@@ -196,7 +196,7 @@ rpm -qp --requires "$rpmf" 2>/dev/null | grep -q '^shadow-utils'
 tap_ok $? "rpm: requires shadow-utils for %pre"
 [ "$(rpm -qp --qf '%{VERSION}' "$rpmf" 2>/dev/null)" = "$version" ]
 tap_ok $? "rpm: the spec's Version is the release's $version"
-vrlist=$(rpm -qlp "$vrpm" 2>/dev/null | grep -v '^/usr/share/doc/\|^/usr/share/licenses/' |
+vrlist=$(rpm -qlp "$vrpm" 2>/dev/null | grep -v '^/usr/share/doc/\|^/usr/share/licenses/\|^/usr/lib/\.build-id' |
 	sed 's|\.gz$||' | sort | tr '\n' ' ')
 [ -n "$vrpm" ] && [ "$vrlist" = "$(printf '%s\n' $vendor_files | sort | tr '\n' ' ')" ] &&
 	! printf '%s\n' "$rpmlist" | grep -q symbridge-license-vendor &&
