@@ -100,3 +100,13 @@ TESTS += tests/unit/test_call
 # show channels follows the calls (a sipp station calls through the bridge onto a link)
 TESTS += tests/integration/095-show-channels-calls.sh
 EXTRA_DIST += tests/integration/095-show-channels-calls.sh
+
+# log levels per subsystem and the call id on a call's lines
+check_PROGRAMS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_log_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_log
+# symbridgectl log level / show log against the daemon
+TESTS += tests/integration/096-log-levels.sh
+EXTRA_DIST += tests/integration/096-log-levels.sh

@@ -88,7 +88,7 @@ row() { ctl --json show calls | json_get "[r for r in j['rows'] if r['state'] ==
 up_to() { [ "$(row "$1" to_card)" = "$2" ]; }
 
 # 1. the cloud is up: 100 rings baresip
-call door 100 2000 cloud1
+call door 100 5000 cloud1
 sb_poll 20 up_to door bridge && [ "$(row door called)" = cloudy ]
 tap_ok $? "cloud up: door's call to 100 is answered by baresip in the cloud" ||
 	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
@@ -142,7 +142,7 @@ tap_ok $? "the fallback call is still up across the return, its packets rising (
 
 # 5. new calls use the cloud again
 sb_baresip_start cloudy "$kp"
-call gate 100 2000 cloud2
+call gate 100 5000 cloud2
 sb_poll 20 up_to gate bridge && [ "$(row gate called)" = cloudy ]
 tap_ok $? "cloud back: gate's call to 100 goes to baresip in the cloud again" ||
 	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
