@@ -41,8 +41,9 @@ static int cmd_log_level(const struct sb_ctl_req *req, struct sb_reply *r)
 	int sub = -1, lvl = level_index(lvl_name);
 
 	if (sub_name && (sub = sb__log_subsystem(sub_name)) < 0) {
-		sb_reply_error(r, "no subsystem \"%s\" (subsystems: core, sip, media, isdn, license, "
-				  "cdr)",
+		sb_reply_error(r,
+			       "no subsystem \"%s\" (subsystems: core, sip, media, isdn, license, "
+			       "cdr)",
 			       sub_name);
 		return -1;
 	}
@@ -55,8 +56,9 @@ static int cmd_log_level(const struct sb_ctl_req *req, struct sb_reply *r)
 		for (int i = 0; i < SB_LOG_NSUB; i++)
 			sb__log_set_sub_level(i, lvl);
 		log_notice("log level of every subsystem set to %s (uid %u)", lvl_name, req->uid);
-		sb_reply_message(r, "every subsystem logs at %s until a restart (system.log_level "
-				    "is %s)",
+		sb_reply_message(r,
+				 "every subsystem logs at %s until a restart (system.log_level "
+				 "is %s)",
 				 lvl_name, sb__log_level_names[sb__d.conf->system.log_level]);
 		return 0;
 	}

@@ -74,7 +74,7 @@ static void test_levels_per_subsystem(void **state)
 	capture(debug_lines);
 	assert_non_null(strstr(out, "sip: sip detail"));
 	assert_null(strstr(out, "isdn detail"));
-	assert_null(strstr(out, "isdn info"));   /* isdn at warn */
+	assert_null(strstr(out, "isdn info"));    /* isdn at warn */
 	assert_null(strstr(out, "store detail")); /* store is the core's: info */
 
 	bool own;
