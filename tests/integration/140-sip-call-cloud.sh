@@ -48,7 +48,6 @@ station_call() {
 	python3 -W ignore "$top_srcdir/tests/peers/rtp-peer.py" "$mp" "$(( $2 / 1000 - 1 ))" 440 20 \
 		>"$sb_tmp/rtp-$1.json" 2>"$sb_tmp/rtp-$1.err" &
 	rp_pid=$!
-	sb_wait_listen "$mp"
 	(cd "$sb_tmp" && exec timeout 60 sipp -sf "station-$1.xml" -i 127.0.0.1 -p "$(sb_free_port)" \
 		-m 1 -au door -ap door-secret-140 -timeout 40s -timeout_error -nostdin \
 		-trace_msg -message_file "station-$1.log" "127.0.0.1:$sip_port" \
