@@ -3,7 +3,7 @@ libsbcore_a_SOURCES += \
 	modules/isdn/isdn.h modules/isdn/isdn_int.h \
 	modules/isdn/isdn.c modules/isdn/isdn_span.c modules/isdn/isdn_call.c \
 	modules/isdn/isdn_audio.c modules/isdn/isdn_license.c \
-	modules/isdn/isdn_media.c modules/isdn/isdn_dahdi.c
+	modules/isdn/isdn_dahdi.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/isdn
 libsbcore_a_CFLAGS += $(SPANDSP_CFLAGS)
 SB_CORE_LIBS += $(PRI_LIBS) $(SPANDSP_LIBS)

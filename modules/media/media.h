@@ -275,5 +275,21 @@ struct media_leg_stats {
 int media_session_stats(const struct media_session *s, unsigned leg, struct media_leg_stats *st);
 /* send a digit toward leg: RFC 4733 if it has telephone-event, else in-band tones */
 int media_session_dtmf(struct media_session *s, unsigned leg, char digit, unsigned duration_ms);
+/* the leg's configuration as the session has it now (the main thread's copy) */
+int media_session_conf(const struct media_session *s, unsigned leg, struct media_leg_conf *c);
+
+/* ---- with the call core (media_ops.c) ---------------------------------------- */
+
+struct sb_media_ep;
+struct sb_leg_media;
+/* the operations registered with the call core while the engine runs */
+extern const struct sb_media_ops media_call_ops;
+/* a leg's endpoint as the core describes it (a B-channel) as one side of a session;
+ * -ENOTSUP for what the engine cannot carry */
+int media_conf_from_ep(struct media_leg_conf *lc, const struct sb_media_ep *ep);
+/* what show calls and call records say of one leg of a session (lc: that leg's configuration);
+ * filled from the engine's own counters */
+void media_session_leg_media(const struct media_session *s, unsigned leg,
+			     const struct media_leg_conf *lc, struct sb_leg_media *mi);
 
 #endif

@@ -653,3 +653,11 @@ int media_session_dtmf(struct media_session *s, unsigned leg, char digit, unsign
 	post(s->w, m);
 	return 0;
 }
+
+int media_session_conf(const struct media_session *s, unsigned leg, struct media_leg_conf *c)
+{
+	if (leg > 1 || s->destroying)
+		return -EINVAL;
+	*c = s->conf[leg];
+	return 0;
+}
