@@ -182,6 +182,17 @@ static void media_sync(struct sb_call *c)
 	sb__media_sync(&c->media, c->id, c->a, c->winner);
 }
 
+/* leg's endpoint is new to the call: an owner that carries the call's media itself (SIP) is told,
+ * when the call's own session does not have the leg */
+static void media_tell_others(struct sb_call *c, struct sb_leg *leg)
+{
+	for (unsigned i = 0; i <= c->nb; i++) {
+		struct sb_leg *o = i ? c->b[i - 1] : c->a;
+		if (o && o != leg && o->ops->peer_media)
+			o->ops->peer_media(o, leg);
+	}
+}
+
 /* A leg of the session leaves: the session ends (a leg taking its place makes a new one). */
 static void media_leg_gone(struct sb_call *c, const struct sb_leg *leg)
 {
@@ -299,6 +310,8 @@ static void xfer_answered(struct sb_call *c, struct sb_leg *leg)
 	if (c->rec_open)
 		cdr_update(&c->rec);
 	media_sync(c); /* the new leg takes the side of the one it replaces */
+	if (c->media.leg[0] != leg && c->media.leg[1] != leg)
+		media_tell_others(c, leg);
 	if (from)
 		leg_release(from, 16);
 	c->busy--;
@@ -618,12 +631,7 @@ void sb_leg_media_changed(struct sb_leg *leg)
 
 	if (!c || sb__media_changed(&c->media, leg))
 		return;
-	/* a leg whose owner carries the call's media (SIP) hears of it */
-	for (unsigned i = 0; i <= c->nb; i++) {
-		struct sb_leg *o = i ? c->b[i - 1] : c->a;
-		if (o && o != leg && o->ops->peer_media)
-			o->ops->peer_media(o, leg);
-	}
+	media_tell_others(c, leg); /* a leg whose owner carries the call's media (SIP) hears of it */
 }
 
 int sb_leg_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)

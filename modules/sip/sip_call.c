@@ -287,7 +287,8 @@ static int foreign_index(const struct sip_bridge *br, const struct sb_leg *other
 	return -1;
 }
 
-/* Another module's leg in our session got a new endpoint (its B-channel connected again). */
+/* Another module's leg in our session got a new endpoint (its B-channel connected again), or
+ * took the place of the other side of our leg (a transfer to an ISDN target answered). */
 static void op_peer_media(struct sb_leg *leg, struct sb_leg *other)
 {
 	struct sip_leg *sl = leg->priv;
@@ -295,10 +296,20 @@ static void op_peer_media(struct sb_leg *leg, struct sb_leg *other)
 	int i = foreign_index(br, other), rc;
 	struct media_leg_conf lc;
 
+	if (br && i < 0 && sl->answered && sb_leg_peer(leg) == other)
+		i = 1 - (int)sl->midx;
 	if (i < 0 || (rc = foreign_conf(other, &lc)) < 0 ||
 	    (rc = media_session_update(br->ms, (unsigned)i, &lc)) < 0)
 		return;
 	br->lc[i] = lc;
+	if (br->foreign[i] != other) {
+		log_info("call %llu: the media of %s now goes to the %s leg of %s",
+			 leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL,
+			 leg->party.number, other->owner, other->party.number);
+		br->foreign[i] = other;
+		if (i == 0)
+			br->a = other; /* the call's a side: the session is found by it */
+	}
 }
 
 /* What another module's leg in our session carries (show calls, call records). */
