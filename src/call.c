@@ -582,7 +582,10 @@ void sb_leg_hungup(struct sb_leg *leg, int q850)
 	leg->q850 = q850;
 	leg->state = SB_LEG_RELEASED;
 	leg->call = NULL;
-	media_leg_gone(c, leg);
+	/* the transferor left: its side of the session waits for the leg the transfer places
+	 * (the call's end closes the session otherwise, after the record is written) */
+	if (leg == c->xfer_from)
+		media_leg_gone(c, leg);
 	if (c->xfer_from && xfer_hungup(c, leg, q850))
 		return;
 	if (leg == c->a) {

@@ -48,12 +48,6 @@ sb_poll 15 up
 tap_ok $? "door's call to 400 is answered by the server on the link" ||
 	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
 id=$(call id)
-# the server's RTP end: a 440 Hz tone to the port the bridge offered it, for 12 s
-bport=$(awk '/^INVITE sip:555@/ { m = 1 } m && /^m=audio/ { print $2; exit }' "$sb_tmp/server.log")
-python3 -W ignore "$top_srcdir/tests/peers/rtp-seq-peer.py" "$smp" 12 "$bport" \
-	>"$sb_tmp/server-rtp.json" 2>&1 &
-srtp_pid=$!
-pids="$pids $srtp_pid"
 
 wait "$door_pid"
 tap_ok $? "door's REFER to 402: 202, NOTIFY 100 Trying, NOTIFY 200 OK, then our BYE" ||
@@ -69,6 +63,13 @@ assert str(r['id']) == '$id' and r['state'] == 'up', r
 assert r['from'].startswith('3/') and r['from_card'] == 'trunk' and r['to_card'] == 'intercom', r"
 tap_ok $? "show calls: the same call $id, now the B-channel and the server, door gone" ||
 	tap_diag "$out"
+
+# the server's RTP end from now on: a 440 Hz tone to the port the bridge offered it, for 15 s
+bport=$(awk '/^INVITE sip:555@/ { m = 1 } m && /^m=audio/ { print $2; exit }' "$sb_tmp/server.log")
+python3 -W ignore "$top_srcdir/tests/peers/rtp-seq-peer.py" "$smp" 15 "$bport" \
+	>"$sb_tmp/server-rtp.json" 2>&1 &
+srtp_pid=$!
+pids="$pids $srtp_pid"
 
 # the server's tone on the B-channel: frames written to it, then heard there
 written() { [ "$(call a_tx_packets)" -ge 50 ] 2>/dev/null; }
