@@ -312,10 +312,9 @@ static void main_async_cb(uv_async_t *a)
 			session_free(m->s);
 		else if (m->type == MEDIA_MSG_OLD_PIPE)
 			pipe_free(m->pipe);
-		if (m->type == MEDIA_MSG_OLD_TDM)
-			media__tdm_free(m->tdm); /* m is its own, freed with it */
-		else
-			free(m);
+		else if (m->type == MEDIA_MSG_OLD_TDM)
+			media__tdm_free(m->tdm); /* it gave m up when it sent it */
+		free(m);
 	}
 }
 
