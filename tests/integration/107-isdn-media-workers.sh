@@ -76,15 +76,17 @@ busy_sc=$1 busy_cs=$2 busy_p=$3
 tap_diag "60 tones playing, 5 s: main thread $busy_sc system calls, $busy_cs context switches; the engine moved $busy_p packets (frames in and out)"
 tap_diag "main thread's system calls with audio: $(awk '/^ *[0-9]/ && $NF != "total" { printf "%s %s, ", $NF, $4 }' "$sb_tmp/strace.busy")"
 # relaying over loopback RTP on the main loop cost 4 system calls per frame (read, sendto, recv,
-# write): 30 calls both ways for 5 s would be 60000 here, and as many wake-ups
-[ -s "$sb_tmp/strace.busy" ] && [ "$busy_sc" -le $((idle_sc + 150)) ] && [ "$busy_cs" -le $((idle_cs + 150)) ]
-tap_ok $? "the main thread makes no system call per packet (audio or not: about the same count)" ||
+# write), 2 per packet the engine counts (a frame in on one leg, out on the other): the main
+# thread's count stays at its silent level, far below the packets moved meanwhile
+[ -s "$sb_tmp/strace.busy" ] && [ "$busy_sc" -le $((idle_sc + 150)) ] &&
+	[ "$busy_cs" -le $((idle_cs + 150)) ] && [ $((busy_sc * 20)) -lt "$busy_p" ]
+tap_ok $? "the main thread makes no system call per packet ($busy_sc with $busy_p packets moved, $idle_sc silent)" ||
 	tap_diag "idle $idle_sc/$idle_cs, busy $busy_sc/$busy_cs; $(cat "$sb_tmp/strace.busy.err")"
-# 60 tones of 50 frames/s: 3000 frames in and 3000 out each second, 30000 in the window if the
-# peers keep real time; on a loaded machine they fall behind, so half of it is asked
-[ "$busy_p" -ge $((CALLS * 2 * 2 * 50 * 5 / 2)) ]
-tap_ok $? "meanwhile the media workers moved the frames of every call both ways ($busy_p packets in 5 s)"
-
+# 60 tones of 50 frames/s would be 30000 packets in the window if the peers kept real time; on a
+# loaded machine the peers (one thread each, 30 channels) fall behind, and what the engine
+# carried is checked whole below (every frame heard at the other end)
+[ "$busy_p" -ge 1000 ]
+tap_ok $? "meanwhile the media workers moved the frames of the calls both ways ($busy_p packets in 5 s)"
 peer_wait a '^tone-sent ' $CALLS && peer_wait b '^tone-sent ' $CALLS
 tap_ok $? "every peer played its $FRAMES frames on every call" ||
 	tap_diag "$(grep -c '^tone-sent' "$sb_tmp/a.out") $(grep -c '^tone-sent' "$sb_tmp/b.out")"
