@@ -2,9 +2,7 @@
  * cloud), the media session of a call whose a leg is SIP, and the nua events of those dialogs. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
