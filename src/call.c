@@ -660,6 +660,11 @@ const struct sb_party *sb_call_caller(const struct sb_call *c)
 	return &c->caller;
 }
 
+const struct sb_party *sb_call_called(const struct sb_call *c)
+{
+	return &c->called;
+}
+
 uint64_t sb_call_id(const struct sb_call *c)
 {
 	return c->id;

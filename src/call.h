@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 /*
- * A leg is one side of a call on one card channel (a B-channel, later a SIP dialog). It is
+ * A leg is one side of a call on one card channel (a B-channel, a SIP dialog). It is
  * owned and allocated by the module that drives the channel (its "owner"), which embeds a
  * struct sb_leg in its own state and fills owner, ops, priv, slot, channel and party.
  *
@@ -146,6 +146,7 @@ int sb_leg_media_info(const struct sb_leg *leg, struct sb_leg_media *mi);
 
 /* The call a b leg is placed for: what to show the called side as the caller. */
 const struct sb_party *sb_call_caller(const struct sb_call *c);
+const struct sb_party *sb_call_called(const struct sb_call *c);
 uint64_t sb_call_id(const struct sb_call *c);
 
 /* ---- for the CLI and other modules ---------------------------------------------------------- */

@@ -480,7 +480,7 @@ void isdn_call_set_conf(struct isdn_span *s)
 	pri_set_overlapdial(s->pri, s->conf.overlap);
 }
 
-void isdn_call_event(struct isdn_span *s, pri_event *e)
+static void call_event(struct isdn_span *s, pri_event *e)
 {
 	struct isdn_call *ic;
 
@@ -513,6 +513,36 @@ void isdn_call_event(struct isdn_span *s, pri_event *e)
 		break;
 	default: log_debug("span %d: libpri event %s", s->slot, pri_event2str(e->e)); break;
 	}
+}
+
+/* the Q.931 call an event is about (NULL: none, or a new one) */
+static q931_call *event_q931(const pri_event *e)
+{
+	switch (e->e) {
+	case PRI_EVENT_KEYPAD_DIGIT: return e->digit.call;
+	case PRI_EVENT_SETUP_ACK:
+	case PRI_EVENT_PROCEEDING: return e->proceeding.call;
+	case PRI_EVENT_RINGING: return e->ringing.call;
+	case PRI_EVENT_ANSWER: return e->answer.call;
+	case PRI_EVENT_INFO_RECEIVED: return e->ring.call;
+	case PRI_EVENT_HANGUP_REQ:
+	case PRI_EVENT_HANGUP:
+	case PRI_EVENT_HANGUP_ACK: return e->hangup.call;
+	default: return NULL;
+	}
+}
+
+/* Every line logged while an event of a call is handled (here, in the call core, in the other
+ * leg's module) names the call. */
+void isdn_call_event(struct isdn_span *s, pri_event *e)
+{
+	q931_call *q = event_q931(e);
+	struct isdn_call *ic = q ? call_find(s, q) : NULL;
+	unsigned long long prev =
+		sb_log_call_set(ic && ic->leg.call ? sb_call_id(ic->leg.call) : 0);
+
+	call_event(s, e);
+	sb_log_call_set(prev);
 }
 
 /* ---- what the core asks of our legs ----------------------------------------------------------- */

@@ -28,12 +28,19 @@ tests_unit_test_license_file_CFLAGS = $(SB_TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_license_file_LDADD = $(OPENSSL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_license_file
 
-# the vendor's tool: keys, signing, verification (links the file code only)
-bin_PROGRAMS += symbridge-license
+# the license tool (links the file code only): verify and show on every appliance; keygen and sign
+# run symbridge-license-vendor, the vendor's build of the same source, packaged on its own
+# (symbridge-vendor-tools) so that the signing tool is not shipped to every customer
+bin_PROGRAMS += symbridge-license symbridge-license-vendor
 symbridge_license_SOURCES = modules/license/symbridge-license.c $(LIC_FILE_SOURCES) \
 	modules/license/lic_file.h modules/license/lic_rules.h
+symbridge_license_CPPFLAGS = $(AM_CPPFLAGS) -DLIC_TOOL_VENDOR=0
 symbridge_license_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 symbridge_license_LDADD = $(OPENSSL_LIBS)
+symbridge_license_vendor_SOURCES = $(symbridge_license_SOURCES)
+symbridge_license_vendor_CPPFLAGS = $(AM_CPPFLAGS) -DLIC_TOOL_VENDOR=1
+symbridge_license_vendor_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+symbridge_license_vendor_LDADD = $(OPENSSL_LIBS)
 
 # fuzz target for license files, run over its corpus in make check (see tests/fuzz/README.md)
 check_PROGRAMS += tests/fuzz/fuzz_license
@@ -51,7 +58,7 @@ fuzz-license:
 CLEANFILES += tests/fuzz/license-libfuzzer
 
 # the tool's page (the file format too); the daemon's pages document the section and commands
-dist_man_MANS += man/symbridge-license.1
+dist_man_MANS += man/symbridge-license.1 man/symbridge-license-vendor.1
 
 # the daemon with real license files
 TESTS += tests/integration/100-license.sh tests/integration/110-license-expiry.sh

@@ -604,14 +604,11 @@ static void b_response(struct sip_leg *sl, int status, const char *phrase, const
 	leg_gone(sl, sb_sip_to_q850(status));
 }
 
-bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
-		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[])
+static bool call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
+		       struct sip_leg *sl, const sip_t *m, tagi_t tags[])
 {
-	struct sip_leg *sl = (struct sip_leg *)hm;
 	int cs = -1;
 
-	if (!leg_live(sl))
-		return false;
 	if (!sl->call_id[0] && m && m->sip_call_id && m->sip_call_id->i_id)
 		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
 	if (sip_dtmf_event(sl, ev, nh, m))
@@ -658,4 +655,19 @@ void sip_call_close(void)
 		}
 		sip_leg_free(sl);
 	}
+}
+
+/* Every line logged while an event of a leg is handled (here, in the call core and in the media
+ * calls it makes) names the leg's call. */
+bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
+		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[])
+{
+	struct sip_leg *sl = (struct sip_leg *)hm;
+
+	if (!leg_live(sl))
+		return false;
+	unsigned long long prev = sb_log_call_set(sl->leg.call ? sb_call_id(sl->leg.call) : 0);
+	bool done = call_event(ev, status, phrase, nh, sl, m, tags);
+	sb_log_call_set(prev);
+	return done;
 }

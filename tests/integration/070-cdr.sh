@@ -2,7 +2,8 @@
 # 070-cdr.sh: call records through the CLI of a running daemon: list (newest first, filters,
 # limit), show, export --csv (streamed, whole), stats per card, option errors, and retention
 # deleting old records at start. The records are written through the cdr API by
-# tests/peers/cdr-writer into the state dir before the daemon starts (no call path exists yet).
+# tests/peers/cdr-writer into the state dir before the daemon starts (dates and numbers of our
+# choosing, which real calls cannot give; tests 140-151 check the records of real calls).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 tap_plan 17

@@ -56,3 +56,12 @@ sb_stop() {
 
 # json_get EXPR: evaluate a python expression on the JSON read from stdin (j)
 json_get() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+
+# sb_port_range VAR [COUNT]: set VAR to the first of COUNT (default 100) consecutive ports outside
+# the kernel's ephemeral range, free now and reserved for this test until its shell exits
+# (tests/lib/portrange.py keeps the reservations under flock); for RTP port ranges
+sb_port_range() {
+	_sb_r=$(python3 "$top_srcdir/tests/lib/portrange.py" "${2:-100}" $$) ||
+		{ echo "Bail out! no free range of ${2:-100} ports (tests/lib/portrange.py)"; exit 1; }
+	eval "$1=\$_sb_r"
+}
