@@ -165,6 +165,9 @@ int lic_acquire(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, 
 		struct lic_decision *d);
 int lic_check(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, unsigned count,
 	      struct lic_decision *d);
+/* At the moment of use: is what o holds of k still usable (kind usable at its source, that pool
+ * not over-committed)? Takes it when o holds none. */
+int lic_use(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, struct lic_decision *d);
 int lic_release(struct lic_node *n, const struct lic_owner *o, enum lic_kind k,
 		struct lic_decision *d);
 

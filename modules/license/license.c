@@ -142,6 +142,28 @@ struct lic_node *lic_daemon_node(void)
 	return lic_st.node;
 }
 
+int lic_use_now(enum lic_owner_type t, const char *id, const char *holder, enum lic_kind k,
+		char *rec, size_t rlen, char *why, size_t wlen)
+{
+	struct lic_owner o = { .type = t, .id = id, .holder = holder };
+	struct lic_decision d;
+	int rc;
+
+	if (!lic_st.node)
+		return 0;
+	if ((rc = lic_use(lic_st.node, &o, k, &d)) < 0) {
+		snprintf(rec, rlen, "license-error");
+		snprintf(why, wlen, "%s: license engine error: %s", lic_kind_info(k)->name,
+			 strerror(-rc));
+		return -EACCES;
+	}
+	if (d.ok)
+		return 0;
+	snprintf(rec, rlen, "license-%s", d.reason);
+	snprintf(why, wlen, "%s: %s", d.reason, d.detail);
+	return -EACCES;
+}
+
 void lic_refusal_add(const char *what, enum lic_kind k, const struct lic_decision *d)
 {
 	if (lic_st.nrefused == LIC_MAX_REFUSALS)
@@ -207,12 +229,15 @@ void lic_sync_cards(const struct sb_conf *conf)
 		char *end;
 		long slot = strtol(held.v[i].id, &end, 10);
 		const struct sb_card *c = sb_model_card(m, (int)slot);
-		if (c && card_kind(c) == held.v[i].kind)
-			continue;
 		struct lic_owner o = { .type = LIC_OWN_CARD, .id = held.v[i].id };
+		/* a card keeps what it holds while that stays usable; after a file was removed or
+		 * expired the cards take their licenses again, in slot order, from what is left */
+		if (c && card_kind(c) == held.v[i].kind &&
+		    (lic_use(lic_st.node, &o, held.v[i].kind, &d) < 0 || d.ok))
+			continue;
 		lic_release(lic_st.node, &o, held.v[i].kind, &d);
-		log_info("card %s: %s given back", held.v[i].id,
-			 lic_kind_info(held.v[i].kind)->name);
+		log_info("card %s: %s given back%s", held.v[i].id,
+			 lic_kind_info(held.v[i].kind)->name, c ? " (no longer usable)" : "");
 	}
 	for (size_t i = 0; i < m->ncards; i++) {
 		const struct sb_card *c = &m->cards[i];
