@@ -54,8 +54,10 @@ CLEANFILES += tests/fuzz/license-libfuzzer
 dist_man_MANS += man/symbridge-license.1
 
 # the daemon with real license files
-TESTS += tests/integration/100-license.sh tests/integration/110-license-expiry.sh
-EXTRA_DIST += tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
+SB_LICENSE_INTEGRATION = tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
+	tests/integration/112-license-isdn-use.sh
+TESTS += $(SB_LICENSE_INTEGRATION)
+EXTRA_DIST += $(SB_LICENSE_INTEGRATION) \
 	tests/fuzz/corpus/license
 
 # benchmark: built by make check, run by `make bench` (prints a figure, asserts no speed)
