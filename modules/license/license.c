@@ -31,18 +31,6 @@ static bool dates_timer_on;
 
 static const char *const mode_choices[] = { "single", "master", "central", "decentral", NULL };
 
-static void check_hwid(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
-		       const void *field)
-{
-	const char *v = *(char *const *)field;
-	if (v && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._-") !=
-			 strlen(v))
-		sb_conf_error(cx, src, path,
-			      "\"%s\" has characters a license file cannot name "
-			      "(letters, digits, ':', '.', '_', '-')",
-			      v);
-}
-
 static void check_sw(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 		     const void *field)
 {
@@ -98,15 +86,6 @@ static const struct sb_conf_key lic_keys[] = {
 	  .max = 1024,
 	  .flags = SB_CK_OPTIONAL,
 	  .help = "or the vendor's public key as a PEM file" },
-	{ .name = "hardware_id",
-	  .type = SB_CT_STRING,
-	  .offset = offsetof(struct lic_conf, hardware_id),
-	  .min = 1,
-	  .max = 128,
-	  .check = check_hwid,
-	  .flags = SB_CK_OPTIONAL,
-	  .help = "the id license files are bound to (default: /etc/machine-id, else the first "
-		  "MAC)" },
 	{ .name = "software_version",
 	  .type = SB_CT_STRING,
 	  .offset = offsetof(struct lic_conf, software_version),
@@ -277,14 +256,24 @@ int lic_rebuild(const struct sb_conf *conf)
 	lc = lic_st.conf;
 	if (lic_sw_parse(lc->software_version, &lic_st.sw) < 0)
 		return -EINVAL;
-	if (lc->hardware_id) {
-		snprintf(lic_st.hwid, sizeof lic_st.hwid, "%s", lc->hardware_id);
-		lic_st.hwid_source = "license.hardware_id";
+	const char *test_id = NULL;
+	rc = lic_hwid_test(&test_id);
+	if (rc == -EINVAL)
+		log_err(LIC_TEST_HWID_ENV " is set but ignored: the test override takes only ids "
+			"that start with \"" LIC_TEST_HWID_PREFIX "\" (letters, digits, ':', '.', "
+			"'_', '-'); the hardware id comes from the machine");
+	if (rc == 1) {
+		snprintf(lic_st.hwid, sizeof lic_st.hwid, "%s", test_id);
+		lic_st.hwid_source = "test override " LIC_TEST_HWID_ENV;
+		lic_st.hwid_test = true;
+		log_warn("hardware id %s from the test override " LIC_TEST_HWID_ENV
+			 ": for tests only, not this machine's",
+			 test_id);
 	} else if (lic_hwid_derive(lic_st.hwid, sizeof lic_st.hwid, &lic_st.hwid_source) < 0) {
 		snprintf(lic_st.hwid, sizeof lic_st.hwid, "unknown");
 		lic_st.hwid_source = "none found";
-		log_warn("no hardware id: neither /etc/machine-id nor a MAC address; set "
-			 "license.hardware_id");
+		log_warn("no hardware id: no /etc/machine-id, no DMI product UUID, no permanent "
+			 "MAC address: no license file can match");
 	}
 	if (lic_mac_first(lic_st.mac, sizeof lic_st.mac) < 0)
 		snprintf(lic_st.mac, sizeof lic_st.mac, "%.31s", lic_st.hwid);
@@ -404,7 +393,6 @@ static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	/* a new key, identity or role: start over from the store; else only the cards moved */
 	if (str_differs(n->public_key, o->public_key) ||
 	    str_differs(n->public_key_file, o->public_key_file) ||
-	    str_differs(n->hardware_id, o->hardware_id) ||
 	    str_differs(n->software_version, o->software_version) ||
 	    n->virtual_appliance != o->virtual_appliance || n->mode != o->mode) {
 		if (lic_rebuild(conf) < 0)

@@ -46,7 +46,7 @@ ctl --json cdr list | json_get '[(r["called"], r["reason"]) for r in j["rows"]]'
 tap_ok $? "both refusals have a call record with the license's reason" || tap_diag "$(ctl cdr list)"
 
 # Relay-PRIs for both PRI spans, in a file of its own; the BRI still has no Relay-BRIs
-"$top_builddir/symbridge-license" sign --key "$sb_tmp/keys/v.key" --hwid isdn-test --id PRI-1 \
+"$top_builddir/symbridge-license" sign --key "$sb_tmp/keys/v.key" --hwid "$SB_TEST_HWID" --test --id PRI-1 \
 	--expires 2099-12-31 -o "$sb_tmp/pri.lic" Relay-PRIs=2 >/dev/null &&
 	ctl license install "$sb_tmp/pri.lic" >/dev/null
 peer a call 100 4930100

@@ -51,7 +51,7 @@ peer_wait a '^(hangup|released) 1 cause 47' &&
 	grep -q 'refused (cause 47): card 1 (bridge) is not licensed: not-installed' "$sb_tmp/daemon.log"
 tap_ok $? "without L-SYM-BRIDGE a call over the card is refused with cause 47, the reason logged" ||
 	tap_diag "$(tail -3 "$sb_tmp/a.out")" "$(grep -i licens "$sb_tmp/daemon.log" | tail -3)"
-"$top_builddir/symbridge-license" sign --key "$sb_tmp/keys/v.key" --hwid isdn-test --id BRIDGE-1 \
+"$top_builddir/symbridge-license" sign --key "$sb_tmp/keys/v.key" --hwid "$SB_TEST_HWID" --test --id BRIDGE-1 \
 	--expires 2099-12-31 -o "$sb_tmp/bridge.lic" L-SYM-BRIDGE=1 L-SIS-11=1 >/dev/null &&
 	ctl license install "$sb_tmp/bridge.lic" >/dev/null
 

@@ -601,6 +601,39 @@ static void test_use_after_remove(void **state_)
 	lic_node_free(n);
 }
 
+/* the install guard: what a file would make unusable, with nothing kept */
+static void lost_cb(void *arg, enum lic_kind k, const struct lic_status *after)
+{
+	char *buf = arg;
+	size_t n = strlen(buf);
+	snprintf(buf + n, 256 - n, "%s%s=%s", n ? "," : "", lic_kind_info(k)->name, after->reason);
+}
+
+static void test_preview_what_a_file_disables(void **state_)
+{
+	struct lic_node *n = node("13.0", LIC_MODE_SINGLE, NULL);
+	struct lic_item smb, old, hw;
+	char why[64], lost[256] = "";
+
+	install(n, "a", "PBX-Port13 10, PBX-Standby13 10");
+	assert_int_equal(lic_item_parse_name("Port13$20", &smb, why, sizeof why), 0);
+	smb.count = 1;
+	assert_int_equal(lic_node_preview(n, &smb, 1, lost_cb, lost), 2);
+	assert_string_equal(lost, "PBX-Port=smb-exclusive,PBX-Standby=smb-exclusive");
+	assert_int_equal(usable_free(n, LIC_PORT), 10); /* nothing kept */
+	assert_int_equal(lic_item_parse_name("PBX-Port12", &old, why, sizeof why), 0);
+	old.count = 1;
+	lost[0] = '\0';
+	assert_int_equal(lic_node_preview(n, &old, 1, lost_cb, lost), 2);
+	/* one more Port also leaves the Standby short of the Ports (rule 3) */
+	assert_string_equal(lost, "PBX-Port=version-gated,PBX-Standby=standby-short");
+	assert_int_equal(lic_item_parse_name("Relay-PRIs", &hw, why, sizeof why), 0);
+	hw.count = 2;
+	assert_int_equal(lic_node_preview(n, &hw, 1, NULL, NULL), 0);
+	assert_int_equal(usable_free(n, LIC_RELAY_PRIS), 0);
+	lic_node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_check_takes_nothing),
 		cmocka_unit_test(test_software_versions),
 		cmocka_unit_test(test_use_after_remove),
+		cmocka_unit_test(test_preview_what_a_file_disables),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
