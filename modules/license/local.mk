@@ -56,7 +56,7 @@ dist_man_MANS += man/symbridge-license.1
 # the daemon with real license files
 SB_LICENSE_INTEGRATION = tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
 	tests/integration/112-license-isdn-use.sh tests/integration/113-license-hwid.sh \
-	tests/integration/114-license-install-guard.sh
+	tests/integration/114-license-install-guard.sh tests/integration/115-license-station-use.sh
 TESTS += $(SB_LICENSE_INTEGRATION)
 EXTRA_DIST += $(SB_LICENSE_INTEGRATION) \
 	tests/fuzz/corpus/license
