@@ -1,11 +1,11 @@
 # modules/license/local.mk: the license module (in the core library), its tool, tests and pages.
 libsbcore_a_SOURCES += \
 	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
-	modules/license/lic_glue.h modules/license/lic_node.h \
+	modules/license/lic_glue.h modules/license/lic_node.h modules/license/lic_proto.h \
 	modules/license/license.c modules/license/lic_rules.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c \
 	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
-	modules/license/lic_hwid.c modules/license/lic_keys.c
+	modules/license/lic_hwid.c modules/license/lic_keys.c modules/license/lic_proto.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/license
@@ -27,6 +27,33 @@ tests_unit_test_license_file_SOURCES = tests/unit/test_license_file.c $(LIC_FILE
 tests_unit_test_license_file_CFLAGS = $(SB_TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_license_file_LDADD = $(OPENSSL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_license_file
+
+# the license master protocol's messages (issue 16): the codec alone, with the rule engine's
+# names
+LIC_PROTO_SOURCES = modules/license/lic_proto.c modules/license/lic_proto.h $(LIC_RULES_SOURCES)
+check_PROGRAMS += tests/unit/test_license_proto
+tests_unit_test_license_proto_SOURCES = tests/unit/test_license_proto.c $(LIC_PROTO_SOURCES)
+tests_unit_test_license_proto_CFLAGS = $(SB_TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_license_proto_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_license_proto
+
+# fuzz target for its messages (what a master or a slave reads from the network)
+check_PROGRAMS += tests/fuzz/fuzz_license_proto
+tests_fuzz_fuzz_license_proto_SOURCES = tests/fuzz/fuzz_license_proto.c tests/fuzz/driver.c \
+	$(LIC_PROTO_SOURCES)
+tests_fuzz_fuzz_license_proto_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"license_proto"'
+tests_fuzz_fuzz_license_proto_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_license_proto_LDADD = $(JANSSON_LIBS)
+TESTS += tests/fuzz/fuzz_license_proto
+EXTRA_DIST += tests/fuzz/corpus/license_proto
+fuzz: fuzz-license-proto
+fuzz-license-proto:
+	clang $(SB_FUZZ_CFLAGS) $(JANSSON_CFLAGS) -o tests/fuzz/license-proto-libfuzzer \
+	  $(srcdir)/tests/fuzz/fuzz_license_proto.c $(srcdir)/modules/license/lic_proto.c \
+	  $(srcdir)/modules/license/lic_rules.c $(srcdir)/modules/license/lic_node.c \
+	  $(srcdir)/modules/license/lic_kinds.c $(JANSSON_LIBS)
+.PHONY: fuzz-license-proto
+CLEANFILES += tests/fuzz/license-proto-libfuzzer
 
 # the vendor's tool: keys, signing, verification (links the file code only)
 bin_PROGRAMS += symbridge-license
