@@ -2,10 +2,12 @@
 libsbcore_a_SOURCES += \
 	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
 	modules/license/lic_glue.h modules/license/lic_node.h modules/license/lic_proto.h \
+	modules/license/lic_master.h \
 	modules/license/license.c modules/license/lic_rules.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c \
 	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
-	modules/license/lic_hwid.c modules/license/lic_keys.c modules/license/lic_proto.c
+	modules/license/lic_hwid.c modules/license/lic_keys.c modules/license/lic_proto.c \
+	modules/license/lic_master.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/license
@@ -36,6 +38,14 @@ tests_unit_test_license_proto_SOURCES = tests/unit/test_license_proto.c $(LIC_PR
 tests_unit_test_license_proto_CFLAGS = $(SB_TEST_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_license_proto_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_license_proto
+
+# the master's record of its slaves' grants and the reconciliation (pure, like the engine)
+check_PROGRAMS += tests/unit/test_license_master
+tests_unit_test_license_master_SOURCES = tests/unit/test_license_master.c \
+	modules/license/lic_master.c modules/license/lic_master.h $(LIC_PROTO_SOURCES)
+tests_unit_test_license_master_CFLAGS = $(SB_TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_license_master_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_license_master
 
 # fuzz target for its messages (what a master or a slave reads from the network)
 check_PROGRAMS += tests/fuzz/fuzz_license_proto
