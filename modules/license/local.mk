@@ -2,12 +2,12 @@
 libsbcore_a_SOURCES += \
 	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
 	modules/license/lic_glue.h modules/license/lic_node.h modules/license/lic_proto.h \
-	modules/license/lic_master.h \
+	modules/license/lic_master.h modules/license/lic_tls.h \
 	modules/license/license.c modules/license/lic_rules.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c \
 	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
 	modules/license/lic_hwid.c modules/license/lic_keys.c modules/license/lic_proto.c \
-	modules/license/lic_master.c
+	modules/license/lic_master.c modules/license/lic_tls.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/license
@@ -46,6 +46,14 @@ tests_unit_test_license_master_SOURCES = tests/unit/test_license_master.c \
 tests_unit_test_license_master_CFLAGS = $(SB_TEST_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_license_master_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_license_master
+
+# the protocol's connection: TLS with mutual X.509 over libuv, with a test PKI
+check_PROGRAMS += tests/unit/test_license_tls
+tests_unit_test_license_tls_SOURCES = tests/unit/test_license_tls.c modules/license/lic_tls.c \
+	modules/license/lic_tls.h
+tests_unit_test_license_tls_CFLAGS = $(SB_TEST_CFLAGS) $(UV_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_license_tls_LDADD = $(UV_LIBS) $(OPENSSL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_license_tls
 
 # fuzz target for its messages (what a master or a slave reads from the network)
 check_PROGRAMS += tests/fuzz/fuzz_license_proto
