@@ -177,8 +177,9 @@ static int cmd_install(const struct sb_ctl_req *req, struct sb_reply *r)
 	bool force = req->argc > 1 && strcmp(req->argv[1], "--force") == 0;
 
 	if (req->argc > 1 && !force) {
-		sb_reply_error(r, "license install: \"%s\" is not an option (--force installs a "
-				  "file that makes installed licenses unusable)",
+		sb_reply_error(r,
+			       "license install: \"%s\" is not an option (--force installs a "
+			       "file that makes installed licenses unusable)",
 			       req->argv[1]);
 		return -1;
 	}

@@ -48,7 +48,7 @@ struct lic_state {
 	char hwid[129]; /* what license files must be bound to */
 	const char *hwid_source;
 	bool hwid_test; /* from the test override, not from the machine */
-	char mac[32]; /* what IPVA licenses bind to */
+	char mac[32];   /* what IPVA licenses bind to */
 	unsigned sw;
 	const struct lic_conf *conf;
 	struct lic_loaded *files;

@@ -91,11 +91,14 @@ int lic_mac_first(char *buf, size_t len)
 	return mac_scan(buf, len, 2);
 }
 
+/* what a license file's hardware-id line may hold */
+static const char hwid_chars[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._-";
+
 bool lic_hwid_valid(const char *id)
 {
 	size_t n = strlen(id);
-	return n >= 1 && n <= 128 &&
-	       strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._-") == n;
+	return n >= 1 && n <= 128 && strspn(id, hwid_chars) == n;
 }
 
 /* In this order: /etc/machine-id (32 hex digits), the DMI product UUID (readable by root only;

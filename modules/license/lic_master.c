@@ -25,8 +25,8 @@ static int owner_id(const char *slave, const char *id, char *buf, size_t len)
 	return 0;
 }
 
-int lic_master_take(struct lic_node *m, const char *slave, enum lic_kind k,
-		    enum lic_owner_type t, const char *id, struct lic_decision *d)
+int lic_master_take(struct lic_node *m, const char *slave, enum lic_kind k, enum lic_owner_type t,
+		    const char *id, struct lic_decision *d)
 {
 	char oid[64 + 1 + LIC_PROTO_ID_MAX + 1];
 	struct lic_owner o = { .type = t, .id = oid };
@@ -36,8 +36,8 @@ int lic_master_take(struct lic_node *m, const char *slave, enum lic_kind k,
 	return lic_acquire(m, &o, k, 0, d);
 }
 
-int lic_master_give(struct lic_node *m, const char *slave, enum lic_kind k,
-		    enum lic_owner_type t, const char *id, struct lic_decision *d)
+int lic_master_give(struct lic_node *m, const char *slave, enum lic_kind k, enum lic_owner_type t,
+		    const char *id, struct lic_decision *d)
 {
 	char oid[64 + 1 + LIC_PROTO_ID_MAX + 1];
 	struct lic_owner o = { .type = t, .id = oid };
@@ -71,8 +71,7 @@ static int each_cb(void *arg, const struct lic_owner *o, enum lic_kind k, unsign
 	return e->cb(e->arg, slave, &it);
 }
 
-int lic_master_grants(const struct lic_node *m, const char *slave, lic_master_each_cb cb,
-		      void *arg)
+int lic_master_grants(const struct lic_node *m, const char *slave, lic_master_each_cb cb, void *arg)
 {
 	struct each e = { .slave = slave, .cb = cb, .arg = arg };
 	return lic_foreach(m, each_cb, &e);
@@ -120,9 +119,8 @@ int lic_master_reconcile(struct lic_node *m, const char *slave, const struct lic
 		size_t j = 0;
 		while (j < n && !same(&rec.v[i], &held[j]))
 			j++;
-		if (j == n &&
-		    (rc = lic_master_give(m, slave, rec.v[i].kind, rec.v[i].owner, rec.v[i].id,
-					  &d)) < 0)
+		if (j == n && (rc = lic_master_give(m, slave, rec.v[i].kind, rec.v[i].owner,
+						    rec.v[i].id, &d)) < 0)
 			goto out;
 	}
 	/* held, not recorded: granted before the master lost its record; take it again, or tell

@@ -14,10 +14,10 @@ bool lic_master_slave_name_ok(const char *slave);
 
 /* take/give one license of kind for a slave's owner (owner, id): the rule engine decides as for
  * the master's own owners. 0 with the decision, or -errno (-EINVAL: a bad slave name or id). */
-int lic_master_take(struct lic_node *m, const char *slave, enum lic_kind k,
-		    enum lic_owner_type t, const char *id, struct lic_decision *d);
-int lic_master_give(struct lic_node *m, const char *slave, enum lic_kind k,
-		    enum lic_owner_type t, const char *id, struct lic_decision *d);
+int lic_master_take(struct lic_node *m, const char *slave, enum lic_kind k, enum lic_owner_type t,
+		    const char *id, struct lic_decision *d);
+int lic_master_give(struct lic_node *m, const char *slave, enum lic_kind k, enum lic_owner_type t,
+		    const char *id, struct lic_decision *d);
 
 /* Every grant the master records for slave (NULL: for every slave): cb(arg, slave, item). */
 typedef int (*lic_master_each_cb)(void *arg, const char *slave, const struct lic_msg_item *it);

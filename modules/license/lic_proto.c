@@ -12,17 +12,17 @@
 
 #include "lic_proto.h"
 
-const char *const lic_msg_type_names[] = { "hello", "welcome", "take",  "give",  "grant",
-					   "report", "ping",   "pong", "error", NULL };
+const char *const lic_msg_type_names[] = { "hello",  "welcome", "take", "give",  "grant",
+					   "report", "ping",    "pong", "error", NULL };
 
 /* what each type carries */
-#define F_SEQ    0x01
-#define F_NODE   0x02
-#define F_HELLO  0x04 /* mode, sw, items as grants */
-#define F_LIC    0x08 /* kind, owner, id */
-#define F_ANSWER 0x10 /* ok, reason, detail */
-#define F_REPORT 0x20 /* items as counts */
-#define F_ERROR  0x40 /* reason, detail */
+#define F_SEQ     0x01
+#define F_NODE    0x02
+#define F_HELLO   0x04 /* mode, sw, items as grants */
+#define F_LIC     0x08 /* kind, owner, id */
+#define F_ANSWER  0x10 /* ok, reason, detail */
+#define F_REPORT  0x20 /* items as counts */
+#define F_ERROR   0x40 /* reason, detail */
 #define F_WELCOME 0x80 /* standby */
 
 static const unsigned type_fields[LIC_MSG_MAX] = {
@@ -246,13 +246,12 @@ static json_t *items_json(const struct lic_msg *m, bool counts)
 
 	for (size_t i = 0; a && i < m->nitems; i++) {
 		const struct lic_msg_item *it = &m->items[i];
-		json_t *e = counts ? json_pack("{s:s, s:I, s:I}", "kind",
-					       lic_kind_info(it->kind)->name, "installed",
-					       (json_int_t)it->installed, "in_use",
-					       (json_int_t)it->in_use)
-				   : json_pack("{s:s, s:s, s:s}", "kind",
-					       lic_kind_info(it->kind)->name, "owner",
-					       lic_owner_names[it->owner], "id", it->id);
+		json_t *e =
+			counts ? json_pack("{s:s, s:I, s:I}", "kind", lic_kind_info(it->kind)->name,
+					   "installed", (json_int_t)it->installed, "in_use",
+					   (json_int_t)it->in_use)
+			       : json_pack("{s:s, s:s, s:s}", "kind", lic_kind_info(it->kind)->name,
+					   "owner", lic_owner_names[it->owner], "id", it->id);
 		if (!e || json_array_append_new(a, e) < 0) {
 			json_decref(a);
 			return NULL;

@@ -9,10 +9,10 @@
 
 #include "lic_rules.h"
 
-#define LIC_PROTO_VERSION   1    /* "v" of every message; a newer major is refused */
+#define LIC_PROTO_VERSION   1     /* "v" of every message; a newer major is refused */
 #define LIC_PROTO_LINE_MAX  65536 /* a longer line is refused before it is parsed */
-#define LIC_PROTO_ITEMS_MAX 1024 /* grants in a hello, kinds in a report */
-#define LIC_PROTO_ID_MAX    128  /* owner ids, as the engine and the CLI allow them */
+#define LIC_PROTO_ITEMS_MAX 1024  /* grants in a hello, kinds in a report */
+#define LIC_PROTO_ID_MAX    128   /* owner ids, as the engine and the CLI allow them */
 
 enum lic_msg_type {
 	LIC_MSG_HELLO,   /* slave -> master: who it is, its role, the grants it holds (reconcile) */
@@ -40,17 +40,17 @@ struct lic_msg_item {
 struct lic_msg {
 	enum lic_msg_type type;
 	unsigned version;
-	uint64_t seq;          /* take/give/grant/ping/pong: pairs a request with its answer */
-	char node[65];         /* hello, welcome: the sender's system name */
-	enum lic_mode mode;    /* hello: central or decentral */
-	unsigned sw;           /* hello: the slave's software version, LIC_SW() */
-	bool standby;          /* welcome: a standby master serves, the master is gone */
-	enum lic_kind kind;    /* take, give */
+	uint64_t seq;       /* take/give/grant/ping/pong: pairs a request with its answer */
+	char node[65];      /* hello, welcome: the sender's system name */
+	enum lic_mode mode; /* hello: central or decentral */
+	unsigned sw;        /* hello: the slave's software version, LIC_SW() */
+	bool standby;       /* welcome: a standby master serves, the master is gone */
+	enum lic_kind kind; /* take, give */
 	enum lic_owner_type owner;
 	char id[LIC_PROTO_ID_MAX + 1];
-	bool ok;               /* grant */
-	char reason[32];       /* grant, error: a fixed word (an LIC_R_* or a protocol word) */
-	char detail[200];      /* grant, error: for people */
+	bool ok;                    /* grant */
+	char reason[32];            /* grant, error: a fixed word (an LIC_R_* or a protocol word) */
+	char detail[200];           /* grant, error: for people */
 	struct lic_msg_item *items; /* hello: grants held; report: counts */
 	size_t nitems;
 };

@@ -45,8 +45,8 @@ static void ssl_why(char *why, size_t wlen, const char *what)
 	ERR_clear_error();
 }
 
-int lic_tls_ctx_new(SSL_CTX **ctxp, bool server, const char *cert, const char *key,
-		    const char *ca, char *why, size_t wlen)
+int lic_tls_ctx_new(SSL_CTX **ctxp, bool server, const char *cert, const char *key, const char *ca,
+		    char *why, size_t wlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
 
@@ -233,7 +233,8 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	if (n == 0 || c->closing)
 		return;
 	if (n < 0) {
-		fail(c, n == UV_EOF ? 0 : (int)n, n == UV_EOF ? "closed by the peer" : uv_strerror((int)n));
+		fail(c, n == UV_EOF ? 0 : (int)n,
+		     n == UV_EOF ? "closed by the peer" : uv_strerror((int)n));
 		return;
 	}
 	if (BIO_write(c->rb, b->base, (int)n) != (int)n) {
@@ -244,7 +245,8 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	if (rc == 0 && c->up)
 		rc = take_lines(c);
 	if (rc < 0)
-		fail(c, rc == -ECONNRESET ? 0 : rc, rc == -ECONNRESET ? "closed by the peer" : NULL);
+		fail(c, rc == -ECONNRESET ? 0 : rc,
+		     rc == -ECONNRESET ? "closed by the peer" : NULL);
 }
 
 static const struct lic_tls_ops no_ops;
@@ -292,8 +294,8 @@ static void connect_cb(uv_connect_t *req, int status)
 		fail(c, -EPROTO, NULL);
 }
 
-int lic_tls_connect(struct lic_tls **cp, uv_loop_t *loop, SSL_CTX *ctx,
-		    const struct sockaddr *addr, const struct lic_tls_ops *ops, void *data)
+int lic_tls_connect(struct lic_tls **cp, uv_loop_t *loop, SSL_CTX *ctx, const struct sockaddr *addr,
+		    const struct lic_tls_ops *ops, void *data)
 {
 	struct lic_tls *c;
 	int rc = conn_new(&c, loop, ctx, ops, data, false);

@@ -23,12 +23,12 @@ struct lic_tls_ops {
 
 /* A context for one side: its certificate and key (PEM), the CA its peers' certificates must
  * chain to; TLS 1.2 or later, a peer certificate required both ways. 0, or -errno with why. */
-int lic_tls_ctx_new(SSL_CTX **ctxp, bool server, const char *cert, const char *key,
-		    const char *ca, char *why, size_t wlen);
+int lic_tls_ctx_new(SSL_CTX **ctxp, bool server, const char *cert, const char *key, const char *ca,
+		    char *why, size_t wlen);
 void lic_tls_ctx_free(SSL_CTX *ctx);
 
-int lic_tls_connect(struct lic_tls **cp, uv_loop_t *loop, SSL_CTX *ctx,
-		    const struct sockaddr *addr, const struct lic_tls_ops *ops, void *data);
+int lic_tls_connect(struct lic_tls **cp, uv_loop_t *loop, SSL_CTX *ctx, const struct sockaddr *addr,
+		    const struct lic_tls_ops *ops, void *data);
 /* accept one connection waiting on server (from its connection callback) */
 int lic_tls_accept(struct lic_tls **cp, uv_stream_t *server, SSL_CTX *ctx,
 		   const struct lic_tls_ops *ops, void *data);

@@ -260,8 +260,9 @@ int lic_rebuild(const struct sb_conf *conf)
 	rc = lic_hwid_test(&test_id);
 	if (rc == -EINVAL)
 		log_err(LIC_TEST_HWID_ENV " is set but ignored: the test override takes only ids "
-			"that start with \"" LIC_TEST_HWID_PREFIX "\" (letters, digits, ':', '.', "
-			"'_', '-'); the hardware id comes from the machine");
+					  "that start with \"" LIC_TEST_HWID_PREFIX
+					  "\" (letters, digits, ':', '.', "
+					  "'_', '-'); the hardware id comes from the machine");
 	if (rc == 1) {
 		snprintf(lic_st.hwid, sizeof lic_st.hwid, "%s", test_id);
 		lic_st.hwid_source = "test override " LIC_TEST_HWID_ENV;

@@ -357,8 +357,7 @@ void sip_call_refuse_license(struct sip_leg *sl, nua_handle_t *nh, const sip_t *
 		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
 	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", caller ? caller : "");
 	snprintf(to.number, sizeof to.number, "%s", called ? called : "");
-	log_warn("call from %s to %s refused (cause 47): %s", sl->leg.party.number, to.number,
-		 why);
+	log_warn("call from %s to %s refused (cause 47): %s", sl->leg.party.number, to.number, why);
 	sb_call_refused(&sl->leg, &to, 47, rec);
 	sl->released = true;
 	nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());

@@ -44,7 +44,7 @@ int sip_lic_card(int slot, char *rec, size_t rlen, char *why, size_t len)
 
 	snprintf(id, sizeof id, "%d", slot);
 	return lic_use_now(LIC_OWN_CARD, id, NULL, LIC_SYM_BRIDGE, rec, rlen, why, len) < 0 ? -1
-											     : 0;
+											    : 0;
 }
 
 /* A call from or to a link or a station uses its Port: held since the link came up or the

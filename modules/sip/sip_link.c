@@ -314,8 +314,8 @@ int sip_link_lic_use(int slot, char *rec, size_t rlen, char *why, size_t wlen)
 		struct sip_link *l = links.v[i];
 		if (!l || l->slot != slot)
 			continue;
-		if (!l->port && sip_lic_take(true, l->name, NULL, l->lic_note,
-					     sizeof l->lic_note) == 0) {
+		if (!l->port &&
+		    sip_lic_take(true, l->name, NULL, l->lic_note, sizeof l->lic_note) == 0) {
 			l->port = true;
 			l->lic_note[0] = '\0';
 			log_notice("link %s (slot %d) took its Port license", l->name, l->slot);

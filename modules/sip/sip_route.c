@@ -152,8 +152,7 @@ void sip_route_cloud_invite(nua_handle_t *nh, const sip_t *m)
 	if (sip_lic_card(ch->card->slot, rec, sizeof rec, why, sizeof why) < 0) {
 		snprintf(what, sizeof what, "card %d (%s) is not licensed: %s", ch->card->slot,
 			 ch->card->name, why);
-		sip_call_refuse_license(sl, nh, m, url_user(m->sip_from->a_url), called, rec,
-					what);
+		sip_call_refuse_license(sl, nh, m, url_user(m->sip_from->a_url), called, rec, what);
 		return;
 	}
 	identity = sip_cloud_trunk() ? conf->system.name : ch->number;

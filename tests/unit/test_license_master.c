@@ -16,7 +16,9 @@
 
 static struct lic_node *master(const char *ports)
 {
-	struct lic_node_conf c = { .name = "master", .mode = LIC_MODE_MASTER, .sw = LIC_SW(13, 0, 0) };
+	struct lic_node_conf c = { .name = "master",
+				   .mode = LIC_MODE_MASTER,
+				   .sw = LIC_SW(13, 0, 0) };
 	struct lic_item it;
 	char why[64];
 	struct lic_node *n;

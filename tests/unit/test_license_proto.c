@@ -41,7 +41,8 @@ static void round_trip(const char *line)
 
 static void test_every_type_round_trips(void **state_)
 {
-	round_trip("{\"v\":1,\"type\":\"hello\",\"node\":\"pbx-2\",\"mode\":\"central\",\"sw\":\"13.0\","
+	round_trip("{\"v\":1,\"type\":\"hello\",\"node\":\"pbx-2\",\"mode\":\"central\",\"sw\":"
+		   "\"13.0\","
 		   "\"grants\":[{\"kind\":\"PBX-Port\",\"owner\":\"user\",\"id\":\"alice\"},"
 		   "{\"kind\":\"PBX-Port\",\"owner\":\"trunk\",\"id\":\"link-1\"}]}");
 	round_trip("{\"v\":1,\"type\":\"welcome\",\"node\":\"master\",\"standby\":true}");

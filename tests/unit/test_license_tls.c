@@ -96,7 +96,8 @@ static void run(const char *cert, const char *key)
 	assert_int_equal(uv_tcp_bind(&listener, (struct sockaddr *)&sa, 0), 0);
 	assert_int_equal(uv_listen((uv_stream_t *)&listener, 4, accept_cb), 0);
 	uv_tcp_getsockname(&listener, (struct sockaddr *)&sa, &len);
-	assert_int_equal(lic_tls_connect(&cli.c, &loop, cctx, (struct sockaddr *)&sa, &ops, &cli), 0);
+	assert_int_equal(lic_tls_connect(&cli.c, &loop, cctx, (struct sockaddr *)&sa, &ops, &cli),
+			 0);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	assert_int_equal(uv_loop_close(&loop), 0); /* no handle left behind */
 	lic_tls_ctx_free(sctx);
@@ -132,10 +133,12 @@ int main(void)
 	char cmd[1024];
 	int rc;
 
-	snprintf(pki, sizeof pki, "%s/lic-tls-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	snprintf(pki, sizeof pki, "%s/lic-tls-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(pki))
 		return 1;
-	snprintf(cmd, sizeof cmd, "sh %s/tests/peers/mkpki.sh %s ca && sh %s/tests/peers/mkpki.sh %s other",
+	snprintf(cmd, sizeof cmd,
+		 "sh %s/tests/peers/mkpki.sh %s ca && sh %s/tests/peers/mkpki.sh %s other",
 		 top ? top : ".", pki, top ? top : ".", pki);
 	if (system(cmd) != 0) {
 		printf("1..0 # SKIP cannot make the test PKI (openssl)\n");
