@@ -24,6 +24,7 @@ struct sb_call {
 	unsigned busy;      /* nesting of entry points: the call is freed only at depth 0 */
 	bool ended;         /* the record is closed */
 	const char *reason; /* set by whoever ended the call on purpose */
+	char refusal[CDR_REASON_MAX + 1]; /* why a leg could not be placed (sb_call_refusal) */
 	struct cdr_record rec;
 	bool rec_open;
 	uv_timer_t *max_timer;
@@ -465,12 +466,20 @@ int sb__call_attach_b(struct sb_call *c, struct sb_leg *b)
 	return 0;
 }
 
-/* Routing placed what it could: with nothing placed, the call fails at once. */
+/* Routing placed what it could: with nothing placed, the call fails at once (with a record
+ * only when a leg was refused for a reason worth one). */
 int sb__call_placed(struct sb_call *c, int q850, int *q850p)
 {
 	if (c->nb) {
 		rec_begin(c);
 		return 0;
+	}
+	if (c->refusal[0]) {
+		c->reason = c->refusal;
+		rec_begin(c);
+		c->a->q850 = q850;
+		rec_leg(&c->rec.leg[0], c->a);
+		call_end_record(c, q850);
 	}
 	/* a stays with its owner, who rejects it with the cause */
 	c->a->call = NULL;
@@ -668,6 +677,36 @@ const struct sb_party *sb_call_called(const struct sb_call *c)
 uint64_t sb_call_id(const struct sb_call *c)
 {
 	return c->id;
+}
+
+void sb_call_refusal(struct sb_call *c, const char *reason)
+{
+	if (!c->refusal[0])
+		snprintf(c->refusal, sizeof c->refusal, "%s", reason);
+}
+
+void sb_call_refused(const struct sb_leg *a, const struct sb_party *called, int q850,
+		     const char *reason)
+{
+	struct sb_call *c = calloc(1, sizeof *c);
+	struct sb_leg leg = *a;
+
+	if (!c) {
+		log_warn("call from %s to %s refused (%s) has no call record", a->party.number,
+			 called->number, reason);
+		return;
+	}
+	leg.q850 = q850;
+	c->id = calls.next_id++;
+	c->a = &leg;
+	c->caller = a->party;
+	c->called = *called;
+	c->start_us = now_us();
+	snprintf(c->refusal, sizeof c->refusal, "%s", reason);
+	c->reason = c->refusal;
+	rec_begin(c);
+	call_end_record(c, q850);
+	free(c);
 }
 
 void sb_call_hangup(struct sb_call *c, int q850, const char *reason)

@@ -26,8 +26,8 @@ static const char usage_text[] =
 	"usage: symbridge-license keygen PRIVFILE PUBFILE\n"
 	"       symbridge-license sign --key PRIVFILE --hwid ID --id ID [--customer TEXT]\n"
 	"                              [--issued YYYY-MM-DD] [--expires YYYY-MM-DD|never]\n"
-	"                              -o FILE NAME=COUNT...\n"
-	"       symbridge-license sign --key PRIVFILE -o FILE UNSIGNED-FILE\n"
+	"                              [--test] -o FILE NAME=COUNT...\n"
+	"       symbridge-license sign --key PRIVFILE [--test] -o FILE UNSIGNED-FILE\n"
 	"       symbridge-license verify --pub PUBFILE [--hwid ID] [--date YYYY-MM-DD] FILE\n"
 	"       symbridge-license show FILE\n"
 	"See symbridge-license(1).\n";
@@ -167,9 +167,11 @@ static int cmd_sign(int argc, char **argv)
 		{ "issued", required_argument, NULL, 'I' },
 		{ "expires", required_argument, NULL, 'E' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "test", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *keyfile = NULL, *out = NULL, *issued = NULL, *expires = "never";
+	bool test = false;
 	struct lic_file *f = calloc(1, sizeof *f);
 	char why[256], *text = NULL, *signed_text = NULL, *in = NULL;
 	size_t len, slen;
@@ -186,6 +188,7 @@ static int cmd_sign(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'I': issued = optarg; break;
 		case 'E': expires = optarg; break;
+		case 'T': test = true; break;
 		case 'h':
 			if (set_text(f->hwid, sizeof f->hwid, optarg, "--hwid"))
 				goto out;
@@ -261,6 +264,17 @@ static int cmd_sign(int argc, char **argv)
 		}
 		text = in;
 		in = NULL;
+	}
+	/* the daemon's test override takes only "test-" ids: a file bound to one is for test runs,
+	 * never for a customer's machine, and is made only when asked for by name */
+	if (strncmp(f->hwid, "test-", 5) == 0 && !test) {
+		fprintf(stderr,
+			"symbridge-license: hardware id %s starts with \"test-\": such files are "
+			"for test runs only (symbridged's SYMBRIDGE_TEST_HWID); add --test to make "
+			"one\n",
+			f->hwid);
+		rc = 1;
+		goto out;
 	}
 	if ((err = lic_key_load_private(keyfile, &key)) < 0) {
 		rc = err == -EINVAL ? (fprintf(stderr,

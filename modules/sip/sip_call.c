@@ -370,6 +370,25 @@ static void respond_sdp(struct sip_leg *a, int status, const char *phrase)
 
 /* ---- calls in: an INVITE on either stack ------------------------------------------------- */
 
+void sip_call_refuse_license(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m,
+			     const char *caller, const char *called, const char *rec,
+			     const char *why)
+{
+	struct sb_party to = { 0 };
+
+	sl->nh = nh;
+	nua_handle_bind(nh, sl);
+	if (m->sip_call_id && m->sip_call_id->i_id)
+		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
+	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", caller ? caller : "");
+	snprintf(to.number, sizeof to.number, "%s", called ? called : "");
+	log_warn("call from %s to %s refused (cause 47): %s", sl->leg.party.number, to.number, why);
+	sb_call_refused(&sl->leg, &to, 47, rec);
+	sl->released = true;
+	nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+	/* the handle stays until nua says the dialog ended (nua_i_state) */
+}
+
 int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, const char *caller,
 		      const char *called)
 {

@@ -5,6 +5,12 @@ SYMBRIDGED=$top_builddir/symbridged
 SYMBRIDGECTL=$top_builddir/symbridgectl
 
 sb_tmp=$(mktemp -d "${TMPDIR:-/tmp}/sbtest.XXXXXX")
+# The daemon's hardware id comes from the machine; tests run it with the test override (only
+# ids that start with "test-", see symbridge.conf(5), LICENSE) and sign their license files for
+# that id with `symbridge-license sign --test`.
+SB_TEST_HWID=test-hw
+SYMBRIDGE_TEST_HWID=$SB_TEST_HWID
+export SYMBRIDGE_TEST_HWID
 sb_pid=
 sb_cleanup() {
 	if [ -n "$sb_pid" ] && kill -0 "$sb_pid" 2>/dev/null; then

@@ -137,14 +137,14 @@ sb_sip_cleanup() {
 	sb_cleanup
 }
 
-# sb_license PORTS: a vendor key and a license file with PORTS PBX-Port licenses for hardware id
-# sip-test-hw; sets lic_conf (the config line) and lic_file (give it to `ctl license install`)
+# sb_license PORTS: a vendor key and a license file with PORTS PBX-Port licenses for the test
+# override of the hardware id ($SB_TEST_HWID, tests/lib/daemon.sh); sets lic_conf (the config line) and lic_file (give it to `ctl license install`)
 sb_license() {
 	mkdir -p "$sb_tmp/lic"
 	_pub=$("$top_builddir/symbridge-license" keygen "$sb_tmp/lic/vendor.key" "$sb_tmp/lic/vendor.pub" |
 		sed -n 's/.*public_key = "\([^"]*\)".*/\1/p')
 	lic_file=$sb_tmp/lic/ports.lic
-	"$top_builddir/symbridge-license" sign --key "$sb_tmp/lic/vendor.key" --hwid sip-test-hw \
+	"$top_builddir/symbridge-license" sign --key "$sb_tmp/lic/vendor.key" --hwid "$SB_TEST_HWID" --test \
 		--id SIP-TEST --expires 2099-12-31 -o "$lic_file" "PBX-Port13=$1" >/dev/null
-	lic_conf="license: { public_key = \"$_pub\"; hardware_id = \"sip-test-hw\"; };"
+	lic_conf="license: { public_key = \"$_pub\"; };"
 }
