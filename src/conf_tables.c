@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,6 +175,32 @@ static void file_check(struct sb_conf_ctx *cx, const struct sb_cloud_tls_conf *t
 	}
 }
 
+/* the codecs the media engine can offer the cloud, by their SDP names */
+static const char *const cloud_codec_names[] = { "G722", "PCMA", "PCMU", "opus" };
+
+static void check_cloud_codecs(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+			       const char *path, const void *field)
+{
+	const struct sb_strlist *l = field;
+
+	for (size_t i = 0; i < l->n; i++) {
+		bool known = false;
+		for (size_t k = 0; k < sizeof cloud_codec_names / sizeof *cloud_codec_names; k++)
+			known |= strcasecmp(l->v[i], cloud_codec_names[k]) == 0;
+		if (!known)
+			sb_conf_error(cx, src, path,
+				      "\"%s\" is not a codec we can offer (allowed: \"G722\", "
+				      "\"PCMA\", \"PCMU\", \"opus\")",
+				      l->v[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(l->v[i], l->v[j]) == 0)
+				sb_conf_error(cx, src, path,
+					      "\"%s\" is listed twice (each codec once, in the "
+					      "order of preference)",
+					      l->v[i]);
+	}
+}
+
 static void cloud_check(struct sb_conf_ctx *cx, const char *path, void *elem)
 {
 	struct sb_cloud_conf *c = elem;
@@ -203,6 +230,10 @@ static const struct sb_conf_key cloud_keys[] = {
 	{ .name = "registration", .type = SB_CT_ENUM, .offset = OFF(sb_cloud_conf, registration),
 	  .def = "\"per-channel\"", .choices = registrations,
 	  .help = "one registration per sym-bridge channel, or one for the trunk" },
+	{ .name = "codecs", .type = SB_CT_STRLIST, .offset = OFF(sb_cloud_conf, codecs),
+	  .def = "[ \"G722\", \"PCMA\" ]", .min = 1, .max = 4, .check = check_cloud_codecs,
+	  .help = "codecs offered to the cloud, in order of preference: \"G722\", \"PCMA\", "
+		  "\"PCMU\", \"opus\"" },
 	{ .name = "tls", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, tls), .sub = &tls_section,
 	  .help = "TLS settings of the cloud connection" },
 	SB_CONF_END

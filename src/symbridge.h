@@ -145,6 +145,7 @@ struct sb_cloud_conf {
 	bool enabled;
 	struct sb_strlist registrar;
 	int registration; /* enum sb_cloud_registration */
+	struct sb_strlist codecs; /* offered to the cloud, in order: "G722" "PCMA" "PCMU" "opus" */
 	struct sb_cloud_tls_conf tls;
 };
 

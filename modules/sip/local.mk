@@ -7,6 +7,7 @@ libsbcore_a_SOURCES += \
 	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
 	modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
 	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c modules/sip/sip_dtmf.c \
+	modules/sip/sip_timer.c \
 	modules/sip/sip_route.c modules/sip/sip_refer.h modules/sip/sip_refer.c
 libsbcore_a_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)

@@ -358,6 +358,7 @@ int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, cons
 		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
 	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", caller ? caller : "");
 	snprintf(to.number, sizeof to.number, "%s", called ? called : "");
+	sip_timer_request(sl, m);
 	if ((rc = bridge_new(sl, m, &status, why, sizeof why)) < 0) {
 		log_warn("call from %s to %s refused (%d): %s", sl->leg.party.number, to.number,
 			 status, why);
@@ -392,7 +393,9 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	/* a transfer of the a side: the new leg takes the a side's media leg (sb_call_transfer) */
 	if (sb_call_transferor(call) && sb_call_transferor(call) == sb_call_leg(call, 0))
 		sl->midx = 0;
-	if ((rc = sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud, ruri),
+	/* the other side's codec first: pass-through wherever this side has it too */
+	if ((rc = sip_sdp_offer(sl->cloud, br->lc[1 - sl->midx].codec,
+				sip_media_addr(sl->cloud, ruri),
 				media_session_port(br->ms, sl->midx), &sl->offer)) < 0)
 		return rc;
 	sip_dtmf_sdp(sl, &sl->offer, NULL);
@@ -465,6 +468,7 @@ static void op_answer(struct sb_leg *leg)
 	if (peer && strcmp(peer->owner, "sip") != 0)
 		bridge_foreign_b(sl, peer);
 	respond_sdp(sl, SIP_200_OK);
+	sip_timer_arm(sl);
 }
 
 static void op_hangup(struct sb_leg *leg, int q850)
@@ -574,6 +578,7 @@ static void b_response(struct sip_leg *sl, int status, const char *phrase, const
 			leg_gone(sl, 65);
 			return;
 		}
+		sip_timer_answered(sl, m);
 		sb_leg_answered(&sl->leg);
 		/* a transfer made it the call's a side: the session is found by it now */
 		if (sl->leg.call && sb_call_leg(sl->leg.call, 0) == &sl->leg && sl->br)

@@ -53,6 +53,12 @@ struct sip_leg {
 	char xfer_event[64]; /* the Event of its NOTIFYs ("refer", "refer;id=N") */
 	char call_id[128];   /* of its dialog, for a Replaces that names it */
 	bool reoffer;        /* its media moved to another session: offer it again */
+	/* session refresh (sip_timer.c) */
+	bool peer_update;          /* the peer's Allow lists UPDATE */
+	bool refresher;            /* we refresh the session (RFC 4028) */
+	bool refreshing;           /* our refresh re-INVITE is in flight */
+	unsigned refresh_s;        /* the session interval */
+	struct su_timer_s *refresh; /* our next refresh re-INVITE */
 };
 
 struct sip_leg *sip_leg_new(bool cloud, bool incoming);
@@ -103,6 +109,14 @@ struct sip_leg *sip_leg_by_call_id(const char *call_id);
 /* b leaves its call's session for the one of t's call, taking t's media leg there (t's dialog is
  * about to end), and is offered the new port by re-INVITE */
 int sip_call_move_media(struct sip_leg *b, struct sip_leg *t);
+/* sip_timer.c: session refresh (RFC 4028): what the peer's INVITE (a legs) or 2xx (b legs,
+ * and arms the refresh) says; the outcome of a refresh (false: the call was ended) */
+void sip_timer_request(struct sip_leg *sl, const sip_t *m);
+void sip_timer_answered(struct sip_leg *sl, const sip_t *m);
+void sip_timer_arm(struct sip_leg *sl);
+bool sip_timer_refreshed(struct sip_leg *sl, const char *how, int status, const char *phrase);
+void sip_timer_free(struct sip_leg *sl);
+
 /* sip_dialog.c: offer the leg our SDP again (its port changed) */
 void sip_dialog_reoffer(struct sip_leg *sl);
 

@@ -28,7 +28,7 @@ void sip_dtmf_sdp(const struct sip_leg *sl, struct media_sdp_media *sdp, struct 
 {
 	if (sl->dtmf == CARD_LINK_DTMF_INBAND) {
 		if (sdp)
-			sdp->dtmf_pt = -1;
+			sdp->ndtmf = 0;
 		if (lc)
 			lc->dtmf_pt = -1;
 	}
