@@ -156,8 +156,8 @@ static void session_event_cb(struct media_session *s, const struct media_event *
 	 * to RFC 4733 or in-band), so the core is not told again (each digit once). */
 	if (ev->type != MEDIA_EV_DTMF)
 		return;
-	log_debug("digit %c on media leg %u, relayed in the session", ev->digit, ev->leg);
-	/* unless the other side wants it by SIP INFO (a link with dtmf = "info") */
+	/* logged with how it went out; by SIP INFO where the other side wants that (a link with
+	 * dtmf = "info") */
 	sip_dtmf_session_digit(arg, ev->leg, ev->digit);
 }
 
@@ -489,7 +489,11 @@ static void op_hangup(struct sb_leg *leg, int q850)
 			status = 480;
 		nua_respond(sl->nh, status, sip_status_phrase(status), TAG_END());
 	} else {
-		nua_cancel(sl->nh, TAG_END());
+		/* a ring-group member that lost (cause 26): RFC 3326, so that it logs no missed call */
+		nua_cancel(sl->nh,
+			   TAG_IF(q850 == 26, SIPTAG_REASON_STR(
+						      "SIP;cause=200;text=\"Call completed elsewhere\"")),
+			   TAG_END());
 	}
 }
 
@@ -498,6 +502,8 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 	struct sip_leg *sl = leg->priv;
 	struct sip_bridge *br = sl->br;
 
+	if (br)
+		sip_dtmf_log_out(sl, &br->lc[sl->midx], digit);
 	if (sip_dtmf_info_out(sl, digit))
 		return; /* a link with dtmf = "info" */
 	/* a digit from outside the session (ISDN keypad, SIP INFO): toward this leg's side */
@@ -506,10 +512,6 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 		log_warn("call %llu: digit %c cannot be sent toward %s: %s",
 			 leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL, digit,
 			 leg->party.number, strerror(-rc));
-	else
-		log_debug("call %llu: digit %c sent toward %s",
-			  leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL, digit,
-			  leg->party.number);
 }
 
 static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)

@@ -99,6 +99,8 @@ void sip_dtmf_sdp(const struct sip_leg *sl, struct media_sdp_media *sdp, struct 
 bool sip_dtmf_info_out(struct sip_leg *sl, char digit);
 /* a digit the session reports on media leg idx: sent by INFO to the other side if it wants */
 void sip_dtmf_session_digit(struct sip_bridge *br, unsigned idx, char digit);
+/* the log line of a digit from outside the session (ISDN keypad, INFO) sent toward sl */
+void sip_dtmf_log_out(const struct sip_leg *sl, const struct media_leg_conf *lc, char digit);
 /* nua_i_info on a leg; true when handled */
 bool sip_dtmf_event(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, const sip_t *m);
 /* pure: the digit of an INFO body (application/dtmf-relay "Signal=5", application/dtmf "5") */
