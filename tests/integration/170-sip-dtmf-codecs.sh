@@ -6,14 +6,15 @@
 # counted by what that baresip says it received (its RFC 4733 events), not by our log. The
 # codecs: G.722 end to end with no transcoding for door; A-law and Opus transcoded from G.722.
 # Then the intercom server behind a link card with dtmf = "inband" (a baresip, G.722 only):
-# alice's digits reach it as tones inside its G.722, found in the audio it decoded.
+# alice's digits reach it as tones inside its G.722, found in the audio it decoded. Last,
+# cloud.codecs = [ "opus", "G722" ] by reload and alice with Opus: Opus end to end to lift.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 . "$top_srcdir/tests/lib/station.sh"
 sb_need_peers kamailio openssl baresip
-tap_plan 20
+tap_plan 24
 
 cleanup170() {
 	for s in door gate lift srv; do sb_station_stop "$s"; done
@@ -35,20 +36,23 @@ eval "srv_port=\$st_port_srv"
 
 rtp=$((20000 + ($$ % 400) * 100))
 sb_license_calls 6 1
-sb_conf c.conf <<CONF
+conf() {
+	sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t170"; rtp_ports = [ $rtp, $((rtp + 98)) ]; max_call_seconds = 120; };
 media: { workers = 1; bind_address = "127.0.0.1"; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; options_interval = 3600; };
 stations = ( { user = "door"; password = "door-170"; }, { user = "gate"; password = "gate-170"; },
              { user = "lift"; password = "lift-170"; } );
-$(sb_cloud_section)
+$(sb_cloud_section | sed "s/^cloud: {/cloud: { codecs = [ $1 ];/")
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
     { number = "701"; target = "station:door"; }, { number = "702"; target = "station:gate"; },
     { number = "703"; target = "station:lift"; }, { number = "704"; target = "card:2/555"; } ); },
   { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
     peer = "127.0.0.1:$srv_port"; dtmf = "inband"; } );
 CONF
+}
+conf '"G722", "PCMA"'
 sb_start c.conf && ctl license install "$lic_file" >/dev/null
 sb_poll 15 sb_cloud_registered
 tap_ok $? "daemon up, channels registered in the cloud" || tap_diag "$(ctl show cloud)"
@@ -141,6 +145,32 @@ tap_ok $? "the server heard 5 and 6 as tones in its G.722, each once (\"$tones\"
 	tap_diag "$(grep digit "$sb_tmp/daemon.log" | tail -4)"
 [ "$(count "$sb_tmp/st-srv.log" "received event:")" = 0 ]
 tap_ok $? "and no RFC 4733 event went to it (dtmf = \"inband\")"
+
+# Opus end to end: cloud.codecs puts it first (reload), alice and lift both do Opus
+conf '"opus", "G722"'
+ctl reload >/dev/null
+sb_baresip_stop
+sb_baresip_start alice "$kp" manual "opus/48000/2,G722/16000"
+tap_ok $? "reloaded with cloud.codecs = [ \"opus\", \"G722\" ]; alice back with Opus and G.722"
+sb_baresip dial "sip:703@127.0.0.1:$kp" >/dev/null
+sb_poll 20 up && sb_poll 10 flowing
+out=$(ctl --json show calls)
+printf '%s' "$out" | python3 -c "
+import json, sys; r = json.load(sys.stdin)['rows'][0]
+assert r['a_codec'] == 'opus' and r['b_codec'] == 'opus' and r['transcoding'] == 'no', r"
+tap_ok $? "alice -> 703 -> lift: Opus end to end, no transcoding" || tap_diag "$out"
+before=$(sb_station_events lift 9)
+sb_baresip sndcode 9 >/dev/null
+sb_poll 5 got lift 9
+sb_poll 2 false
+[ "$(sb_station_events lift 9)" = $((before + 1)) ]
+tap_ok $? "lift received alice's 9 once, as RFC 4733 at Opus's clock" ||
+	tap_diag "$(grep ' digit ' "$sb_tmp/daemon.log" | tail -2)"
+grep -q "digit 9 from alice to lift as RFC 4733 (payload type [0-9]*, opus at 48000 Hz)" "$sb_tmp/daemon.log"
+tap_ok $? "logged: digit 9 went to lift as RFC 4733 at 48000 Hz" ||
+	tap_diag "$(grep ' digit 9' "$sb_tmp/daemon.log" | tail -2)"
+sb_baresip hangup >/dev/null
+sb_poll 10 idle
 
 sb_baresip_stop
 sb_stop
