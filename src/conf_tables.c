@@ -315,6 +315,9 @@ static const struct sb_conf_section ring_group_section = {
 	.src_offset = OFF(sb_ring_group_conf, src),
 };
 
+/* in the order of enum card_link_dtmf (cards/cards.h), as the link cards' setting */
+static const char *const station_dtmf[] = { "rfc4733", "info", "inband", NULL };
+
 static const struct sb_conf_key station_keys[] = {
 	{ .name = "user", .type = SB_CT_STRING, .offset = OFF(sb_station_conf, user), .min = 1,
 	  .max = 64, .check = sb_conf_check_name, .help = "SIP user name the station registers as" },
@@ -322,6 +325,10 @@ static const struct sb_conf_key station_keys[] = {
 	  .min = 8, .max = 128, .flags = SB_CK_SECRET, .help = "digest password, 8..128 characters" },
 	{ .name = "name", .type = SB_CT_STRING, .offset = OFF(sb_station_conf, name), .min = 1,
 	  .max = 128, .flags = SB_CK_OPTIONAL, .help = "display name" },
+	{ .name = "dtmf", .type = SB_CT_ENUM, .offset = OFF(sb_station_conf, dtmf),
+	  .def = "\"rfc4733\"", .choices = station_dtmf,
+	  .help = "how digits from the other side reach the station: RFC 4733 events, SIP INFO, "
+		  "or tones in band" },
 	SB_CONF_END
 };
 

@@ -160,6 +160,7 @@ struct sb_station_conf {
 	char *user;
 	char *password;
 	char *name;
+	int dtmf; /* enum card_link_dtmf: how digits reach the station */
 };
 
 struct sb_model;

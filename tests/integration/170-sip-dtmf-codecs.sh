@@ -7,17 +7,18 @@
 # codecs: G.722 end to end with no transcoding for door; A-law and Opus transcoded from G.722.
 # Then the intercom server behind a link card with dtmf = "inband" (a baresip, G.722 only):
 # alice's digits reach it as tones inside its G.722, found in the audio it decoded. Last,
-# cloud.codecs = [ "opus", "G722" ] by reload and alice with Opus: Opus end to end to lift.
+# cloud.codecs = [ "opus", "G722" ] by reload and alice with Opus: Opus end to end to lift. A
+# station with dtmf = "inband" (bell, G.722) gets tones as the link does.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 . "$top_srcdir/tests/lib/station.sh"
 sb_need_peers kamailio openssl baresip
-tap_plan 24
+tap_plan 26
 
 cleanup170() {
-	for s in door gate lift srv; do sb_station_stop "$s"; done
+	for s in door gate lift bell srv; do sb_station_stop "$s"; done
 	sb_baresip_stop
 	sb_sip_cleanup
 }
@@ -43,11 +44,13 @@ system: { name = "t170"; rtp_ports = [ $rtp, $((rtp + 98)) ]; max_call_seconds =
 media: { workers = 1; bind_address = "127.0.0.1"; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; options_interval = 3600; };
 stations = ( { user = "door"; password = "door-170"; }, { user = "gate"; password = "gate-170"; },
-             { user = "lift"; password = "lift-170"; } );
+             { user = "lift"; password = "lift-170"; },
+             { user = "bell"; password = "bell-170"; dtmf = "inband"; } );
 $(sb_cloud_section | sed "s/^cloud: {/cloud: { codecs = [ $1 ];/")
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
     { number = "701"; target = "station:door"; }, { number = "702"; target = "station:gate"; },
-    { number = "703"; target = "station:lift"; }, { number = "704"; target = "card:2/555"; } ); },
+    { number = "703"; target = "station:lift"; }, { number = "704"; target = "card:2/555"; },
+    { number = "705"; target = "station:bell"; } ); },
   { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
     peer = "127.0.0.1:$srv_port"; dtmf = "inband"; } );
 CONF
@@ -60,9 +63,10 @@ tap_ok $? "daemon up, channels registered in the cloud" || tap_diag "$(ctl show 
 sb_station_start door G722/16000 "<sip:door@127.0.0.1:$sip_port;transport=udp>;auth_pass=door-170;regint=300"
 sb_station_start gate PCMA/8000 "<sip:gate@127.0.0.1:$sip_port;transport=udp>;auth_pass=gate-170;regint=300"
 sb_station_start lift opus/48000/2 "<sip:lift@127.0.0.1:$sip_port;transport=udp>;auth_pass=lift-170;regint=300"
-three() { [ "$(ctl --json show registrations | json_get "len(j['rows'])")" = 3 ]; }
-sb_poll 15 three
-tap_ok $? "stations door (G.722 only), gate (A-law only), lift (Opus only) registered" ||
+sb_station_start bell G722/16000 "<sip:bell@127.0.0.1:$sip_port;transport=udp>;auth_pass=bell-170;regint=300"
+four() { [ "$(ctl --json show registrations | json_get "len(j['rows'])")" = 4 ]; }
+sb_poll 15 four
+tap_ok $? "stations door (G.722 only), gate (A-law only), lift (Opus only), bell registered" ||
 	tap_diag "$(ctl show registrations)" "$(tail -5 "$sb_tmp/st-door.log")"
 
 call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
@@ -145,6 +149,22 @@ tap_ok $? "the server heard 5 and 6 as tones in its G.722, each once (\"$tones\"
 	tap_diag "$(grep digit "$sb_tmp/daemon.log" | tail -4)"
 [ "$(count "$sb_tmp/st-srv.log" "received event:")" = 0 ]
 tap_ok $? "and no RFC 4733 event went to it (dtmf = \"inband\")"
+
+# a station with dtmf = "inband" (G.722): tones in its stream, no events
+sb_baresip dial "sip:705@127.0.0.1:$kp" >/dev/null
+sb_poll 20 up && sb_poll 10 flowing
+tap_ok $? "alice -> 705 -> bell (dtmf = \"inband\")" || tap_diag "$(ctl show calls)"
+for d in 7 8; do
+	sb_baresip sndcode "$d" >/dev/null
+	sb_poll 3 false
+done
+sb_poll 2 false
+sb_baresip hangup >/dev/null
+sb_poll 10 idle
+tones=$(sb_station_tones bell)
+[ "$tones" = 78 ] && [ "$(count "$sb_tmp/st-bell.log" "received event:")" = 0 ]
+tap_ok $? "bell heard 7 and 8 as tones in its G.722, each once (\"$tones\"), and got no event" ||
+	tap_diag "$(grep ' digit ' "$sb_tmp/daemon.log" | tail -2)"
 
 # Opus end to end: cloud.codecs puts it first (reload), alice and lift both do Opus
 conf '"opus", "G722"'
