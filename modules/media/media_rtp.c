@@ -134,8 +134,7 @@ static const char dtmf_digits[] = "0123456789*#ABCD";
 
 /* tones from spandsp over n samples of PCM at rate toward leg idx, while digits are queued:
  * generated at 8 kHz, brought up to the encoder's rate where that is 16 kHz */
-static void tone_overlay(struct media_pipe *p, unsigned idx, int16_t *pcm, size_t n,
-			 unsigned rate)
+static void tone_overlay(struct media_pipe *p, unsigned idx, int16_t *pcm, size_t n, unsigned rate)
 {
 	int16_t tone[MEDIA_MAX_SAMPLES], up[MEDIA_MAX_SAMPLES];
 	size_t n8 = rate == 8000 ? n : n * 8000 / rate;
@@ -164,8 +163,7 @@ static void tone_overlay(struct media_pipe *p, unsigned idx, int16_t *pcm, size_
  * G.722's ADPCM needs about 40 ms to agree again, so two packets of our silence go first and
  * the tone starts clean. false when no tone plays. */
 #define TONE_LEAD_PACKETS 2
-static bool tone_packet(struct media_leg_rt *o, unsigned ptime, uint8_t *p, size_t hdr,
-			size_t *len)
+static bool tone_packet(struct media_leg_rt *o, unsigned ptime, uint8_t *p, size_t hdr, size_t *len)
 {
 	struct media_pipe *pipe = o->s->pipe;
 	int16_t tone[MEDIA_MAX_SAMPLES];

@@ -190,8 +190,8 @@ static int parse_rtpmap(struct media_sdp_media *m, struct line *l, const unsigne
 			if (m->dtmf[i].clock == clock || m->dtmf[i].pt == pt)
 				return 0;
 		if (m->ndtmf < MEDIA_SDP_MAX_DTMF)
-			m->dtmf[m->ndtmf++] =
-				(struct media_sdp_dtmf){ .pt = (uint8_t)pt, .clock = (unsigned)clock };
+			m->dtmf[m->ndtmf++] = (struct media_sdp_dtmf){ .pt = (uint8_t)pt,
+								       .clock = (unsigned)clock };
 		return 0;
 	}
 	enum media_codec c;

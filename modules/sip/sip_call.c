@@ -491,8 +491,9 @@ static void op_hangup(struct sb_leg *leg, int q850)
 	} else {
 		/* a ring-group member that lost (cause 26): RFC 3326, so that it logs no missed call */
 		nua_cancel(sl->nh,
-			   TAG_IF(q850 == 26, SIPTAG_REASON_STR(
-						      "SIP;cause=200;text=\"Call completed elsewhere\"")),
+			   TAG_IF(q850 == 26,
+				  SIPTAG_REASON_STR(
+					  "SIP;cause=200;text=\"Call completed elsewhere\"")),
 			   TAG_END());
 	}
 }

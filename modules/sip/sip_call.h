@@ -54,10 +54,10 @@ struct sip_leg {
 	char call_id[128];   /* of its dialog, for a Replaces that names it */
 	bool reoffer;        /* its media moved to another session: offer it again */
 	/* session refresh (sip_timer.c) */
-	bool peer_update;          /* the peer's Allow lists UPDATE */
-	bool refresher;            /* we refresh the session (RFC 4028) */
-	bool refreshing;           /* our refresh re-INVITE is in flight */
-	unsigned refresh_s;        /* the session interval */
+	bool peer_update;           /* the peer's Allow lists UPDATE */
+	bool refresher;             /* we refresh the session (RFC 4028) */
+	bool refreshing;            /* our refresh re-INVITE is in flight */
+	unsigned refresh_s;         /* the session interval */
 	struct su_timer_s *refresh; /* our next refresh re-INVITE */
 };
 

@@ -197,7 +197,8 @@ int sip_sdp_answer(const char *sdp, size_t len, bool cloud, const char *addr, ui
 	answer->codecs[0] = pick;
 	answer->ncodecs = 1;
 	if (lc->dtmf_pt >= 0) {
-		answer->dtmf[0] = (struct media_sdp_dtmf){ .pt = (uint8_t)lc->dtmf_pt, .clock = dclock };
+		answer->dtmf[0] =
+			(struct media_sdp_dtmf){ .pt = (uint8_t)lc->dtmf_pt, .clock = dclock };
 		answer->ndtmf = 1;
 	}
 	answer->ptime = lc->ptime;

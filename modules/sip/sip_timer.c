@@ -27,7 +27,8 @@ static void peer_says(struct sip_leg *sl, const sip_t *m, bool response)
 	const sip_session_expires_t *x = m ? m->sip_session_expires : NULL;
 	unsigned ours = sip.sc ? (unsigned)sip.sc->session_interval : 1800;
 
-	sl->peer_update = m && m->sip_allow && sip_is_allowed(m->sip_allow, sip_method_update, NULL);
+	sl->peer_update =
+		m && m->sip_allow && sip_is_allowed(m->sip_allow, sip_method_update, NULL);
 	sl->refresh_s = x && x->x_delta && x->x_delta < ours ? (unsigned)x->x_delta : ours;
 	if (response) {
 		/* a 2xx without Session-Expires: the peer has no timer, nua refreshes (as UAC) */
@@ -35,8 +36,8 @@ static void peer_says(struct sip_leg *sl, const sip_t *m, bool response)
 	} else {
 		/* an INVITE: we refresh when it asks us to, or when its sender cannot */
 		bool timer = m && sip_has_supported(m->sip_supported, "timer");
-		sl->refresher = (x && x->x_refresher && strcasecmp(x->x_refresher, "uas") == 0) ||
-				!timer;
+		sl->refresher =
+			(x && x->x_refresher && strcasecmp(x->x_refresher, "uas") == 0) || !timer;
 	}
 	/* nua refreshes on its own at half the interval: by re-INVITE where UPDATE is not allowed */
 	if (sl->nh && !sl->peer_update)
@@ -66,9 +67,8 @@ void sip_timer_arm(struct sip_leg *sl)
 		return;
 	if (!sl->refresh)
 		sl->refresh = su_timer_create(su_root_task(sip_loop_root()), 0);
-	if (!sl->refresh ||
-	    su_timer_set_interval(sl->refresh, refresh_cb, (su_timer_arg_t *)sl,
-				  sl->refresh_s * 1000 / 3) < 0)
+	if (!sl->refresh || su_timer_set_interval(sl->refresh, refresh_cb, (su_timer_arg_t *)sl,
+						  sl->refresh_s * 1000 / 3) < 0)
 		log_warn("call %llu: no session refresh toward %s can be scheduled", cid(sl),
 			 sl->leg.party.number);
 }
@@ -85,7 +85,7 @@ void sip_timer_answered(struct sip_leg *sl, const sip_t *m)
 	log_debug("call %llu: %s %s UPDATE; session refresh every %u s by %s", cid(sl),
 		  sl->leg.party.number, sl->peer_update ? "allows" : "does not allow",
 		  sl->refresh_s,
-		  !sl->refresher      ? "the peer"
+		  !sl->refresher    ? "the peer"
 		  : sl->peer_update ? "UPDATE"
 				    : "re-INVITE");
 }

@@ -652,9 +652,9 @@ static void test_dtmf_every_path(void **state)
 /* Digits toward a leg without telephone-event whose codec is not G.711: tones in its codec.
  * Peer a sends silence in ca (pt_a, with events at 101), peer b silence in cb; what b receives
  * is decoded at 8 kHz and listened to for tones. */
-static void inband_run(struct media_session *s, struct peer *a, struct peer *b,
-		       enum media_codec ca, uint8_t pt_a, enum media_codec cb, uint8_t pt_b,
-		       char event, struct dtmf_run *r)
+static void inband_run(struct media_session *s, struct peer *a, struct peer *b, enum media_codec ca,
+		       uint8_t pt_a, enum media_codec cb, uint8_t pt_b, char event,
+		       struct dtmf_run *r)
 {
 	struct media_enc *ea, *eb;
 	struct media_dec *db;
