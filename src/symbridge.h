@@ -152,6 +152,7 @@ struct sb_cloud_conf {
 	bool enabled;
 	struct sb_strlist registrar;
 	int registration; /* enum sb_cloud_registration */
+	struct sb_strlist codecs; /* offered to the cloud, in order: "G722" "PCMA" "PCMU" "opus" */
 	struct sb_cloud_tls_conf tls;
 };
 
@@ -166,6 +167,7 @@ struct sb_station_conf {
 	char *user;
 	char *password;
 	char *name;
+	int dtmf; /* enum card_link_dtmf: how digits reach the station */
 };
 
 struct sb_model;

@@ -7,6 +7,7 @@ libsbcore_a_SOURCES += \
 	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
 	modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
 	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c modules/sip/sip_dtmf.c \
+	modules/sip/sip_timer.c \
 	modules/sip/sip_route.c modules/sip/sip_refer.h modules/sip/sip_refer.c
 libsbcore_a_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
@@ -23,10 +24,12 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/165-sip-session-refresh-fails.sh \
 	tests/integration/150-sip-mesh-fallback.sh tests/integration/151-sip-100-calls.sh \
 	tests/integration/166-sip-transfer-blind.sh tests/integration/167-sip-transfer-attended.sh \
-	tests/integration/168-sip-transfer-cloud.sh tests/integration/169-sip-transfer-isdn.sh
+	tests/integration/168-sip-transfer-cloud.sh tests/integration/169-sip-transfer-isdn.sh \
+	tests/integration/170-sip-dtmf-codecs.sh \
+	tests/integration/171-sip-session-refresh-reinvite.sh tests/integration/172-isdn-link-dtmf.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
-	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh tests/lib/linkcall.sh tests/lib/transfer.sh \
+	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh tests/lib/linkcall.sh tests/lib/transfer.sh tests/lib/station.sh \
 	tests/peers/valgrind-sofia.supp
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <uv.h>
 
@@ -17,6 +18,7 @@
 
 #define SB_MODULE "sip"
 #include "sip_priv.h"
+#include "sip_sdp.h"
 
 #define STOP_BOUND_MS 5000 /* unregistering at shutdown waits at most this long */
 #define MAX_LISTEN    3
@@ -307,6 +309,20 @@ static void stop_timer_cb(uv_timer_t *t)
 	after_pump();
 }
 
+/* cloud.codecs into the offers and answers toward the cloud */
+static void apply_cloud_codecs(const struct sb_conf *conf)
+{
+	enum media_codec cs[MEDIA_CODEC_COUNT];
+	size_t n = 0;
+
+	for (size_t i = 0; i < conf->cloud.codecs.n && n < MEDIA_CODEC_COUNT; i++)
+		for (int c = 0; c < MEDIA_CODEC_COUNT; c++)
+			if (strcasecmp(conf->cloud.codecs.v[i],
+				       media_codec_info((enum media_codec)c)->name) == 0)
+				cs[n++] = (enum media_codec)c;
+	sip_sdp_cloud_codecs(cs, n);
+}
+
 static int sip_init(const struct sb_conf *conf)
 {
 	int rc;
@@ -314,6 +330,7 @@ static int sip_init(const struct sb_conf *conf)
 	memset(&sip, 0, sizeof sip);
 	sip.conf = conf;
 	sip.sc = sb_module_conf(conf, &sip_module);
+	apply_cloud_codecs(conf);
 	/* sofia's own logs (stderr) stay quiet unless asked for with SOFIA_DEBUG, NUA_DEBUG, ... */
 	if (!getenv("SOFIA_DEBUG") && !getenv("NUA_DEBUG") && !getenv("NTA_DEBUG") &&
 	    !getenv("TPORT_DEBUG"))
@@ -344,8 +361,23 @@ fail:
 
 static void sip_reload(const struct sb_conf *conf, const struct sb_conf *old)
 {
+	const struct sip_conf *osc = sb_module_conf(old, &sip_module);
+
 	sip.conf = conf;
 	sip.sc = sb_module_conf(conf, &sip_module);
+	apply_cloud_codecs(conf);
+	/* new dialogs take the stacks' defaults: calls in progress keep what they negotiated */
+	if (sip.sc->session_interval != osc->session_interval) {
+		if (sip.local)
+			nua_set_params(sip.local, SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
+				       TAG_END());
+		if (sip.cloud)
+			nua_set_params(sip.cloud, SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
+				       TAG_END());
+		log_notice("sip.session_interval is now %d s (was %d s): new calls use it, calls "
+			   "in progress keep theirs",
+			   sip.sc->session_interval, osc->session_interval);
+	}
 	if (local_needed(conf) && !sip.local)
 		log_warn("the new configuration has stations or link cards but the local SIP side "
 			 "was not started: restart the daemon to listen on sip.listen");

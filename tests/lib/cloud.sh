@@ -2,14 +2,16 @@
 # client certificate, auto-answer, SRTP mandatory, G.722; driven through its ctrl_tcp module.
 # Needs tests/lib/sip.sh (sb_poll, sb_free_port) and a PKI made by sb_pki ca.
 
-# sb_baresip_start ID KAMAILIO_PORT: start baresip as sip:ID@127.0.0.1 registered at kamailio;
-# returns once kamailio has its registration (bounded). pid in bs_pid, control port in bs_ctrl,
+# sb_baresip_start ID KAMAILIO_PORT [ANSWERMODE] [CODECS]: start baresip as sip:ID@127.0.0.1
+# registered at kamailio (CODECS: its audio_codecs, default G722/16000); returns once kamailio
+# has a new registration of it (bounded). pid in bs_pid, control port in bs_ctrl,
 # what it decoded lands in $sb_tmp/bs/snd/*-dec.wav
 bs_pid=
 sb_baresip_start() {
 	_bsp=$(sb_free_port)
 	bs_ctrl=$(sb_free_port)
 	mkdir -p "$sb_tmp/bs/snd"
+	_regs=$(grep -c "REGISTER [^ ]* from sip:$1@" "$sb_tmp/kam.log" 2>/dev/null || true)
 	cat "$sb_tmp/pki/ca-device.key" "$sb_tmp/pki/ca-device.crt" >"$sb_tmp/bs/client.pem"
 	cat >"$sb_tmp/bs/config" <<CONF
 poll_method		epoll
@@ -26,6 +28,7 @@ rtcp_mux		no
 module_path		/usr/lib/baresip/modules
 module			g722.so
 module			g711.so
+module			opus.so
 module			srtp.so
 module			ausine.so
 module			aubridge.so
@@ -36,11 +39,11 @@ module_app		menu.so
 snd_path		$sb_tmp/bs/snd
 ctrl_tcp_listen		127.0.0.1:$bs_ctrl
 CONF
-	echo "<sip:$1@127.0.0.1:$2;transport=tls>;regint=300;answermode=${3:-auto};mediaenc=srtp-mand;audio_codecs=G722/16000" \
+	echo "<sip:$1@127.0.0.1:$2;transport=tls>;regint=300;answermode=${3:-auto};mediaenc=srtp-mand;audio_codecs=${4:-G722/16000}" \
 		>"$sb_tmp/bs/accounts"
 	baresip -f "$sb_tmp/bs" -v </dev/null >"$sb_tmp/baresip.log" 2>&1 &
 	bs_pid=$!
-	sb_poll 15 grep -q "REGISTER [^ ]* from sip:$1@" "$sb_tmp/kam.log"
+	sb_poll 15 sh -c "[ \$(grep -c 'REGISTER [^ ]* from sip:$1@' '$sb_tmp/kam.log') -gt ${_regs:-0} ]"
 }
 
 # sb_baresip COMMAND [PARAMS]: one ctrl_tcp command (netstring JSON); prints the response
