@@ -33,7 +33,8 @@ SB_INTEGRATION = \
 	tests/integration/030-kill-restart.sh \
 	tests/integration/040-cli.sh \
 	tests/integration/050-background.sh \
-	tests/integration/060-interactive.sh
+	tests/integration/060-interactive.sh \
+	tests/integration/182-ctl-edge.sh
 TESTS += $(SB_INTEGRATION)
 EXTRA_DIST += $(SB_INTEGRATION)
 
