@@ -126,6 +126,11 @@ static const struct sb_conf_key sip_keys[] = {
 	  .offset = offsetof(struct sip_conf, limits),
 	  .sub = &sip_limits_section,
 	  .help = "caps and timeouts of TCP/TLS connections (sip_conn.c)" },
+	{ .name = "tls",
+	  .type = SB_CT_GROUP,
+	  .offset = offsetof(struct sip_conf, tls),
+	  .sub = &sip_tls_section,
+	  .help = "cipher suites of TLS connections (sip_tls.c)" },
 	SB_CONF_END
 };
 
@@ -330,6 +335,7 @@ static int sip_init(const struct sb_conf *conf)
 		log_err("cannot start sofia-sip: %s", strerror(-rc));
 		return rc;
 	}
+	sip_tls_ciphers(sip.sc->tls.ciphers);
 	if ((rc = sip_conn_open(conf, &sip.sc->limits)) < 0) {
 		log_err("cannot set up the connection limits: %s", strerror(-rc));
 		goto fail;

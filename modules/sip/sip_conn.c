@@ -39,6 +39,15 @@ static const struct sb_conf_key limits_keys[] = {
 	  .min = 1,
 	  .max = 65536,
 	  .help = "TCP and TLS connections accepted at once from one address (an IPv6 /64)" },
+	{ .name = "connection_rate_per_source",
+	  .type = SB_CT_INT,
+	  .offset = offsetof(struct sip_limits_conf, rate_per_source),
+	  .def = "30",
+	  .min = 1,
+	  .max = 100000,
+	  .help = "new TCP and TLS connections accepted per minute from one address (a burst of "
+		  "as many, then one every 60/N s); each accepted TLS connection costs memory "
+		  "that Debian's sofia-sip never returns" },
 	{ .name = "message_timeout",
 	  .type = SB_CT_INT,
 	  .offset = offsetof(struct sip_limits_conf, message_timeout),
@@ -86,6 +95,19 @@ static int total, max_total = 1024, max_per_source = 32;
 static int reserve_fd = -1;
 static uint64_t refused, idled, last_log_ms;
 static int *live; /* the tracked fds, dense, for the idle sweep */
+static int rate_per_min = 30;
+
+/* New connections per source: a token bucket per address in a table of fixed size; a source
+ * not seen for a while gives its slot to a new one (the oldest of the probed slots). */
+#define RATE_SLOTS 4096
+#define RATE_PROBE 8
+struct rate {
+	struct in6_addr src;
+	double tokens;
+	uint64_t last_ms;
+	bool used;
+};
+static struct rate *rates;
 static unsigned idle_ms;
 static uv_timer_t sweep_timer;
 static bool sweeping;
@@ -199,6 +221,35 @@ static void log_refusal(const struct sockaddr_storage *ss, const char *why)
 		 (unsigned long long)refused);
 }
 
+static bool rate_take(const struct in6_addr *a, unsigned b)
+{
+	uint64_t now = uv_hrtime() / 1000000;
+	struct rate *r, *oldest = NULL;
+	unsigned h = b * (RATE_SLOTS / NBUCKETS);
+
+	for (unsigned i = 0; i < RATE_PROBE; i++) {
+		r = &rates[(h + i) % RATE_SLOTS];
+		if (r->used && memcmp(&r->src, a, sizeof *a) == 0)
+			goto found;
+		if (!oldest || !r->used || (oldest->used && r->last_ms < oldest->last_ms))
+			oldest = r;
+	}
+	r = oldest;
+	r->used = true;
+	r->src = *a;
+	r->tokens = rate_per_min;
+	r->last_ms = now;
+found:
+	r->tokens += (double)(now - r->last_ms) * rate_per_min / 60000.0;
+	if (r->tokens > rate_per_min)
+		r->tokens = rate_per_min;
+	r->last_ms = now;
+	if (r->tokens < 1)
+		return false;
+	r->tokens -= 1;
+	return true;
+}
+
 /* sofia-sip's tport_accept() calls accept(); the executable's definition comes first. */
 int accept(int s, struct sockaddr *sa, socklen_t *salen)
 {
@@ -239,6 +290,8 @@ int accept(int s, struct sockaddr *sa, socklen_t *salen)
 		why = "sip.limits.max_connections reached";
 	else if (count_source(&a, b) >= max_per_source)
 		why = "sip.limits.max_connections_per_source reached";
+	else if (!rate_take(&a, b))
+		why = "sip.limits.connection_rate_per_source exceeded";
 	if (why) {
 		close(fd);
 		log_refusal(&ss, why);
@@ -299,6 +352,7 @@ static void apply_caps(const struct sip_limits_conf *lc)
 {
 	max_total = lc->max_connections;
 	max_per_source = lc->per_source;
+	rate_per_min = lc->rate_per_source;
 	/* whatever the settings say, SIP connections leave the reserve to everything else */
 	if (nconns_max > FD_RESERVE && max_total > nconns_max - FD_RESERVE)
 		max_total = nconns_max - FD_RESERVE;
@@ -318,10 +372,12 @@ int sip_conn_open(const struct sb_conf *conf, const struct sip_limits_conf *lc)
 				     : (int)rl.rlim_cur;
 		conns = calloc((size_t)nconns_max, sizeof *conns);
 		live = calloc((size_t)nconns_max, sizeof *live);
-		if (!conns || !live)
+		rates = calloc(RATE_SLOTS, sizeof *rates);
+		if (!conns || !live || !rates)
 			return -ENOMEM;
 	}
 	memset(conns, 0, (size_t)nconns_max * sizeof *conns);
+	memset(rates, 0, RATE_SLOTS * sizeof *rates);
 	for (int i = 0; i < NBUCKETS; i++)
 		buckets[i] = -1;
 	seed = (uint32_t)uv_hrtime() ^ (uint32_t)getpid() * 2654435761u;
