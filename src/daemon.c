@@ -117,7 +117,24 @@ static void reload_work_cb(uv_work_t *w)
 	rl.rc = sb__daemon_load(sb__d.conf_path, &rl.conf, &rl.errs, &rl.warns);
 }
 
-static void reload_start(void);
+static int reload_start(void);
+
+/* Tell the waiters of a load that could not run. */
+static void reload_fail(struct reload_waiter *wt, int rc, const char *why)
+{
+	struct reload_waiter *next;
+
+	for (; wt; wt = next) {
+		next = wt->next;
+		if (wt->done_cb) {
+			struct sb_msgs e = { 0 }, none = { 0 };
+			sb__msgs_add(&e, "%s", why);
+			wt->done_cb(wt->arg, rc, &e, &none);
+			sb__msgs_free(&e);
+		}
+		free(wt);
+	}
+}
 
 static void reload_after_cb(uv_work_t *w, int status)
 {
@@ -144,22 +161,20 @@ static void reload_after_cb(uv_work_t *w, int status)
 	}
 	sb__msgs_free(&rl.errs);
 	sb__msgs_free(&rl.warns);
-	if (rl.next && !sb__d.stopping)
-		reload_start();
-	else
-		for (wt = rl.next, rl.next = NULL; wt; wt = next) {
-			next = wt->next;
-			if (wt->done_cb) {
-				struct sb_msgs e = { 0 }, none = { 0 };
-				sb__msgs_add(&e, "the daemon is stopping");
-				wt->done_cb(wt->arg, -ECANCELED, &e, &none);
-				sb__msgs_free(&e);
-			}
-			free(wt);
-		}
+	if (!rl.next)
+		return;
+	if (sb__d.stopping) {
+		wt = rl.next;
+		rl.next = NULL;
+		reload_fail(wt, -ECANCELED, "the daemon is stopping");
+	} else if (reload_start() < 0) {
+		wt = rl.now;
+		rl.now = NULL;
+		reload_fail(wt, -EAGAIN, "the reload could not be started");
+	}
 }
 
-static void reload_start(void)
+static int reload_start(void)
 {
 	int rc;
 
@@ -167,17 +182,20 @@ static void reload_start(void)
 	rl.next = NULL;
 	rl.errs = (struct sb_msgs){ 0 };
 	rl.warns = (struct sb_msgs){ 0 };
-	rl.running = true;
-	if ((rc = uv_queue_work(sb__d.loop, &rl.work, reload_work_cb, reload_after_cb)) < 0) {
-		/* no thread pool: load on the loop rather than not at all */
-		reload_work_cb(&rl.work);
-		reload_after_cb(&rl.work, 0);
-	}
+	if (!sb__d.loop)
+		rc = -EINVAL;
+	else
+		rc = uv_queue_work(sb__d.loop, &rl.work, reload_work_cb, reload_after_cb);
+	rl.running = rc == 0;
+	return rc;
 }
 
+/* 0: done_cb runs later, on the loop, never from within this call; < 0: nothing was started
+ * (no loop, no thread pool) and the caller should reload with sb__daemon_reload(). */
 int sb__daemon_reload_async(sb__reload_cb done_cb, void *arg)
 {
 	struct reload_waiter *w = calloc(1, sizeof *w), **tail;
+	int rc;
 
 	if (!w)
 		return -ENOMEM;
@@ -186,7 +204,11 @@ int sb__daemon_reload_async(sb__reload_cb done_cb, void *arg)
 	for (tail = &rl.next; *tail; tail = &(*tail)->next)
 		;
 	*tail = w;
-	if (!rl.running)
-		reload_start();
-	return 0;
+	if (rl.running)
+		return 0;
+	if ((rc = reload_start()) < 0) {
+		free(rl.now); /* only w: nothing else waited while no load ran */
+		rl.now = NULL;
+	}
+	return rc;
 }
