@@ -77,3 +77,16 @@ SB_FUZZ_TARGETS += sip_refer
 SB_BENCH += tests/bench/sip-load
 TESTS += tests/bench/sip-load-smoke.sh
 EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh
+
+# fuzz targets of the call path: the body of an INFO (a digit), the SDP of a re-INVITE/UPDATE
+check_PROGRAMS += tests/fuzz/fuzz_sip_info tests/fuzz/fuzz_sip_reinvite
+TESTS += tests/fuzz/fuzz_sip_info tests/fuzz/fuzz_sip_reinvite
+tests_fuzz_fuzz_sip_info_SOURCES = tests/fuzz/fuzz_sip_info.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_info_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_info"'
+tests_fuzz_fuzz_sip_info_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_fuzz_fuzz_sip_info_LDADD = $(SB_CORE_LIBS)
+tests_fuzz_fuzz_sip_reinvite_SOURCES = tests/fuzz/fuzz_sip_reinvite.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_reinvite_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_reinvite"'
+tests_fuzz_fuzz_sip_reinvite_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_fuzz_fuzz_sip_reinvite_LDADD = $(SB_CORE_LIBS)
+SB_FUZZ_TARGETS += sip_info sip_reinvite
