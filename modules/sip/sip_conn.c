@@ -281,8 +281,8 @@ int accept(int s, struct sockaddr *sa, socklen_t *salen)
 	}
 	if (fd < 0)
 		return -1;
-	if (!enabled || fd >= nconns_max)
-		goto pass; /* not set up (tests without the module) */
+	if (!enabled || fd >= nconns_max || (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		goto pass; /* not set up (tests without the module), or not a network connection */
 	source_of(&ss, &a);
 	unsigned b = hash_src(&a);
 	const char *why = NULL;
