@@ -77,6 +77,15 @@ static const struct sb_conf_key system_keys[] = {
 	{ .name = "max_call_seconds", .type = SB_CT_INT,
 	  .offset = OFF(sb_system_conf, max_call_seconds), .def = "600", .min = 1, .max = 86400,
 	  .help = "a call longer than this is ended cleanly" },
+	{ .name = "control_idle_timeout", .type = SB_CT_INT,
+	  .offset = OFF(sb_system_conf, control_idle_timeout), .def = "60", .min = 1,
+	  .max = 86400,
+	  .help = "seconds a control connection may wait without a request before it is closed" },
+	{ .name = "control_clients_per_user", .type = SB_CT_INT,
+	  .offset = OFF(sb_system_conf, control_clients_per_user), .def = "8", .min = 1,
+	  .max = 64,
+	  .help = "control connections at once per user other than root and the daemon's own "
+		  "(they always have 64 of their own)" },
 	SB_CONF_END
 };
 

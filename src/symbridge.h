@@ -132,6 +132,8 @@ struct sb_system_conf {
 	int log_level; /* enum sb_log_level */
 	struct sb_port_range rtp_ports;
 	int max_call_seconds;
+	int control_idle_timeout;     /* seconds */
+	int control_clients_per_user; /* other than root and the daemon's user */
 };
 
 enum sb_tls_version { SB_TLS_1_2, SB_TLS_1_3 };

@@ -123,6 +123,16 @@ static const struct sb_conf_key sip_keys[] = {
 	  .min = 90,
 	  .max = 86400,
 	  .help = "session timer (RFC 4028) offered and accepted on every call leg, seconds" },
+	{ .name = "limits",
+	  .type = SB_CT_GROUP,
+	  .offset = offsetof(struct sip_conf, limits),
+	  .sub = &sip_limits_section,
+	  .help = "caps and timeouts of TCP/TLS connections (sip_conn.c)" },
+	{ .name = "tls",
+	  .type = SB_CT_GROUP,
+	  .offset = offsetof(struct sip_conf, tls),
+	  .sub = &sip_tls_section,
+	  .help = "cipher suites of TLS connections (sip_tls.c)" },
 	SB_CONF_END
 };
 
@@ -268,6 +278,8 @@ static int open_local(const struct sb_conf *conf)
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
+		TPTAG_TIMEOUT((unsigned)sip.sc->limits.message_timeout * 1000),
+		TPTAG_IDLE((unsigned)sip.sc->limits.idle_timeout * 1000),
 		SIPTAG_SERVER_STR("symbridge/" PACKAGE_VERSION), TAG_END());
 	if (!sip.local) {
 		log_err("cannot listen for SIP on %s%s%s: address in use or not on this host? "
@@ -294,6 +306,7 @@ static void after_pump(void)
 		sip.cloud = NULL;
 	}
 	if (!sip.local && !sip.cloud) {
+		sip_conn_close();
 		uv_close((uv_handle_t *)&sip.stop_timer, NULL);
 		sip_loop_close();
 		sip.stopping = false;
@@ -339,6 +352,11 @@ static int sip_init(const struct sb_conf *conf)
 		log_err("cannot start sofia-sip: %s", strerror(-rc));
 		return rc;
 	}
+	sip_tls_ciphers(sip.sc->tls.ciphers);
+	if ((rc = sip_conn_open(conf, &sip.sc->limits)) < 0) {
+		log_err("cannot set up the connection limits: %s", strerror(-rc));
+		goto fail;
+	}
 	if (local_needed(conf) && (rc = open_local(conf)) < 0)
 		goto fail;
 	if ((rc = sip_reg_open(conf)) < 0 || (rc = sip_link_open(conf)) < 0 ||
@@ -355,6 +373,7 @@ fail:
 	if (sip.cloud)
 		nua_destroy(sip.cloud);
 	sip.cloud = NULL;
+	sip_conn_close();
 	sip_loop_close();
 	return rc;
 }
@@ -383,6 +402,7 @@ static void sip_reload(const struct sb_conf *conf, const struct sb_conf *old)
 			 "was not started: restart the daemon to listen on sip.listen");
 	if (conf->cloud.enabled != old->cloud.enabled)
 		log_warn("cloud.enabled changed: takes effect after a restart");
+	sip_conn_reload(&sip.sc->limits);
 	sip_reg_reload(conf);
 	sip_link_reload(conf);
 	sip_cloud_reload(conf);
