@@ -1,5 +1,6 @@
 #!/bin/sh
-# 132-sip-cloud.sh: the cloud link against kamailio with TLS and client certificates on 127.0.0.1:
+# 132-sip-cloud.sh: the cloud link against kamailio with TLS and client certificates (in the
+# cloud's network namespace, tests/lib/sip.sh):
 # registrations over TLS shown in show cloud, backoff while kamailio is down and back within the
 # bound, registrars in order with the first preferred again, a wrong CA and a TLS 1.1-only server
 # refused, a key file readable by others refused at start.
@@ -14,7 +15,7 @@ tap_ok $? "a test CA and a second, unrelated one are made" || { echo "Bail out! 
 kp=$(sb_free_port)
 dead=$(sb_free_port)
 sb_kamailio_start "$kp"
-tap_ok $? "kamailio listens for TLS on 127.0.0.1:$kp"
+tap_ok $? "kamailio listens for TLS on $sb_cloud_ip:$kp (the cloud's namespace)"
 
 # cloud_conf REGISTRARS CA [EXTRA]: a config with two bridge channels registering to REGISTRARS
 cloud_conf() {
@@ -32,7 +33,7 @@ cloud() { ctl --json show cloud; }
 field() { cloud | json_get "j['item']['$1']"; }
 is_state() { [ "$(field state)" = "$1" ]; }
 
-cloud_conf "\"sips:127.0.0.1:$kp\"" ca
+cloud_conf "\"sips:$sb_cloud_ip:$kp\"" ca
 sb_start c.conf
 tap_ok $? "daemon starts with the cloud link enabled"
 sb_poll 15 is_state registered
@@ -40,14 +41,14 @@ tap_ok $? "both channel identities register over TLS" || tap_diag "$(ctl show cl
 out=$(cloud)
 printf '%s' "$out" | python3 -c "
 import json, sys; j = json.load(sys.stdin); i = j['item']
-assert i['host'] == 'sips:127.0.0.1:$kp' and i['registered'] == 2 and i['identities'] == 2, i
+assert i['host'] == 'sips:$sb_cloud_ip:$kp' and i['registered'] == 2 and i['identities'] == 2, i
 assert i['tls_version'] in ('TLSv1.2', 'TLSv1.3') and i['tls_cipher'], i
 assert i['mode'] == 'per-channel' and i['last_error'] is None, i
 d = j['details']; assert len(d) == 2 and all('registered, expires in' in x for x in d), d
 assert all(3000 < int(x.split()[-2]) <= 3600 for x in d), d"
 tap_ok $? "show cloud names the host, TLS version and cipher, both registrations and their expiry" ||
 	tap_diag "$out"
-grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:100@.* cert CN=symbridge-device .*auth=Bearer tok-5ecret-132' "$sb_tmp/kam.log" &&
+grep -q "REGISTER sips:$sb_cloud_ip:[0-9]* from sip:100@.* cert CN=symbridge-device .*auth=Bearer tok-5ecret-132" "$sb_tmp/kam.log" &&
 	grep -q 'from sip:101@' "$sb_tmp/kam.log"
 tap_ok $? "kamailio saw our client certificate and the bearer token"
 ! grep -q 'tok-5ecret' "$sb_tmp/daemon.log"
@@ -69,24 +70,24 @@ tap_ok $? "kamailio back: registered again after $dt s (bound: retry_max 2 s + 2
 	tap_diag "$(ctl show cloud)"
 sb_stop
 tap_ok $? "daemon exits 0"
-grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:100@.* expires=0$' "$sb_tmp/kam.log" &&
-	grep -q 'REGISTER sips:127.0.0.1:[0-9]* from sip:101@.* expires=0$' "$sb_tmp/kam.log"
+grep -q "REGISTER sips:$sb_cloud_ip:[0-9]* from sip:100@.* expires=0$" "$sb_tmp/kam.log" &&
+	grep -q "REGISTER sips:$sb_cloud_ip:[0-9]* from sip:101@.* expires=0$" "$sb_tmp/kam.log"
 tap_ok $? "at shutdown both identities were unregistered"
 
 # registrars in order: the first is dead, the second answers; then the first comes back
 kp2=$(sb_free_port)
-cloud_conf "\"sips:127.0.0.1:$kp2\", \"sips:127.0.0.1:$kp\"" ca
-sb_start c.conf && sb_poll 15 is_state registered && [ "$(field host)" = "sips:127.0.0.1:$kp" ]
+cloud_conf "\"sips:$sb_cloud_ip:$kp2\", \"sips:$sb_cloud_ip:$kp\"" ca
+sb_start c.conf && sb_poll 15 is_state registered && [ "$(field host)" = "sips:$sb_cloud_ip:$kp" ]
 tap_ok $? "the first registrar down: registered at the second" || tap_diag "$(ctl show cloud)"
 sb_kamailio_start "$kp2" ca kam2
-first() { [ "$(field host)" = "sips:127.0.0.1:$kp2" ] && is_state registered; }
+first() { [ "$(field host)" = "sips:$sb_cloud_ip:$kp2" ] && is_state registered; }
 sb_poll 20 first
 tap_ok $? "the first registrar back: the link moves back to it" || tap_diag "$(ctl show cloud)"
 sb_stop
 sb_kamailio_stop kam2
 
 # a server certificate from another CA
-cloud_conf "\"sips:127.0.0.1:$kp\"" other
+cloud_conf "\"sips:$sb_cloud_ip:$kp\"" other
 sb_start c.conf && sb_poll 15 is_state "waiting to retry"
 err=$(field last_error)
 [ "$(field registered)" = 0 ] && printf '%s' "$err" | grep -q 'certificate'
@@ -95,11 +96,11 @@ sb_stop
 
 # a server that speaks TLS 1.1 and nothing newer
 t11=$(sb_free_port)
-openssl s_server -quiet -accept "127.0.0.1:$t11" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' \
+ip netns exec "$sb_cloud_ns" openssl s_server -quiet -accept "$sb_cloud_ip:$t11" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' \
 	-cert "$sb_tmp/pki/ca-server.crt" -key "$sb_tmp/pki/ca-server.key" </dev/null >"$sb_tmp/tls11.log" 2>&1 &
 tls11_pid=$!
-sb_poll 10 python3 -c "import socket; socket.create_connection(('127.0.0.1', $t11), 0.5)"
-cloud_conf "\"sips:127.0.0.1:$t11\"" ca
+sb_poll 10 python3 -c "import socket; socket.create_connection(('$sb_cloud_ip', $t11), 0.5)"
+cloud_conf "\"sips:$sb_cloud_ip:$t11\"" ca
 sb_start c.conf && sb_poll 15 is_state "waiting to retry"
 err=$(field last_error)
 [ "$(field registered)" = 0 ] && [ -z "$(field tls_version | grep -v None)" ] &&
@@ -109,7 +110,7 @@ sb_stop
 kill "$tls11_pid"; wait "$tls11_pid" 2>/dev/null; tls11_pid=
 
 # trunk mode: one registration for the whole appliance, named after system.name
-cloud_conf "\"sips:127.0.0.1:$kp\"" ca
+cloud_conf "\"sips:$sb_cloud_ip:$kp\"" ca
 sed -i 's/registration = "per-channel"/registration = "trunk"/' "$sb_tmp/c.conf"
 sb_start c.conf && sb_poll 15 is_state registered && [ "$(field identities)" = 1 ] &&
 	[ "$(field mode)" = trunk ] && cloud | json_get "j['details'][0]" | grep -q '^t132 registered'
@@ -119,7 +120,7 @@ sb_stop
 # min_version 1.3 against a server that stops at TLS 1.2
 k12=$(sb_free_port)
 sb_kamailio_start "$k12" ca kam12 TLSv1.2
-cloud_conf "\"sips:127.0.0.1:$k12\"" ca 'min_version = "1.3";'
+cloud_conf "\"sips:$sb_cloud_ip:$k12\"" ca 'min_version = "1.3";'
 sb_start c.conf && sb_poll 15 is_state "waiting to retry"
 err=$(field last_error)
 [ "$(field registered)" = 0 ] && printf '%s' "$err" | grep -qi 'protocol\|version'
