@@ -125,8 +125,10 @@ void sip_cloud_show(struct sb_reply *r);
 void sip_tls_policy(int min_proto, bool capture_next);
 void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, const char *why));
 bool sip_tls_captured(void);
-/* sip_addr.c: the cloud's TLS connection came up on fd: our address on it goes into our SDP */
+/* sip_addr.c: the cloud's TLS connection came up on fd: our address on it goes into our SDP
+ * and (with its port) into our Contact; -ENOENT until a connection came up */
 void sip_addr_cloud_connected(int fd);
+int sip_addr_cloud_local(char *host, size_t len, int *port);
 
 /* sip_lic.c: a PBX-Port for a station (holder: its contact) or a link (trunk); 0 or -1 with why */
 int sip_lic_take(bool trunk, const char *id, const char *holder, char *why, size_t len);
