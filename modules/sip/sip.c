@@ -353,7 +353,7 @@ static void sip_reload(const struct sb_conf *conf, const struct sb_conf *old)
 		log_warn("cloud.enabled changed: takes effect after a restart");
 	sip_reg_reload(conf);
 	sip_link_reload(conf);
-	sip_cloud_reload(conf);
+	sip_cloud_reload(conf, old);
 }
 
 static void sip_close(void)

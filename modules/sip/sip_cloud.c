@@ -35,6 +35,12 @@ struct cloud_link cl;
 
 /* ---- what the TLS handshakes said (sip_tls.c) ----------------------------------------------- */
 
+static void refused_cb(uv_timer_t *t)
+{
+	if (cl.state == CLOUD_REGISTERING && cl.conn_pending)
+		sip_cloud_failed("connecting: TLS connection refused");
+}
+
 static void tls_cb(bool ok, const char *version, const char *cipher, const char *why)
 {
 	if (ok) {
@@ -49,55 +55,10 @@ static void tls_cb(bool ok, const char *version, const char *cipher, const char 
 	}
 	snprintf(cl.tls_note, sizeof cl.tls_note, "%s", why);
 	log_warn("cloud TLS connection refused: %s", why);
-}
-
-/* ---- the device certificate as sofia-sip wants it ----------------------------------------- */
-
-static int append_file(FILE *out, const char *path)
-{
-	char buf[4096];
-	size_t n;
-	FILE *in = fopen(path, "r");
-
-	if (!in)
-		return -errno;
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		fwrite(buf, 1, n, out);
-	fclose(in);
-	return 0;
-}
-
-/* sofia-sip reads a folder: agent.pem (key, then certificate) and cafile.pem. It is made
- * private to the daemon in the state dir from cloud.tls's three files. */
-static int make_cert_dir(const struct sb_conf *conf, char *dir, size_t len)
-{
-	char path[1100];
-	FILE *f;
-	int fd, rc;
-
-	snprintf(dir, len, "%s/cloud-tls", conf->system.state_dir);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	chmod(dir, 0700);
-	snprintf(path, sizeof path, "%s/agent.pem", dir);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
-	    !(f = fdopen(fd, "w")))
-		return -errno;
-	rc = append_file(f, conf->cloud.tls.key_file);
-	if (rc == 0)
-		rc = append_file(f, conf->cloud.tls.cert_file);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc < 0)
-		return rc;
-	snprintf(path, sizeof path, "%s/cafile.pem", dir);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
-	    !(f = fdopen(fd, "w")))
-		return -errno;
-	rc = append_file(f, conf->cloud.tls.ca_file);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	return rc;
+	/* sofia drops the connection without failing the request on it, which would then wait
+	 * for its timeout: the round fails now (from the loop, not inside sofia's handshake) */
+	if (cl.timers && cl.state == CLOUD_REGISTERING && cl.conn_pending)
+		uv_timer_start(&cl.refused, refused_cb, 0, 0);
 }
 
 /* ---- registrations ------------------------------------------------------------------------- */
@@ -183,16 +144,18 @@ void sip_cloud_failed(const char *what)
 {
 	uint64_t d;
 
-	snprintf(cl.last_error, sizeof cl.last_error, "%s: %s%s%s%s", cl.cc->registrar.v[cl.host],
+	snprintf(cl.last_error, sizeof cl.last_error, "%s: %s%s%s%s", cl.registrar.v[cl.host],
 		 what, cl.tls_note[0] ? " (" : "", cl.tls_note, cl.tls_note[0] ? ")" : "");
-	cl.tls_note[0] = '\0';
+	/* the TLS reason stays until a handshake succeeds: a later retry that fails before
+	 * one (refused, timed out) still says why the cloud was not reached */
 	if (cl.state == CLOUD_REGISTERED)
 		cl.connection_losses++;
 	handles_drop();
 	uv_timer_stop(&cl.keepalive);
-	if (cl.host + 1 < cl.cc->registrar.n) {
-		log_warn("cloud registrar %s failed (%s): trying %s", cl.cc->registrar.v[cl.host],
-			 what, cl.cc->registrar.v[cl.host + 1]);
+	uv_timer_stop(&cl.refused);
+	if (cl.host + 1 < cl.registrar.n) {
+		log_warn("cloud registrar %s failed (%s): trying %s", cl.registrar.v[cl.host],
+			 what, cl.registrar.v[cl.host + 1]);
 		cl.host++;
 		start_round();
 		return;
@@ -212,7 +175,7 @@ void sip_cloud_failed(const char *what)
  * REGISTERs follow its answer, with the connection's local address and port as Contact. */
 static void start_round(void)
 {
-	registrar_uris(cl.cc->registrar.v[cl.host]);
+	registrar_uris(cl.registrar.v[cl.host]);
 	cl.state = CLOUD_REGISTERING;
 	if (cl.conn_nh)
 		nua_handle_destroy(cl.conn_nh);
@@ -254,7 +217,7 @@ static void keepalive_cb(uv_timer_t *t)
 	 * as often as the retry pauses allow: each failed TLS connection costs sofia-sip memory */
 	if (cl.host > 0 && !cl.probe_pending && sip_now_ms() >= cl.probe_at) {
 		char uri[160];
-		const char *r = cl.cc->registrar.v[0];
+		const char *r = cl.registrar.v[0];
 		snprintf(uri, sizeof uri, "sips:%s", strncmp(r, "sips:", 5) == 0 ? r + 5 : r);
 		if (!cl.probe_nh)
 			cl.probe_nh = nua_handle(sip.cloud, NULL, SIPTAG_TO_STR(uri), TAG_END());
@@ -280,7 +243,7 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 			return;
 		}
 		if (contact_update())
-			log_info("cloud connection to %s from %s%s%.0d", cl.cc->registrar.v[cl.host],
+			log_info("cloud connection to %s from %s%s%.0d", cl.registrar.v[cl.host],
 				 cl.contact_host, cl.contact_port ? ":" : "", cl.contact_port);
 		sip_cloud_ids_register();
 		return;
@@ -302,7 +265,7 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 			if (status < 300 && cl.host > 0 && cl.state == CLOUD_REGISTERED) {
 				log_notice("the first cloud registrar %s answers again: moving "
 					   "back to it",
-					   cl.cc->registrar.v[0]);
+					   cl.registrar.v[0]);
 				handles_drop();
 				cl.host = 0;
 				start_round();
@@ -322,7 +285,7 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 		if (cl.host == 0 && cl.state == CLOUD_REGISTERED && contact_update()) {
 			log_notice("cloud connection to %s renewed (now from %s:%d): registering "
 				   "again",
-				   cl.cc->registrar.v[cl.host], cl.contact_host, cl.contact_port);
+				   cl.registrar.v[cl.host], cl.contact_host, cl.contact_port);
 			sip_cloud_ids_register();
 		}
 		return;
@@ -352,7 +315,7 @@ void sip_cloud_round_check(void)
 	cl.registrations++;
 	cl.registered_since = sip_now_ms();
 	log_notice("registered %zu identit%s at cloud registrar %s (%s, %s)", cl.nregs,
-		   cl.nregs == 1 ? "y" : "ies", cl.cc->registrar.v[cl.host],
+		   cl.nregs == 1 ? "y" : "ies", cl.registrar.v[cl.host],
 		   cl.tls_version[0] ? cl.tls_version : "TLS", cl.tls_cipher);
 	uv_timer_start(&cl.keepalive, keepalive_cb, (uint64_t)sip.sc->keepalive_interval * 1000,
 		       (uint64_t)sip.sc->keepalive_interval * 1000);
@@ -385,7 +348,7 @@ int sip_cloud_open(const struct sb_conf *conf)
 	cl.cc = &conf->cloud;
 	if (!conf->cloud.enabled || conf->cloud.registrar.n == 0)
 		return 0;
-	if ((rc = make_cert_dir(conf, dir, sizeof dir)) < 0) {
+	if ((rc = sip_tls_cert_dir(conf, dir, sizeof dir)) < 0) {
 		log_err("cannot prepare the cloud certificate in %s: %s", dir, strerror(-rc));
 		return rc;
 	}
@@ -400,7 +363,18 @@ int sip_cloud_open(const struct sb_conf *conf)
 	 * the registrars' host names */
 	if (!cl.home)
 		cl.home = su_home_new(sizeof *cl.home);
+	/* the running link keeps the registrars and the token it started with (a reload that
+	 * changes them says they need a restart) */
+	cl.registrar.v = su_zalloc(cl.home, (conf->cloud.registrar.n + 1) * sizeof(char *));
+	for (size_t i = 0; cl.registrar.v && i < conf->cloud.registrar.n; i++)
+		cl.registrar.v[cl.registrar.n++] = su_strdup(cl.home, conf->cloud.registrar.v[i]);
+	if (conf->cloud.tls.bearer_token)
+		cl.token = su_strdup(cl.home, conf->cloud.tls.bearer_token);
+	if (cl.registrar.n != conf->cloud.registrar.n)
+		return -ENOMEM;
 	cl.subjects = su_strlst_create(cl.home);
+	const char *names[8];
+	size_t nnames = 0;
 	for (size_t i = 0; i < conf->cloud.registrar.n; i++) {
 		registrar_uris(conf->cloud.registrar.v[i]);
 		char *h = cl.reg_uri[1];
@@ -409,7 +383,11 @@ int sip_cloud_open(const struct sb_conf *conf)
 			su_strlst_dup_append(cl.subjects, su_strndup(cl.home, h + 1, hl - 2));
 		else
 			su_strlst_dup_append(cl.subjects, h);
+		if (nnames < 8)
+			names[nnames++] = su_strlst_item(cl.subjects, su_strlst_len(cl.subjects) - 1);
 	}
+	/* sip_tls.c names a mismatch the way sofia-sip finds it */
+	sip_tls_expect(names, conf->cloud.tls.verify_host ? nnames : 0);
 	sip.cloud = nua_create(
 		sip_loop_root(), cloud_cb, NULL, NUTAG_SIPS_URL(url), TPTAG_SERVER(0),
 		TPTAG_CERTIFICATE(dir),
@@ -434,18 +412,37 @@ int sip_cloud_open(const struct sb_conf *conf)
 		return rc;
 	uv_timer_init(sb_daemon_loop(), &cl.retry);
 	uv_timer_init(sb_daemon_loop(), &cl.keepalive);
+	uv_timer_init(sb_daemon_loop(), &cl.refused);
 	cl.timers = true;
-	log_info("cloud link: %zu registration(s) at %s%s", cl.nregs, conf->cloud.registrar.v[0],
-		 conf->cloud.registrar.n > 1 ? " (and fallbacks)" : "");
+	log_info("cloud link: %zu registration(s) at %s%s", cl.nregs, cl.registrar.v[0],
+		 cl.registrar.n > 1 ? " (and fallbacks)" : "");
 	start_round();
 	return 0;
 }
 
-/* The identities follow the new configuration at once (sip_cloud_ids.c); the rest of the cloud
- * section is taken at start. */
-void sip_cloud_reload(const struct sb_conf *conf)
+static bool same(const char *a, const char *b)
 {
-	cl.cc = &conf->cloud;
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The identities follow the new configuration at once (sip_cloud_ids.c); the rest of the cloud
+ * section is taken at start, and a change to it is said to need a restart (the running link
+ * keeps what it started with: never half of each). */
+void sip_cloud_reload(const struct sb_conf *conf, const struct sb_conf *old)
+{
+	const struct sb_cloud_conf *n = &conf->cloud, *o = &old->cloud;
+	bool reg = n->registrar.n != o->registrar.n;
+
+	for (size_t i = 0; !reg && i < n->registrar.n; i++)
+		reg = strcmp(n->registrar.v[i], o->registrar.v[i]) != 0;
+	if (reg)
+		log_warn("cloud.registrar changed: takes effect after a restart");
+	if (!same(n->tls.ca_file, o->tls.ca_file) || !same(n->tls.cert_file, o->tls.cert_file) ||
+	    !same(n->tls.key_file, o->tls.key_file) || n->tls.verify_host != o->tls.verify_host ||
+	    n->tls.min_version != o->tls.min_version ||
+	    !same(n->tls.bearer_token, o->tls.bearer_token))
+		log_warn("cloud.tls changed: takes effect after a restart");
+	cl.cc = n;
 	if (cl.timers)
 		sip_cloud_ids_sync(conf);
 }
@@ -461,6 +458,7 @@ void sip_cloud_close(void)
 	sip_cloud_ids_close();
 	uv_close((uv_handle_t *)&cl.retry, NULL);
 	uv_close((uv_handle_t *)&cl.keepalive, NULL);
+	uv_close((uv_handle_t *)&cl.refused, NULL);
 	cl.timers = false;
 	sip_tls_watch(NULL);
 }
@@ -493,11 +491,11 @@ void sip_cloud_uris(const char *user, const char *identity, char *ruri, size_t r
 void sip_cloud_show(struct sb_reply *r)
 {
 	uint64_t now = sip_now_ms();
-	bool on = cl.cc && cl.cc->enabled && sip.cloud;
+	bool on = sip.cloud && cl.timers;
 
 	sb_reply_str(r, "state", on ? state_names[cl.state] : "off");
 	sb_reply_str(r, "host",
-		     on && cl.state == CLOUD_REGISTERED ? cl.cc->registrar.v[cl.host] : NULL);
+		     on && cl.state == CLOUD_REGISTERED ? cl.registrar.v[cl.host] : NULL);
 	sb_reply_str(r, "tls_version", cl.tls_version[0] ? cl.tls_version : NULL);
 	sb_reply_str(r, "tls_cipher", cl.tls_cipher[0] ? cl.tls_cipher : NULL);
 	sb_reply_str(r, "mode",

@@ -24,7 +24,9 @@ struct cloud_reg {
 };
 
 struct cloud_link {
-	const struct sb_cloud_conf *cc;
+	const struct sb_cloud_conf *cc; /* the configuration in effect (identities, show) */
+	struct sb_strlist registrar;    /* as the link started: in cl.home */
+	char *token;                    /* bearer token as the link started (never logged) */
 	enum cloud_state state;
 	struct cloud_reg **regs; /* the identities of the configuration in effect */
 	size_t nregs;
@@ -34,7 +36,7 @@ struct cloud_link {
 	unsigned failures;         /* in a row, for the backoff */
 	char last_error[512];
 	char tls_cipher[64], tls_version[16];
-	char tls_note[160]; /* what sofia said about the last TLS failure */
+	char tls_note[300]; /* why the last TLS handshake failed, until one succeeds */
 	uint64_t retry_at, registered_since;
 	unsigned long long registrations, connection_losses;
 	/* keepalive OPTIONS, probe of the first registrar, OPTIONS that opens the connection */
@@ -42,7 +44,7 @@ struct cloud_link {
 	bool ka_pending, probe_pending, conn_pending;
 	unsigned probe_failures;
 	uint64_t probe_at; /* sip_now_ms() of the next probe of the first registrar */
-	uv_timer_t retry, keepalive;
+	uv_timer_t retry, keepalive, refused; /* refused: a round's TLS handshake failed */
 	bool timers;
 	/* our Contact: the local address and port of the connection to the registrar */
 	char contact_host[INET6_ADDRSTRLEN + 2];

@@ -87,7 +87,7 @@ static void new_handle(struct cloud_reg *g)
 static void send_register(struct cloud_reg *g)
 {
 	char contact[256], auth[4200];
-	const char *token = cl.cc->tls.bearer_token;
+	const char *token = cl.token;
 
 	new_handle(g);
 	if (!g->nh)
@@ -105,7 +105,7 @@ static void send_register(struct cloud_reg *g)
 static void send_unregister(struct cloud_reg *g)
 {
 	char auth[4200];
-	const char *token = cl.cc->tls.bearer_token;
+	const char *token = cl.token;
 
 	new_handle(g);
 	if (!g->nh)
