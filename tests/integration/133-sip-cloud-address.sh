@@ -4,13 +4,14 @@
 # daemon runs with its default wildcard addresses. Checked: it registers there, its Contact and
 # the SDP it sends the cloud (offer of a call to the cloud, answer to a call from it) name its
 # address on that link (not 127.0.0.1), RTP flows both ways on both calls, and every request
-# from the cloud came over the connection the daemon opened.
+# from the cloud came over the connection the daemon opened. show channels says which channel a
+# call is on while it runs.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 sb_need_peers kamailio openssl sipp baresip
-tap_plan 13
+tap_plan 16
 
 cleanup133() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
 trap cleanup133 EXIT
@@ -49,6 +50,8 @@ tap_ok $? "the REGISTER came from $sb_host_ip with a Contact at that address" ||
 call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
 up() { [ "$(call state)" = up ]; }
 none() { [ "$(ctl --json show calls | json_get "len(j['rows'])")" = 0 ]; }
+# chans: "number:state:call" of each channel of slot 1
+chans() { ctl --json show channels 1 | json_get "' '.join('%s:%s:%s' % (r['number'], r['state'], r['call']) for r in j['rows'])"; }
 flowing() {
 	ctl --json show calls | python3 -c "
 import json, sys; r = (json.load(sys.stdin)['rows'] or [{}])[0]
@@ -57,10 +60,10 @@ sys.exit(0 if all(r.get(k, 0) > 20 for k in ('a_rx_packets', 'a_tx_packets', 'b_
 
 # 1. station door (sipp) calls 100 -> cloud:cloudy, answered by baresip
 mp=$(sb_free_port)
-sed -e "s/@USER@/door/g; s/@NUMBER@/100/g; s/@MPORT@/$mp/g; s/@HOLD@/5000/g" \
+sed -e "s/@USER@/door/g; s/@NUMBER@/100/g; s/@MPORT@/$mp/g; s/@HOLD@/12000/g" \
 	-e "/<!--BYE-WAITING-->/,/<!--\/BYE-/d" \
 	"$top_srcdir/tests/peers/sipp/station-call.xml" >"$sb_tmp/station.xml"
-python3 -W ignore "$top_srcdir/tests/peers/rtp-peer.py" "$mp" 4 440 20 >"$sb_tmp/rtp1.json" \
+python3 -W ignore "$top_srcdir/tests/peers/rtp-peer.py" "$mp" 11 440 20 >"$sb_tmp/rtp1.json" \
 	2>"$sb_tmp/rtp1.err" &
 pids="$pids $!"
 (cd "$sb_tmp" && exec timeout 60 sipp -sf station.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
@@ -74,6 +77,9 @@ tap_ok $? "the station's call to 100 is answered by baresip in the cloud" ||
 inv=$(kam "INVITE from sip:100@.* at $sb_host_ip:")
 printf '%s' "$inv" | grep -q "contact=<sip:100@$sb_host_ip:[0-9]*;transport=tls> sdp_c=c=IN IP4 $sb_host_ip\$"
 tap_ok $? "our INVITE: Contact and SDP c= name $sb_host_ip" || tap_diag "$inv"
+c=$(chans)
+[ "$c" = "100:busy:$(call id) 200:idle:None" ]
+tap_ok $? "show channels: 100 busy with the call's id, 200 idle ($c)"
 sb_poll 10 flowing
 tap_ok $? "RTP flows both ways on both legs" || tap_diag "$(ctl --json show calls)"
 wait "$st_pid"
@@ -106,11 +112,18 @@ tap_ok $? "baresip's call to 200 reaches the station" ||
 ans=$(kam "reply 200 to INVITE from $sb_host_ip:")
 printf '%s' "$ans" | grep -q "contact=<sip:200@$sb_host_ip:[0-9]*;transport=tls> sdp_c=c=IN IP4 $sb_host_ip\$"
 tap_ok $? "our 200 to the cloud: Contact and SDP c= name $sb_host_ip" || tap_diag "$ans"
+c=$(chans)
+[ "$c" = "100:idle:None 200:busy:$(call id)" ]
+tap_ok $? "show channels: 200 busy with the call's id, 100 idle ($c)"
 sb_poll 10 flowing
 tap_ok $? "RTP flows both ways on both legs" || tap_diag "$(ctl --json show calls)"
 sb_baresip hangup >/dev/null
 wait "$uas_pid"
 tap_ok $? "baresip hangs up: the station receives BYE" || tap_diag "$(tail -20 "$sb_tmp/uas.out")"
+sb_poll 5 none
+c=$(chans)
+[ "$c" = "100:idle:None 200:idle:None" ]
+tap_ok $? "show channels: both idle once the calls ended ($c)"
 
 inbound=$(sb_inbound_conns "$sb_pid")
 [ "$inbound" = 0 ]
