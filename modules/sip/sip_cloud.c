@@ -2,15 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/rand.h>
 #include <openssl/ssl.h>

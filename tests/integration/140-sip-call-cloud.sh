@@ -57,7 +57,7 @@ station_call() {
 call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
 up() { [ "$(call state)" = up ]; }
 
-station_call SENDING 7000
+station_call SENDING 10000
 sb_poll 20 up
 tap_ok $? "the station's call to 100 is answered by baresip through kamailio" ||
 	tap_diag "$(ctl show calls)" "$(tail -20 "$sb_tmp/daemon.log")"

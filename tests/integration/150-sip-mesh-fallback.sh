@@ -85,7 +85,7 @@ row() { ctl --json show calls | json_get "[r for r in j['rows'] if r['state'] ==
 up_to() { [ "$(row "$1" to_card)" = "$2" ]; }
 
 # 1. the cloud is up: 100 rings baresip
-call door 100 2000 cloud1
+call door 100 6000 cloud1
 sb_poll 20 up_to door bridge && [ "$(row door called)" = cloudy ]
 tap_ok $? "cloud up: door's call to 100 is answered by baresip in the cloud" ||
 	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
@@ -112,7 +112,7 @@ tap_ok $? "cloud down: gate's call to 200 is answered by desk and ends with BYE"
 
 # 4. a call to 100 rings the fallback, desk, and stays up across the cloud's return
 desk fb
-call door 100 16000 fb
+call door 100 25000 fb
 sb_poll 20 up_to door station:desk
 tap_ok $? "cloud down: door's call to 100 rings its fallback, desk, which answers" ||
 	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
