@@ -2,7 +2,8 @@
 libsbcore_a_SOURCES += \
 	modules/sip/sip.h modules/sip/sip_priv.h \
 	modules/sip/sip.c modules/sip/sip_loop.c modules/sip/sip_text.c \
-	modules/sip/sip_reg.c modules/sip/sip_link.c modules/sip/sip_cloud.c \
+	modules/sip/sip_reg.c modules/sip/sip_link.c modules/sip/sip_cloud.h \
+	modules/sip/sip_cloud.c modules/sip/sip_cloud_ids.c \
 	modules/sip/sip_cli.c modules/sip/sip_tls.c modules/sip/sip_lic.c modules/sip/sip_conn.c \
 	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
 	modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
@@ -15,7 +16,9 @@ AM_CPPFLAGS += -I$(top_srcdir)/modules/sip
 EXTRA_DIST += modules/sip/README.md tests/lib/sip.sh
 
 SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131-sip-links.sh \
-	tests/integration/132-sip-cloud.sh tests/integration/140-sip-call-cloud.sh \
+	tests/integration/132-sip-cloud.sh tests/integration/133-sip-cloud-address.sh \
+	tests/integration/134-sip-cloud-reload.sh \
+	tests/integration/140-sip-call-cloud.sh \
 	tests/integration/141-sip-cloud-ring-group.sh tests/integration/142-sip-link-calls.sh \
 	tests/integration/143-sip-call-max-duration.sh \
 	tests/integration/144-isdn-sip-cloud.sh tests/integration/160-sip-hold-reinvite.sh \

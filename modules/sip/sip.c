@@ -405,7 +405,7 @@ static void sip_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	sip_conn_reload(&sip.sc->limits);
 	sip_reg_reload(conf);
 	sip_link_reload(conf);
-	sip_cloud_reload(conf);
+	sip_cloud_reload(conf, old);
 }
 
 static void sip_close(void)

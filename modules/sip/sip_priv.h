@@ -115,7 +115,7 @@ int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *p
 
 /* sip_cloud.c: the cloud link */
 int sip_cloud_open(const struct sb_conf *conf);
-void sip_cloud_reload(const struct sb_conf *conf);
+void sip_cloud_reload(const struct sb_conf *conf, const struct sb_conf *old);
 void sip_cloud_close(void);
 void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
 		     nua_hmagic_t *hm, sip_t const *sip_msg, tagi_t tags[]);
@@ -150,8 +150,15 @@ void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, 
 bool sip_tls_captured(void);
 void sip_tls_ciphers(const char *list); /* NULL: the default */
 int sip_tls_check_ciphers(const char *list);
-/* sip_addr.c: the cloud's TLS connection came up on fd: our address on it goes into our SDP */
+
+/* the host names the cloud's certificate must carry (verify_host), to name a mismatch */
+void sip_tls_expect(const char *const *names, size_t n);
+/* the folder sofia-sip reads the device certificate from, written from cloud.tls */
+int sip_tls_cert_dir(const struct sb_conf *conf, char *dir, size_t len);
+/* sip_addr.c: the cloud's TLS connection came up on fd: our address on it goes into our SDP
+ * and (with its port) into our Contact; -ENOENT until a connection came up */
 void sip_addr_cloud_connected(int fd);
+int sip_addr_cloud_local(char *host, size_t len, int *port);
 
 /* sip_conn.c: caps on accepted connections, the open-files limit */
 int sip_conn_open(const struct sb_conf *conf, const struct sip_limits_conf *lc);

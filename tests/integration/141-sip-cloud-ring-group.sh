@@ -30,7 +30,7 @@ sb_license_calls 4 1
 sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t141"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
+media: { workers = 1; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
 stations = ( { user = "s1"; password = "station-secret-1"; },
              { user = "s2"; password = "station-secret-2"; },
@@ -71,7 +71,7 @@ done
 tap_ok $? "three stations registered, each with its own sipp UAS as contact" ||
 	tap_diag "$(ctl show registrations)"
 
-sb_baresip dial "sip:100@127.0.0.1:$kp" >/dev/null
+sb_baresip dial "sip:100@$sb_cloud_ip:$kp" >/dev/null
 call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
 up() { [ "$(call state)" = up ]; }
 sb_poll 20 up
