@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *sdp = (const char *)data;
 
 	if (!ready) {
-		if (media_srtp_init() < 0 || sip_sdp_offer(true, "127.0.0.1", 30000, &offer) < 0)
+		if (media_srtp_init() < 0 || sip_sdp_offer(true, MEDIA_CODEC_COUNT, "127.0.0.1", 30000, &offer) < 0)
 			abort();
 		ready = true;
 	}
