@@ -31,10 +31,13 @@ static int cmd_cards(const struct sb_ctl_req *req, struct sb_reply *r)
 
 static const char *const chan_states[] = { "idle", "busy", "blocked" };
 
-/* The channels calls use now: a leg names its card's slot and channel. */
+/* The channels calls use now: a leg names its card's slot and channel, and a call dialled to a
+ * channel's number uses that channel even when no leg sits on it (a sym-bridge channel whose
+ * target is local: slot 0 and the called number). */
 struct chan_use {
 	int slot;
 	unsigned channel;
+	const char *number;
 	uint64_t call;
 };
 struct chan_uses {
@@ -42,24 +45,32 @@ struct chan_uses {
 	size_t n, cap;
 };
 
+static int chan_use_add(struct chan_uses *u, struct chan_use cu)
+{
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? 2 * u->cap : 64;
+		struct chan_use *v = realloc(u->v, cap * sizeof *v);
+		if (!v)
+			return -1; /* what was found so far is shown */
+		u->v = v;
+		u->cap = cap;
+	}
+	u->v[u->n++] = cu;
+	return 0;
+}
+
 static int chan_use_cb(void *arg, struct sb_call *c)
 {
 	struct chan_uses *u = arg;
 	const struct sb_leg *leg;
+	const char *called = sb_call_called(c)->number;
 
-	for (unsigned i = 0; (leg = sb_call_leg(c, i)); i++) {
-		if (!leg->slot || !leg->channel)
-			continue;
-		if (u->n == u->cap) {
-			size_t cap = u->cap ? 2 * u->cap : 64;
-			struct chan_use *v = realloc(u->v, cap * sizeof *v);
-			if (!v)
-				return -1; /* what was found so far is shown */
-			u->v = v;
-			u->cap = cap;
-		}
-		u->v[u->n++] = (struct chan_use){ leg->slot, leg->channel, sb_call_id(c) };
-	}
+	if (called && *called && chan_use_add(u, (struct chan_use){ 0, 0, called, sb_call_id(c) }))
+		return -1;
+	for (unsigned i = 0; (leg = sb_call_leg(c, i)); i++)
+		if (leg->slot && leg->channel &&
+		    chan_use_add(u, (struct chan_use){ leg->slot, leg->channel, NULL, sb_call_id(c) }))
+			return -1;
 	return 0;
 }
 
@@ -77,7 +88,8 @@ static void channel_row(struct sb_reply *r, const struct sb_channel *ch,
 		assign[0] = '\0';
 	/* busy while a call has a leg on it, whatever the channel's own state says */
 	for (size_t i = 0; i < u->n; i++)
-		if (u->v[i].slot == ch->card->slot && u->v[i].channel == ch->index) {
+		if (u->v[i].number ? ch->number && strcmp(u->v[i].number, ch->number) == 0
+				   : u->v[i].slot == ch->card->slot && u->v[i].channel == ch->index) {
 			state = SB_CHAN_BUSY;
 			snprintf(call, sizeof call, "%llu", (unsigned long long)u->v[i].call);
 			break;
