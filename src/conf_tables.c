@@ -291,6 +291,9 @@ static const struct sb_conf_key station_keys[] = {
 	  .min = 8, .max = 128, .flags = SB_CK_SECRET, .help = "digest password, 8..128 characters" },
 	{ .name = "name", .type = SB_CT_STRING, .offset = OFF(sb_station_conf, name), .min = 1,
 	  .max = 128, .flags = SB_CK_OPTIONAL, .help = "display name" },
+	{ .name = "allow_foreign_contact", .type = SB_CT_BOOL,
+	  .offset = OFF(sb_station_conf, allow_foreign_contact), .def = "false",
+	  .help = "accept a Contact whose host is not the address the REGISTER came from" },
 	SB_CONF_END
 };
 

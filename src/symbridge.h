@@ -159,6 +159,7 @@ struct sb_station_conf {
 	char *user;
 	char *password;
 	char *name;
+	bool allow_foreign_contact; /* may register a Contact whose host is not its own address */
 };
 
 struct sb_model;

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include <sofia-sip/nua.h>
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_log.h>
@@ -121,6 +122,19 @@ static const struct sb_conf_key sip_keys[] = {
 	  .min = 90,
 	  .max = 86400,
 	  .help = "session timer (RFC 4028) offered and accepted on every call leg, seconds" },
+	{ .name = "server_header",
+	  .type = SB_CT_STRING,
+	  .offset = offsetof(struct sip_conf, server_header),
+	  .def = "\"symbridge\"",
+	  .min = 1,
+	  .max = 64,
+	  .flags = SB_CK_RESTART,
+	  .help = "the Server and User-Agent header of every SIP message (no version by default)" },
+	{ .name = "security",
+	  .type = SB_CT_GROUP,
+	  .offset = offsetof(struct sip_conf, security),
+	  .sub = &sip_security_section,
+	  .help = "digest algorithms, per-address request and authentication limits, bans" },
 	SB_CONF_END
 };
 
@@ -179,9 +193,60 @@ static bool local_needed(const struct sb_conf *conf)
 	return false;
 }
 
+/* The address (no port) the request being handled came from, "" when unknown. */
+void sip_request_ip(nua_t *nua, char *ip, size_t len)
+{
+	msg_t *msg = nua_current_request(nua);
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+
+	ip[0] = '\0';
+	if (ai && ai->ai_addr) {
+		su_sockaddr_t *su = (su_sockaddr_t *)ai->ai_addr;
+		su_inet_ntop(su->su_family, SU_ADDR(su), ip, len);
+	}
+}
+
+/* A request from a banned address: no answer (an answer would only tell a flood it works). */
+void sip_drop(nua_t *nua, nua_handle_t *nh)
+{
+	nua_handle_destroy(nh);
+}
+
+/* Methods we know but take only inside a call (INFO, REFER) or not at all: 405 with the
+ * methods this side does take outside a dialog. */
+void sip_method_not_allowed(nua_t *nua, nua_handle_t *nh)
+{
+	nua_respond(nh, SIP_405_METHOD_NOT_ALLOWED, NUTAG_WITH_THIS(nua),
+		    SIPTAG_ALLOW_STR(nua == sip.cloud ? "INVITE, ACK, CANCEL, BYE, OPTIONS"
+						      : "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"),
+		    TAG_END());
+	nua_handle_destroy(nh);
+}
+
+static bool is_request(nua_event_t ev)
+{
+	switch (ev) {
+	case nua_i_invite: case nua_i_register: case nua_i_options: case nua_i_message:
+	case nua_i_info: case nua_i_refer: case nua_i_update: case nua_i_bye: case nua_i_prack:
+	case nua_i_subscribe: case nua_i_notify: case nua_i_publish: case nua_i_method:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua, nua_magic_t *magic,
 		     nua_handle_t *nh, nua_hmagic_t *hm, sip_t const *sipm, tagi_t tags[])
 {
+	if (is_request(ev) && !hm) {
+		/* a request outside our calls: per-source limit first (sip_guard.c) */
+		char ip[64];
+		sip_request_ip(nua, ip, sizeof ip);
+		if (!sip_guard_request(ip, sip_now_ms())) {
+			sip_drop(nua, nh);
+			return;
+		}
+	}
 	switch (ev) {
 	case nua_r_shutdown:
 		if (status >= 200)
@@ -204,9 +269,10 @@ static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		if (sip_link_event(ev, status, phrase, nh, hm, sipm))
 			return;
 		if (ev == nua_i_message || ev == nua_i_subscribe || ev == nua_i_refer ||
-		    ev == nua_i_notify || ev == nua_i_publish || ev == nua_i_info ||
-		    ev == nua_i_method) {
-			/* no calls yet: refuse cleanly, and nothing else */
+		    ev == nua_i_notify || ev == nua_i_publish || ev == nua_i_info) {
+			/* known methods we take only inside a call, or not at all */
+			sip_method_not_allowed(nua, nh);
+		} else if (ev == nua_i_method) {
 			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, NUTAG_WITH_THIS(nua), TAG_END());
 			nua_handle_destroy(nh);
 		}
@@ -262,11 +328,12 @@ static int open_local(const struct sb_conf *conf)
 		TAG_IF(sip.sc->certificate_dir, TPTAG_CERTIFICATE(sip.sc->certificate_dir)),
 		NUTAG_ALLOW("REGISTER"), NUTAG_ALLOW("INFO"), NUTAG_APPL_METHOD("REGISTER"),
 		NUTAG_APPL_METHOD("REFER"), NUTAG_APPL_METHOD("UPDATE"),
-		NUTAG_APPL_METHOD("OPTIONS"),
+		NUTAG_APPL_METHOD("OPTIONS"), NUTAG_APPL_METHOD("MESSAGE"),
+		NUTAG_APPL_METHOD("INFO"),
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
-		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
+		SIP_IDENTITY_TAGS(sip.sc), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
-		SIPTAG_SERVER_STR("symbridge/" PACKAGE_VERSION), TAG_END());
+		TAG_END());
 	if (!sip.local) {
 		log_err("cannot listen for SIP on %s%s%s: address in use or not on this host? "
 			"(change sip.listen)",
@@ -324,7 +391,10 @@ static int sip_init(const struct sb_conf *conf)
 	}
 	if (local_needed(conf) && (rc = open_local(conf)) < 0)
 		goto fail;
-	if ((rc = sip_reg_open(conf)) < 0 || (rc = sip_link_open(conf)) < 0 ||
+	if (sip.local)
+		sip_filter_open();
+	if ((rc = sip_guard_open(&sip.sc->security, sip_filter_update)) < 0 ||
+	    (rc = sip_reg_open(conf)) < 0 || (rc = sip_link_open(conf)) < 0 ||
 	    (rc = sip_cloud_open(conf)) < 0 || (rc = sip_route_open()) < 0)
 		goto fail;
 	return 0;
@@ -332,6 +402,7 @@ fail:
 	sip_cloud_close();
 	sip_link_close();
 	sip_reg_close();
+	sip_guard_close();
 	if (sip.local)
 		nua_destroy(sip.local);
 	sip.local = NULL;
@@ -351,6 +422,7 @@ static void sip_reload(const struct sb_conf *conf, const struct sb_conf *old)
 			 "was not started: restart the daemon to listen on sip.listen");
 	if (conf->cloud.enabled != old->cloud.enabled)
 		log_warn("cloud.enabled changed: takes effect after a restart");
+	sip_guard_reload(&sip.sc->security);
 	sip_reg_reload(conf);
 	sip_link_reload(conf);
 	sip_cloud_reload(conf);
@@ -365,6 +437,8 @@ static void sip_close(void)
 	sip_cloud_close();
 	sip_link_close();
 	sip_reg_close();
+	sip_filter_close();
+	sip_guard_close();
 	sip.stopping = true;
 	uv_timer_init(sb_daemon_loop(), &sip.stop_timer);
 	uv_timer_start(&sip.stop_timer, stop_timer_cb, STOP_BOUND_MS, 0);

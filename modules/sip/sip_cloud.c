@@ -355,7 +355,7 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 	}
 	if (ev != nua_r_register || !hm || status < 200) {
 		if (ev == nua_i_message || ev == nua_i_info || ev == nua_i_refer)
-			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, TAG_END());
+			sip_method_not_allowed(sip.cloud, nh);
 		return;
 	}
 	struct cloud_reg *g = (struct cloud_reg *)hm;
@@ -483,9 +483,9 @@ int sip_cloud_open(const struct sb_conf *conf)
 		TPTAG_KEEPALIVE((unsigned)sip.sc->keepalive_interval * 1000),
 		NUTAG_KEEPALIVE_STREAM((unsigned)sip.sc->keepalive_interval * 1000),
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
-		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
+		SIP_IDENTITY_TAGS(sip.sc), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval), NUTAG_APPL_METHOD("REFER"),
-		NUTAG_APPL_METHOD("UPDATE"),
+		NUTAG_APPL_METHOD("UPDATE"), NUTAG_APPL_METHOD("MESSAGE"), NUTAG_APPL_METHOD("INFO"),
 		NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"), TAG_END());
 	sip_tls_policy(TLS1_2_VERSION, false);
 	if (sip.cloud && !sip_tls_captured())
