@@ -326,7 +326,10 @@ static int open_local(const struct sb_conf *conf)
 		sip_loop_root(), local_cb, NULL, TAG_IF(plain[0], NUTAG_URL(plain)),
 		TAG_IF(tls[0], NUTAG_SIPS_URL(tls)),
 		TAG_IF(sip.sc->certificate_dir, TPTAG_CERTIFICATE(sip.sc->certificate_dir)),
-		NUTAG_ALLOW("REGISTER"), NUTAG_ALLOW("INFO"), NUTAG_APPL_METHOD("REGISTER"),
+		/* what we take (sofia's default would also list MESSAGE, SUBSCRIBE, NOTIFY) */
+		SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, INFO, REFER, UPDATE, "
+				 "REGISTER"),
+		NUTAG_APPL_METHOD("REGISTER"),
 		NUTAG_APPL_METHOD("REFER"), NUTAG_APPL_METHOD("UPDATE"),
 		NUTAG_APPL_METHOD("OPTIONS"), NUTAG_APPL_METHOD("MESSAGE"),
 		NUTAG_APPL_METHOD("INFO"),

@@ -486,7 +486,8 @@ int sip_cloud_open(const struct sb_conf *conf)
 		SIP_IDENTITY_TAGS(sip.sc), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval), NUTAG_APPL_METHOD("REFER"),
 		NUTAG_APPL_METHOD("UPDATE"), NUTAG_APPL_METHOD("MESSAGE"), NUTAG_APPL_METHOD("INFO"),
-		NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"), TAG_END());
+		SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, INFO, REFER, UPDATE"),
+		TAG_END());
 	sip_tls_policy(TLS1_2_VERSION, false);
 	if (sip.cloud && !sip_tls_captured())
 		log_warn("cannot watch the cloud's TLS handshakes: show cloud will not name the "
