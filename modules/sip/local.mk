@@ -16,6 +16,7 @@ EXTRA_DIST += modules/sip/README.md tests/lib/sip.sh
 
 SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131-sip-links.sh \
 	tests/integration/132-sip-cloud.sh tests/integration/133-sip-digest.sh \
+	tests/integration/134-sip-bans.sh \
 	tests/integration/140-sip-call-cloud.sh \
 	tests/integration/141-sip-cloud-ring-group.sh tests/integration/142-sip-link-calls.sh \
 	tests/integration/143-sip-call-max-duration.sh \

@@ -206,9 +206,12 @@ void sip_request_ip(nua_t *nua, char *ip, size_t len)
 	}
 }
 
-/* A request from a banned address: no answer (an answer would only tell a flood it works). */
+/* A request from a banned address that reached sofia-sip: it was read before the kernel filter
+ * (sip_filter.c) went on, or the address is one the filter does not hold (IPv6). nua cannot drop
+ * a request silently (a handle destroyed unanswered sends 500), so it is refused plainly. */
 void sip_drop(nua_t *nua, nua_handle_t *nh)
 {
+	nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
 	nua_handle_destroy(nh);
 }
 

@@ -108,8 +108,9 @@ void sip_filter_update(void)
 	fp.len = (unsigned short)k;
 	fp.filter = prog;
 	for (size_t i = 0; i < flt.n; i++) {
+		int zero = 0; /* the kernel wants an int's worth of option even to detach */
 		int rc = n4 ? setsockopt(flt.fd[i], SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp)
-			    : setsockopt(flt.fd[i], SOL_SOCKET, SO_DETACH_FILTER, NULL, 0);
+			    : setsockopt(flt.fd[i], SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof zero);
 		if (rc < 0 && errno != ENOENT && !flt.warned) {
 			flt.warned = true;
 			log_warn("cannot install the ban filter on a SIP socket: %s (banned "

@@ -6,7 +6,7 @@ replays of a captured request, floods). One command per run; prints one result l
   invite   HOST PORT USER PASS NUMBER [--alg A] [--save F]
   replay   HOST PORT FILE          the saved request again: new Call-ID, Via branch, Contact port
   request  HOST PORT METHOD [--to USER]   prints the status and the headers asked for by --show
-  flood    HOST PORT COUNT         COUNT OPTIONS as fast as possible; prints how many were answered
+  flood    HOST PORT COUNT         COUNT OPTIONS as fast as possible; prints STATUS:HOW-MANY ...
   guess    HOST PORT USER COUNT    COUNT REGISTERs with wrong passwords; prints the statuses seen
 Common: --bind ADDR (source address, default 127.0.0.1), --timeout S (default 2).
 """
@@ -173,17 +173,17 @@ def main():
         r = c.recv_final()
         print(status(r), *[h for s in a.show for h in header_all(r, s)], sep="\n")
     elif a.cmd == "flood":
-        n, got = int(a.args[0]), 0
+        n, got = int(a.args[0]), {}
         for _ in range(n):
             c.send(c.build("OPTIONS", ruri, "flood"))
         c.s.settimeout(a.timeout)
         while True:
             try:
-                c.s.recvfrom(65535)
-                got += 1
+                code = status(c.s.recvfrom(65535)[0].decode(errors="replace"))
+                got[code] = got.get(code, 0) + 1
             except socket.timeout:
                 break
-        print(got)
+        print(" ".join("%d:%d" % kv for kv in sorted(got.items())))
     elif a.cmd == "guess":
         a.user, n, seen = a.args[0], int(a.args[1]), []
         for i in range(n):
