@@ -339,7 +339,7 @@ static int open_local(const struct sb_conf *conf)
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 		SIP_IDENTITY_TAGS(sip.sc), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
-		TAG_END());
+		NTATAG_SIP_T1X64(SIP_LOCAL_T1X64_MS), TAG_END());
 	if (!sip.local) {
 		log_err("cannot listen for SIP on %s%s%s: address in use or not on this host? "
 			"(change sip.listen)",
@@ -399,12 +399,14 @@ static int sip_init(const struct sb_conf *conf)
 		goto fail;
 	if (sip.local)
 		sip_filter_open();
+	sip_mem_open();
 	if ((rc = sip_guard_open(&sip.sc->security, sip_filter_update)) < 0 ||
 	    (rc = sip_reg_open(conf)) < 0 || (rc = sip_link_open(conf)) < 0 ||
 	    (rc = sip_cloud_open(conf)) < 0 || (rc = sip_route_open()) < 0)
 		goto fail;
 	return 0;
 fail:
+	sip_mem_close();
 	sip_cloud_close();
 	sip_link_close();
 	sip_reg_close();
@@ -445,6 +447,7 @@ static void sip_close(void)
 	sip_reg_close();
 	sip_filter_close();
 	sip_guard_close();
+	sip_mem_close();
 	sip.stopping = true;
 	uv_timer_init(sb_daemon_loop(), &sip.stop_timer);
 	uv_timer_start(&sip.stop_timer, stop_timer_cb, STOP_BOUND_MS, 0);

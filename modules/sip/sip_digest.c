@@ -219,17 +219,26 @@ const msg_auth_t *sip_digest_credentials(const msg_auth_t *list, const char *rea
 }
 
 /* The digest uri names the request it came with: parsed and compared with the Request-URI
- * (sofia-sip's url_cmp_all: scheme, user, host, port, parameters), or as text. */
+ * (sofia-sip's url_cmp_all: scheme, user, host, port, parameters), or as text. One tolerance:
+ * the Request-URI without its user part (sipp 3.6 sends "sip:HOST:PORT" for every request);
+ * a uri naming another user, host, port or parameters is refused. */
 static bool uri_matches(su_home_t *home, const char *uri, const url_t *ruri)
 {
-	url_t *u;
+	url_t *u, *bare;
 	char *r;
 
 	if (!uri || !ruri)
 		return false;
 	if ((r = url_as_string(home, ruri)) && strcmp(r, uri) == 0)
 		return true;
-	return (u = url_make(home, uri)) && url_cmp_all(u, ruri) == 0;
+	if (!(u = url_make(home, uri)))
+		return false;
+	if (url_cmp_all(u, ruri) == 0)
+		return true;
+	if (u->url_user || !(bare = url_hdup(home, ruri)))
+		return false;
+	bare->url_user = bare->url_password = NULL;
+	return url_cmp_all(u, bare) == 0;
 }
 
 /* Everything about one request's credentials. The same work is done whether the user exists or

@@ -71,6 +71,15 @@ void sip_method_not_allowed(nua_t *nua, nua_handle_t *nh);
 #define SIP_IDENTITY_TAGS(sc)                                                                      \
 	SIPTAG_USER_AGENT_STR((sc)->server_header), SIPTAG_SERVER_STR((sc)->server_header)
 
+/* The local stack's transaction lifetime (64 x T1: timers B, F, H, J). RFC 3261's 32 s keeps every
+ * answered request, a flood's included, for 32 s; 8 s (as on the cloud stack) is ample on the
+ * networks stations and links sit on and keeps a quarter of that (modules/sip/README.md). */
+#define SIP_LOCAL_T1X64_MS 8000
+
+/* sip_mem.c: memory freed after a burst (a flood's transactions) goes back to the system */
+void sip_mem_open(void);
+void sip_mem_close(void);
+
 /* sip_filter.c: the kernel drops packets of banned addresses on the local side's sockets */
 void sip_filter_open(void);
 void sip_filter_update(void);
