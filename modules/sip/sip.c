@@ -407,6 +407,7 @@ static int sip_init(const struct sb_conf *conf)
 	return 0;
 fail:
 	sip_mem_close();
+	sip_filter_close();
 	sip_cloud_close();
 	sip_link_close();
 	sip_reg_close();

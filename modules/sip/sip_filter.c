@@ -30,7 +30,14 @@ static struct {
 	int fd[MAX_SOCKS];
 	size_t n;
 	bool warned;
+	uv_timer_t timer; /* the next ban to end: the filter is rebuilt without it */
+	bool timer_on;
 } flt;
+
+static void expiry_cb(uv_timer_t *t)
+{
+	sip_filter_update();
+}
 
 static bool listen_port(int port)
 {
@@ -73,6 +80,10 @@ void sip_filter_open(void)
 	}
 	closedir(d);
 	log_debug("ban filter: %zu listening sockets found", flt.n);
+	if (flt.n && !flt.timer_on) {
+		uv_timer_init(sb_daemon_loop(), &flt.timer);
+		flt.timer_on = true;
+	}
 }
 
 /* The filter for the addresses banned now: for an IPv4 packet whose source is one of them,
@@ -81,12 +92,18 @@ void sip_filter_update(void)
 {
 	static const char *banned[MAX_BANNED];
 	static struct sock_filter prog[2 * MAX_BANNED + 8];
-	size_t nb = sip_guard_banned(sip_now_ms(), banned, MAX_BANNED), k = 0, n4 = 0;
+	uint64_t now = sip_now_ms(), next = sip_guard_next_end(now);
+	size_t nb = sip_guard_banned(now, banned, MAX_BANNED), k = 0, n4 = 0;
 	uint32_t a4[MAX_BANNED];
 	struct sock_fprog fp;
 
 	if (!flt.n)
 		return;
+	/* a ban that ends must leave the filter then: its packets would never reach us to say so */
+	if (next)
+		uv_timer_start(&flt.timer, expiry_cb, next - now, 0);
+	else
+		uv_timer_stop(&flt.timer);
 	if (nb > MAX_BANNED)
 		nb = MAX_BANNED; /* the rest are dropped by the module */
 	for (size_t i = 0; i < nb; i++) {
@@ -122,5 +139,8 @@ void sip_filter_update(void)
 
 void sip_filter_close(void)
 {
+	if (flt.timer_on)
+		uv_close((uv_handle_t *)&flt.timer, NULL);
+	flt.timer_on = false;
 	flt.n = 0;
 }

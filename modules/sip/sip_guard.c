@@ -306,6 +306,18 @@ size_t sip_guard_banned(uint64_t now, const char **out, size_t max)
 	return k;
 }
 
+/* When the first live ban of an address ends (sip_now_ms() time), or 0 when none is live. */
+uint64_t sip_guard_next_end(uint64_t now)
+{
+	uint64_t next = 0;
+
+	for (size_t i = 0; g.e && i < g.n; i++)
+		if (g.e[i].kind == KIND_ADDR && g.e[i].banned_until > now &&
+		    (!next || g.e[i].banned_until < next))
+			next = g.e[i].banned_until;
+	return next;
+}
+
 /* ---- commands ------------------------------------------------------------------------------ */
 
 void sip_guard_show(struct sb_reply *r, uint64_t now)

@@ -130,6 +130,7 @@ void sip_guard_auth_failed(const char *ip, const char *user, const char *method,
 			   uint64_t now);
 bool sip_guard_user_locked(const char *user, const char *ip, uint64_t now);
 size_t sip_guard_banned(uint64_t now, const char **out, size_t max);
+uint64_t sip_guard_next_end(uint64_t now);
 void sip_guard_show(struct sb_reply *r, uint64_t now);
 int sip_guard_unban(const char *key, uint64_t now);
 

@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
-tap_plan 16
+tap_plan 18
 
 sb_license 2
 sip_port=$(sb_free_port)
@@ -82,6 +82,15 @@ bans | json_get "[r['reason'] for r in j['rows'] if r['address'] == '127.0.0.4']
 tap_ok $? "the flooding address is banned for request_limit, logged"
 [ "$(sc request OPTIONS)" = 200 ]
 tap_ok $? "others are still answered during the ban"
+
+# a ban ends by itself: the kernel filter lets the address in again
+sed -i 's/ban_time = 600;/ban_time = 2;/' "$sb_tmp/b.conf"
+ctl reload >/dev/null
+tap_ok $? "reload with ban_time = 2"
+out=$(sc guess d1 6 --bind 127.0.0.6)
+[ "$out" = "401 401 401 401 401 0" ] &&
+	sb_poll 10 sh -c "[ \"\$(python3 $top_srcdir/tests/peers/sip-client.py request 127.0.0.1 $sip_port OPTIONS --bind 127.0.0.6 --timeout 0.3)\" = 200 ]"
+tap_ok $? "a 2 s ban ends: the address is answered again ($out)"
 
 sb_stop
 tap_ok $? "daemon exits 0"
