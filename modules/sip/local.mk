@@ -79,3 +79,9 @@ SB_FUZZ_TARGETS += sip_refer
 SB_BENCH += tests/bench/sip-load
 TESTS += tests/bench/sip-load-smoke.sh
 EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh
+
+# tests/bench/sip-flood: REGISTER and INVITE floods from four addresses while a station calls
+# (`make bench`); make check runs it small
+SB_BENCH += tests/bench/sip-flood
+TESTS += tests/bench/sip-flood-smoke.sh
+EXTRA_DIST += tests/bench/sip-flood tests/bench/sip-flood-smoke.sh
