@@ -16,7 +16,7 @@ EXTRA_DIST += modules/sip/README.md tests/lib/sip.sh
 
 SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131-sip-links.sh \
 	tests/integration/132-sip-cloud.sh tests/integration/133-sip-digest.sh \
-	tests/integration/134-sip-bans.sh \
+	tests/integration/134-sip-bans.sh tests/integration/135-sip-torture.sh \
 	tests/integration/140-sip-call-cloud.sh \
 	tests/integration/141-sip-cloud-ring-group.sh tests/integration/142-sip-link-calls.sh \
 	tests/integration/143-sip-call-max-duration.sh \
@@ -29,7 +29,7 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/168-sip-transfer-cloud.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
-	tests/peers/sip-client.py tests/lib/netns.sh tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh tests/lib/linkcall.sh tests/lib/transfer.sh \
+	tests/peers/sip-client.py tests/peers/sip-torture.py tests/lib/netns.sh tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh tests/lib/linkcall.sh tests/lib/transfer.sh \
 	tests/peers/valgrind-sofia.supp
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
