@@ -217,13 +217,12 @@ void sip_drop(nua_t *nua, nua_handle_t *nh)
 
 /* Methods we know but take only inside a call (INFO, REFER) or not at all: 405 with the
  * methods this side does take outside a dialog. */
-void sip_method_not_allowed(nua_t *nua, nua_handle_t *nh)
+void sip_method_not_allowed(nua_t *nua, nua_handle_t *nh, bool ours)
 {
 	nua_respond(nh, SIP_405_METHOD_NOT_ALLOWED, NUTAG_WITH_THIS(nua),
-		    SIPTAG_ALLOW_STR(nua == sip.cloud ? "INVITE, ACK, CANCEL, BYE, OPTIONS"
-						      : "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"),
-		    TAG_END());
-	nua_handle_destroy(nh);
+		    SIPTAG_ALLOW_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"), TAG_END());
+	if (!ours) /* a handle of ours (a link's) lives on */
+		nua_handle_destroy(nh);
 }
 
 static bool is_request(nua_event_t ev)
@@ -274,7 +273,7 @@ static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		if (ev == nua_i_message || ev == nua_i_subscribe || ev == nua_i_refer ||
 		    ev == nua_i_notify || ev == nua_i_publish || ev == nua_i_info) {
 			/* known methods we take only inside a call, or not at all */
-			sip_method_not_allowed(nua, nh);
+			sip_method_not_allowed(nua, nh, hm != NULL);
 		} else if (ev == nua_i_method) {
 			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, NUTAG_WITH_THIS(nua), TAG_END());
 			nua_handle_destroy(nh);

@@ -355,7 +355,7 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 	}
 	if (ev != nua_r_register || !hm || status < 200) {
 		if (ev == nua_i_message || ev == nua_i_info || ev == nua_i_refer)
-			sip_method_not_allowed(sip.cloud, nh);
+			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, TAG_END());
 		return;
 	}
 	struct cloud_reg *g = (struct cloud_reg *)hm;
@@ -485,9 +485,8 @@ int sip_cloud_open(const struct sb_conf *conf)
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 		SIP_IDENTITY_TAGS(sip.sc), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval), NUTAG_APPL_METHOD("REFER"),
-		NUTAG_APPL_METHOD("UPDATE"), NUTAG_APPL_METHOD("MESSAGE"), NUTAG_APPL_METHOD("INFO"),
-		SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, INFO, REFER, UPDATE"),
-		TAG_END());
+		NUTAG_APPL_METHOD("UPDATE"),
+		NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"), TAG_END());
 	sip_tls_policy(TLS1_2_VERSION, false);
 	if (sip.cloud && !sip_tls_captured())
 		log_warn("cannot watch the cloud's TLS handshakes: show cloud will not name the "

@@ -65,7 +65,7 @@ extern struct sip_state sip;
 uint64_t sip_now_ms(void);
 void sip_request_ip(nua_t *nua, char *ip, size_t len);
 void sip_drop(nua_t *nua, nua_handle_t *nh);
-void sip_method_not_allowed(nua_t *nua, nua_handle_t *nh);
+void sip_method_not_allowed(nua_t *nua, nua_handle_t *nh, bool ours);
 /* Server and User-Agent of a stack: sip.server_header as it is (NUTAG_USER_AGENT would add
  * sofia-sip's name and version) */
 #define SIP_IDENTITY_TAGS(sc)                                                                      \
