@@ -75,7 +75,6 @@ static struct isdn_call *call_new(struct isdn_span *s, q931_call *q, bool outgoi
 	ic->leg.ops = &isdn_leg_ops;
 	ic->leg.priv = ic;
 	ic->leg.slot = s->slot;
-	ic->rtp.fd = -1;
 	snprintf(ic->leg.codec, sizeof ic->leg.codec, "%s", s->ulaw ? "PCMU" : "PCMA");
 	snprintf(ic->leg.card, sizeof ic->leg.card, "%s", s->name);
 	ic->next = s->calls;
@@ -99,7 +98,6 @@ static void call_free(struct isdn_call *ic)
 	if (*pp)
 		*pp = ic->next;
 	digit_timer_stop(ic);
-	isdn_media_close(ic);
 	bc_release(ic);
 	free(ic);
 }
@@ -473,7 +471,6 @@ void isdn_calls_drop(struct isdn_span *s, int q850)
 		bc_release(ic);
 		leg_gone(ic, q850);
 		digit_timer_stop(ic);
-		isdn_media_close(ic);
 		free(ic);
 	}
 }
@@ -539,10 +536,6 @@ static void op_answer(struct sb_leg *leg)
 		pri_answer(ic->span->pri, ic->q, ts_of(ic), 1); /* CONNECT */
 		isdn_span_sched(ic->span);
 	}
-	/* two ISDN legs: their B-channels meet in a media session */
-	struct sb_leg *peer = sb_leg_peer(leg);
-	if (peer && strcmp(peer->owner, "isdn") == 0)
-		isdn_media_connect(ic, peer->priv);
 }
 
 static void op_hangup(struct sb_leg *leg, int q850)
@@ -571,14 +564,14 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 	}
 }
 
-static int op_rtp_open(struct sb_leg *leg, struct sb_rtp_ep *ep)
+/* The call's media session reads and writes the B-channel from now on. */
+static int op_media_ep(struct sb_leg *leg, struct sb_media_ep *ep)
 {
-	return isdn_media_open_ep(leg->priv, ep);
-}
+	struct isdn_call *ic = leg->priv;
 
-static void op_rtp_connect(struct sb_leg *leg, const struct sockaddr_storage *to)
-{
-	isdn_media_set_to(leg->priv, to);
+	if (!ic->bc)
+		return -ENOTCONN; /* our SETUP lost its channel to glare and waits for another */
+	return isdn_audio_ep(ic->bc, ep);
 }
 
 static const struct sb_leg_ops isdn_leg_ops = {
@@ -586,6 +579,5 @@ static const struct sb_leg_ops isdn_leg_ops = {
 	.answer = op_answer,
 	.hangup = op_hangup,
 	.dtmf = op_dtmf,
-	.rtp_open = op_rtp_open,
-	.rtp_connect = op_rtp_connect,
+	.media_ep = op_media_ep,
 };
