@@ -94,13 +94,14 @@ root=$tmp/deb-root
 mkdir -p "$root"
 dpkg-deb -x "$deb" "$root" 2>/dev/null
 missing=
+f2b="/etc/fail2ban/filter.d/symbridge.conf /etc/fail2ban/jail.d/symbridge.conf"
 for f in $programs /etc/symbridge/symbridge.conf /lib/systemd/system/symbridged.service \
-	/usr/share/doc/symbridge/copyright; do
+	/usr/share/doc/symbridge/copyright $f2b; do
 	[ -e "$root$f" ] || missing="$missing $f"
 done
 for m in $manpages; do [ -e "$root$m.gz" ] || missing="$missing $m.gz"; done
 [ -n "$programs" ] && [ -n "$manpages" ] && [ -z "$missing" ]
-tap_ok $? "deb: programs ($(echo $programs | tr '\n' ' ')), man pages, config, unit are in the package" ||
+tap_ok $? "deb: programs ($(echo $programs | tr '\n' ' ')), man pages, config, unit, fail2ban filter and jail are in the package" ||
 	tap_diag "missing:$missing"
 for p in $programs; do [ -x "$root$p" ] || missing="$missing $p"; done
 [ -z "$missing" ]
@@ -108,8 +109,9 @@ tap_ok $? "deb: the programs are executable"
 
 mkdir -p "$tmp/deb-control"
 dpkg-deb -e "$deb" "$tmp/deb-control"
-[ "$(cat "$tmp/deb-control/conffiles" 2>/dev/null)" = /etc/symbridge/symbridge.conf ]
-tap_ok $? "deb: /etc/symbridge/symbridge.conf is the conffile" || tap_diag "$(cat "$tmp/deb-control/conffiles")"
+conffiles=$(printf '%s\n' /etc/symbridge/symbridge.conf $f2b | sort)
+[ "$(sort "$tmp/deb-control/conffiles" 2>/dev/null)" = "$conffiles" ]
+tap_ok $? "deb: /etc/symbridge/symbridge.conf and the fail2ban files are the conffiles" || tap_diag "$(cat "$tmp/deb-control/conffiles")"
 dpkg-deb -f "$deb" Depends | grep -q 'adduser' && dpkg-deb -f "$deb" Depends | grep -q 'libuv1'
 tap_ok $? "deb: Depends names adduser and the shared libraries" || tap_diag "$(dpkg-deb -f "$deb" Depends)"
 grep -q '^[[:space:]]*adduser --system --group ' "$tmp/deb-control/postinst" &&
@@ -176,15 +178,15 @@ tap_ok $? "rpm: $(basename "${rpmf:-symbridge.rpm}") was built"
 rpmlist=$(rpm -qlp "$rpmf" 2>/dev/null)
 missing=
 for f in $programs /etc/symbridge/symbridge.conf /usr/lib/systemd/system/symbridged.service \
-	/var/lib/symbridge; do
+	/var/lib/symbridge $f2b; do
 	printf '%s\n' "$rpmlist" | grep -qx "$f" || missing="$missing $f"
 done
 for m in $manpages; do printf '%s\n' "$rpmlist" | grep -qx "$m\(.gz\)\{0,1\}" || missing="$missing $m"; done
 [ -z "$missing" ]
 tap_ok $? "rpm -qlp: programs, man pages, config, unit and state dir are in the package" ||
 	tap_diag "missing:$missing"
-[ "$(rpm -qp --configfiles "$rpmf" 2>/dev/null)" = /etc/symbridge/symbridge.conf ]
-tap_ok $? "rpm: /etc/symbridge/symbridge.conf is the %config file"
+[ "$(rpm -qp --configfiles "$rpmf" 2>/dev/null | sort)" = "$conffiles" ]
+tap_ok $? "rpm: /etc/symbridge/symbridge.conf and the fail2ban files are the %config files"
 attrs=$(rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILENAMES}\n]' "$rpmf" 2>/dev/null)
 printf '%s\n' "$attrs" | grep -qx -- '-rw-r----- root symbridge /etc/symbridge/symbridge.conf' &&
 	printf '%s\n' "$attrs" | grep -qx 'drwxr-x--- symbridge symbridge /var/lib/symbridge'

@@ -11,11 +11,19 @@ packaging/systemd/symbridged.service: $(srcdir)/packaging/systemd/symbridged.ser
 	    -e 's|@bindir[@]|$(bindir)|g' -e 's|@runstatedir[@]|$(runstatedir)|g' \
 	    $(srcdir)/packaging/systemd/symbridged.service.in > $@.tmp && mv $@.tmp $@
 
+# fail2ban: the filter for symbridged's log lines and a jail (off until the admin enables it);
+# the daemon bans by itself, fail2ban carries the same evidence to the firewall
+fail2banfilterdir = $(sysconfdir)/fail2ban/filter.d
+fail2banfilter_DATA = packaging/fail2ban/filter.d/symbridge.conf
+fail2banjaildir = $(sysconfdir)/fail2ban/jail.d
+fail2banjail_DATA = packaging/fail2ban/jail.d/symbridge.conf
+
 # The release tarball carries the packaging, so `rpmbuild -tb` and the Debian build start from it.
 SB_PACKAGING_FILES = \
 	packaging/README.md \
 	packaging/build-deb.sh packaging/build-rpm.sh packaging/check-packages.sh \
 	packaging/systemd/symbridged.service.in \
+	packaging/fail2ban/filter.d/symbridge.conf packaging/fail2ban/jail.d/symbridge.conf \
 	packaging/rpm/symbridge.spec \
 	packaging/debian/changelog packaging/debian/control packaging/debian/copyright \
 	packaging/debian/rules packaging/debian/source/format \

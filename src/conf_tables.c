@@ -338,6 +338,9 @@ static const struct sb_conf_key station_keys[] = {
 	  .def = "\"rfc4733\"", .choices = station_dtmf,
 	  .help = "how digits from the other side reach the station: RFC 4733 events, SIP INFO, "
 		  "or tones in band" },
+	{ .name = "allow_foreign_contact", .type = SB_CT_BOOL,
+	  .offset = OFF(sb_station_conf, allow_foreign_contact), .def = "false",
+	  .help = "accept a Contact whose host is not the address the REGISTER came from" },
 	SB_CONF_END
 };
 

@@ -170,6 +170,7 @@ struct sb_station_conf {
 	char *password;
 	char *name;
 	int dtmf; /* enum card_link_dtmf: how digits reach the station */
+	bool allow_foreign_contact; /* may register a Contact whose host is not its own address */
 };
 
 struct sb_model;

@@ -2,7 +2,8 @@
 libsbcore_a_SOURCES += \
 	modules/sip/sip.h modules/sip/sip_priv.h \
 	modules/sip/sip.c modules/sip/sip_loop.c modules/sip/sip_text.c \
-	modules/sip/sip_reg.c modules/sip/sip_link.c modules/sip/sip_cloud.h \
+	modules/sip/sip_reg.c modules/sip/sip_digest.c modules/sip/sip_guard.c \
+	modules/sip/sip_filter.c modules/sip/sip_mem.c modules/sip/sip_link.c modules/sip/sip_cloud.h \
 	modules/sip/sip_cloud.c modules/sip/sip_cloud_ids.c \
 	modules/sip/sip_cli.c modules/sip/sip_tls.c modules/sip/sip_lic.c modules/sip/sip_conn.c \
 	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
@@ -17,7 +18,8 @@ EXTRA_DIST += modules/sip/README.md tests/lib/sip.sh
 
 SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131-sip-links.sh \
 	tests/integration/132-sip-cloud.sh tests/integration/133-sip-cloud-address.sh \
-	tests/integration/134-sip-cloud-reload.sh \
+	tests/integration/134-sip-cloud-reload.sh tests/integration/136-sip-digest.sh \
+	tests/integration/137-sip-bans.sh tests/integration/138-sip-torture.sh \
 	tests/integration/140-sip-call-cloud.sh \
 	tests/integration/141-sip-cloud-ring-group.sh tests/integration/142-sip-link-calls.sh \
 	tests/integration/143-sip-call-max-duration.sh \
@@ -34,8 +36,9 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
 	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh \
-	tests/lib/linkcall.sh tests/lib/transfer.sh tests/lib/station.sh \
-	tests/peers/valgrind-sofia.supp tests/peers/conn-flood.py tests/peers/tls-churn.py
+	tests/lib/linkcall.sh tests/lib/transfer.sh tests/lib/station.sh tests/lib/netns.sh \
+	tests/peers/valgrind-sofia.supp tests/peers/conn-flood.py tests/peers/tls-churn.py \
+	tests/peers/sip-client.py tests/peers/sip-torture.py
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
 check_PROGRAMS += $(SB_SIP_UNIT)
@@ -97,3 +100,9 @@ tests_fuzz_fuzz_sip_reinvite_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_reinvit
 tests_fuzz_fuzz_sip_reinvite_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_fuzz_fuzz_sip_reinvite_LDADD = $(SB_CORE_LIBS)
 SB_FUZZ_TARGETS += sip_info sip_reinvite
+
+# tests/bench/sip-flood: REGISTER and INVITE floods from four addresses while a station calls
+# (`make bench`); make check runs it small
+SB_BENCH += tests/bench/sip-flood
+TESTS += tests/bench/sip-flood-smoke.sh
+EXTRA_DIST += tests/bench/sip-flood tests/bench/sip-flood-smoke.sh

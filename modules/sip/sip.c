@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include <sofia-sip/nua.h>
+#include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/su_log.h>
@@ -133,6 +134,19 @@ static const struct sb_conf_key sip_keys[] = {
 	  .offset = offsetof(struct sip_conf, tls),
 	  .sub = &sip_tls_section,
 	  .help = "cipher suites of TLS connections (sip_tls.c)" },
+	{ .name = "server_header",
+	  .type = SB_CT_STRING,
+	  .offset = offsetof(struct sip_conf, server_header),
+	  .def = "\"symbridge\"",
+	  .min = 1,
+	  .max = 64,
+	  .flags = SB_CK_RESTART,
+	  .help = "the Server and User-Agent header of every SIP message (no version by default)" },
+	{ .name = "security",
+	  .type = SB_CT_GROUP,
+	  .offset = offsetof(struct sip_conf, security),
+	  .sub = &sip_security_section,
+	  .help = "digest algorithms, per-address request and authentication limits, bans" },
 	SB_CONF_END
 };
 
@@ -191,9 +205,62 @@ static bool local_needed(const struct sb_conf *conf)
 	return false;
 }
 
+/* The address (no port) the request being handled came from, "" when unknown. */
+void sip_request_ip(nua_t *nua, char *ip, size_t len)
+{
+	msg_t *msg = nua_current_request(nua);
+	su_addrinfo_t *ai = msg ? msg_addrinfo(msg) : NULL;
+
+	ip[0] = '\0';
+	if (ai && ai->ai_addr) {
+		su_sockaddr_t *su = (su_sockaddr_t *)ai->ai_addr;
+		su_inet_ntop(su->su_family, SU_ADDR(su), ip, len);
+	}
+}
+
+/* A request from a banned address that reached sofia-sip: it was read before the kernel filter
+ * (sip_filter.c) went on, or the address is one the filter does not hold (IPv6). nua cannot drop
+ * a request silently (a handle destroyed unanswered sends 500), so it is refused plainly. */
+void sip_drop(nua_t *nua, nua_handle_t *nh)
+{
+	nua_respond(nh, SIP_403_FORBIDDEN, NUTAG_WITH_THIS(nua), TAG_END());
+	nua_handle_destroy(nh);
+}
+
+/* Methods we know but take only inside a call (INFO, REFER) or not at all: 405 with the
+ * methods this side does take outside a dialog. */
+void sip_method_not_allowed(nua_t *nua, nua_handle_t *nh, bool ours)
+{
+	nua_respond(nh, SIP_405_METHOD_NOT_ALLOWED, NUTAG_WITH_THIS(nua),
+		    SIPTAG_ALLOW_STR("INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"), TAG_END());
+	if (!ours) /* a handle of ours (a link's) lives on */
+		nua_handle_destroy(nh);
+}
+
+static bool is_request(nua_event_t ev)
+{
+	switch (ev) {
+	case nua_i_invite: case nua_i_register: case nua_i_options: case nua_i_message:
+	case nua_i_info: case nua_i_refer: case nua_i_update: case nua_i_bye: case nua_i_prack:
+	case nua_i_subscribe: case nua_i_notify: case nua_i_publish: case nua_i_method:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua, nua_magic_t *magic,
 		     nua_handle_t *nh, nua_hmagic_t *hm, sip_t const *sipm, tagi_t tags[])
 {
+	if (is_request(ev) && !hm) {
+		/* a request outside our calls: per-source limit first (sip_guard.c) */
+		char ip[64];
+		sip_request_ip(nua, ip, sizeof ip);
+		if (!sip_guard_request(ip, sip_now_ms())) {
+			sip_drop(nua, nh);
+			return;
+		}
+	}
 	switch (ev) {
 	case nua_r_shutdown:
 		if (status >= 200)
@@ -216,9 +283,10 @@ static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		if (sip_link_event(ev, status, phrase, nh, hm, sipm))
 			return;
 		if (ev == nua_i_message || ev == nua_i_subscribe || ev == nua_i_refer ||
-		    ev == nua_i_notify || ev == nua_i_publish || ev == nua_i_info ||
-		    ev == nua_i_method) {
-			/* no calls yet: refuse cleanly, and nothing else */
+		    ev == nua_i_notify || ev == nua_i_publish || ev == nua_i_info) {
+			/* known methods we take only inside a call, or not at all */
+			sip_method_not_allowed(nua, nh, hm != NULL);
+		} else if (ev == nua_i_method) {
 			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, NUTAG_WITH_THIS(nua), TAG_END());
 			nua_handle_destroy(nh);
 		}
@@ -272,15 +340,19 @@ static int open_local(const struct sb_conf *conf)
 		sip_loop_root(), local_cb, NULL, TAG_IF(plain[0], NUTAG_URL(plain)),
 		TAG_IF(tls[0], NUTAG_SIPS_URL(tls)),
 		TAG_IF(sip.sc->certificate_dir, TPTAG_CERTIFICATE(sip.sc->certificate_dir)),
-		NUTAG_ALLOW("REGISTER"), NUTAG_ALLOW("INFO"), NUTAG_APPL_METHOD("REGISTER"),
+		/* what we take (sofia's default would also list MESSAGE, SUBSCRIBE, NOTIFY) */
+		SIPTAG_ALLOW_STR("INVITE, ACK, BYE, CANCEL, OPTIONS, PRACK, INFO, REFER, UPDATE, "
+				 "REGISTER"),
+		NUTAG_APPL_METHOD("REGISTER"),
 		NUTAG_APPL_METHOD("REFER"), NUTAG_APPL_METHOD("UPDATE"),
-		NUTAG_APPL_METHOD("OPTIONS"),
+		NUTAG_APPL_METHOD("OPTIONS"), NUTAG_APPL_METHOD("MESSAGE"),
+		NUTAG_APPL_METHOD("INFO"),
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
-		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
+		SIP_IDENTITY_TAGS(sip.sc), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
 		TPTAG_TIMEOUT((unsigned)sip.sc->limits.message_timeout * 1000),
 		TPTAG_IDLE((unsigned)sip.sc->limits.idle_timeout * 1000),
-		SIPTAG_SERVER_STR("symbridge/" PACKAGE_VERSION), TAG_END());
+		NTATAG_SIP_T1X64(SIP_LOCAL_T1X64_MS), TAG_END());
 	if (!sip.local) {
 		log_err("cannot listen for SIP on %s%s%s: address in use or not on this host? "
 			"(change sip.listen)",
@@ -359,14 +431,21 @@ static int sip_init(const struct sb_conf *conf)
 	}
 	if (local_needed(conf) && (rc = open_local(conf)) < 0)
 		goto fail;
-	if ((rc = sip_reg_open(conf)) < 0 || (rc = sip_link_open(conf)) < 0 ||
+	if (sip.local)
+		sip_filter_open();
+	sip_mem_open();
+	if ((rc = sip_guard_open(&sip.sc->security, sip_filter_update)) < 0 ||
+	    (rc = sip_reg_open(conf)) < 0 || (rc = sip_link_open(conf)) < 0 ||
 	    (rc = sip_cloud_open(conf)) < 0 || (rc = sip_route_open()) < 0)
 		goto fail;
 	return 0;
 fail:
+	sip_mem_close();
+	sip_filter_close();
 	sip_cloud_close();
 	sip_link_close();
 	sip_reg_close();
+	sip_guard_close();
 	if (sip.local)
 		nua_destroy(sip.local);
 	sip.local = NULL;
@@ -403,6 +482,7 @@ static void sip_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	if (conf->cloud.enabled != old->cloud.enabled)
 		log_warn("cloud.enabled changed: takes effect after a restart");
 	sip_conn_reload(&sip.sc->limits);
+	sip_guard_reload(&sip.sc->security);
 	sip_reg_reload(conf);
 	sip_link_reload(conf);
 	sip_cloud_reload(conf, old);
@@ -417,6 +497,9 @@ static void sip_close(void)
 	sip_cloud_close();
 	sip_link_close();
 	sip_reg_close();
+	sip_filter_close();
+	sip_guard_close();
+	sip_mem_close();
 	sip.stopping = true;
 	uv_timer_init(sb_daemon_loop(), &sip.stop_timer);
 	uv_timer_start(&sip.stop_timer, stop_timer_cb, STOP_BOUND_MS, 0);

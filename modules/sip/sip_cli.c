@@ -1,6 +1,7 @@
-/* sip_cli.c: the sip module's commands: show registrations, show links, show cloud. */
+/* sip_cli.c: the sip module's commands: show registrations, links, cloud and bans; unban. */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define SB_MODULE "sip"
@@ -61,11 +62,33 @@ static int cmd_cloud(const struct sb_ctl_req *req, struct sb_reply *r)
 	return 0;
 }
 
+static int cmd_bans(const struct sb_ctl_req *req, struct sb_reply *r)
+{
+	sip_guard_show(r, sip_now_ms());
+	return 0;
+}
+
+static int cmd_unban(const struct sb_ctl_req *req, struct sb_reply *r)
+{
+	if (sip_guard_unban(req->argv[0], sip_now_ms()) < 0) {
+		sb_reply_error(r, "%s is not banned (see show bans)", req->argv[0]);
+		return -ENOENT;
+	}
+	sb_reply_message(r, "%s is no longer banned", req->argv[0]);
+	return 0;
+}
+
 const struct sb_ctl_cmd sip_cli_cmds[] = {
 	{ "show registrations", cmd_registrations,
 	  "stations, where each is registered and for how long", 0 },
 	{ "show links", cmd_links, "link cards: peer, transport, up or down, last check", 0 },
 	{ "show cloud", cmd_cloud,
 	  "the cloud connection: host, TLS version and cipher, registrations, last error", 0 },
+	{ "show bans", cmd_bans,
+	  "addresses banned and user names locked by sip.security: time left, requests dropped, "
+	  "why",
+	  0 },
+	{ "unban <address>", cmd_unban, "lift the ban of an address (or the lock of a user name)",
+	  SB_CTL_PRIV },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -390,7 +390,7 @@ int sip_cloud_open(const struct sb_conf *conf)
 		TPTAG_KEEPALIVE((unsigned)sip.sc->keepalive_interval * 1000),
 		NUTAG_KEEPALIVE_STREAM((unsigned)sip.sc->keepalive_interval * 1000),
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
-		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
+		SIP_IDENTITY_TAGS(sip.sc), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval), NUTAG_APPL_METHOD("REFER"),
 		NUTAG_APPL_METHOD("UPDATE"),
 		NUTAG_ALLOW("INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE, INFO"), TAG_END());

@@ -155,20 +155,22 @@ bool sip_dtmf_event(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, const 
 	}
 	if (ev != nua_i_info)
 		return false;
+	/* INFO is an application method: nua waits for our answer, which names its request */
+	nua_t *nua = sl && sl->cloud ? sip.cloud : sip.local;
 	rc = sip_dtmf_parse(m && m->sip_content_type ? m->sip_content_type->c_type : NULL,
 			    m && m->sip_payload ? m->sip_payload->pl_data : NULL,
 			    m && m->sip_payload ? m->sip_payload->pl_len : 0, &digit);
 	if (rc == -ENOTSUP) {
-		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA,
+		nua_respond(nh, SIP_415_UNSUPPORTED_MEDIA, NUTAG_WITH_CURRENT(nua),
 			    SIPTAG_ACCEPT_STR("application/dtmf-relay, application/dtmf"),
 			    TAG_END());
 		return true;
 	}
 	if (rc < 0) {
-		nua_respond(nh, SIP_400_BAD_REQUEST, TAG_END());
+		nua_respond(nh, SIP_400_BAD_REQUEST, NUTAG_WITH_CURRENT(nua), TAG_END());
 		return true;
 	}
-	nua_respond(nh, SIP_200_OK, TAG_END());
+	nua_respond(nh, SIP_200_OK, NUTAG_WITH_CURRENT(nua), TAG_END());
 	if (sl->released || !sl->leg.call || !sl->answered) {
 		log_info("digit %c by INFO from %s outside an answered call: ignored", digit,
 			 sl->leg.party.number);

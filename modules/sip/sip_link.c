@@ -302,6 +302,19 @@ int sip_link_by_source(const char *source, const char *transport, int *slot, cha
 	return -ENOENT;
 }
 
+/* Is ip (an address, no port) the host of a link card's peer? Such peers are trusted by their
+ * address, and the per-source request limit does not apply to them. */
+bool sip_link_peer_ip(const char *ip)
+{
+	for (size_t i = 0; ip && i < links.n; i++) {
+		const struct sip_link *l = links.v[i];
+		size_t hl = strcspn(l->peer, ":");
+		if (strlen(ip) == hl && strncmp(l->peer, ip, hl) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Where a call on link slot goes: its peer's URL for number; -ENETDOWN while it is down. */
 int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *peer, size_t pl)
 {

@@ -30,6 +30,16 @@ struct sip_tls_conf {
 	char *ciphers;
 };
 extern const struct sb_conf_section sip_tls_section;
+/* sip.security: digest algorithms, per-source limits and bans (sip_guard.c) */
+struct sip_security_conf {
+	struct sb_conf_src src;
+	struct sb_strlist digest_algorithms; /* offered in this order: "SHA-256", "MD5" */
+	int request_limit, request_window;   /* requests per source per window (s); 0: off */
+	int auth_fail_limit, user_fail_limit, auth_window; /* failures per source, per user */
+	int ban_time;                                      /* seconds */
+	int max_tracked;                                   /* sources and users remembered */
+};
+extern const struct sb_conf_section sip_security_section;
 
 /* the `sip` section of symbridge.conf */
 struct sip_conf {
@@ -44,6 +54,8 @@ struct sip_conf {
 	int session_interval; /* RFC 4028, seconds */
 	struct sip_limits_conf limits;
 	struct sip_tls_conf tls;
+	char *server_header;  /* Server and User-Agent of both stacks */
+	struct sip_security_conf security;
 };
 
 /* Session timers (RFC 4028) on a nua stack: offered on our INVITEs and accepted on others' with
@@ -72,6 +84,76 @@ struct sip_state {
 };
 extern struct sip_state sip;
 uint64_t sip_now_ms(void);
+void sip_request_ip(nua_t *nua, char *ip, size_t len);
+void sip_drop(nua_t *nua, nua_handle_t *nh);
+void sip_method_not_allowed(nua_t *nua, nua_handle_t *nh, bool ours);
+/* Server and User-Agent of a stack: sip.server_header as it is (NUTAG_USER_AGENT would add
+ * sofia-sip's name and version) */
+#define SIP_IDENTITY_TAGS(sc)                                                                      \
+	SIPTAG_USER_AGENT_STR((sc)->server_header), SIPTAG_SERVER_STR((sc)->server_header)
+
+/* The local stack's transaction lifetime (64 x T1: timers B, F, H, J). RFC 3261's 32 s keeps every
+ * answered request, a flood's included, for 32 s; 8 s (as on the cloud stack) is ample on the
+ * networks stations and links sit on and keeps a quarter of that (modules/sip/README.md). */
+#define SIP_LOCAL_T1X64_MS 8000
+
+/* sip_mem.c: memory freed after a burst (a flood's transactions) goes back to the system */
+void sip_mem_open(void);
+void sip_mem_close(void);
+
+/* sip_filter.c: the kernel drops packets of banned addresses on the local side's sockets */
+void sip_filter_open(void);
+void sip_filter_update(void);
+void sip_filter_close(void);
+
+/* sip_digest.c: digest authentication (RFC 7616): nonces bound to time and source address,
+ * nonce counts, uri, MD5 and SHA-256 */
+#define SIP_CHALLENGE_LEN 256
+#define SIP_CHALLENGES    2
+enum sip_digest_rc {
+	SIP_DIGEST_OK,        /* authenticated */
+	SIP_DIGEST_NONE,      /* no credentials for our realm: a challenge */
+	SIP_DIGEST_STALE,     /* right credentials, old nonce: a challenge with stale=true */
+	SIP_DIGEST_FOREIGN,   /* a nonce we did not issue to this address (or before a restart) */
+	SIP_DIGEST_MALFORMED, /* unreadable, no qop=auth, an algorithm we did not offer */
+	SIP_DIGEST_URI,       /* the digest uri is not the Request-URI */
+	SIP_DIGEST_REPLAY,    /* a nonce count not above the last one seen with that nonce */
+	SIP_DIGEST_WRONG,     /* wrong user name or password */
+};
+struct sip_digest_req {
+	const msg_auth_t *credentials; /* Authorization or Proxy-Authorization headers */
+	const char *method;
+	const url_t *ruri;
+	const char *source; /* the address (no port) the request came from */
+	uint64_t now;
+	const char *realm;
+	const struct sb_strlist *algs;
+	const char *(*password_cb)(const char *user); /* NULL: no such user */
+	char user[65];                                /* out: the user the credentials name */
+};
+int sip_digest_setup(void);
+int sip_digest_nonce(uint64_t now, const char *source, char out[57]);
+int sip_digest_nonce_check(const char *nonce, const char *source, uint64_t now);
+int sip_digest_nc_use(const char *nonce, uint64_t issued, uint32_t nc, uint64_t now);
+size_t sip_digest_challenge(const struct sb_strlist *algs, const char *realm, const char *source,
+			    uint64_t now, bool stale, char out[][SIP_CHALLENGE_LEN], size_t max);
+const msg_auth_t *sip_digest_credentials(const msg_auth_t *list, const char *realm);
+enum sip_digest_rc sip_digest_check(struct sip_digest_req *dr);
+const char *sip_digest_what(enum sip_digest_rc rc);
+
+/* sip_guard.c: per-source request limit, failed authentications per source and per user, bans.
+ * ip is an address without port. */
+int sip_guard_open(const struct sip_security_conf *c, void (*changed_cb)(void));
+void sip_guard_reload(const struct sip_security_conf *c);
+void sip_guard_close(void);
+bool sip_guard_request(const char *ip, uint64_t now); /* false: drop it (banned) */
+void sip_guard_auth_failed(const char *ip, const char *user, const char *method, const char *what,
+			   uint64_t now);
+bool sip_guard_user_locked(const char *user, const char *ip, uint64_t now);
+size_t sip_guard_banned(uint64_t now, const char **out, size_t max);
+uint64_t sip_guard_next_end(uint64_t now);
+void sip_guard_show(struct sb_reply *r, uint64_t now);
+int sip_guard_unban(const char *key, uint64_t now);
 
 /* sip_reg.c: the local registrar */
 struct sip_binding {
@@ -86,14 +168,16 @@ struct sip_binding {
 struct sip_reg_answer {
 	int status;
 	const char *phrase;         /* static */
-	char www_authenticate[256]; /* 401 */
+	char www_authenticate[SIP_CHALLENGES][SIP_CHALLENGE_LEN]; /* 401, 407 */
+	size_t n_auth;
 	char contact[1024];         /* 200: the station's bindings */
 	unsigned min_expires;       /* 423 */
 };
 int sip_reg_setup(const struct sb_conf_list *stations, const struct sip_conf *sc);
 /* decide on one REGISTER and update the bindings; source is "address:port" for logs */
 int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct sip_reg_answer *a);
-int sip_reg_nonce_check(const char *nonce, uint64_t now);
+/* source is "address:port"; the nonce is bound to the address */
+int sip_reg_nonce_check(const char *nonce, const char *source, uint64_t now);
 /* the bindings alive at now (sip_now_ms()); expired ones are dropped first */
 const struct sip_binding *sip_reg_bindings(uint64_t now, size_t *np);
 int sip_reg_open(const struct sb_conf *conf);
@@ -109,6 +193,7 @@ bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t
 		    nua_hmagic_t *hm, sip_t const *sip_msg);
 int sip_link_by_source(const char *source, const char *transport, int *slot, char *name,
 		       size_t nlen);
+bool sip_link_peer_ip(const char *ip);
 int sip_link_dtmf(int slot); /* enum card_link_dtmf */
 int sip_link_lic_use(int slot, char *rec, size_t rlen, char *why, size_t wlen);
 int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *peer, size_t pl);
@@ -136,9 +221,10 @@ bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t
 		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[]);
 void sip_call_close(void);
 
-/* sip_reg.c: a station's INVITE (407 challenge); 1 authenticated as *userp */
-int sip_reg_auth_call(const sip_t *req, uint64_t now, const char **userp, char *challenge_hdr,
-		      size_t len);
+/* sip_reg.c: a station's INVITE (407 challenge); 1 authenticated as *userp, else 0 and the
+ * challenges in a */
+int sip_reg_auth_call(const sip_t *req, const char *source, uint64_t now, const char **userp,
+		      struct sip_reg_answer *a);
 
 void sip_link_show(struct sb_reply *r);
 void sip_cloud_show(struct sb_reply *r);

@@ -2,16 +2,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-
-#include <sofia-sip/auth_digest.h>
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
@@ -21,14 +16,12 @@
 #define SB_MODULE "sip"
 #include "sip_priv.h"
 
-#define NONCE_TTL_MS (300 * 1000) /* a challenge is good for five minutes */
 #define MAX_PER_USER 4            /* contacts one station may bind */
 #define MAX_BINDINGS (64 * 1024)
 
 static struct {
 	const struct sb_conf_list *stations;
 	const struct sip_conf *sc;
-	unsigned char secret[32]; /* signs our nonces: new at every start */
 	struct sip_binding *b;
 	size_t n, cap;
 	uv_timer_t timer;
@@ -48,35 +41,30 @@ static const struct sb_station_conf *station_find(const char *user)
 	return NULL;
 }
 
-/* nonce = 16 hex digits of issue time (ms), then 32 of HMAC-SHA256(secret, time) */
-static void nonce_make(uint64_t now, char out[49])
+static const char *station_password(const char *user)
 {
-	unsigned char mac[32];
-	unsigned int len = sizeof mac;
-	char ts[17];
-
-	snprintf(ts, sizeof ts, "%016llx", (unsigned long long)now);
-	HMAC(EVP_sha256(), reg.secret, sizeof reg.secret, (unsigned char *)ts, 16, mac, &len);
-	memcpy(out, ts, 16);
-	for (int i = 0; i < 16; i++)
-		snprintf(out + 16 + 2 * i, 3, "%02x", mac[i]);
+	const struct sb_station_conf *st = station_find(user);
+	return st ? st->password : NULL;
 }
 
-/* 1: ours and fresh, 0: ours but stale, -1: not ours */
-int sip_reg_nonce_check(const char *nonce, uint64_t now)
+/* "address:port" (IPv6 without brackets) -> the address */
+static void source_ip(const char *source, char *ip, size_t len)
 {
-	char want[49], ts[17];
-	uint64_t t;
+	const char *colon = strrchr(source, ':');
+	size_t n = colon ? (size_t)(colon - source) : strlen(source);
 
-	if (!nonce || strlen(nonce) != 48)
-		return -1;
-	memcpy(ts, nonce, 16);
-	ts[16] = '\0';
-	t = strtoull(ts, NULL, 16);
-	nonce_make(t, want);
-	if (CRYPTO_memcmp(want, nonce, 48) != 0)
-		return -1;
-	return t <= now && now - t < NONCE_TTL_MS ? 1 : 0;
+	if (n >= len)
+		n = len - 1;
+	memcpy(ip, source, n);
+	ip[n] = '\0';
+}
+
+int sip_reg_nonce_check(const char *nonce, const char *source, uint64_t now)
+{
+	char ip[64];
+
+	source_ip(source, ip, sizeof ip);
+	return sip_digest_nonce_check(nonce, ip, now);
 }
 
 /* ---- bindings ------------------------------------------------------------------------------ */
@@ -191,88 +179,106 @@ const struct sip_binding *sip_reg_bindings(uint64_t now, size_t *np)
 	return reg.b;
 }
 
+/* An Expires value as sofia-sip read it, or a Contact's expires parameter: 64 bits, saturated
+ * (anything above max_expires is cut down to it later). */
+static unsigned long long expires_value(unsigned long v)
+{
+	return (unsigned long long)v;
+}
+
+static unsigned long long expires_param(const char *s)
+{
+	unsigned long long v = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v > (ULLONG_MAX - 9) / 10 ? ULLONG_MAX : v * 10 + (unsigned long long)(*s - '0');
+	return v;
+}
+
 /* ---- the decision -------------------------------------------------------------------------- */
 
-static void challenge(struct sip_reg_answer *a, uint64_t now, bool stale)
+static void challenge(struct sip_reg_answer *a, const char *ip, uint64_t now, bool stale)
 {
-	char nonce[49];
-
-	nonce_make(now, nonce);
 	a->status = 401;
 	a->phrase = sip_401_Unauthorized;
-	snprintf(a->www_authenticate, sizeof a->www_authenticate,
-		 "Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, qop=\"auth\"%s", reg.sc->realm,
-		 nonce, stale ? ", stale=true" : "");
+	a->n_auth = sip_digest_challenge(&reg.sc->security.digest_algorithms, reg.sc->realm, ip,
+					 now, stale, a->www_authenticate, SIP_CHALLENGES);
 }
 
-/* The Authorization header for our realm, or NULL. */
-static const msg_auth_t *our_credentials(const msg_auth_t *list)
+/* The credentials of a request (REGISTER: Authorization, INVITE: Proxy-Authorization) checked;
+ * a failure is logged and counted against the source and the user name. SIP_DIGEST_OK with the
+ * station's user in *userp, or why not. A locked user name gets SIP_DIGEST_WRONG. */
+static enum sip_digest_rc authenticate(const sip_t *req, const msg_auth_t *list, const char *ip,
+				       uint64_t now, const char **userp)
 {
-	for (const msg_auth_t *au = list; au; au = au->au_next) {
-		const char *realm = msg_params_find(au->au_params, "realm=");
-		if (au->au_scheme && strcasecmp(au->au_scheme, "Digest") == 0 && realm &&
-		    auth_strcmp(realm, reg.sc->realm) == 0)
-			return au;
+	struct sip_digest_req dr = {
+		.credentials = list,
+		.method = req->sip_request->rq_method_name,
+		.ruri = req->sip_request->rq_url,
+		.source = ip,
+		.now = now,
+		.realm = reg.sc->realm,
+		.algs = &reg.sc->security.digest_algorithms,
+		.password_cb = station_password,
+	};
+	enum sip_digest_rc rc = sip_digest_check(&dr);
+
+	if (rc != SIP_DIGEST_NONE && sip_guard_user_locked(dr.user, ip, now))
+		return SIP_DIGEST_WRONG;
+	switch (rc) {
+	case SIP_DIGEST_OK: *userp = station_find(dr.user)->user; break;
+	case SIP_DIGEST_NONE:
+	case SIP_DIGEST_STALE: break;
+	default:
+		reg.failed++;
+		sip_guard_auth_failed(ip, dr.user, dr.method, sip_digest_what(rc), now);
+		break;
 	}
-	return NULL;
+	return rc;
 }
 
-/* 1: authenticated as *userp, 0: stale nonce, -1: refused. The same work is done whether the
- * user exists or not, so neither the answer nor its timing tells them apart. */
-static int authenticate(su_home_t *home, const sip_t *req, const msg_auth_t *list, uint64_t now,
-			const char **userp)
+/* Is the Contact's host the address the request came from? (A station's calls must not be
+ * forked to a third party's address.) */
+static bool contact_is_source(const url_t *u, const char *ip)
 {
-	const msg_auth_t *au = our_credentials(list);
-	auth_response_t ar[1];
-	auth_hexmd5_t ha1, want;
-	const struct sb_station_conf *st;
-	int fresh;
+	const char *h = u ? u->url_host : NULL;
+	size_t n;
 
-	memset(ar, 0, sizeof ar);
-	ar->ar_size = sizeof ar[0];
-	if (!au || auth_digest_response_get(home, ar, au->au_params) < 0)
-		return -1;
-	if (!ar->ar_username || !ar->ar_nonce || !ar->ar_response || !ar->ar_uri ||
-	    (ar->ar_algorithm && !ar->ar_md5) || (ar->ar_qop && !ar->ar_auth))
-		return -1;
-	if (ar->ar_qop && (!ar->ar_cnonce || !ar->ar_nc))
-		return -1;
-	st = station_find(ar->ar_username);
-	auth_digest_ha1(ha1, ar->ar_username, reg.sc->realm,
-			st ? st->password : "\x01 no such station \x01");
-	if (auth_digest_response(ar, want, ha1, req->sip_request->rq_method_name, NULL, 0) < 0)
-		return -1;
-	fresh = sip_reg_nonce_check(ar->ar_nonce, now);
-	if (!st || strlen(ar->ar_response) != 32 || CRYPTO_memcmp(want, ar->ar_response, 32) != 0 ||
-	    fresh < 0)
-		return -1;
-	*userp = st->user;
-	return fresh;
+	if (!h)
+		return false;
+	if (h[0] == '[') {
+		h++;
+		n = strcspn(h, "]");
+	} else {
+		n = strlen(h);
+	}
+	return strlen(ip) == n && strncasecmp(h, ip, n) == 0;
 }
 
 int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct sip_reg_answer *a)
 {
 	su_home_t home[1] = { SU_HOME_INIT(home) };
 	const char *user = NULL, *transport = "udp";
-	unsigned def_expires;
+	const struct sb_station_conf *st;
+	unsigned long long def_expires;
+	enum sip_digest_rc drc;
+	char ip[64];
 	int rc;
 
 	memset(a, 0, sizeof *a);
+	source_ip(source, ip, sizeof ip);
 	expire(now);
 	if (!req || !req->sip_request || !req->sip_to || !req->sip_call_id || !req->sip_cseq) {
 		a->status = 400;
 		a->phrase = sip_400_Bad_request;
 		return 0;
 	}
-	rc = authenticate(home, req, req->sip_authorization, now, &user);
-	if (rc <= 0) {
-		if (our_credentials(req->sip_authorization) && rc < 0) {
-			reg.failed++;
-			log_warn("REGISTER from %s refused: wrong user name or password", source);
-		}
-		challenge(a, now, rc == 0);
+	drc = authenticate(req, req->sip_authorization, ip, now, &user);
+	if (drc != SIP_DIGEST_OK) {
+		challenge(a, ip, now, drc == SIP_DIGEST_STALE || drc == SIP_DIGEST_REPLAY);
 		goto out;
 	}
+	st = station_find(user);
 	/* authenticated: it may register itself only */
 	if (!req->sip_to->a_url->url_user || strcmp(req->sip_to->a_url->url_user, user) != 0) {
 		a->status = 403;
@@ -285,7 +291,8 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 		const char *p = strrchr(req->sip_via->v_protocol, '/');
 		transport = p ? p + 1 : req->sip_via->v_protocol;
 	}
-	def_expires = req->sip_expires ? (unsigned)req->sip_expires->ex_delta : 3600;
+	/* read whole (Expires: 4294967296 is not 0) and cut down to max_expires below */
+	def_expires = req->sip_expires ? expires_value(req->sip_expires->ex_delta) : 3600;
 	/* "Contact: *" with Expires: 0 removes every binding of the station */
 	if (req->sip_contact && req->sip_contact->m_url->url_type == url_any) {
 		if (def_expires != 0 || req->sip_contact->m_next) {
@@ -298,11 +305,18 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 	}
 	for (const sip_contact_t *m = req->sip_contact; m && m->m_url->url_type != url_any;
 	     m = m->m_next) {
-		unsigned ex =
-			m->m_expires ? (unsigned)strtoul(m->m_expires, NULL, 10) : def_expires;
+		unsigned long long ex = m->m_expires ? expires_param(m->m_expires) : def_expires;
 		char *contact = url_as_string(home, m->m_url);
 		if (!contact)
 			continue;
+		if (!st->allow_foreign_contact && !contact_is_source(m->m_url, ip)) {
+			log_warn("station %s may not register %s from %s: the contact's host is not "
+				 "the request's source (allow_foreign_contact = true allows it)",
+				 user, contact, source);
+			a->status = 403;
+			a->phrase = sip_403_Forbidden;
+			goto out;
+		}
 		if (ex == 0) {
 			binding_del(user, contact);
 			log_info("station %s unregistered %s (from %s)", user, contact, source);
@@ -314,12 +328,12 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 			a->min_expires = (unsigned)reg.sc->min_expires;
 			goto out;
 		}
-		if (ex > (unsigned)reg.sc->max_expires)
-			ex = (unsigned)reg.sc->max_expires;
+		if (ex > (unsigned long long)reg.sc->max_expires)
+			ex = (unsigned long long)reg.sc->max_expires;
 		char why[256] = "";
 		rc = binding_set(user, contact, source, transport,
-				 req->sip_user_agent ? req->sip_user_agent->g_string : NULL, ex,
-				 now, why, sizeof why);
+				 req->sip_user_agent ? req->sip_user_agent->g_string : NULL,
+				 (unsigned)ex, now, why, sizeof why);
 		if (rc == -EACCES) {
 			log_warn("station %s cannot register %s: %s", user, contact, why);
 			a->status = 403;
@@ -330,7 +344,7 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 			a->phrase = sip_503_Service_unavailable;
 			goto out;
 		}
-		log_info("station %s registered %s for %u s (from %s over %s)", user, contact, ex,
+		log_info("station %s registered %s for %llu s (from %s over %s)", user, contact, ex,
 			 source, transport);
 	}
 	/* the answer lists every binding the station now has */
@@ -355,28 +369,26 @@ out:
 }
 
 /* A call from a station: the same digest as its REGISTER, asked for with 407 (the INVITE's
- * credentials are in Proxy-Authorization). 1: authenticated as *userp; else challenge holds the
- * Proxy-Authenticate value to send, the same for an unknown user as for a wrong password. */
-int sip_reg_auth_call(const sip_t *req, uint64_t now, const char **userp, char *challenge_hdr,
-		      size_t len)
+ * credentials are in Proxy-Authorization). 1: authenticated as *userp; else the challenges to
+ * send (Proxy-Authenticate), the same for an unknown user as for a wrong password. */
+int sip_reg_auth_call(const sip_t *req, const char *source, uint64_t now, const char **userp,
+		      struct sip_reg_answer *a)
 {
-	su_home_t home[1] = { SU_HOME_INIT(home) };
-	struct sip_reg_answer a;
 	const char *user = NULL;
-	int rc = authenticate(home, req, req->sip_proxy_authorization, now, &user);
+	enum sip_digest_rc rc;
+	char ip[64];
 
-	su_home_deinit(home);
-	if (rc > 0) {
+	memset(a, 0, sizeof *a);
+	source_ip(source, ip, sizeof ip);
+	rc = authenticate(req, req->sip_proxy_authorization, ip, now, &user);
+	if (rc == SIP_DIGEST_OK) {
 		*userp = user;
 		return 1;
 	}
-	if (rc < 0 && our_credentials(req->sip_proxy_authorization)) {
-		reg.failed++;
-		log_warn("INVITE refused: wrong user name or password");
-	}
-	challenge(&a, now, rc == 0);
-	snprintf(challenge_hdr, len, "%s", a.www_authenticate);
-	return rc == 0 ? 0 : -1;
+	challenge(a, ip, now, rc == SIP_DIGEST_STALE || rc == SIP_DIGEST_REPLAY);
+	a->status = 407;
+	a->phrase = sip_407_Proxy_auth_required;
+	return 0;
 }
 
 /* ---- sofia glue ---------------------------------------------------------------------------- */
@@ -400,7 +412,9 @@ void sip_reg_request(nua_t *nua, nua_handle_t *nh, const sip_t *req)
 			    TAG_IF(a.contact[0], SIPTAG_CONTACT_STR(a.contact)), TAG_END());
 	else if (a.status == 401)
 		nua_respond(nh, a.status, a.phrase, NUTAG_WITH_THIS(nua),
-			    SIPTAG_WWW_AUTHENTICATE_STR(a.www_authenticate), TAG_END());
+			    SIPTAG_WWW_AUTHENTICATE_STR(a.www_authenticate[0]),
+			    TAG_IF(a.n_auth > 1, SIPTAG_WWW_AUTHENTICATE_STR(a.www_authenticate[1])),
+			    TAG_END());
 	else if (a.status == 423) {
 		char me[16];
 		snprintf(me, sizeof me, "%u", a.min_expires);
@@ -415,9 +429,7 @@ int sip_reg_setup(const struct sb_conf_list *stations, const struct sip_conf *sc
 {
 	reg.stations = stations;
 	reg.sc = sc;
-	if (RAND_bytes(reg.secret, sizeof reg.secret) != 1)
-		return -EIO;
-	return 0;
+	return sip_digest_setup();
 }
 
 int sip_reg_open(const struct sb_conf *conf)

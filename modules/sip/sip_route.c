@@ -90,7 +90,8 @@ static void link_invite(nua_handle_t *nh, const sip_t *m, int slot, const char *
 void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m)
 {
 	const char *user = NULL, *transport;
-	char challenge[256], source[80], name[65];
+	char source[80], name[65];
+	struct sip_reg_answer a;
 	struct sip_leg *sl;
 	int slot;
 
@@ -104,9 +105,11 @@ void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m)
 		link_invite(nh, m, slot, name);
 		return;
 	}
-	if (sip_reg_auth_call(m, sip_now_ms(), &user, challenge, sizeof challenge) <= 0) {
+	if (sip_reg_auth_call(m, source, sip_now_ms(), &user, &a) <= 0) {
 		nua_respond(nh, SIP_407_PROXY_AUTH_REQUIRED, NUTAG_WITH_THIS(nua),
-			    SIPTAG_PROXY_AUTHENTICATE_STR(challenge), TAG_END());
+			    SIPTAG_PROXY_AUTHENTICATE_STR(a.www_authenticate[0]),
+			    TAG_IF(a.n_auth > 1, SIPTAG_PROXY_AUTHENTICATE_STR(a.www_authenticate[1])),
+			    TAG_END());
 		nua_handle_destroy(nh);
 		return;
 	}

@@ -14,7 +14,7 @@ rate=${2:-1000}
 command -v sipp >/dev/null || { echo "sip-options: sipp is not installed" >&2; exit 1; }
 sip_port=$(sb_free_port)
 sb_conf b.conf <<CONF
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; };
 stations = ( { user = "d1"; password = "door-pass-1"; } );
 CONF
 sb_start b.conf || { echo "sip-options: the daemon did not start" >&2; exit 1; }

@@ -12,7 +12,7 @@ sip_port=$(sb_free_port)
 sipp_port=$(sb_free_port) # the station keeps its address, so its contact stays the same
 sb_conf r.conf <<CONF
 $lic_conf
-sip: { listen = [ "udp:127.0.0.1:$sip_port", "tcp:127.0.0.1:$sip_port" ]; min_expires = 2; max_expires = 120; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port", "tcp:127.0.0.1:$sip_port" ]; min_expires = 2; max_expires = 120; };
 stations = ( { user = "d1"; password = "door-pass-1"; name = "Front door"; },
              { user = "d2"; password = "door-pass-2"; },
              { user = "d3"; password = "door-pass-3"; } );
@@ -53,7 +53,7 @@ b=$(sb_last_response "$sb_tmp/sipp-nobody-401.log")
 [ -n "$a" ] && [ "$a" = "$b" ]
 tap_ok $? "the answers to a wrong user and a wrong password are the same" ||
 	tap_diag "wrong password:" "$a" "unknown user:" "$b"
-grep -q 'REGISTER from 127.0.0.1:[0-9]* refused: wrong user name or password' "$sb_tmp/daemon.log" &&
+grep -q 'auth failure from 127.0.0.1: REGISTER as "d1": wrong user name or password' "$sb_tmp/daemon.log" &&
 	! grep -q 'wrong-password\|door-pass' "$sb_tmp/daemon.log"
 tap_ok $? "refusals are logged with the source, never with the password"
 
@@ -82,7 +82,7 @@ tap_ok $? "two stations hold the two Ports, a station's second contact takes non
 # a reload that removes a station drops its bindings; the others keep theirs
 sb_sipp_register d1 door-pass-1 60 200 &&
 sb_conf r.conf <<CONF
-sip: { listen = [ "udp:127.0.0.1:$sip_port", "tcp:127.0.0.1:$sip_port" ]; min_expires = 2; max_expires = 120; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port", "tcp:127.0.0.1:$sip_port" ]; min_expires = 2; max_expires = 120; };
 stations = ( { user = "d1"; password = "door-pass-1"; name = "Front door"; } );
 $lic_conf
 CONF

@@ -30,7 +30,7 @@ conf() {
 $lic_conf
 system: { name = "t134"; rtp_ports = [ $rtp, $((rtp + 98)) ]; max_call_seconds = 120; };
 media: { workers = 1; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
 stations = ( { user = "door"; password = "door-secret-134"; },
              { user = "gate"; password = "gate-secret-134"; } );
 $(sb_cloud_section)

@@ -31,7 +31,7 @@ sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t141"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
 media: { workers = 1; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
 stations = ( { user = "s1"; password = "station-secret-1"; },
              { user = "s2"; password = "station-secret-2"; },
              { user = "s3"; password = "station-secret-3"; } );

@@ -21,7 +21,7 @@ sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t143"; rtp_ports = [ $rtp, $((rtp + 98)) ]; max_call_seconds = 2; };
 media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; };
 stations = ( { user = "door"; password = "door-secret-143"; },
              { user = "desk"; password = "desk-secret-143"; } );
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (

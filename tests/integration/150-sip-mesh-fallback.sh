@@ -29,7 +29,7 @@ sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t150"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
 media: { workers = 1; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; retry_min = 1; retry_max = 2; keepalive_interval = 1; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; retry_min = 1; retry_max = 2; keepalive_interval = 1; };
 stations = ( { user = "door"; password = "door-secret-150"; },
              { user = "gate"; password = "gate-secret-150"; },
              { user = "desk"; password = "desk-secret-150"; } );

@@ -27,7 +27,7 @@ sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t168"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
 media: { workers = 1; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
 stations = ( { user = "door"; password = "door-secret-168"; },
              { user = "desk"; password = "desk-secret-168"; } );
 $(sb_cloud_section)

@@ -17,7 +17,7 @@ sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t169"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
 media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
 stations = ( { user = "door"; password = "$door_pw"; } );
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
     { number = "400"; target = "card:2/555"; }, { number = "402"; target = "card:3/777"; } ); },

@@ -42,7 +42,7 @@ conf() {
 $lic_conf
 system: { name = "t170"; rtp_ports = [ $rtp, $((rtp + 98)) ]; max_call_seconds = 120; };
 media: { workers = 1; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; options_interval = 3600; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; options_interval = 3600; };
 stations = ( { user = "door"; password = "door-170"; }, { user = "gate"; password = "gate-170"; },
              { user = "lift"; password = "lift-170"; },
              { user = "bell"; password = "bell-170"; dtmf = "inband"; } );

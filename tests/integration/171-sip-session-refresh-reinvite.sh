@@ -31,7 +31,7 @@ conf() {
 $lic_conf
 system: { name = "t171"; rtp_ports = [ $rtp, $((rtp + 98)) ]; max_call_seconds = 600; };
 media: { workers = 1; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; session_interval = $1; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; session_interval = $1; };
 stations = ( { user = "door"; password = "door-171"; } );
 $(sb_cloud_section)
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (

@@ -19,7 +19,7 @@ limits() {
 $lic_conf
 system: { name = "t181"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
 media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port", "tcp:127.0.0.1:$sip_port" ];
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port", "tcp:127.0.0.1:$sip_port" ];
        options_interval = 3600; limits: { message_timeout = 15; idle_timeout = 20; connection_rate_per_source = 100000; $1 }; };
 stations = ( { user = "door"; password = "$door_pw"; } );
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (

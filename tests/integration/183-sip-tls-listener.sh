@@ -23,7 +23,7 @@ cp "$sb_tmp/pki/ca.pem" "$sb_tmp/certs/cafile.pem"
 chmod 0600 "$sb_tmp/certs/agent.pem"
 conf() {
 	cat <<CONF
-sip: { listen = [ "udp:127.0.0.1:$sip_port", "tls:127.0.0.1:$tls_port" ];
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port", "tls:127.0.0.1:$tls_port" ];
        certificate_dir = "$sb_tmp/certs"; $1 };
 stations = ( { user = "door"; password = "door-secret-183"; } );
 CONF

@@ -32,7 +32,7 @@ linkcall_conf() {
 $lic_conf
 system: { name = "t$1"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
 media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; ${2:-} };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; ${2:-} };
 stations = ( { user = "door"; password = "$door_pw"; } );
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
     { number = "400"; target = "card:2/555"; } ); },

@@ -14,7 +14,7 @@ transfer_setup() {
 $lic_conf
 system: { name = "transfer"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
 media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
+sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
 stations = ( { user = "door"; password = "$door_pw"; },
   { user = "desk"; password = "$desk_pw"; } );
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (

@@ -17,7 +17,13 @@ static struct sb_station_conf sample_stations[] = {
 	{ .user = "d2", .password = "door-pass-2" },
 };
 static struct sb_conf_list sample_list = { .v = sample_stations, .n = 2 };
-static struct sip_conf sample_sc = { .realm = "symbridge", .min_expires = 60, .max_expires = 3600 };
+static char *sample_algs[] = { "SHA-256", "MD5" };
+static struct sip_conf sample_sc = {
+	.realm = "symbridge",
+	.min_expires = 60,
+	.max_expires = 3600,
+	.security = { .digest_algorithms = { .v = sample_algs, .n = 2 } },
+};
 
 static void sample_setup(void)
 {
