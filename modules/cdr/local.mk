@@ -1,7 +1,8 @@
 # modules/cdr/local.mk: call records (in the core library), their tests, fuzz target and bench.
 libsbcore_a_SOURCES += \
-	modules/cdr/cdr.h modules/cdr/cdr_cli.h \
-	modules/cdr/cdr.c modules/cdr/cdr_codec.c modules/cdr/cdr_db.c \
+	modules/cdr/cdr.h modules/cdr/cdr_cli.h modules/cdr/cdr_int.h \
+	modules/cdr/cdr.c modules/cdr/cdr_calls.c modules/cdr/cdr_queue.c \
+	modules/cdr/cdr_codec.c modules/cdr/cdr_db.c \
 	modules/cdr/cdr_text.c modules/cdr/cdr_cli.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/cdr
 EXTRA_DIST += modules/cdr/README.md

@@ -14,7 +14,8 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_engine.c \
 	modules/media/media_rtp.c \
 	modules/media/media_uring.c \
-	modules/media/media_rtcp.c
+	modules/media/media_rtcp.c \
+	modules/media/media_stats.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/media
 SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) $(URING_LIBS) -lm
 

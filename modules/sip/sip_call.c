@@ -32,6 +32,7 @@ struct sip_leg *sip_leg_new(bool cloud, bool incoming)
 	sl->cloud = cloud;
 	sl->incoming = incoming;
 	sl->leg.owner = "sip";
+	sl->leg.kind = cloud ? SB_LEG_KIND_CLOUD : SB_LEG_KIND_NONE; /* the caller says which */
 	sl->leg.ops = &sip_leg_ops;
 	sl->leg.priv = sl;
 	sl->sdp_ver = 1;
@@ -114,8 +115,10 @@ static void leg_gone(struct sip_leg *sl, int q850)
 	if (sl->released)
 		return;
 	sl->released = true;
-	bridge_end(sl); /* an a leg: the call's media goes with it */
+	/* the core's observers take the leg's last media figures first; then, for an a leg, the
+	 * call's media goes with it */
 	sb_leg_hungup(&sl->leg, q850);
+	bridge_end(sl);
 }
 
 struct media_sdp_media *sip_leg_local_sdp(struct sip_leg *sl)
@@ -515,7 +518,10 @@ static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
 	struct media_leg_stats st;
 	unsigned i = sl->midx;
 
-	if (!br || (!sl->incoming && sb_leg_peer(leg) == NULL))
+	/* a called leg measures the call's media once it won (ring group members share it before);
+	 * it still does while its call ends, after the caller went */
+	if (!br || (!sl->incoming && (!leg->call || !sb_call_answer_us(leg->call) ||
+				      sb_call_b(leg->call) != leg)))
 		return -ENOENT;
 	memset(mi, 0, sizeof *mi);
 	snprintf(mi->codec, sizeof mi->codec, "%s", media_codec_info(br->lc[i].codec)->name);
@@ -524,6 +530,11 @@ static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
 		mi->transcoding = st.transcoding;
 		mi->rx_packets = st.rx_packets;
 		mi->tx_packets = st.tx_packets;
+		mi->lost = st.lost;
+		mi->jitter_us = (uint32_t)(st.jitter_mean_ms * 1000);
+		mi->jitter_max_us = (uint32_t)(st.jitter_max_ms * 1000);
+		mi->rtt_us = (uint32_t)(st.rtt_ms * 1000);
+		mi->mos_x100 = st.rx_packets ? (uint16_t)(st.mos * 100 + 0.5) : 0;
 	}
 	return 0;
 }
