@@ -126,6 +126,7 @@ void cdr_format_iso(int64_t us, char *buf, size_t len);
 /* "3/5" for card slot 3 channel 5, "station alice", "-" */
 void cdr_format_leg(const struct cdr_leg *leg, char *buf, size_t len);
 const char *cdr_state_name(uint8_t state);
+const char *cdr_leg_kind_name(uint8_t kind); /* "station", "link", "trunk", "cloud", "-" */
 const char *cdr_direction_name(uint8_t dir);
 /* The CSV header line and one record per line (RFC 4180 quoting), with "\n" line ends. */
 void cdr_csv_header(FILE *out);

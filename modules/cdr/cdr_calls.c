@@ -41,7 +41,9 @@ static void take_leg(struct cdr_entry *e, unsigned i, const struct sb_leg *leg)
 	cl->kind = leg_kind(leg->kind);
 	cl->slot = (uint16_t)leg->slot;
 	cl->channel = (uint16_t)leg->channel;
-	snprintf(cl->name, sizeof cl->name, "%s", leg->card);
+	/* a station is named by its user (the number it calls from and is called at) */
+	snprintf(cl->name, sizeof cl->name, "%s",
+		 leg->kind == SB_LEG_KIND_STATION ? leg->party.number : leg->card);
 	snprintf(cl->number, sizeof cl->number, "%s", leg->party.number);
 	if (leg->codec[0])
 		snprintf(cl->codec, sizeof cl->codec, "%s", leg->codec);

@@ -33,7 +33,8 @@ EXTRA_DIST += tests/integration/080-media.sh
 SB_MEDIA_TEST_CFLAGS = $(SB_TEST_CFLAGS) $(SRTP_CFLAGS) \
 	$(SPANDSP_CFLAGS) $(OPUS_CFLAGS) $(UV_CFLAGS)
 SB_MEDIA_UNIT = tests/unit/test_media_codec tests/unit/test_media_resample \
-	tests/unit/test_media_srtp tests/unit/test_media_sdp tests/unit/test_media_session
+	tests/unit/test_media_srtp tests/unit/test_media_sdp tests/unit/test_media_session \
+	tests/unit/test_media_stats
 check_PROGRAMS += $(SB_MEDIA_UNIT)
 TESTS += $(SB_MEDIA_UNIT)
 tests_unit_test_media_codec_SOURCES = tests/unit/test_media_codec.c tests/unit/media_audio.h
@@ -48,6 +49,10 @@ tests_unit_test_media_srtp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_media_sdp_SOURCES = tests/unit/test_media_sdp.c
 tests_unit_test_media_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_media_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_media_stats_SOURCES = tests/unit/test_media_stats.c
+tests_unit_test_media_stats_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_unit_test_media_stats_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_media_session_SOURCES = tests/unit/test_media_session.c
 tests_unit_test_media_session_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
