@@ -34,6 +34,8 @@ static int bc_take(struct isdn_call *ic, struct isdn_bchan *bc)
 	ic->bc = bc;
 	bc->call = ic;
 	bc->state = ISDN_BC_BUSY;
+	ic->frames_in0 = bc->audio.frames_in; /* the B-channel's counters outlive its calls */
+	ic->frames_out0 = bc->audio.frames_out;
 	ic->leg.channel = bc->index;
 	return 0;
 }
@@ -582,7 +584,30 @@ static void op_rtp_connect(struct sb_leg *leg, const struct sockaddr_storage *to
 	isdn_media_set_to(leg->priv, to);
 }
 
+/* The B-channel side of the call's media: frames as they came off and went onto the channel.
+ * TDM has no sequence numbers, so no loss, jitter or MOS is measured here (the report shows
+ * them empty); the codec is the channel's law, transcoded when the other side's codec differs. */
+static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
+{
+	const struct isdn_call *ic = leg->priv;
+	const struct sb_leg *peer = sb_leg_peer(leg);
+	struct sb_leg_media pm;
+
+	if (!ic->bc)
+		return -ENOENT;
+	memset(mi, 0, sizeof *mi);
+	snprintf(mi->codec, sizeof mi->codec, "%s", leg->codec);
+	mi->rx_packets = ic->bc->audio.frames_in - ic->frames_in0;
+	mi->tx_packets = ic->bc->audio.frames_out - ic->frames_out0;
+	if (peer && peer->ops == &isdn_leg_ops)
+		mi->transcoding = strcmp(peer->codec, leg->codec) != 0;
+	else if (peer && peer->ops->media_info && peer->ops->media_info(peer, &pm) == 0)
+		mi->transcoding = pm.transcoding || strcmp(pm.codec, leg->codec) != 0;
+	return 0;
+}
+
 static const struct sb_leg_ops isdn_leg_ops = {
+	.media_info = op_media_info,
 	.alert = op_alert,
 	.answer = op_answer,
 	.hangup = op_hangup,

@@ -58,6 +58,7 @@ struct isdn_call {
 	char collected[SB_NUMBER_MAX + 1]; /* overlap receiving: the called number so far */
 	uv_timer_t *digit_timer;
 	struct isdn_rtp rtp;
+	unsigned long long frames_in0, frames_out0; /* the B-channel's counts when the call took it */
 };
 
 struct isdn_span {
