@@ -53,7 +53,8 @@ static void take_leg(struct cdr_entry *e, unsigned i, const struct sb_leg *leg)
 	if (mi.codec[0])
 		snprintf(cl->codec, sizeof cl->codec, "%s", mi.codec);
 	cl->srtp = mi.srtp;
-	cl->transcoded = mi.transcoding;
+	/* once converted, the call was transcoded: a side whose peer left first cannot tell */
+	cl->transcoded = cl->transcoded || mi.transcoding;
 	cl->q.packets_sent = clamp32(mi.tx_packets);
 	cl->q.packets_received = clamp32(mi.rx_packets);
 	cl->q.packets_lost = clamp32(mi.lost);

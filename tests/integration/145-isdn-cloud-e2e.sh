@@ -142,7 +142,7 @@ assert r['direction'] == 'to-cloud' and r['a_kind'] == 'trunk' and r['b_kind'] =
 assert r['a_codec'] == 'PCMA' and r['a_srtp'] is False and r['a_transcoded'] is True, r
 assert r['b_codec'] == 'G722' and r['b_srtp'] is True and r['b_transcoded'] is True, r
 assert 150 <= r['a_packets_received'] <= 190, r
-assert near(r['b_packets_sent'], r['a_packets_received'], 0.02), r
+assert 0 <= r['b_packets_sent'] - r['a_packets_received'] <= 15, r  # and the DTMF 3 events
 assert r['b_packets_received'] > 100 and r['b_packets_lost'] == 0 and float(r['b_mos']) >= 4.0, r
 assert near(r['a_packets_sent'], r['b_packets_received'], 0.05), r"
 tap_ok $? "its report: B-channel frames in and out, the cloud leg's SRTP G.722 without loss, MOS >= 4.0" ||
