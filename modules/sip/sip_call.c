@@ -518,10 +518,12 @@ static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
 	struct media_leg_stats st;
 	unsigned i = sl->midx;
 
-	/* a called leg measures the call's media once it won (ring group members share it before);
-	 * it still does while its call ends, after the caller went */
-	if (!br || (!sl->incoming && (!leg->call || !sb_call_answer_us(leg->call) ||
-				      sb_call_b(leg->call) != leg)))
+	/* a leg we placed measures the call's media once it won (ring group members share it
+	 * before), or took the caller's place in a transfer; it still does while its call ends,
+	 * after the other side went */
+	if (!br || (!sl->incoming && (!leg->call || (sb_call_leg(leg->call, 0) != leg &&
+						     (!sb_call_answer_us(leg->call) ||
+						      sb_call_b(leg->call) != leg)))))
 		return -ENOENT;
 	memset(mi, 0, sizeof *mi);
 	snprintf(mi->codec, sizeof mi->codec, "%s", media_codec_info(br->lc[i].codec)->name);
