@@ -31,6 +31,7 @@ struct sb_call {
 	bool xfer_gone;           /* ... which hung up while the transfer went on */
 	sb_call_transfer_cb *xfer_cb;
 	void *xfer_arg;
+	struct sb__call_media media; /* the session between a and winner (call_media.c) */
 };
 
 static struct {
@@ -179,6 +180,7 @@ static void call_free(struct sb_call *c)
 	calls.count--;
 	if (c->max_timer)
 		uv_close((uv_handle_t *)c->max_timer, timer_free_cb);
+	sb__media_close(&c->media);
 	free(c);
 }
 
@@ -201,6 +203,30 @@ static void call_check(struct sb_call *c)
 		call_free(c);
 }
 
+/* The session joins the call's a leg and the leg that answered, whichever they are now. */
+static void media_sync(struct sb_call *c)
+{
+	sb__media_sync(&c->media, c->id, c->a, c->winner);
+}
+
+/* leg's endpoint is new to the call: an owner that carries the call's media itself (SIP) is told,
+ * when the call's own session does not have the leg */
+static void media_tell_others(struct sb_call *c, struct sb_leg *leg)
+{
+	for (unsigned i = 0; i <= c->nb; i++) {
+		struct sb_leg *o = i ? c->b[i - 1] : c->a;
+		if (o && o != leg && o->ops->peer_media)
+			o->ops->peer_media(o, leg);
+	}
+}
+
+/* A leg of the session leaves: the session ends (a leg taking its place makes a new one). */
+static void media_leg_gone(struct sb_call *c, const struct sb_leg *leg)
+{
+	if (leg == c->media.leg[0] || leg == c->media.leg[1])
+		sb__media_close(&c->media);
+}
+
 /* Let go of a leg and tell its owner to end it. */
 static void leg_release(struct sb_leg *leg, int q850)
 {
@@ -210,9 +236,9 @@ static void leg_release(struct sb_leg *leg, int q850)
 	leg->q850 = q850;
 	if (c && !c->ended)
 		publish(c, SB_CALL_EV_LEG, leg, side_of(c, leg), q850, 0);
+	if (c)
+		media_leg_gone(c, leg);
 	leg->call = NULL;
-	leg->state = SB_LEG_RELEASED;
-	leg->q850 = q850;
 	leg->ops->hangup(leg, q850);
 }
 
@@ -234,6 +260,7 @@ static void call_hangup_all(struct sb_call *c, int q850)
 	if (a)
 		a->q850 = q850;
 	call_end(c, q850);
+	sb__media_close(&c->media);
 	c->a = NULL;
 	if (a)
 		leg_release(a, q850);
@@ -306,6 +333,9 @@ static void xfer_answered(struct sb_call *c, struct sb_leg *leg)
 	}
 	if (!c->reason)
 		c->reason = "transferred";
+	media_sync(c); /* the new leg takes the side of the one it replaces */
+	if (c->media.leg[0] != leg && c->media.leg[1] != leg)
+		media_tell_others(c, leg);
 	publish(c, SB_CALL_EV_TRANSFER, leg, was_a ? 0 : 1, 0, 0);
 	if (from)
 		leg_release(from, 16);
@@ -426,6 +456,8 @@ int sb_call_join(struct sb_call *c1, struct sb_leg *t1, struct sb_call *c2, stru
 		c1->reason = "transferred";
 	if (!c2->reason)
 		c2->reason = "transferred";
+	media_leg_gone(c2, r2); /* r2 leaves call 2's session for call 1's */
+	media_sync(c1);
 	publish(c1, SB_CALL_EV_TRANSFER, r2, side_of(c1, r2), 0, 0);
 	leg_release(t1, 16);
 	call_hangup_all(c2, 16);
@@ -543,6 +575,7 @@ void sb_leg_answered(struct sb_leg *leg)
 		if (c->a->ops->answer)
 			c->a->ops->answer(c->a);
 	}
+	media_sync(c);
 	const struct sb_conf *conf = sb_daemon_conf();
 	uv_loop_t *loop = sb_daemon_loop();
 	if (conf && loop && c->a && (c->max_timer = malloc(sizeof *c->max_timer))) {
@@ -576,6 +609,10 @@ void sb_leg_hungup(struct sb_leg *leg, int q850)
 	/* observers take the leg's last figures while it is still theirs to read */
 	publish(c, SB_CALL_EV_LEG, leg, side_of(c, leg), q850, 0);
 	leg->call = NULL;
+	/* the transferor left: its side of the session waits for the leg the transfer places
+	 * (the call's end closes the session otherwise, after the record is written) */
+	if (leg == c->xfer_from)
+		media_leg_gone(c, leg);
 	if (c->xfer_from && xfer_hungup(c, leg, q850))
 		return;
 	if (leg == c->a) {
@@ -614,6 +651,31 @@ struct sb_leg *sb_leg_peer(const struct sb_leg *leg)
 	if (leg == c->a)
 		return c->winner;
 	return leg == c->winner ? c->a : NULL;
+}
+
+void sb_leg_media_changed(struct sb_leg *leg)
+{
+	struct sb_call *c = leg->call;
+
+	if (!c || sb__media_changed(&c->media, leg))
+		return;
+	media_tell_others(c, leg); /* a leg whose owner carries the call's media (SIP) hears of it */
+}
+
+int sb_leg_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
+{
+	if (leg->call && sb__media_info(&leg->call->media, leg, mi) == 0)
+		return 0;
+	if (leg->ops->media_info)
+		return leg->ops->media_info(leg, mi);
+	/* an owner that carries the call's media may carry this leg's too */
+	const struct sb_call *c = leg->call;
+	for (unsigned i = 0; c && i <= c->nb; i++) {
+		const struct sb_leg *o = i ? c->b[i - 1] : c->a;
+		if (o && o != leg && o->ops->peer_media_info && o->ops->peer_media_info(o, leg, mi) == 0)
+			return 0;
+	}
+	return -ENOENT;
 }
 
 /* ---- the rest of the API --------------------------------------------------------------------- */

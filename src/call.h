@@ -4,7 +4,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 /*
  * A leg is one side of a call on one card channel (a B-channel, later a SIP dialog). It is
@@ -68,14 +67,21 @@ struct sb_leg_media {
 	uint16_t mos_x100;                   /* E-model estimate (ITU-T G.107) x 100; 0: no audio */
 };
 
-/* An RTP endpoint a leg's owner opens so that another module's media session carries the leg
- * (an ISDN B-channel in a SIP call): its codec by SDP name ("PCMA"), payload type, telephone-event
- * payload type (-1: none, digits in band) and the address it receives on. */
-struct sb_rtp_ep {
-	char codec[17];
-	uint8_t pt;
-	int dtmf_pt;
-	struct sockaddr_storage addr;
+/* A leg's media endpoint as its owner describes it (sb_leg_ops.media_ep): the call's one media
+ * session is made from the descriptions of its two connected legs (src/call_media.c). */
+enum sb_media_kind {
+	SB_MEDIA_NONE,
+	SB_MEDIA_TDM, /* an ISDN B-channel: a descriptor carrying 8 kHz G.711 frames */
+};
+
+struct sb_media_ep {
+	enum sb_media_kind kind;
+	char codec[17]; /* by SDP name: "PCMA" (E1, BRI) or "PCMU" (T1) */
+	int fd;         /* TDM: the descriptor (-1: not connected yet); the session takes a copy */
+	/* TDM: a failed read that is an event of the device (DAHDI's ELAST) is taken by this,
+	 * which returns true; NULL: none. It runs on a media worker thread: it may touch nothing
+	 * the main loop owns. */
+	bool (*fd_event)(int fd, int err);
 };
 
 /* What the core asks of a leg's owner; every hook is optional but hangup. */
@@ -85,13 +91,18 @@ struct sb_leg_ops {
 	/* end the leg with this Q.850 cause; the core has already let go of it */
 	void (*hangup)(struct sb_leg *leg, int q850);
 	void (*dtmf)(struct sb_leg *leg, char digit); /* a digit from the other side */
-	/* the leg's media now (show calls); -ENOENT when it has none */
+	/* the leg's media now (show calls), for an owner that carries it itself; -ENOENT when it
+	 * has none */
 	int (*media_info)(const struct sb_leg *leg, struct sb_leg_media *mi);
-	/* For a media owner that is not the leg's owner (the sip module's session of a call with
-	 * an ISDN leg): open the leg's RTP endpoint, then say where it sends (the session's port
-	 * for it). The owner closes it when the leg ends. */
-	int (*rtp_open)(struct sb_leg *leg, struct sb_rtp_ep *ep);
-	void (*rtp_connect)(struct sb_leg *leg, const struct sockaddr_storage *to);
+	/* describe the leg's media endpoint (0), or -ENOTSUP. A TDM leg's owner stops reading
+	 * its descriptor from then on: the media session does, on a worker. */
+	int (*media_ep)(struct sb_leg *leg, struct sb_media_ep *ep);
+	/* For an owner that carries the call's media itself (the sip module's session): the
+	 * endpoint of another leg of the call changed (sb_leg_media_changed) */
+	void (*peer_media)(struct sb_leg *leg, struct sb_leg *other);
+	/* ... and what that other leg carries, as media_info says it (-ENOENT: not in its care) */
+	int (*peer_media_info)(const struct sb_leg *leg, const struct sb_leg *other,
+			       struct sb_leg_media *mi);
 };
 
 /* What the far end of a leg is, set by the module that creates it: call records and routing
@@ -142,6 +153,12 @@ void sb_leg_dtmf(struct sb_leg *leg, char digit);
 void sb_leg_hungup(struct sb_leg *leg, int q850);
 /* The connected other side of an answered call (for media), NULL otherwise. */
 struct sb_leg *sb_leg_peer(const struct sb_leg *leg);
+/* The leg's media endpoint changed (its B-channel connected again): the call's media session
+ * takes the new description, or the owner that carries the call's media is told (peer_media). */
+void sb_leg_media_changed(struct sb_leg *leg);
+/* The leg's media now (codec, SRTP, packets): from the call's media session, else from its
+ * owner (media_info); -ENOENT when neither can say. */
+int sb_leg_media_info(const struct sb_leg *leg, struct sb_leg_media *mi);
 
 /* ---- for card types (originate hook) --------------------------------------------------------- */
 
@@ -221,6 +238,23 @@ void sb_call_observer_unregister(const struct sb_call_observer *o);
 const struct sb_party *sb_call_called(const struct sb_call *c);
 /* The leg on side 1 now: the one that answered, else the last one rung; NULL: none. */
 struct sb_leg *sb_call_b(const struct sb_call *c);
+
+/* ---- media operations (src/call_media.c) --------------------------------------------------- */
+
+/* The media module registers these in its init (and removes them in its close), as target types
+ * are registered: the call core then makes one session for each answered call whose two legs
+ * describe their endpoints (media_ep), joining side 0 (the a leg) and side 1 (the leg that
+ * answered); the engine picks pass-through or transcoding. The core never names the module. */
+struct sb_media_ops {
+	const char *name;
+	int (*open)(void **msp, const struct sb_media_ep ep[2], uint64_t call_id);
+	/* the endpoint on one side changed, or another leg took that side (a transfer) */
+	int (*update)(void *ms, unsigned side, const struct sb_media_ep *ep);
+	int (*info)(void *ms, unsigned side, struct sb_leg_media *mi);
+	void (*close)(void *ms);
+};
+int sb_media_register(const struct sb_media_ops *ops); /* -EEXIST: one is registered */
+void sb_media_unregister(const struct sb_media_ops *ops);
 
 /* ---- Q.850 cause <-> SIP status (src/cause.c), RFC 3398 7.2.4.1 and 8.2.6.1 ----------------- */
 

@@ -18,7 +18,7 @@ static void leg_where(const struct sb_leg *leg, char *buf, size_t len)
 		snprintf(buf, len, "%s", leg->owner);
 }
 
-/* The media of one leg (SIP legs: codec, SRTP, packets), when its owner can say. */
+/* The media of one leg (codec, SRTP, packets), from the call's session or the leg's owner. */
 static void leg_media(struct sb_reply *r, const char *side, const struct sb_leg *leg,
 		      bool *transcoding, char *codec, size_t clen, bool *srtp)
 {
@@ -26,7 +26,7 @@ static void leg_media(struct sb_reply *r, const char *side, const struct sb_leg 
 	char key[32];
 
 	codec[0] = '\0';
-	if (!leg || !leg->ops->media_info || leg->ops->media_info(leg, &mi) < 0) {
+	if (!leg || sb_leg_media_info(leg, &mi) < 0) {
 		if (leg)
 			snprintf(codec, clen, "%s", leg->codec);
 		return;

@@ -109,6 +109,22 @@ int sb__call_placed(struct sb_call *c, int q850, int *q850p);
 void sb__calls_stop(void);
 /* route.c: ring number for a transfer in call c (sb_call_transfer); 0, or -ENOENT (*q850) */
 int sb__route_transfer(struct sb_call *c, const char *number, bool from_cloud, int *q850);
+/* call_media.c: the one media session of a call, between its a leg (side 0) and the leg that
+ * answered (side 1), made through the registered media operations */
+struct sb__call_media {
+	void *ms;                /* the media module's session, NULL: none */
+	struct sb_leg *leg[2];   /* the legs it joins */
+	bool failed;             /* it could not be made for these legs: said once */
+};
+/* make, update or end the session so that it joins a and b (NULL: the call has no pair) */
+void sb__media_sync(struct sb__call_media *m, uint64_t call_id, struct sb_leg *a,
+		    struct sb_leg *b);
+void sb__media_close(struct sb__call_media *m);
+/* leg's endpoint changed: true when the session had it (and took the change) */
+bool sb__media_changed(struct sb__call_media *m, struct sb_leg *leg);
+/* the media of a leg of the session; -ENOENT when the session does not have it */
+int sb__media_info(const struct sb__call_media *m, const struct sb_leg *leg,
+		   struct sb_leg_media *mi);
 void sb__cards_open(const struct sb_conf *conf, const struct sb_conf *old);
 void sb__cards_close(const struct sb_conf *conf);
 

@@ -48,7 +48,7 @@ static void take_leg(struct cdr_entry *e, unsigned i, const struct sb_leg *leg)
 	if (leg->codec[0])
 		snprintf(cl->codec, sizeof cl->codec, "%s", leg->codec);
 	cl->q850 = (uint8_t)leg->q850;
-	if (!leg->ops || !leg->ops->media_info || leg->ops->media_info(leg, &mi) < 0)
+	if (sb_leg_media_info(leg, &mi) < 0)
 		return;
 	if (mi.codec[0])
 		snprintf(cl->codec, sizeof cl->codec, "%s", mi.codec);

@@ -1,8 +1,9 @@
-/* isdn_audio.c: B-channel audio: a DAHDI channel (isdn_dahdi.c opens it), or for tests and
- * simulation one listening UNIX socket per B-channel, "<D-channel path>.b<N>"; both carry 8 kHz
- * G.711 frames (A-law on E1 and BRI, mu-law on T1). While a call is connected its frames go into the call's media session as RTP
- * (isdn_media.c); without a media engine two ISDN legs are relayed to each other directly (with
- * A-law <-> mu-law conversion between E1 and T1); otherwise frames are counted and dropped. */
+/* isdn_audio.c: B-channel audio descriptors: a DAHDI channel (isdn_dahdi.c opens it), or for tests
+ * and simulation one listening UNIX socket per B-channel, "<D-channel path>.b<N>"; both carry
+ * 8 kHz G.711 frames (A-law on E1 and BRI, mu-law on T1). The main loop never reads them: a
+ * connected call's leg describes its B-channel to the call's media session (isdn_audio_ep), whose
+ * worker reads and writes the descriptor itself. Here the main loop only accepts connections and
+ * notices a socket's hang-up. */
 #include "config.h"
 
 #include <errno.h>
@@ -12,25 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <stdint.h>
-#include <spandsp/telephony.h>
-#include <spandsp/g711.h>
-
 #define SB_MODULE "isdn"
 #include "isdn_int.h"
 
 int isdn_listen(const char *path, int *fdp); /* isdn_span.c */
-
-#define FRAME_MAX 1024
-
-static struct isdn_bchan *peer_bc(struct isdn_bchan *bc)
-{
-	struct sb_leg *peer;
-
-	if (!bc->call || !(peer = sb_leg_peer(&bc->call->leg)) || strcmp(peer->owner, "isdn") != 0)
-		return NULL;
-	return ((struct isdn_call *)peer->priv)->bc;
-}
 
 static void audio_drop(struct isdn_bchan *bc)
 {
@@ -41,40 +27,21 @@ static void audio_drop(struct isdn_bchan *bc)
 	bc->audio.fd = -1;
 }
 
-static void audio_read_cb(uv_poll_t *p, int status, int events)
+/* The other end hung up its B-channel socket (a media session still reading it has its own
+ * copy, which then reads the end of file). */
+static void audio_hup_cb(uv_poll_t *p, int status, int events)
 {
-	struct isdn_bchan *bc = p->data, *to;
-	uint8_t buf[FRAME_MAX];
-	ssize_t n;
+	struct isdn_bchan *bc = p->data;
 
-	if (status < 0 || (events & UV_DISCONNECT)) {
+	if (status < 0 || (events & UV_DISCONNECT))
 		audio_drop(bc);
-		return;
-	}
-	n = read(bc->audio.fd, buf, sizeof buf);
-	if (n < 0 && bc->audio.dahdi && isdn_dahdi_event(bc->audio.fd, errno))
-		return;
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		if (bc->audio.dahdi)
-			log_warn("span %d: B-channel %u: DAHDI read failed: %s (its audio stops)",
-				 bc->span->slot, bc->index, n ? strerror(errno) : "end of file");
-		audio_drop(bc);
-		return;
-	}
-	if (n < 0)
-		return;
-	bc->audio.frames_in++;
-	if (bc->call && bc->call->rtp.fd >= 0) { /* into the call's media session */
-		isdn_media_send(bc->call, buf, (size_t)n);
-		return;
-	}
-	if (!(to = peer_bc(bc)) || to->audio.fd < 0)
-		return;
-	if (bc->span->ulaw != to->span->ulaw)
-		for (ssize_t i = 0; i < n; i++)
-			buf[i] = bc->span->ulaw ? ulaw_to_alaw(buf[i]) : alaw_to_ulaw(buf[i]);
-	if (write(to->audio.fd, buf, (size_t)n) == n) /* SIGPIPE is ignored by the daemon */
-		to->audio.frames_out++;
+}
+
+/* A call on the B-channel hears of its new descriptor (the core passes it to the session). */
+static void audio_changed(struct isdn_bchan *bc)
+{
+	if (bc->call && bc->call->leg.call)
+		sb_leg_media_changed(&bc->call->leg);
 }
 
 static void audio_accept_cb(uv_poll_t *p, int status, int events)
@@ -92,18 +59,25 @@ static void audio_accept_cb(uv_poll_t *p, int status, int events)
 	uv_poll_init(sb_daemon_loop(), bc->audio.poll, fd);
 	bc->audio.poll->data = bc;
 	bc->audio.fd = fd;
-	uv_poll_start(bc->audio.poll, UV_READABLE | UV_DISCONNECT, audio_read_cb);
+	/* hang-up only: the frames are the media session's to read */
+	uv_poll_start(bc->audio.poll, UV_DISCONNECT, audio_hup_cb);
+	audio_changed(bc);
 }
 
 int isdn_audio_adopt(struct isdn_bchan *bc, int fd)
 {
-	if (!(bc->audio.poll = malloc(sizeof *bc->audio.poll)))
-		return -ENOMEM;
-	uv_poll_init(sb_daemon_loop(), bc->audio.poll, fd);
-	bc->audio.poll->data = bc;
-	bc->audio.fd = fd;
+	bc->audio.fd = fd; /* nothing to watch on the main loop: DAHDI channels do not hang up */
 	bc->audio.dahdi = true;
-	uv_poll_start(bc->audio.poll, UV_READABLE, audio_read_cb);
+	return 0;
+}
+
+int isdn_audio_ep(struct isdn_bchan *bc, struct sb_media_ep *ep)
+{
+	memset(ep, 0, sizeof *ep);
+	ep->kind = SB_MEDIA_TDM;
+	snprintf(ep->codec, sizeof ep->codec, "%s", bc->span->ulaw ? "PCMU" : "PCMA");
+	ep->fd = bc->audio.fd;
+	ep->fd_event = bc->audio.dahdi ? isdn_dahdi_event : NULL;
 	return 0;
 }
 

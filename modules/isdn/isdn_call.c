@@ -34,8 +34,6 @@ static int bc_take(struct isdn_call *ic, struct isdn_bchan *bc)
 	ic->bc = bc;
 	bc->call = ic;
 	bc->state = ISDN_BC_BUSY;
-	ic->frames_in0 = bc->audio.frames_in; /* the B-channel's counters outlive its calls */
-	ic->frames_out0 = bc->audio.frames_out;
 	ic->leg.channel = bc->index;
 	return 0;
 }
@@ -78,7 +76,6 @@ static struct isdn_call *call_new(struct isdn_span *s, q931_call *q, bool outgoi
 	ic->leg.ops = &isdn_leg_ops;
 	ic->leg.priv = ic;
 	ic->leg.slot = s->slot;
-	ic->rtp.fd = -1;
 	snprintf(ic->leg.codec, sizeof ic->leg.codec, "%s", s->ulaw ? "PCMU" : "PCMA");
 	snprintf(ic->leg.card, sizeof ic->leg.card, "%s", s->name);
 	ic->next = s->calls;
@@ -102,7 +99,6 @@ static void call_free(struct isdn_call *ic)
 	if (*pp)
 		*pp = ic->next;
 	digit_timer_stop(ic);
-	isdn_media_close(ic);
 	bc_release(ic);
 	free(ic);
 }
@@ -476,7 +472,6 @@ void isdn_calls_drop(struct isdn_span *s, int q850)
 		bc_release(ic);
 		leg_gone(ic, q850);
 		digit_timer_stop(ic);
-		isdn_media_close(ic);
 		free(ic);
 	}
 }
@@ -542,10 +537,6 @@ static void op_answer(struct sb_leg *leg)
 		pri_answer(ic->span->pri, ic->q, ts_of(ic), 1); /* CONNECT */
 		isdn_span_sched(ic->span);
 	}
-	/* two ISDN legs: their B-channels meet in a media session */
-	struct sb_leg *peer = sb_leg_peer(leg);
-	if (peer && strcmp(peer->owner, "isdn") == 0)
-		isdn_media_connect(ic, peer->priv);
 }
 
 static void op_hangup(struct sb_leg *leg, int q850)
@@ -574,44 +565,20 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 	}
 }
 
-static int op_rtp_open(struct sb_leg *leg, struct sb_rtp_ep *ep)
+/* The call's media session reads and writes the B-channel from now on. */
+static int op_media_ep(struct sb_leg *leg, struct sb_media_ep *ep)
 {
-	return isdn_media_open_ep(leg->priv, ep);
-}
-
-static void op_rtp_connect(struct sb_leg *leg, const struct sockaddr_storage *to)
-{
-	isdn_media_set_to(leg->priv, to);
-}
-
-/* The B-channel side of the call's media: frames as they came off and went onto the channel.
- * TDM has no sequence numbers, so no loss, jitter or MOS is measured here (the report shows
- * them empty); the codec is the channel's law, transcoded when the other side's codec differs. */
-static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
-{
-	const struct isdn_call *ic = leg->priv;
-	const struct sb_leg *peer = sb_leg_peer(leg);
-	struct sb_leg_media pm;
+	struct isdn_call *ic = leg->priv;
 
 	if (!ic->bc)
-		return -ENOENT;
-	memset(mi, 0, sizeof *mi);
-	snprintf(mi->codec, sizeof mi->codec, "%s", leg->codec);
-	mi->rx_packets = ic->bc->audio.frames_in - ic->frames_in0;
-	mi->tx_packets = ic->bc->audio.frames_out - ic->frames_out0;
-	if (peer && peer->ops == &isdn_leg_ops)
-		mi->transcoding = strcmp(peer->codec, leg->codec) != 0;
-	else if (peer && peer->ops->media_info && peer->ops->media_info(peer, &pm) == 0)
-		mi->transcoding = pm.transcoding || strcmp(pm.codec, leg->codec) != 0;
-	return 0;
+		return -ENOTCONN; /* our SETUP lost its channel to glare and waits for another */
+	return isdn_audio_ep(ic->bc, ep);
 }
 
 static const struct sb_leg_ops isdn_leg_ops = {
-	.media_info = op_media_info,
 	.alert = op_alert,
 	.answer = op_answer,
 	.hangup = op_hangup,
 	.dtmf = op_dtmf,
-	.rtp_open = op_rtp_open,
-	.rtp_connect = op_rtp_connect,
+	.media_ep = op_media_ep,
 };

@@ -15,12 +15,12 @@ enum isdn_bc_state { ISDN_BC_IDLE, ISDN_BC_BUSY };
 struct isdn_span;
 struct isdn_call;
 
-/* B-channel audio over a socket (tests, simulation): "<D-channel path>.b<N>" */
+/* B-channel audio: a DAHDI channel, or a socket (tests, simulation): "<D-channel path>.b<N>".
+ * Read and written only by the media session of the call on it (isdn_audio.c). */
 struct isdn_audio {
 	int lfd, fd;             /* listening socket, and the connected one (-1: none) */
-	uv_poll_t *lpoll, *poll; /* heap handles: freed by their close callbacks */
-	unsigned long long frames_in, frames_out;
-	bool dahdi; /* fd is a DAHDI channel, not a socket */
+	uv_poll_t *lpoll, *poll; /* heap handles (accept; hang-up of fd): freed when closed */
+	bool dahdi;              /* fd is a DAHDI channel, not a socket */
 };
 
 struct isdn_bchan {
@@ -31,17 +31,6 @@ struct isdn_bchan {
 	bool blocked; /* by the admin: no new calls */
 	struct isdn_call *call;
 	struct isdn_audio audio;
-};
-
-/* The leg as an RTP endpoint of a media session (isdn_media.c). */
-struct isdn_rtp {
-	int fd; /* loopback UDP socket, -1: none */
-	uv_poll_t *poll;
-	uint16_t seq;
-	uint32_t ts, ssrc;
-	struct sockaddr_storage to;    /* the session's port for this leg */
-	struct media_session *session; /* the session, on the leg that made it */
-	bool peer_owned;               /* the other leg made it */
 };
 
 struct isdn_call {
@@ -57,8 +46,6 @@ struct isdn_call {
 	bool glare_lost; /* our SETUP lost its channel to the far end's: retry on another */
 	char collected[SB_NUMBER_MAX + 1]; /* overlap receiving: the called number so far */
 	uv_timer_t *digit_timer;
-	struct isdn_rtp rtp;
-	unsigned long long frames_in0, frames_out0; /* the B-channel's counts when the call took it */
 };
 
 struct isdn_span {
@@ -103,6 +90,8 @@ int isdn_audio_open(struct isdn_span *s, struct isdn_bchan *bc);
 void isdn_audio_close(struct isdn_bchan *bc);
 /* a B-channel's audio on an open DAHDI channel fd (taken only on success) */
 int isdn_audio_adopt(struct isdn_bchan *bc, int fd);
+/* the B-channel as a media endpoint (the leg's media_ep) */
+int isdn_audio_ep(struct isdn_bchan *bc, struct sb_media_ep *ep);
 
 /* isdn_dahdi.c: spans on DAHDI */
 int isdn_dahdi_chan(int base, int ts); /* the DAHDI channel of a timeslot */
@@ -110,14 +99,6 @@ int isdn_dahdi_dchan_ts(const struct isdn_span *s);
 /* open the span's D-channel (*dfdp) and its B-channels; -errno with s->alarm saying why */
 int isdn_dahdi_open(struct isdn_span *s, int span, int *dfdp);
 bool isdn_dahdi_event(int fd, int err);
-
-/* isdn_media.c: -ENOTSUP without a media engine (the B-channels are then relayed directly) */
-struct media_session;
-int isdn_media_connect(struct isdn_call *ic, struct isdn_call *peer);
-int isdn_media_send(struct isdn_call *ic, const uint8_t *frame, size_t len);
-void isdn_media_close(struct isdn_call *ic);
-int isdn_media_open_ep(struct isdn_call *ic, struct sb_rtp_ep *ep);
-void isdn_media_set_to(struct isdn_call *ic, const struct sockaddr_storage *to);
 
 /* isdn_license.c */
 void isdn_license_trunk(struct isdn_span *s, bool take);

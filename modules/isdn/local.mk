@@ -3,7 +3,7 @@ libsbcore_a_SOURCES += \
 	modules/isdn/isdn.h modules/isdn/isdn_int.h \
 	modules/isdn/isdn.c modules/isdn/isdn_span.c modules/isdn/isdn_call.c \
 	modules/isdn/isdn_audio.c modules/isdn/isdn_license.c \
-	modules/isdn/isdn_media.c modules/isdn/isdn_dahdi.c
+	modules/isdn/isdn_dahdi.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/isdn
 libsbcore_a_CFLAGS += $(SPANDSP_CFLAGS)
 SB_CORE_LIBS += $(PRI_LIBS) $(SPANDSP_LIBS)
@@ -19,6 +19,7 @@ tests_peers_isdn_peer_LDADD = $(PRI_LIBS) $(SPANDSP_LIBS) -lm
 SB_ISDN_INTEGRATION = tests/integration/101-isdn-pri.sh tests/integration/102-isdn-30-calls.sh \
 	tests/integration/103-isdn-dchannel.sh tests/integration/104-isdn-glare.sh \
 	tests/integration/105-isdn-bri.sh tests/integration/106-isdn-dahdi.sh \
+	tests/integration/107-isdn-media-workers.sh \
 	tests/integration/145-isdn-cloud-e2e.sh
 TESTS += $(SB_ISDN_INTEGRATION)
 EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh tests/bench/isdn-calls.sh

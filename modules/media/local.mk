@@ -13,6 +13,8 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_priv.h \
 	modules/media/media_engine.c \
 	modules/media/media_rtp.c \
+	modules/media/media_tdm.c \
+	modules/media/media_ops.c \
 	modules/media/media_uring.c \
 	modules/media/media_rtcp.c \
 	modules/media/media_stats.c

@@ -1,4 +1,5 @@
-/* media.c: the media module's export: its settings, the engine's life with the daemon, `show media`. */
+/* media.c: the media module's export: its settings, the engine's life with the daemon (and its
+ * media operations registered with the call core while it runs), `show media`. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -132,6 +133,11 @@ static int media_init(const struct sb_conf *conf)
 	if (rc < 0)
 		log_err("cannot start the media engine: %s", strerror(-rc));
 	engine_ports = conf->system.rtp_ports;
+	if (rc == 0 && (rc = sb_media_register(&media_call_ops)) < 0) {
+		log_err("cannot give the call core its media operations: %s", strerror(-rc));
+		media_engine_free(engine);
+		engine = NULL;
+	}
 	return rc;
 }
 
@@ -145,6 +151,7 @@ static void media_reload(const struct sb_conf *conf, const struct sb_conf *old)
 
 static void media_close(void)
 {
+	sb_media_unregister(&media_call_ops);
 	media_engine_free(engine);
 	engine = NULL;
 }

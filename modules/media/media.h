@@ -260,6 +260,16 @@ struct media_leg_conf {
 	bool srtp;
 	struct media_srtp_key key_tx; /* ours: what we protect with (our a=crypto) */
 	struct media_srtp_key key_rx; /* the peer's: what its packets are checked with */
+	/* A TDM leg: an ISDN B-channel descriptor (DAHDI, or the socket of socket:PATH) carrying
+	 * raw 8 kHz G.711 frames of codec (PCMA or PCMU), read and written by the worker itself:
+	 * no RTP, no port (media_session_port is 0). The session takes a duplicate of tdm_fd when
+	 * it is made and on an update of this leg; the caller keeps its own. tdm_fd -1: not
+	 * connected yet (an update brings it). */
+	bool tdm;
+	int tdm_fd;
+	/* a failed read that is an event of the device (DAHDI's ELAST) is taken by this, which
+	 * returns true; it runs on a worker thread */
+	bool (*tdm_event)(int fd, int err);
 };
 
 enum media_event_type {
@@ -276,12 +286,14 @@ struct media_event {
 
 typedef void (*media_event_cb)(struct media_session *s, const struct media_event *ev, void *arg);
 
-/* Two legs; media flows between them on a worker. Ports are bound here (a full range is
- * -ENOSPC, logged with the range); the worker starts once this returns. */
+/* Two legs; media flows between them on a worker. Ports are bound here for RTP legs (a full
+ * range is -ENOSPC, logged with the range); the worker starts once this returns. */
 int media_session_alloc(struct media_session **sp, struct media_engine *e,
 			const struct media_leg_conf legs[2], media_event_cb cb, void *arg);
 uint16_t media_session_port(const struct media_session *s, unsigned leg); /* local RTP port */
-/* a re-INVITE: new codec, keys or peer for one leg; the streams' SSRC/seq/ts carry on */
+/* a re-INVITE: new codec, keys or peer for one leg; the streams' SSRC/seq/ts carry on. A leg
+ * may become TDM (its port then stays idle); a leg made TDM has no port and stays TDM
+ * (-ENOTSUP). An update of a TDM leg hands the session a new copy of its descriptor. */
 int media_session_update(struct media_session *s, unsigned leg, const struct media_leg_conf *c);
 /* asynchronous: the ports come back once the worker closed the sockets; s must not be used
  * after this call (no more events are delivered for it) */
@@ -305,5 +317,21 @@ struct media_leg_stats {
 int media_session_stats(const struct media_session *s, unsigned leg, struct media_leg_stats *st);
 /* send a digit toward leg: RFC 4733 if it has telephone-event, else in-band tones */
 int media_session_dtmf(struct media_session *s, unsigned leg, char digit, unsigned duration_ms);
+/* the leg's configuration as the session has it now (the main thread's copy) */
+int media_session_conf(const struct media_session *s, unsigned leg, struct media_leg_conf *c);
+
+/* ---- with the call core (media_ops.c) ---------------------------------------- */
+
+struct sb_media_ep;
+struct sb_leg_media;
+/* the operations registered with the call core while the engine runs */
+extern const struct sb_media_ops media_call_ops;
+/* a leg's endpoint as the core describes it (a B-channel) as one side of a session;
+ * -ENOTSUP for what the engine cannot carry */
+int media_conf_from_ep(struct media_leg_conf *lc, const struct sb_media_ep *ep);
+/* what show calls and call records say of one leg of a session (lc: that leg's configuration);
+ * filled from the engine's own counters */
+void media_session_leg_media(const struct media_session *s, unsigned leg,
+			     const struct media_leg_conf *lc, struct sb_leg_media *mi);
 
 #endif

@@ -92,6 +92,7 @@ static void pipe_free(struct media_pipe *p)
 			dtmf_rx_free(p->drx[i]);
 		if (p->dtx[i])
 			dtmf_tx_free(p->dtx[i]);
+		media__tdm_free(p->tdm_new[i]);
 	}
 	free(p);
 }
@@ -144,14 +145,19 @@ static int conf_check(const struct media_leg_conf *c)
 	if (c->srtp &&
 	    (!media_srtp_suite_name(c->key_tx.suite) || !media_srtp_suite_name(c->key_rx.suite)))
 		return -EINVAL;
+	/* a B-channel carries G.711 as the span speaks it, in the clear */
+	if (c->tdm && (!narrowband(c->codec) || c->srtp))
+		return -EINVAL;
 	if (c->remote.ss_family && c->remote.ss_family != AF_INET &&
 	    c->remote.ss_family != AF_INET6)
 		return -EAFNOSUPPORT;
 	return 0;
 }
 
-static int pipe_build(struct media_pipe **pp, struct media_session *s,
-		      const struct media_leg_conf legs[2])
+/* the codec, SRTP and DTMF state of a session; fresh B-channel descriptors for the TDM legs in
+ * mask (bit i: leg i was given one now) */
+static int pipe_build(struct media_pipe **pp, struct media_engine *e, struct media_session *s,
+		      const struct media_leg_conf legs[2], unsigned mask)
 {
 	struct media_pipe *p = calloc(1, sizeof *p);
 	int rc = 0;
@@ -167,6 +173,9 @@ static int pipe_build(struct media_pipe **pp, struct media_session *s,
 		if (legs[i].srtp &&
 		    ((rc = media_srtp_alloc(&p->tx[i], &legs[i].key_tx, true)) < 0 ||
 		     (rc = media_srtp_alloc(&p->rx[i], &legs[i].key_rx, false)) < 0))
+			break;
+		if ((mask & (1u << i)) && legs[i].tdm && legs[i].tdm_fd >= 0 &&
+		    (rc = media__tdm_new(&p->tdm_new[i], e, &legs[i])) < 0)
 			break;
 	}
 	for (int i = 0; i < 2 && !rc; i++)
@@ -303,6 +312,8 @@ static void main_async_cb(uv_async_t *a)
 			session_free(m->s);
 		else if (m->type == MEDIA_MSG_OLD_PIPE)
 			pipe_free(m->pipe);
+		else if (m->type == MEDIA_MSG_OLD_TDM)
+			media__tdm_free(m->tdm); /* it gave m up when it sent it */
 		free(m);
 	}
 }
@@ -462,11 +473,14 @@ int media_session_alloc(struct media_session **sp, struct media_engine *e,
 	if (!(s = calloc(1, sizeof *s)))
 		return -ENOMEM;
 	s->pair[0] = s->pair[1] = -1;
-	if ((rc = pipe_build(&s->pipe, s, legs)) < 0)
+	if ((rc = pipe_build(&s->pipe, e, s, legs, 3)) < 0)
 		goto out;
 	s->conf[0] = s->pipe->conf[0];
 	s->conf[1] = s->pipe->conf[1];
 	for (int i = 0; i < 2; i++) {
+		s->fd[i][0] = s->fd[i][1] = -1;
+		if (legs[i].tdm)
+			continue; /* a B-channel: no port */
 		if ((rc = pair_take(e, &s->pair[i], s->fd[i])) < 0)
 			goto out;
 		s->port[i] = (uint16_t)(e->port_base + 2 * s->pair[i]);
@@ -527,7 +541,7 @@ out:
 
 uint16_t media_session_port(const struct media_session *s, unsigned leg)
 {
-	return leg < 2 ? s->port[leg] : 0;
+	return leg < 2 && s->pair[leg] >= 0 ? s->port[leg] : 0;
 }
 
 int media_session_update(struct media_session *s, unsigned leg, const struct media_leg_conf *c)
@@ -540,10 +554,12 @@ int media_session_update(struct media_session *s, unsigned leg, const struct med
 	/* built from the main thread's copy of the configuration: s->pipe belongs to the worker */
 	if (leg > 1 || s->destroying)
 		return -EINVAL;
+	if (!c->tdm && s->pair[leg] < 0)
+		return -ENOTSUP; /* made for a B-channel: it has no socket for RTP */
 	legs[0] = s->conf[0];
 	legs[1] = s->conf[1];
 	legs[leg] = *c;
-	if ((rc = pipe_build(&p, s, legs)) < 0)
+	if ((rc = pipe_build(&p, s->eng, s, legs, 1u << leg)) < 0)
 		return rc;
 	s->conf[0] = p->conf[0];
 	s->conf[1] = p->conf[1];
@@ -622,5 +638,13 @@ int media_session_dtmf(struct media_session *s, unsigned leg, char digit, unsign
 	m->digit = digit;
 	m->duration_ms = duration_ms ? duration_ms : 100;
 	post(s->w, m);
+	return 0;
+}
+
+int media_session_conf(const struct media_session *s, unsigned leg, struct media_leg_conf *c)
+{
+	if (leg > 1 || s->destroying)
+		return -EINVAL;
+	*c = s->conf[leg];
 	return 0;
 }

@@ -36,6 +36,26 @@ struct media_pipe {
 	/* G.711 legs without telephone-event: in-band DTMF detected from leg i, generated toward it */
 	dtmf_rx_state_t *drx[2];
 	dtmf_tx_state_t *dtx[2];
+	/* a B-channel descriptor this pipe brings to TDM leg i (NULL: the leg keeps its own); the
+	 * worker takes it when it swaps the pipe in */
+	struct media_tdm *tdm_new[2];
+};
+
+/* A B-channel descriptor a worker reads and writes for a TDM leg. The main thread duplicates
+ * the owner's descriptor and allocates this with the pipe that brings it; the worker owns it
+ * from the swap until its poll handle closed, then hands it back to be freed (`back`, so the
+ * worker allocates nothing). */
+struct media_tdm {
+	uv_poll_t poll;
+	int fd;
+	bool polled;  /* poll was initialised: it must be closed */
+	bool dead;    /* end of file or a read error: no longer read */
+	bool counted; /* its close is one of the session's closing handles */
+	bool sock;    /* a socket (send without SIGPIPE), else a device (DAHDI) */
+	bool (*event)(int fd, int err);
+	struct media_leg_rt *l;
+	struct media_engine *eng;
+	struct media_msg *back;
 };
 
 #define MEDIA_DTMF_QUEUE  16
@@ -118,6 +138,11 @@ struct media_leg_rt {
 	uint32_t pt_ssrc, ts_off;
 	uint16_t seq_off;
 	uint32_t dtmf_src_ts, dtmf_out_ts;
+	/* a TDM leg: the B-channel it reads and writes, and the numbering of the RTP headers its
+	 * frames are given on the way in (so they take the same path as packets) */
+	struct media_tdm *tdm;
+	uint16_t tdm_seq;
+	uint32_t tdm_ts;
 	/* RTCP: the peer's last SR (for our LSR/DLSR) */
 	uint32_t rtcp_lsr;    /* middle 32 bits of its NTP time */
 	uint64_t rtcp_lsr_at; /* when it came, uv_hrtime() */
@@ -163,6 +188,7 @@ enum media_msg_type {
 	/* replies, worker -> main */
 	MEDIA_MSG_DESTROYED,
 	MEDIA_MSG_OLD_PIPE,
+	MEDIA_MSG_OLD_TDM, /* a B-channel descriptor closed by the worker: free its state */
 };
 
 /* A control message: allocated and freed by the main thread, never on the packet path. */
@@ -170,6 +196,7 @@ struct media_msg {
 	enum media_msg_type type;
 	struct media_session *s;
 	struct media_pipe *pipe;
+	struct media_tdm *tdm;
 	unsigned leg;
 	char digit;
 	unsigned duration_ms;
@@ -229,6 +256,17 @@ void media__dtmf_timer_cb(uv_timer_t *t);
 void media__rtcp_timer_cb(uv_timer_t *t);
 void media__rx(struct media_leg_rt *l, bool rtcp, ssize_t n, const struct sockaddr *from);
 void media__socket_closed(struct media_leg_rt *l, bool rtcp); /* closes the fd, counts it */
+void media__one_closed(struct media_session *s); /* one handle of a destroyed session closed */
+/* media_tdm.c: TDM legs on the worker: take the descriptors a new pipe brings, read frames into
+ * the packet path, write frames out, close */
+void media__tdm_adopt(struct media_session *s, struct media_pipe *p);
+void media__tdm_close(struct media_tdm *t, bool counted);
+ssize_t media__tdm_send(struct media_leg_rt *l, const uint8_t *pkt, size_t len);
+/* main thread: a new descriptor for a TDM leg (a duplicate of fd), and its disposal */
+int media__tdm_new(struct media_tdm **tp, struct media_engine *e, const struct media_leg_conf *c);
+void media__tdm_free(struct media_tdm *t);
+/* media_rtp.c: a datagram (or a B-channel frame made a packet: from NULL) in the RTP buffer */
+void media__rtp_in(struct media_leg_rt *in, ssize_t nread, const struct sockaddr *from);
 /* media_uring.c: one io_uring per worker batches the receives and sends of all its sockets.
  * init runs on the main thread before the worker starts (-errno: use uv_poll), exit after the
  * worker joined; the rest runs on the worker. */

@@ -94,6 +94,17 @@ static void leg_send(struct media_leg_rt *l, uint8_t *pkt, size_t len, bool rtcp
 	struct media_pipe *p = l->s->pipe;
 	ssize_t rc;
 
+	if (p->conf[l->idx].tdm) { /* a B-channel: the frame, written by this worker */
+		if (rtcp)
+			return;
+		if ((rc = media__tdm_send(l, pkt, len)) < 0) {
+			STAT_ADD(&l->c, tx_failed, 1);
+			return;
+		}
+		STAT_ADD(&l->c, tx_packets, 1);
+		STAT_ADD(&l->c, tx_bytes, (uint64_t)rc);
+		return;
+	}
 	if (!l->remote_known)
 		return;
 	if (p->tx[l->idx] && media_srtp_protect(p->tx[l->idx], pkt, &len, MEDIA_BUF, rtcp) < 0) {
@@ -487,7 +498,8 @@ static void jb_in(struct media_leg_rt *in, uint16_t seq, const uint8_t *pay, siz
 		uv_timer_start(&in->jb_timer, jb_timeout_cb, jb_wait_ms(in), 0);
 }
 
-static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr *addr)
+/* addr is the sender, or NULL for a frame of the leg's own B-channel (media_tdm.c) */
+void media__rtp_in(struct media_leg_rt *in, ssize_t nread, const struct sockaddr *addr)
 {
 	struct media_session *s = in->s;
 	struct media_pipe *pipe = s->pipe;
@@ -500,8 +512,11 @@ static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 
 	if (len < 12 || (p[0] >> 6) != 2)
 		goto drop;
+	/* a leg that became a B-channel takes nothing from its old port */
+	if (ic->tdm && addr)
+		goto drop;
 	/* without latching, only the peer we were told about may send */
-	if (!ic->latch && in->remote_known && !same_addr(&in->remote, addr))
+	if (addr && !ic->latch && in->remote_known && !same_addr(&in->remote, addr))
 		goto drop;
 	if (pipe->rx[in->idx] &&
 	    (rc = media_srtp_unprotect(pipe->rx[in->idx], p, &len, false)) < 0) {
@@ -522,7 +537,7 @@ static void on_rtp(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 	if (pt != ic->pt && (int)pt != ic->dtmf_pt)
 		goto drop;
 	/* a valid packet: symmetric RTP learns (or follows) the peer from it */
-	if (ic->latch && (!in->remote_known || !same_addr(&in->remote, addr))) {
+	if (addr && ic->latch && (!in->remote_known || !same_addr(&in->remote, addr))) {
 		set_remote(in, addr);
 		struct media_event ev = { .type = MEDIA_EV_LATCHED, .leg = in->idx };
 		memcpy(&ev.addr, &in->remote, sizeof ev.addr);
@@ -609,7 +624,7 @@ void media__rx(struct media_leg_rt *l, bool rtcp, ssize_t n, const struct sockad
 	if (rtcp)
 		on_rtcp(l, n, from);
 	else
-		on_rtp(l, n, from);
+		media__rtp_in(l, n, from);
 }
 
 /* ---- control messages ---- */
@@ -633,11 +648,14 @@ static void session_start(struct media_session *s)
 		s->leg[i].jb_timer.data = &s->leg[i];
 	}
 	uv_timer_start(&s->rtcp_timer, media__rtcp_timer_cb, s->eng->rtcp_interval_ms, 0);
+	media__tdm_adopt(s, s->pipe);
 	for (int i = 0; i < 2; i++) {
 		struct media_leg_rt *l = &s->leg[i];
 		l->fd_rtp = s->fd[i][0];
 		l->fd_rtcp = s->fd[i][1];
 		leg_apply_conf(l, &s->pipe->conf[i]);
+		if (l->fd_rtp < 0)
+			continue; /* a B-channel leg: no sockets */
 		if (s->w->uring) {
 			media__uring_start_leg(l);
 			continue;
@@ -650,7 +668,7 @@ static void session_start(struct media_session *s)
 	}
 }
 
-static void one_closed(struct media_session *s)
+void media__one_closed(struct media_session *s)
 {
 	if (--s->closing == 0) {
 		struct media_msg *m = s->destroy_msg_back;
@@ -665,7 +683,7 @@ static void one_closed(struct media_session *s)
 void media__socket_closed(struct media_leg_rt *l, bool rtcp)
 {
 	close(rtcp ? l->fd_rtcp : l->fd_rtp);
-	one_closed(l->s);
+	media__one_closed(l->s);
 }
 
 static void closed_cb(uv_handle_t *h)
@@ -677,13 +695,13 @@ static void closed_cb(uv_handle_t *h)
 
 static void timer_closed_cb(uv_handle_t *h)
 {
-	one_closed(h->data);
+	media__one_closed(h->data);
 }
 
 static void jb_timer_closed_cb(uv_handle_t *h)
 {
 	struct media_leg_rt *l = h->data;
-	one_closed(l->s);
+	media__one_closed(l->s);
 }
 
 void media__worker_msg(struct media_worker *w, struct media_msg *m)
@@ -699,6 +717,7 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m)
 	case MEDIA_MSG_UPDATE:
 		old = s->pipe;
 		s->pipe = m->pipe;
+		media__tdm_adopt(s, s->pipe);
 		leg_apply_conf(&s->leg[m->leg], &s->pipe->conf[m->leg]);
 		/* PCM queued at the old rate or frame size is dropped, and so are packets held for
 		 * a decoder that is gone */
@@ -713,7 +732,10 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m)
 		uv_async_send(&w->eng->async);
 		break;
 	case MEDIA_MSG_DESTROY:
-		s->closing = 8;
+		/* four timers, the sockets of RTP legs, the B-channels of TDM legs */
+		s->closing = 4;
+		for (int i = 0; i < 2; i++)
+			s->closing += (s->leg[i].fd_rtp >= 0 ? 2 : 0) + (s->leg[i].tdm ? 1 : 0);
 		s->destroy_msg_back = m;
 		uv_close((uv_handle_t *)&s->leg[0].jb_timer, jb_timer_closed_cb);
 		uv_close((uv_handle_t *)&s->leg[1].jb_timer, jb_timer_closed_cb);
@@ -721,6 +743,12 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m)
 		uv_close((uv_handle_t *)&s->rtcp_timer, timer_closed_cb);
 		s->w_closing = true;
 		for (int i = 0; i < 2; i++) {
+			if (s->leg[i].tdm) {
+				media__tdm_close(s->leg[i].tdm, true);
+				s->leg[i].tdm = NULL;
+			}
+			if (s->leg[i].fd_rtp < 0)
+				continue;
 			if (w->uring) {
 				media__uring_close_leg(&s->leg[i]);
 				continue;

@@ -2,9 +2,7 @@
  * cloud), the media session of a call whose a leg is SIP, and the nua events of those dialogs. */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,34 +216,18 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 	return 0;
 }
 
-static void loopback(struct sockaddr_storage *ss, uint16_t port)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof *ss);
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin->sin_port = htons(port);
-}
-
-/* A leg of another module (ISDN) as media leg i of the session: the endpoint its owner opens
- * on loopback, and the session's port for it in return. */
+/* A leg of another module (an ISDN B-channel) as a media leg of the session: the endpoint its
+ * owner describes, which the session's worker then reads and writes itself. */
 static int foreign_conf(struct sb_leg *leg, struct media_leg_conf *lc)
 {
-	struct sb_rtp_ep ep;
-	enum media_codec codec;
+	struct sb_media_ep ep = { .fd = -1 };
 	int rc;
 
-	if (!leg->ops->rtp_open || !leg->ops->rtp_connect)
+	if (!leg->ops->media_ep)
 		return -ENOTSUP;
-	if ((rc = leg->ops->rtp_open(leg, &ep)) < 0)
+	if ((rc = leg->ops->media_ep(leg, &ep)) < 0)
 		return rc;
-	if (media_codec_find(ep.codec, 8000, &codec) < 0)
-		return -ENOTSUP;
-	*lc = (struct media_leg_conf){
-		.codec = codec, .pt = ep.pt, .dtmf_pt = ep.dtmf_pt, .ptime = 20, .remote = ep.addr
-	};
-	return 0;
+	return media_conf_from_ep(lc, &ep);
 }
 
 /* A call from another module's leg (an ISDN SETUP) to a SIP target: the session is ours, with
@@ -255,7 +237,6 @@ static struct sip_bridge *bridge_foreign_a(struct sb_call *call)
 	struct sb_leg *a = sb_call_leg(call, 0);
 	struct media_engine *e = media_daemon_engine();
 	struct sip_bridge *br;
-	struct sockaddr_storage to;
 	int rc;
 
 	if (!a || !e || !(br = calloc(1, sizeof *br)))
@@ -275,8 +256,7 @@ static struct sip_bridge *bridge_foreign_a(struct sb_call *call)
 		free(br);
 		return NULL;
 	}
-	loopback(&to, media_session_port(br->ms, 0));
-	a->ops->rtp_connect(a, &to);
+	br->foreign[0] = a;
 	bridge_add(br, a);
 	return br;
 }
@@ -287,7 +267,6 @@ static void bridge_foreign_b(struct sip_leg *a, struct sb_leg *b)
 {
 	struct sip_bridge *br = a->br;
 	struct media_leg_conf lc;
-	struct sockaddr_storage to;
 	int rc;
 
 	if (!br || (rc = foreign_conf(b, &lc)) < 0 ||
@@ -297,8 +276,54 @@ static void bridge_foreign_b(struct sip_leg *a, struct sb_leg *b)
 		return;
 	}
 	br->lc[1] = lc;
-	loopback(&to, media_session_port(br->ms, 1));
-	b->ops->rtp_connect(b, &to);
+	br->foreign[1] = b;
+}
+
+/* The session's media leg of another module's leg of the call, -1: none. */
+static int foreign_index(const struct sip_bridge *br, const struct sb_leg *other)
+{
+	for (int i = 0; br && i < 2; i++)
+		if (br->foreign[i] == other && br->lc[i].tdm)
+			return i;
+	return -1;
+}
+
+/* Another module's leg in our session got a new endpoint (its B-channel connected again), or
+ * took the place of the other side of our leg (a transfer to an ISDN target answered). */
+static void op_peer_media(struct sb_leg *leg, struct sb_leg *other)
+{
+	struct sip_leg *sl = leg->priv;
+	struct sip_bridge *br = sl->br;
+	int i = foreign_index(br, other), rc;
+	struct media_leg_conf lc;
+
+	if (br && i < 0 && sl->answered && sb_leg_peer(leg) == other)
+		i = 1 - (int)sl->midx;
+	if (i < 0 || (rc = foreign_conf(other, &lc)) < 0 ||
+	    (rc = media_session_update(br->ms, (unsigned)i, &lc)) < 0)
+		return;
+	br->lc[i] = lc;
+	if (br->foreign[i] != other) {
+		log_info("call %llu: the media of %s now goes to the %s leg of %s",
+			 leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL,
+			 leg->party.number, other->owner, other->party.number);
+		br->foreign[i] = other;
+		if (i == 0)
+			br->a = other; /* the call's a side: the session is found by it */
+	}
+}
+
+/* What another module's leg in our session carries (show calls, call records). */
+static int op_peer_media_info(const struct sb_leg *leg, const struct sb_leg *other,
+			      struct sb_leg_media *mi)
+{
+	const struct sip_leg *sl = leg->priv;
+	int i = foreign_index(sl->br, other);
+
+	if (i < 0)
+		return -ENOENT;
+	media_session_leg_media(sl->br->ms, (unsigned)i, &sl->br->lc[i], mi);
+	return 0;
 }
 
 /* A b leg's answer (183 or 200) takes leg 1 of the session. */
@@ -515,7 +540,6 @@ static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
 {
 	const struct sip_leg *sl = leg->priv;
 	struct sip_bridge *br = sl->br;
-	struct media_leg_stats st;
 	unsigned i = sl->midx;
 
 	/* a leg we placed measures the call's media once it won (ring group members share it
@@ -525,19 +549,7 @@ static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
 						     (!sb_call_answer_us(leg->call) ||
 						      sb_call_b(leg->call) != leg)))))
 		return -ENOENT;
-	memset(mi, 0, sizeof *mi);
-	snprintf(mi->codec, sizeof mi->codec, "%s", media_codec_info(br->lc[i].codec)->name);
-	mi->srtp = br->lc[i].srtp;
-	if (media_session_stats(br->ms, i, &st) == 0) {
-		mi->transcoding = st.transcoding;
-		mi->rx_packets = st.rx_packets;
-		mi->tx_packets = st.tx_packets;
-		mi->lost = st.lost;
-		mi->jitter_us = (uint32_t)(st.jitter_mean_ms * 1000);
-		mi->jitter_max_us = (uint32_t)(st.jitter_max_ms * 1000);
-		mi->rtt_us = (uint32_t)(st.rtt_ms * 1000);
-		mi->mos_x100 = st.rx_packets ? (uint16_t)(st.mos * 100 + 0.5) : 0;
-	}
+	media_session_leg_media(br->ms, i, &br->lc[i], mi);
 	return 0;
 }
 
@@ -547,6 +559,8 @@ static const struct sb_leg_ops sip_leg_ops = {
 	.hangup = op_hangup,
 	.dtmf = op_dtmf,
 	.media_info = op_media_info,
+	.peer_media = op_peer_media,
+	.peer_media_info = op_peer_media_info,
 };
 
 /* ---- nua events of our dialogs ---------------------------------------------------------- */

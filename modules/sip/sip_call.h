@@ -10,8 +10,9 @@
 #include "symbridge.h"
 
 /* The media of a call with SIP legs: one session, leg 0 the a side, leg 1 the b side. It is
- * found by the call's a leg (ours, or another module's that opened an RTP endpoint for it) and
- * lives as long as a SIP leg of the call holds it. */
+ * found by the call's a leg (ours, or another module's that describes its endpoint, an ISDN
+ * B-channel the session's worker reads itself) and lives as long as a SIP leg of the call holds
+ * it. */
 struct sip_bridge {
 	struct sip_bridge *next;
 	const struct sb_leg *a;
@@ -20,6 +21,8 @@ struct sip_bridge {
 	struct media_leg_conf lc[2];
 	struct media_sdp_media answer; /* what the a leg is answered */
 	uint64_t sdp_version;
+	/* another module's leg (an ISDN B-channel) at media leg i, NULL: a SIP leg's */
+	const struct sb_leg *foreign[2];
 };
 
 /* One SIP dialog as a leg of the call core. */

@@ -61,8 +61,9 @@ tap_ok $? "keypad digits travel both ways as DTMF"
 peer a audio 1 5 0x55
 peer_wait b '^audio 1 len 160 byte 0x55' 5
 tap_ok $? "A-law frames on the caller's B-channel reach the called B-channel" || tap_diag "$(grep audio "$sb_tmp/b.out")"
-ctl --json show media | json_get 'j["item"]["sessions"] == 1 and j["item"]["rx_packets"] >= 5 and j["item"]["tx_packets"] >= 5' | grep -q True
-tap_ok $? "they went through a media session of the engine as RTP" || tap_diag "$(ctl show media)"
+ctl --json show media | json_get 'j["item"]["sessions"] == 1 and j["item"]["rx_packets"] >= 5 and j["item"]["tx_packets"] >= 5 and j["item"]["ports_in_use"] == 0' | grep -q True &&
+	ctl --json show calls | json_get 'j["rows"][0]["a_rx_packets"] >= 5 and j["rows"][0]["b_tx_packets"] >= 5 and j["rows"][0]["codecs"] == "PCMA/PCMA"' | grep -q True
+tap_ok $? "they went through the call's media session on a worker, which reads the B-channels itself (no RTP port)" || tap_diag "$(ctl show media; ctl --json show calls)"
 
 peer b hangup 1 16
 peer_wait a '^hangup 1 cause 16' && peer_wait b '^released 1'

@@ -1,7 +1,7 @@
 #!/bin/sh
 # 144-isdn-sip-cloud.sh: ISDN <-> SIP: a SETUP from the libpri peer on a PRI span for channel 100
-# goes to cloud:cloudy (kamailio + baresip, G.722 over SRTP); the B-channel is an RTP endpoint
-# of the sip module's media session (rtp_open/rtp_connect of the ISDN leg): baresip's audio
+# goes to cloud:cloudy (kamailio + baresip, G.722 over SRTP); the B-channel is a TDM leg of the
+# sip module's media session (its worker reads and writes the B-channel): baresip's audio
 # arrives on the B-channel as A-law, the B-channel's frames reach baresip; a release from either
 # side reaches the other with normal clearing.
 . "$top_srcdir/tests/lib/tap.sh"

@@ -48,6 +48,11 @@ static struct {
 	int next_id;
 	int bfd[MAXB + 1];              /* B-channel audio sockets by timeslot */
 	dtmf_rx_state_t *drx[MAXB + 1]; /* in-band DTMF heard on them */
+	/* what was heard on them since the last `heard`: frames above silence, their samples and
+	 * zero crossings (the tone's frequency), and the sign of the last sample */
+	long heard_frames[MAXB + 1], heard_samples[MAXB + 1], heard_zc[MAXB + 1];
+	int heard_sign[MAXB + 1];
+	bool quiet; /* `audio-log off`: no line per received frame */
 	long long next_tick;            /* when the next played frame is due (ms), 0: none */
 } P = { .fd = -1, .next_id = 1 };
 
@@ -133,6 +138,28 @@ static long alaw_level(const unsigned char *a, size_t n)
 	return n ? sum / (long)n : 0;
 }
 
+static void heard_reset(int ts)
+{
+	P.heard_frames[ts] = P.heard_samples[ts] = P.heard_zc[ts] = 0;
+	P.heard_sign[ts] = 0;
+}
+
+/* a frame above silence counts toward the frequency heard: zero crossings per sample */
+static void heard_add(int ts, const int16_t *lin, size_t n, long level)
+{
+	if (level < 200)
+		return;
+	P.heard_frames[ts]++;
+	for (size_t i = 0; i < n; i++) {
+		int sign = lin[i] > 0 ? 1 : lin[i] < 0 ? -1 : 0;
+		if (sign && P.heard_sign[ts] && sign != P.heard_sign[ts])
+			P.heard_zc[ts]++;
+		if (sign)
+			P.heard_sign[ts] = sign;
+	}
+	P.heard_samples[ts] += (long)n;
+}
+
 static void audio_close(int ts)
 {
 	if (ts > 0 && ts <= MAXB && P.bfd[ts] >= 0) {
@@ -205,6 +232,7 @@ static void audio_open(struct pcall *c)
 		return;
 	snprintf(path, sizeof path, "%s.b%d", P.path, index_of_ts(c->ts));
 	P.bfd[c->ts] = unix_connect(path);
+	heard_reset(c->ts);
 	if (P.bfd[c->ts] >= 0 && !P.drx[c->ts])
 		P.drx[c->ts] = dtmf_rx_init(NULL, inband_cb, (void *)(intptr_t)c->ts);
 }
@@ -443,6 +471,16 @@ static void command(char *line)
 			sent += send(P.bfd[c->ts], frame, sizeof frame, MSG_NOSIGNAL) ==
 				sizeof frame;
 		out("audio-sent %d %d", c->id, sent);
+	} else if (!strcmp(w[0], "audio-log") && n >= 2) { /* audio-log on|off */
+		P.quiet = strcmp(w[1], "off") == 0;
+	} else if (!strcmp(w[0], "heard") && c) { /* heard ID: frames above silence, their tone */
+		int ts = c->ts > 0 && c->ts <= MAXB ? c->ts : 0;
+		long hz = ts && P.heard_samples[ts]
+				  ? P.heard_zc[ts] * 8000 / (2 * P.heard_samples[ts])
+				  : 0;
+		out("heard %d frames %ld hz %ld", c->id, ts ? P.heard_frames[ts] : 0, hz);
+		if (ts)
+			heard_reset(ts);
 	} else if (!strcmp(w[0], "tone") && c && n >= 4) { /* tone ID FRAMES HZ, in real time */
 		audio_open(c);
 		play_stop(c);
@@ -587,17 +625,17 @@ int main(int argc, char **argv)
 				for (int ts = 1; k > 0 && ts <= MAXB; ts++)
 					if (P.bfd[ts] == pf[i].fd) {
 						struct pcall *c = by_ts(ts);
-						out("audio %d len %zd byte 0x%02x level %ld",
-						    c ? c->id : 0, k, a[0],
-						    alaw_level(a, (size_t)k));
-						if (P.drx[ts]) {
-							int16_t lin[sizeof a];
-							for (ssize_t j = 0; j < k; j++)
-								lin[j] =
-									P.t1 ? ulaw_to_linear(a[j])
-									     : alaw_to_linear(a[j]);
+						long level = alaw_level(a, (size_t)k);
+						if (!P.quiet)
+							out("audio %d len %zd byte 0x%02x level %ld",
+							    c ? c->id : 0, k, a[0], level);
+						int16_t lin[sizeof a];
+						for (ssize_t j = 0; j < k; j++)
+							lin[j] = P.t1 ? ulaw_to_linear(a[j])
+								      : alaw_to_linear(a[j]);
+						heard_add(ts, lin, (size_t)k, level);
+						if (P.drx[ts])
 							dtmf_rx(P.drx[ts], lin, (int)k);
-						}
 					}
 			}
 		if (pf[0].revents & (POLLIN | POLLHUP)) {

@@ -1,5 +1,6 @@
 /* test_call.c: the call core with a fake card type: routing, answer, forking, causes, DTMF,
- * hangup from either side, the maximum call duration, and transfer (blind and attended). */
+ * hangup from either side, the maximum call duration, transfer (blind and attended), and the
+ * media session the call owns (through fake media operations). */
 #include "config.h"
 
 #include <errno.h>
@@ -27,6 +28,7 @@ struct fake_leg {
 static struct fake_leg placed[8];
 static unsigned nplaced;
 static int originate_error; /* what the next originate returns */
+static bool placed_media;   /* legs placed from now on describe a media endpoint */
 
 static void fake_alert(struct sb_leg *leg)
 {
@@ -60,6 +62,23 @@ static const struct sb_leg_ops fake_ops = {
 	.dtmf = fake_dtmf,
 };
 
+/* a leg with a B-channel: its descriptor is made up from slot and channel */
+static int fake_media_ep(struct sb_leg *leg, struct sb_media_ep *ep)
+{
+	ep->kind = SB_MEDIA_TDM;
+	snprintf(ep->codec, sizeof ep->codec, "PCMA");
+	ep->fd = leg->slot * 100 + (int)leg->channel;
+	return 0;
+}
+
+static const struct sb_leg_ops fake_media_ops = {
+	.alert = fake_alert,
+	.answer = fake_answer,
+	.hangup = fake_hangup,
+	.dtmf = fake_dtmf,
+	.media_ep = fake_media_ep,
+};
+
 static int fake_originate(const struct sb_card *card, const char *number, struct sb_call *call,
 			  struct sb_leg **legp)
 {
@@ -71,7 +90,7 @@ static int fake_originate(const struct sb_card *card, const char *number, struct
 	struct fake_leg *f = &placed[nplaced++];
 	memset(f, 0, sizeof *f);
 	f->leg.owner = "fake";
-	f->leg.ops = &fake_ops;
+	f->leg.ops = placed_media ? &fake_media_ops : &fake_ops;
 	f->leg.slot = card->slot;
 	f->leg.channel = nplaced;
 	snprintf(f->leg.party.number, sizeof f->leg.party.number, "%s", number);
@@ -530,6 +549,111 @@ static void test_events(void **state)
 	assert_string_equal(sb_leg_kind_name(SB_LEG_KIND_TRUNK), "trunk");
 }
 
+/* ---- the call owns its media: sessions through the registered media operations ---------- */
+
+static struct {
+	unsigned opens, updates, closes;
+	int fd[2];         /* the descriptors of the last open (or update of a side) */
+	unsigned last_side;
+	int session;       /* what a session handle points to */
+} fm;
+
+static int fm_open(void **msp, const struct sb_media_ep ep[2], uint64_t call_id)
+{
+	assert_int_equal(ep[0].kind, SB_MEDIA_TDM);
+	fm.opens++;
+	fm.fd[0] = ep[0].fd;
+	fm.fd[1] = ep[1].fd;
+	*msp = &fm.session;
+	return 0;
+}
+
+static int fm_update(void *ms, unsigned side, const struct sb_media_ep *ep)
+{
+	assert_ptr_equal(ms, &fm.session);
+	fm.updates++;
+	fm.last_side = side;
+	fm.fd[side] = ep->fd;
+	return 0;
+}
+
+static int fm_info(void *ms, unsigned side, struct sb_leg_media *mi)
+{
+	memset(mi, 0, sizeof *mi);
+	snprintf(mi->codec, sizeof mi->codec, "PCMA");
+	mi->rx_packets = 10 + side;
+	return 0;
+}
+
+static void fm_close(void *ms)
+{
+	assert_ptr_equal(ms, &fm.session);
+	fm.closes++;
+}
+
+static const struct sb_media_ops fm_ops = {
+	.name = "fake-media", .open = fm_open, .update = fm_update, .info = fm_info, .close = fm_close
+};
+static const struct sb_media_ops fm_other = { .name = "other" };
+
+static void test_media_owned_by_call(void **state)
+{
+	struct fake_leg a, plain;
+	struct sb_leg_media mi;
+	int q = 0;
+
+	memset(&fm, 0, sizeof fm);
+	assert_int_equal(sb_media_register(&fm_ops), 0);
+	assert_int_equal(sb_media_register(&fm_other), -EEXIST);
+	placed_media = true;
+	caller(&a, "4930");
+	a.leg.ops = &fake_media_ops;
+	assert_int_equal(call_to(&a, "100", &q), 0);
+	struct sb_call *c = a.leg.call;
+	assert_int_equal(fm.opens, 0); /* ringing: no session yet */
+	sb_leg_answered(&placed[0].leg);
+	/* one session between the a leg (side 0) and the leg that answered (side 1) */
+	assert_int_equal(fm.opens, 1);
+	assert_int_equal(fm.fd[0], 501);
+	assert_int_equal(fm.fd[1], 201);
+	assert_int_equal(sb_leg_media_info(&placed[0].leg, &mi), 0);
+	assert_int_equal(mi.rx_packets, 11);
+	assert_string_equal(mi.codec, "PCMA");
+	/* a B-channel that connects again: the session takes the new descriptor */
+	placed[0].leg.channel = 7;
+	sb_leg_media_changed(&placed[0].leg);
+	assert_int_equal(fm.updates, 1);
+	assert_int_equal(fm.last_side, 1);
+	assert_int_equal(fm.fd[1], 207);
+	/* a transfer of the a side: the new leg takes side 0 of the same session */
+	assert_int_equal(sb_call_transfer(c, &a.leg, "100", xfer_cb, &xfer_result, &q), 0);
+	sb_leg_answered(&placed[1].leg);
+	assert_true(a.hung);
+	assert_int_equal(fm.opens, 1);
+	assert_int_equal(fm.updates, 2);
+	assert_int_equal(fm.last_side, 0);
+	assert_int_equal(fm.fd[0], 202);
+	assert_int_equal(fm.closes, 0);
+	/* a leg of the session leaves: the session ends with the call */
+	sb_leg_hungup(&placed[0].leg, 16);
+	assert_int_equal(fm.closes, 1);
+	assert_true(placed[1].hung);
+	assert_int_equal(sb_call_count(), 0);
+
+	/* a leg that describes no endpoint (its owner carries the media, as SIP does): no session */
+	caller(&plain, "4931");
+	assert_int_equal(call_to(&plain, "100", &q), 0);
+	sb_leg_answered(&placed[2].leg);
+	assert_int_equal(fm.opens, 1);
+	assert_int_equal(sb_leg_media_info(&plain.leg, &mi), -ENOENT);
+	sb_leg_hungup(&plain.leg, 16);
+	placed_media = false;
+	sb_media_unregister(&fm_other); /* not the registered one: nothing changes */
+	sb_media_unregister(&fm_ops);
+	assert_int_equal(sb_media_register(&fm_other), 0);
+	sb_media_unregister(&fm_other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -549,6 +673,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transferor_leaves_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_join, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_media_owned_by_call, setup, teardown),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -867,6 +867,123 @@ static void test_engine_free_with_sessions(void **state)
 	peer_close(&a);
 }
 
+/* ---- TDM legs: a B-channel descriptor read and written by the worker ---- */
+
+static void leg_tdm(struct media_leg_conf *c, enum media_codec codec, int fd)
+{
+	memset(c, 0, sizeof *c);
+	c->codec = codec;
+	c->pt = codec == MEDIA_PCMU ? 0 : 8;
+	c->dtmf_pt = -1;
+	c->ptime = 20;
+	c->tdm = true;
+	c->tdm_fd = fd;
+}
+
+/* the next frame on the line's end of a B-channel socket pair within timeout_ms, 0 if none */
+static size_t line_recv(int fd, uint8_t *buf, size_t cap, int timeout_ms)
+{
+	for (int waited = 0; waited < timeout_ms; waited += 5) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		uv_run(&loop, UV_RUN_NOWAIT);
+		if (poll(&pf, 1, 5) == 1) {
+			ssize_t n = recv(fd, buf, cap, MSG_DONTWAIT);
+			return n > 0 ? (size_t)n : 0;
+		}
+	}
+	return 0;
+}
+
+static void test_tdm_legs(void **state)
+{
+	struct peer b;
+	struct media_leg_conf legs[2];
+	struct media_session *s;
+	int line[2], line2[2], t1[2];
+	uint8_t frame[160], buf[1600];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, line), 0);
+	peer_open(&b);
+	leg_tdm(&legs[0], MEDIA_PCMA, line[1]);
+	leg_to(&legs[1], MEDIA_PCMA, 8, &b);
+	assert_int_equal(media_session_alloc(&s, eng, legs, NULL, NULL), 0);
+	assert_int_equal(media_session_port(s, 0), 0);
+	assert_int_equal(ports_in_use(), 2); /* the B-channel leg binds no port */
+	close(line[1]);                      /* the session has its own copy */
+
+	/* frames from the line go out as RTP, the same bytes, numbered in order */
+	uint16_t prev = 0;
+	for (int i = 0; i < 10; i++) {
+		memset(frame, 0x10 + i, sizeof frame);
+		assert_int_equal(send(line[0], frame, sizeof frame, 0), 160);
+		size_t n = peer_recv(&b, buf, sizeof buf, 1000);
+		assert_int_equal(n, 172);
+		assert_int_equal(buf[1] & 0x7f, 8);
+		assert_memory_equal(buf + 12, frame, 160);
+		if (i)
+			assert_int_equal(rd16(buf + 2), (uint16_t)(prev + 1));
+		prev = rd16(buf + 2);
+	}
+	/* RTP from the peer is written to the line as bare frames */
+	for (int i = 0; i < 5; i++) {
+		memset(frame, 0x60 + i, sizeof frame);
+		peer_send(&b, media_session_port(s, 1), 8, frame, 160, 160, NULL);
+		assert_int_equal(line_recv(line[0], buf, sizeof buf, 1000), 160);
+		assert_memory_equal(buf, frame, 160);
+	}
+	struct media_leg_stats st;
+	/* the counter moves just after the write the line saw */
+	WAIT_FOR(media_session_stats(s, 0, &st) == 0 && st.tx_packets == 5);
+	assert_int_equal(st.rx_packets, 10);
+	assert_false(st.transcoding);
+
+	/* a new connection of the B-channel: the session reads the new one only */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, line2), 0);
+	leg_tdm(&legs[0], MEDIA_PCMA, line2[1]);
+	assert_int_equal(media_session_update(s, 0, &legs[0]), 0);
+	close(line2[1]);
+	/* the old descriptor is closed by the worker: its line end sees the end */
+	WAIT_FOR(recv(line[0], buf, sizeof buf, MSG_DONTWAIT) == 0);
+	memset(frame, 0x33, sizeof frame);
+	assert_int_equal(send(line2[0], frame, sizeof frame, 0), 160);
+	assert_int_equal(peer_recv(&b, buf, sizeof buf, 1000), 172);
+	assert_memory_equal(buf + 12, frame, 160);
+	/* a leg made for a B-channel has no port to become RTP on */
+	leg_to(&legs[0], MEDIA_PCMA, 8, &b);
+	assert_int_equal(media_session_update(s, 0, &legs[0]), -ENOTSUP);
+	media_session_destroy(s);
+	WAIT_FOR(ports_in_use() == 0);
+	WAIT_FOR(recv(line2[0], buf, sizeof buf, MSG_DONTWAIT) == 0);
+	close(line[0]);
+	close(line2[0]);
+
+	/* E1 (A-law) to T1 (mu-law): both legs B-channels, transcoded on the worker */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, line), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, t1), 0);
+	leg_tdm(&legs[0], MEDIA_PCMA, line[1]);
+	leg_tdm(&legs[1], MEDIA_PCMU, t1[1]);
+	assert_int_equal(media_session_alloc(&s, eng, legs, NULL, NULL), 0);
+	assert_int_equal(ports_in_use(), 0);
+	close(line[1]);
+	close(t1[1]);
+	for (int i = 0; i < 5; i++) {
+		for (int k = 0; k < 160; k++)
+			frame[k] = linear_to_alaw((int16_t)(4000 * sin(2 * M_PI * 1000.0 *
+								  (i * 160 + k) / 8000)));
+		assert_int_equal(send(line[0], frame, sizeof frame, 0), 160);
+		assert_int_equal(line_recv(t1[0], buf, sizeof buf, 1000), 160);
+		for (int k = 0; k < 160; k++)
+			assert_int_equal(buf[k], linear_to_ulaw(alaw_to_linear(frame[k])));
+	}
+	WAIT_FOR(media_session_stats(s, 1, &st) == 0 && st.tx_packets == 5);
+	assert_true(st.transcoding);
+	media_session_destroy(s);
+	WAIT_FOR(recv(t1[0], buf, sizeof buf, MSG_DONTWAIT) == 0);
+	close(line[0]);
+	close(t1[0]);
+	peer_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -880,6 +997,7 @@ int main(void)
 		BOTH_IO(test_jitter_buffer_reorder_and_loss),
 		BOTH_IO(test_ports_full_and_released),
 		BOTH_IO(test_engine_free_with_sessions),
+		BOTH_IO(test_tdm_legs),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

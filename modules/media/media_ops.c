@@ -1,0 +1,113 @@
+/* media_ops.c: the media operations the module registers with the call core: a session for the
+ * legs a call joins, made from the endpoints they describe (struct sb_media_ep), and what a leg's
+ * media looks like now (struct sb_leg_media, for show calls and call records). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SB_MODULE "media"
+#include "symbridge.h"
+
+#include "media.h"
+
+int media_conf_from_ep(struct media_leg_conf *lc, const struct sb_media_ep *ep)
+{
+	enum media_codec codec;
+
+	if (ep->kind != SB_MEDIA_TDM)
+		return -ENOTSUP;
+	if (media_codec_find(ep->codec, 8000, &codec) < 0 ||
+	    (codec != MEDIA_PCMA && codec != MEDIA_PCMU))
+		return -ENOTSUP;
+	memset(lc, 0, sizeof *lc);
+	lc->codec = codec;
+	lc->pt = (uint8_t)media_codec_info(codec)->static_pt;
+	lc->dtmf_pt = -1; /* digits travel in band (and as keypad digits on the D-channel) */
+	lc->ptime = 20;
+	lc->tdm = true;
+	lc->tdm_fd = ep->fd;
+	lc->tdm_event = ep->fd_event;
+	return 0;
+}
+
+void media_session_leg_media(const struct media_session *s, unsigned leg,
+			     const struct media_leg_conf *lc, struct sb_leg_media *mi)
+{
+	struct media_leg_stats st;
+
+	memset(mi, 0, sizeof *mi);
+	snprintf(mi->codec, sizeof mi->codec, "%s", media_codec_info(lc->codec)->name);
+	mi->srtp = lc->srtp;
+	if (media_session_stats(s, leg, &st) == 0) {
+		mi->transcoding = st.transcoding;
+		mi->rx_packets = st.rx_packets;
+		mi->tx_packets = st.tx_packets;
+		if (lc->tdm) /* B-channel frames: no sequence numbers, nothing lost or late */
+			return;
+		/* the VoIP report (modules/cdr/README.md): RFC 3550 counters and the E-model */
+		mi->lost = st.lost;
+		mi->jitter_us = (uint32_t)(st.jitter_mean_ms * 1000);
+		mi->jitter_max_us = (uint32_t)(st.jitter_max_ms * 1000);
+		mi->rtt_us = (uint32_t)(st.rtt_ms * 1000);
+		mi->mos_x100 = st.rx_packets ? (uint16_t)(st.mos * 100 + 0.5) : 0;
+	}
+}
+
+/* ---- the operations ---- */
+
+/* The session of a call whose legs carry their own media (B-channels): its events (digits
+ * heard in band) need nothing more, since the engine relays them in band itself. */
+static int op_open(void **msp, const struct sb_media_ep ep[2], uint64_t call_id)
+{
+	struct media_engine *e = media_daemon_engine();
+	struct media_leg_conf lc[2];
+	struct media_session *s;
+	int rc;
+
+	if (!e)
+		return -ENOTSUP;
+	for (int i = 0; i < 2; i++)
+		if ((rc = media_conf_from_ep(&lc[i], &ep[i])) < 0)
+			return rc;
+	if ((rc = media_session_alloc(&s, e, lc, NULL, NULL)) < 0)
+		return rc;
+	log_debug("call %llu: media session %s <-> %s", (unsigned long long)call_id, ep[0].codec,
+		  ep[1].codec);
+	*msp = s;
+	return 0;
+}
+
+static int op_update(void *ms, unsigned side, const struct sb_media_ep *ep)
+{
+	struct media_leg_conf lc;
+	int rc;
+
+	if ((rc = media_conf_from_ep(&lc, ep)) < 0)
+		return rc;
+	return media_session_update(ms, side, &lc);
+}
+
+static int op_info(void *ms, unsigned side, struct sb_leg_media *mi)
+{
+	struct media_leg_conf lc;
+
+	if (media_session_conf(ms, side, &lc) < 0)
+		return -ENOENT;
+	media_session_leg_media(ms, side, &lc, mi);
+	return 0;
+}
+
+static void op_close(void *ms)
+{
+	media_session_destroy(ms);
+}
+
+const struct sb_media_ops media_call_ops = {
+	.name = "media",
+	.open = op_open,
+	.update = op_update,
+	.info = op_info,
+	.close = op_close,
+};
