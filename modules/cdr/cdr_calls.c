@@ -53,8 +53,10 @@ static void take_leg(struct cdr_entry *e, unsigned i, const struct sb_leg *leg)
 	if (mi.codec[0])
 		snprintf(cl->codec, sizeof cl->codec, "%s", mi.codec);
 	cl->srtp = mi.srtp;
-	/* once converted, the call was transcoded: a side whose peer left first cannot tell */
-	cl->transcoded = cl->transcoded || mi.transcoding;
+	/* once converted, the call was transcoded: a side whose peer left first cannot tell (before
+	 * the answer the session joins nothing yet: what it says then does not count) */
+	if (!leg->call || sb_call_answer_us(leg->call))
+		cl->transcoded = cl->transcoded || mi.transcoding;
 	cl->q.packets_sent = clamp32(mi.tx_packets);
 	cl->q.packets_received = clamp32(mi.rx_packets);
 	cl->q.packets_lost = clamp32(mi.lost);
