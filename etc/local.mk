@@ -1,6 +1,11 @@
 # etc/local.mk: the bundled configuration and examples.
 EXTRA_DIST += etc/symbridge.conf
 
+# Examples to start from (a PRI trunk, a SIP link, a station): documentation, not configuration;
+# the installed config starts clean without them.
+symbridgeexamplesdir = $(docdir)/examples
+dist_symbridgeexamples_DATA = etc/examples/demo.conf
+
 # The installed configuration is the bundled one with the two paths of a system install: state in
 # $(localstatedir)/lib/symbridge, the control socket in $(runstatedir)/symbridge. It is generated
 # from etc/symbridge.conf so that one file stays the source of both; the build fails if either

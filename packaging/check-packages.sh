@@ -22,6 +22,8 @@ trap cleanup EXIT
 deb=$(ls "$out"/deb/${name}_${version}-*_*.deb 2>/dev/null | grep -v dbgsym | head -n 1)
 dbgsym=$(ls "$out"/deb/${name}-dbgsym_${version}-*_*.deb 2>/dev/null | head -n 1)
 rpmf=$(ls "$out"/rpm/RPMS/*/${name}-${version}-*.rpm 2>/dev/null | head -n 1)
+vdeb=$(ls "$out"/deb/${name}-vendor-tools_${version}-*_*.deb 2>/dev/null | head -n 1)
+vrpm=$(ls "$out"/rpm/RPMS/*/${name}-vendor-tools-${version}-*.rpm 2>/dev/null | head -n 1)
 src=$out/deb/$name-$version        # the unpacked release tarball the .deb was built from
 
 # What the packages must hold, taken from the release tree so that a program or man page added
@@ -31,8 +33,12 @@ programs=$(sed -n 's/^\(s\{0,1\}bin\)_PROGRAMS[[:space:]]*+\{0,1\}=[[:space:]]*\
 	awk '{ for (i = 2; i <= NF; i++) print "/usr/" $1 "/" $i }' | sort -u)
 manpages=$(cd "$src/man" 2>/dev/null && ls | grep '\.[1-8]$' |
 	awk -F. '{ print "/usr/share/man/man" $NF "/" $0 }' | sort)
+# the vendor's signing tool and its page go to symbridge-vendor-tools, everything else to symbridge
+vendor_files="/usr/bin/symbridge-license-vendor /usr/share/man/man1/symbridge-license-vendor.1"
+programs=$(printf '%s\n' $programs | grep -vxF -e /usr/bin/symbridge-license-vendor)
+manpages=$(printf '%s\n' $manpages | grep -vxF -e /usr/share/man/man1/symbridge-license-vendor.1)
 
-tap_plan 35
+tap_plan 37
 
 # readiness NAME BIN CONF: run the unit's ExecStart (BIN -f -c CONF) with a temporary state dir and
 # socket and a stand-in supervisor; prints READY=1 when it came and the control socket answered
@@ -122,15 +128,16 @@ unit=$root/lib/systemd/system/symbridged.service
 grep -q '^Type=notify$' "$unit" && grep -q '^User=symbridge$' "$unit" &&
 	grep -q '^ExecStartPre=/usr/sbin/symbridged -t -c /etc/symbridge/symbridge.conf$' "$unit" &&
 	grep -q '^ExecStart=/usr/sbin/symbridged -f -c /etc/symbridge/symbridge.conf$' "$unit" &&
-	grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$unit" &&
+	grep -q '^ExecReload=/usr/bin/symbridgectl -s /run/symbridge/ctl.sock reload$' "$unit" &&
 	grep -q '^StateDirectory=symbridge$' "$unit" && grep -q '^RuntimeDirectory=symbridge$' "$unit" &&
 	grep -q '^CapabilityBoundingSet=$' "$unit" && grep -q '^ProtectSystem=strict$' "$unit" &&
 	grep -q '^NoNewPrivileges=yes$' "$unit" && grep -q '^PrivateTmp=yes$' "$unit"
-tap_ok $? "deb: the unit is Type=notify as user symbridge, -t before start, SIGHUP reload, hardened"
+tap_ok $? "deb: the unit is Type=notify as user symbridge, -t before start, reload by symbridgectl, hardened"
 
 # systemd-analyze verify needs the unit's programs where it says; point it at the unpacked root
 mkdir -p "$tmp/verify"
-sed -e "s|/usr/sbin/|$root/usr/sbin/|g" -e "s| /etc/symbridge/| $root/etc/symbridge/|g" \
+sed -e "s|/usr/sbin/|$root/usr/sbin/|g" -e "s|/usr/bin/|$root/usr/bin/|g" \
+	-e "s| /etc/symbridge/| $root/etc/symbridge/|g" \
 	"$unit" >"$tmp/verify/symbridged.service"
 if command -v systemd-analyze >/dev/null 2>&1; then
 	v=$(MANPATH=$root/usr/share/man systemd-analyze verify "$tmp/verify/symbridged.service" 2>&1)
@@ -153,6 +160,15 @@ r=$(readiness deb "$root/usr/sbin/symbridged" "$conf")
 [ "$r" = "READY=1 ctl=True exit=0" ]
 tap_ok $? "deb: the unit's ExecStart from the package sends READY=1, serves, reloads, stops with 0" ||
 	tap_diag "$r" "$(cat "$tmp/deb/log" 2>/dev/null)"
+
+# ---- the vendor's signing tool: a package of its own, not in symbridge ----
+vlist=$(dpkg-deb -c "$vdeb" 2>/dev/null | awk '{ print $NF }' | sed 's|^\.||' | grep -v '/$' |
+	grep -v '^/usr/share/doc/' | sed 's|\.gz$||' | sort | tr '\n' ' ')
+[ -n "$vdeb" ] && [ "$vlist" = "$(printf '%s\n' $vendor_files | sort | tr '\n' ' ')" ] &&
+	[ ! -e "$root/usr/bin/symbridge-license-vendor" ] && [ -x "$root/usr/bin/symbridge-license" ] &&
+	grep -q '^License: GPL-2+ with OpenSSL exception$' "$root/usr/share/doc/symbridge/copyright"
+tap_ok $? "deb: symbridge-vendor-tools holds the signing tool and its page, symbridge does not; copyright GPL-2+ with OpenSSL exception" ||
+	tap_diag "vendor package: ${vdeb:-none}: $vlist"
 
 # ---- the .rpm: file list (rpm -qlp), attributes, scripts, and the unpacked payload ----
 [ -n "$rpmf" ] && [ -s "$rpmf" ]
@@ -180,6 +196,13 @@ rpm -qp --requires "$rpmf" 2>/dev/null | grep -q '^shadow-utils'
 tap_ok $? "rpm: requires shadow-utils for %pre"
 [ "$(rpm -qp --qf '%{VERSION}' "$rpmf" 2>/dev/null)" = "$version" ]
 tap_ok $? "rpm: the spec's Version is the release's $version"
+vrlist=$(rpm -qlp "$vrpm" 2>/dev/null | grep -v '^/usr/share/doc/\|^/usr/share/licenses/\|^/usr/lib/\.build-id' |
+	sed 's|\.gz$||' | sort | tr '\n' ' ')
+[ -n "$vrpm" ] && [ "$vrlist" = "$(printf '%s\n' $vendor_files | sort | tr '\n' ' ')" ] &&
+	! printf '%s\n' "$rpmlist" | grep -q symbridge-license-vendor &&
+	rpm -qp --qf '%{LICENSE}' "$rpmf" | grep -q '^GPL-2.0-or-later'
+tap_ok $? "rpm: symbridge-vendor-tools holds the signing tool, symbridge does not; License: GPL-2.0-or-later" ||
+	tap_diag "vendor rpm: ${vrpm:-none}: $vrlist"
 
 rroot=$tmp/rpm-root
 mkdir -p "$rroot"

@@ -8,6 +8,7 @@ CLEANFILES += packaging/systemd/symbridged.service
 packaging/systemd/symbridged.service: $(srcdir)/packaging/systemd/symbridged.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) packaging/systemd && \
 	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	    -e 's|@bindir[@]|$(bindir)|g' -e 's|@runstatedir[@]|$(runstatedir)|g' \
 	    $(srcdir)/packaging/systemd/symbridged.service.in > $@.tmp && mv $@.tmp $@
 
 # The release tarball carries the packaging, so `rpmbuild -tb` and the Debian build start from it.
@@ -19,12 +20,23 @@ SB_PACKAGING_FILES = \
 	packaging/debian/changelog packaging/debian/control packaging/debian/copyright \
 	packaging/debian/rules packaging/debian/source/format \
 	packaging/debian/symbridge.docs packaging/debian/symbridge.postinst \
-	packaging/debian/symbridge.postrm
+	packaging/debian/symbridge.postrm packaging/debian/symbridge.install \
+	packaging/debian/symbridge-vendor-tools.install \
+	packaging/debian/tests/control packaging/debian/tests/call
 EXTRA_DIST += $(SB_PACKAGING_FILES)
 
 # readiness for Type=notify: READY=1 reaches $NOTIFY_SOCKET once the control socket answers
 TESTS += tests/integration/090-packaging-notify.sh
 EXTRA_DIST += tests/integration/090-packaging-notify.sh
+# `systemctl reload` runs the unit's ExecReload=: symbridgectl reload, which fails on a bad file
+TESTS += tests/integration/092-packaging-reload.sh
+EXTRA_DIST += tests/integration/092-packaging-reload.sh
+# the installed config starts clean; the vendor's signing tool is a separate program (package)
+TESTS += tests/integration/093-packaging-defaults.sh
+EXTRA_DIST += tests/integration/093-packaging-defaults.sh
+# journald: "<N>" priority prefixes and no timestamp when stderr is the journal's stream
+TESTS += tests/integration/091-journald-priority.sh
+EXTRA_DIST += tests/integration/091-journald-priority.sh
 
 # `make installcheck` (run by distcheck): what `make install` put down works as installed.
 installcheck-local:

@@ -25,6 +25,7 @@ struct sb_call {
 	bool begun;         /* observers were told it began */
 	bool ended;         /* ... and that it ended */
 	const char *reason; /* set by whoever ended the call on purpose */
+	char refusal[32 + 1]; /* why a leg could not be placed (sb_call_refusal) */
 	uv_timer_t *max_timer;
 	/* a transfer (sb_call_transfer): the legs it places are the b legs other than the winner */
 	struct sb_leg *xfer_from; /* the transferor's leg, until the transfer ends */
@@ -487,7 +488,8 @@ int sb__call_attach_b(struct sb_call *c, struct sb_leg *b)
 	return 0;
 }
 
-/* Routing placed what it could: with nothing placed, the call fails at once. */
+/* Routing placed what it could: with nothing placed, the call fails at once (with a record
+ * only when a leg was refused for a reason worth one). */
 int sb__call_placed(struct sb_call *c, int q850, int *q850p)
 {
 	if (c->nb) {
@@ -496,6 +498,13 @@ int sb__call_placed(struct sb_call *c, int q850, int *q850p)
 			publish(c, SB_CALL_EV_BEGIN, c->a, 0, 0, 0);
 		}
 		return 0;
+	}
+	if (c->refusal[0]) { /* observers hear of it: a call that began and ended at once */
+		c->reason = c->refusal;
+		c->a->q850 = q850;
+		c->begun = true;
+		publish(c, SB_CALL_EV_BEGIN, c->a, 0, 0, 0);
+		call_end(c, q850);
 	}
 	/* a stays with its owner, who rejects it with the cause */
 	c->a->call = NULL;
@@ -685,14 +694,14 @@ const struct sb_party *sb_call_caller(const struct sb_call *c)
 	return &c->caller;
 }
 
-uint64_t sb_call_id(const struct sb_call *c)
-{
-	return c->id;
-}
-
 const struct sb_party *sb_call_called(const struct sb_call *c)
 {
 	return &c->called;
+}
+
+uint64_t sb_call_id(const struct sb_call *c)
+{
+	return c->id;
 }
 
 struct sb_leg *sb_call_b(const struct sb_call *c)
@@ -700,6 +709,37 @@ struct sb_leg *sb_call_b(const struct sb_call *c)
 	if (c->winner)
 		return c->winner;
 	return c->nb ? c->b[c->nb - 1] : NULL;
+}
+
+void sb_call_refusal(struct sb_call *c, const char *reason)
+{
+	if (!c->refusal[0])
+		snprintf(c->refusal, sizeof c->refusal, "%s", reason);
+}
+
+void sb_call_refused(const struct sb_leg *a, const struct sb_party *called, int q850,
+		     const char *reason)
+{
+	struct sb_call *c = calloc(1, sizeof *c);
+	struct sb_leg leg = *a;
+
+	if (!c) {
+		log_warn("call from %s to %s refused (%s) has no call record", a->party.number,
+			 called->number, reason);
+		return;
+	}
+	leg.q850 = q850;
+	c->id = calls.next_id++;
+	c->a = &leg;
+	c->caller = a->party;
+	c->called = *called;
+	c->start_us = now_us();
+	snprintf(c->refusal, sizeof c->refusal, "%s", reason);
+	c->reason = c->refusal;
+	c->begun = true;
+	publish(c, SB_CALL_EV_BEGIN, c->a, 0, 0, 0);
+	call_end(c, q850);
+	free(c);
 }
 
 void sb_call_hangup(struct sb_call *c, int q850, const char *reason)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 /*
- * A leg is one side of a call on one card channel (a B-channel, later a SIP dialog). It is
+ * A leg is one side of a call on one card channel (a B-channel, a SIP dialog). It is
  * owned and allocated by the module that drives the channel (its "owner"), which embeds a
  * struct sb_leg in its own state and fills owner, ops, priv, slot, channel and party.
  *
@@ -145,6 +145,12 @@ enum sb_route_match sb_route_lookup(const char *number);
  * why (1 unallocated number, 3 no route, 34 no circuit, 38 network out of order, ...). */
 int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850);
 
+/* A call refused before it could ring anything, for a reason worth a call record (a license the
+ * caller's side lacks): the record is written and closed at once with reason (a word, at most
+ * 31 characters, e.g. "license-not-installed"). a is only read. */
+void sb_call_refused(const struct sb_leg *a, const struct sb_party *called, int q850,
+		     const char *reason);
+
 void sb_leg_proceeding(struct sb_leg *leg);
 void sb_leg_alerting(struct sb_leg *leg);
 void sb_leg_answered(struct sb_leg *leg);
@@ -164,7 +170,11 @@ int sb_leg_media_info(const struct sb_leg *leg, struct sb_leg_media *mi);
 
 /* The call a b leg is placed for: what to show the called side as the caller. */
 const struct sb_party *sb_call_caller(const struct sb_call *c);
+const struct sb_party *sb_call_called(const struct sb_call *c);
 uint64_t sb_call_id(const struct sb_call *c);
+/* An originate hook refused its leg for a reason worth a call record (a license): when nothing
+ * else could be rung the call still gets a record, with this reason (as in sb_call_refused). */
+void sb_call_refusal(struct sb_call *c, const char *reason);
 
 /* ---- for the CLI and other modules ---------------------------------------------------------- */
 
@@ -234,8 +244,7 @@ struct sb_call_observer {
 int sb_call_observer_register(const struct sb_call_observer *o);
 void sb_call_observer_unregister(const struct sb_call_observer *o);
 
-/* What observers read about a call besides its legs. */
-const struct sb_party *sb_call_called(const struct sb_call *c);
+/* What observers read about a call besides its legs (and sb_call_called above). */
 /* The leg on side 1 now: the one that answered, else the last one rung; NULL: none. */
 struct sb_leg *sb_call_b(const struct sb_call *c);
 

@@ -82,8 +82,10 @@ static const struct sb_ctl_cmd core_cmds[] = {
 
 int sb__cmd_register(void)
 {
-	extern const struct sb_ctl_cmd sb__model_cmds[], sb__call_cmds[];
+	extern const struct sb_ctl_cmd sb__model_cmds[], sb__call_cmds[], sb__log_cmds[];
 	int rc = sb_ctl_register(core_cmds);
+	if (rc == 0)
+		rc = sb_ctl_register(sb__log_cmds);
 	if (rc == 0)
 		rc = sb_ctl_register(sb__model_cmds);
 	if (rc == 0)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "call.h"
 #include "core.h"
 
 static int cmd_cards(const struct sb_ctl_req *req, struct sb_reply *r)
@@ -31,9 +32,24 @@ static int cmd_cards(const struct sb_ctl_req *req, struct sb_reply *r)
 
 static const char *const chan_states[] = { "idle", "busy", "blocked" };
 
+/* a call uses the channel: one of its legs is on it (a B-channel, a sym-bridge channel's cloud
+ * leg) or it was dialled to the channel's number */
+static int channel_call_cb(void *arg, struct sb_call *c)
+{
+	const struct sb_channel *ch = arg;
+
+	for (unsigned i = 0; i <= SB_CALL_FORK_MAX; i++) {
+		const struct sb_leg *l = sb_call_leg(c, i);
+		if (l && l->slot == ch->card->slot && l->channel == ch->index)
+			return 1;
+	}
+	return ch->number && strcmp(sb_call_called(c)->number, ch->number) == 0;
+}
+
 static void channel_row(struct sb_reply *r, const struct sb_channel *ch)
 {
 	char assign[300];
+	enum sb_channel_state state = ch->state;
 
 	if (ch->target)
 		snprintf(assign, sizeof assign, "%s", ch->target);
@@ -49,7 +65,9 @@ static void channel_row(struct sb_reply *r, const struct sb_channel *ch)
 	sb_reply_str(r, "assignment", assign[0] ? assign : NULL);
 	sb_reply_str(r, "target", ch->target);
 	sb_reply_str(r, "ring_group", ch->ring_group);
-	sb_reply_str(r, "state", chan_states[ch->state]);
+	if (state == SB_CHAN_IDLE && sb_call_foreach(channel_call_cb, (void *)ch))
+		state = SB_CHAN_BUSY;
+	sb_reply_str(r, "state", chan_states[state]);
 }
 
 static int cmd_channels(const struct sb_ctl_req *req, struct sb_reply *r)

@@ -8,7 +8,12 @@
 void sb__log_open(bool to_stderr, const char *ident);
 void sb__log_set_level(enum sb_log_level lvl);
 void sb__log_close(void);
+bool sb__log_stderr_is_journal(void);
 extern const char *const sb__log_level_names[];
+extern const char *const sb__log_subsystem_names[];
+int sb__log_subsystem(const char *name);      /* index in sb__log_subsystem_names, or -1 */
+void sb__log_set_sub_level(int sub, int lvl); /* lvl -1: follow system.log_level again */
+int sb__log_sub_level(int sub, bool *own);    /* its level; own: set at run time */
 
 
 /* arena.c */

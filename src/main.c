@@ -325,12 +325,15 @@ int main(int argc, char **argv)
 	sb__d.conf_path = abs_path(conf_arg);
 	rc = sb__daemon_load(sb__d.conf_path ? sb__d.conf_path : conf_arg, &sb__d.conf, &errs,
 			     &warns);
+	/* under systemd (ExecStartPre= -t too) the journal stores each line at its priority */
+	bool journal = sb__log_stderr_is_journal();
 	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.v[i]);
+		fprintf(stderr, "%s%s\n", journal ? "<3>" : "", errs.v[i]);
 	for (size_t i = 0; i < warns.n; i++)
-		fprintf(stderr, "warning: %s\n", warns.v[i]);
+		fprintf(stderr, "%swarning: %s\n", journal ? "<4>" : "", warns.v[i]);
 	if (test || rc < 0) {
-		fprintf(stderr, "symbridged: configuration file %s %s\n", conf_arg,
+		fprintf(stderr, "%ssymbridged: configuration file %s %s\n",
+			journal ? (rc < 0 ? "<3>" : "<6>") : "", conf_arg,
 			rc < 0 ? (test ? "test failed" : "has errors: not started")
 			       : "test is successful");
 		rc = rc < 0 ? 1 : 0;

@@ -123,7 +123,7 @@ static int ring_target(struct sb_call *c, const struct sb_model *m, const struct
 	if (!card || *end != '/') /* the configuration check makes this impossible */
 		return 3;
 	if (!card->type->originate) {
-		log_warn("call %llu: a %s card cannot place calls yet (target %s)",
+		log_warn("call %llu: a %s card places no calls (target %s)",
 			 (unsigned long long)sb_call_id(c), card->type->name, target);
 		return 3;
 	}

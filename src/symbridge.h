@@ -18,7 +18,14 @@ enum sb_log_level { SB_LOG_ERR, SB_LOG_WARN, SB_LOG_NOTICE, SB_LOG_INFO, SB_LOG_
 
 void sb_log(enum sb_log_level lvl, const char *mod, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* whether some subsystem logs lvl (a quick filter); whether subsystem mod does (levels are per
+ * subsystem: symbridgectl log level) */
 bool sb_log_enabled(enum sb_log_level lvl);
+bool sb_log_enabled_for(enum sb_log_level lvl, const char *mod);
+/* The call the current thread works for: every line logged until it is set back (to the value
+ * returned, or 0) names it, "call N: ...", unless the line starts with "call " already. Set where
+ * a module enters the code of one call (an event on its leg), like rtpengine's log_info_call. */
+unsigned long long sb_log_call_set(unsigned long long id);
 
 #define log_err(...) sb_log(SB_LOG_ERR, SB_MODULE, __VA_ARGS__)
 #define log_warn(...) sb_log(SB_LOG_WARN, SB_MODULE, __VA_ARGS__)
@@ -26,7 +33,7 @@ bool sb_log_enabled(enum sb_log_level lvl);
 #define log_info(...) sb_log(SB_LOG_INFO, SB_MODULE, __VA_ARGS__)
 #define log_debug(...)                                                         \
 	do {                                                                   \
-		if (sb_log_enabled(SB_LOG_DEBUG))                              \
+		if (sb_log_enabled_for(SB_LOG_DEBUG, SB_MODULE))               \
 			sb_log(SB_LOG_DEBUG, SB_MODULE, __VA_ARGS__);          \
 	} while (0)
 

@@ -29,9 +29,12 @@ EXTRA_DIST += tests/layering.sh
 TESTS += tests/config/run.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/daemon.sh tests/config/run.sh \
 	tests/config/good tests/config/bad
+# reserved RTP port ranges outside the ephemeral one (sb_port_range in tests/lib/daemon.sh)
+EXTRA_DIST += tests/lib/portrange.py
 
 # integration: the real daemon and CLI in a temp dir
 SB_INTEGRATION = \
+	tests/integration/005-test-ports.sh \
 	tests/integration/010-show.sh \
 	tests/integration/020-reload.sh \
 	tests/integration/030-kill-restart.sh \
@@ -55,6 +58,8 @@ tests_unit_test_docs_SOURCES = tests/unit/test_docs.c
 tests_unit_test_docs_CFLAGS = $(SB_TEST_CFLAGS)
 tests_unit_test_docs_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_docs
+# it also reads the READMEs that give the overview (packaging/README.md comes with packaging/)
+EXTRA_DIST += modules/README.md
 
 # modules plug in by table (the test links its own table)
 check_PROGRAMS += tests/unit/test_modules
@@ -95,3 +100,17 @@ tests_unit_test_call_SOURCES = tests/unit/test_call.c
 tests_unit_test_call_CFLAGS = $(SB_TEST_CFLAGS) $(UV_CFLAGS)
 tests_unit_test_call_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_call
+
+# show channels follows the calls (a sipp station calls through the bridge onto a link)
+TESTS += tests/integration/095-show-channels-calls.sh
+EXTRA_DIST += tests/integration/095-show-channels-calls.sh
+
+# log levels per subsystem and the call id on a call's lines
+check_PROGRAMS += tests/unit/test_log
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_log_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_log
+# symbridgectl log level / show log against the daemon
+TESTS += tests/integration/096-log-levels.sh
+EXTRA_DIST += tests/integration/096-log-levels.sh

@@ -20,15 +20,16 @@ static struct isdn_call *call_find(struct isdn_span *s, q931_call *q)
 	return NULL;
 }
 
-/* The call takes the B-channel, and the Relay-Channels license that goes with it. */
-static int bc_take(struct isdn_call *ic, struct isdn_bchan *bc)
+/* The call takes the B-channel, and the Relay-Channels license that goes with it; without
+ * one, -EACCES with the call record's reason in rec. */
+static int bc_take(struct isdn_call *ic, struct isdn_bchan *bc, char *rec, size_t rlen)
 {
 	char why[256];
-	int rc = isdn_license_channel(ic->span, bc->index, true, why, sizeof why);
+	int rc = isdn_license_channel(ic->span, bc->index, true, rec, rlen, why, sizeof why);
 
 	if (rc < 0) {
-		log_notice("span %d: B-channel %u: no Relay-Channels license: %s", ic->span->slot,
-			   bc->index, why);
+		log_warn("span %d: B-channel %u: no Relay-Channels license: %s", ic->span->slot,
+			 bc->index, why);
 		return rc;
 	}
 	ic->bc = bc;
@@ -40,12 +41,13 @@ static int bc_take(struct isdn_call *ic, struct isdn_bchan *bc)
 
 static void bc_release(struct isdn_call *ic)
 {
-	char why[8];
+	char rec[32], why[64];
 
 	if (ic->bc && ic->bc->call == ic) {
 		ic->bc->call = NULL;
 		ic->bc->state = ISDN_BC_IDLE;
-		isdn_license_channel(ic->span, ic->bc->index, false, why, sizeof why);
+		isdn_license_channel(ic->span, ic->bc->index, false, rec, sizeof rec, why,
+				     sizeof why);
 	}
 	ic->bc = NULL;
 }
@@ -272,9 +274,23 @@ static struct isdn_bchan *incoming_bc(struct isdn_span *s, int channel, bool exc
 	return NULL;
 }
 
+/* A SETUP refused for a license: cause 47 (resource unavailable), the license's reason in the
+ * log and in a call record. */
+static void reject_license(struct isdn_call *ic, const char *rec, const char *why)
+{
+	struct sb_party called = { .ton = SB_TON_UNKNOWN };
+
+	snprintf(called.number, sizeof called.number, "%s", ic->collected);
+	log_warn("span %d: call from %s to %s refused (cause 47): %s", ic->span->slot,
+		 ic->leg.party.number, ic->collected, why);
+	sb_call_refused(&ic->leg, &called, 47, rec);
+	reject(ic, 47);
+}
+
 static void ev_ring(struct isdn_span *s, pri_event *e)
 {
 	struct isdn_call *ic = call_new(s, e->ring.call, false);
+	char rec[32], why[256];
 	int cause = 0;
 
 	if (!ic) {
@@ -291,13 +307,18 @@ static void ev_ring(struct isdn_span *s, pri_event *e)
 		 ic->leg.party.pres == SB_PRES_ALLOWED ? "presentation allowed" : "restricted",
 		 e->ring.callednum, e->ring.complete ? " (complete)" : "",
 		 e->ring.channel < 0 ? -1 : e->ring.channel & 0xff);
+	if (isdn_license_call(s, rec, sizeof rec, why, sizeof why) < 0) {
+		reject_license(ic, rec, why);
+		return;
+	}
 	struct isdn_bchan *bc = incoming_bc(s, e->ring.channel, !e->ring.flexible, &cause);
 	if (!bc) {
 		reject(ic, cause);
 		return;
 	}
-	if (bc_take(ic, bc) < 0) {
-		reject(ic, 47); /* resource unavailable */
+	if (bc_take(ic, bc, rec, sizeof rec) < 0) {
+		snprintf(why, sizeof why, "no Relay-Channels license for B-channel %u", bc->index);
+		reject_license(ic, rec, why);
 		return;
 	}
 	digits_check(ic, e->ring.complete);
@@ -322,7 +343,7 @@ static void ev_info(struct isdn_span *s, pri_event *e)
 
 /* ---- outgoing calls ---------------------------------------------------------------------- */
 
-static int place(struct isdn_call *ic)
+static int place(struct isdn_call *ic, char *rec, size_t rlen)
 {
 	struct isdn_span *s = ic->span;
 	const struct sb_call *call = ic->leg.call;
@@ -333,7 +354,7 @@ static int place(struct isdn_call *ic)
 
 	if (!bc)
 		return -EBUSY;
-	if ((rc = bc_take(ic, bc)) < 0)
+	if ((rc = bc_take(ic, bc, rec, rlen)) < 0)
 		return rc;
 	if (!(q = pri_new_call(s->pri)) || !(sr = pri_sr_new())) {
 		bc_release(ic);
@@ -371,17 +392,27 @@ int isdn_originate(const struct sb_card *card, const char *number, struct sb_cal
 	struct isdn_call *ic;
 	int rc;
 
+	char rec[32], why[256];
+
 	if (!s || !isdn_span_up(s))
 		return -ENETDOWN;
+	if (isdn_license_call(s, rec, sizeof rec, why, sizeof why) < 0) {
+		log_warn("call %llu to %s on span %d refused (cause 47): %s",
+			 (unsigned long long)sb_call_id(call), number, s->slot, why);
+		sb_call_refusal(call, rec);
+		return -EACCES;
+	}
 	if (!bc_free(s, s->conf.net))
 		return -EBUSY;
 	if (!(ic = call_new(s, NULL, true)))
 		return -ENOMEM;
 	snprintf(ic->leg.party.number, sizeof ic->leg.party.number, "%s", number);
 	ic->leg.call = call; /* for the caller's number; the core attaches the leg */
-	rc = place(ic);
+	rc = place(ic, rec, sizeof rec);
 	ic->leg.call = NULL;
 	if (rc < 0) {
+		if (rc == -EACCES)
+			sb_call_refusal(call, rec);
 		call_free(ic);
 		return rc;
 	}
@@ -401,7 +432,8 @@ static bool glare_retry(struct isdn_call *ic, int cause)
 	ic->hung = true;
 	ic->q = NULL;
 	pri_hangup(ic->span->pri, old, cause);
-	if (place(ic) < 0)
+	char rec[32];
+	if (place(ic, rec, sizeof rec) < 0)
 		return false;
 	log_info("span %d: call to %s placed again after glare", ic->span->slot,
 		 ic->leg.party.number);
@@ -481,7 +513,7 @@ void isdn_call_set_conf(struct isdn_span *s)
 	pri_set_overlapdial(s->pri, s->conf.overlap);
 }
 
-void isdn_call_event(struct isdn_span *s, pri_event *e)
+static void call_event(struct isdn_span *s, pri_event *e)
 {
 	struct isdn_call *ic;
 
@@ -514,6 +546,36 @@ void isdn_call_event(struct isdn_span *s, pri_event *e)
 		break;
 	default: log_debug("span %d: libpri event %s", s->slot, pri_event2str(e->e)); break;
 	}
+}
+
+/* the Q.931 call an event is about (NULL: none, or a new one) */
+static q931_call *event_q931(const pri_event *e)
+{
+	switch (e->e) {
+	case PRI_EVENT_KEYPAD_DIGIT: return e->digit.call;
+	case PRI_EVENT_SETUP_ACK:
+	case PRI_EVENT_PROCEEDING: return e->proceeding.call;
+	case PRI_EVENT_RINGING: return e->ringing.call;
+	case PRI_EVENT_ANSWER: return e->answer.call;
+	case PRI_EVENT_INFO_RECEIVED: return e->ring.call;
+	case PRI_EVENT_HANGUP_REQ:
+	case PRI_EVENT_HANGUP:
+	case PRI_EVENT_HANGUP_ACK: return e->hangup.call;
+	default: return NULL;
+	}
+}
+
+/* Every line logged while an event of a call is handled (here, in the call core, in the other
+ * leg's module) names the call. */
+void isdn_call_event(struct isdn_span *s, pri_event *e)
+{
+	q931_call *q = event_q931(e);
+	struct isdn_call *ic = q ? call_find(s, q) : NULL;
+	unsigned long long prev =
+		sb_log_call_set(ic && ic->leg.call ? sb_call_id(ic->leg.call) : 0);
+
+	call_event(s, e);
+	sb_log_call_set(prev);
 }
 
 /* ---- what the core asks of our legs ----------------------------------------------------------- */

@@ -102,7 +102,9 @@ bool isdn_dahdi_event(int fd, int err);
 
 /* isdn_license.c */
 void isdn_license_trunk(struct isdn_span *s, bool take);
-int isdn_license_channel(struct isdn_span *s, unsigned index, bool take, char *why, size_t len);
+int isdn_license_call(struct isdn_span *s, char *rec, size_t rlen, char *why, size_t wlen);
+int isdn_license_channel(struct isdn_span *s, unsigned index, bool take, char *rec, size_t rlen,
+			 char *why, size_t len);
 int isdn_listen(const char *path, int *fdp); /* isdn_span.c */
 
 #endif

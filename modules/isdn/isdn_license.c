@@ -1,7 +1,7 @@
 /* isdn_license.c: the isdn module's licenses, through the license engine: a Port per span
  * (trunk) while it is configured, and a Relay-Channels per B-channel while a call holds it. The
  * Relay-PRIs/Relay-BRIs of the interface itself follow the configured cards in the license
- * module. */
+ * module; every call checks them, and the Port, at the moment it uses the span. */
 #include "config.h"
 
 #include <errno.h>
@@ -37,9 +37,34 @@ void isdn_license_trunk(struct isdn_span *s, bool take)
 			   d.reason, d.detail);
 }
 
+/* A call on the span, at the moment it uses it: the interface's Relay-PRIs/Relay-BRIs (held by
+ * the card since the configuration was loaded, or taken now) and the trunk's Port must be
+ * usable now: a license file removed or expired since stops new calls at once. 0, or -EACCES
+ * with the record's reason in rec and the sentence in why. */
+int isdn_license_call(struct isdn_span *s, char *rec, size_t rlen, char *why, size_t wlen)
+{
+	char id[24];
+	int rc;
+
+	enum lic_kind k = s->conf.bri ? LIC_RELAY_BRIS : LIC_RELAY_PRIS;
+	char what[200];
+
+	snprintf(id, sizeof id, "%d", s->slot);
+	if ((rc = lic_use_now(LIC_OWN_CARD, id, NULL, k, rec, rlen, what, sizeof what)) == 0) {
+		k = LIC_PORT;
+		snprintf(id, sizeof id, "isdn:%d", s->slot);
+		rc = lic_use_now(LIC_OWN_TRUNK, id, NULL, k, rec, rlen, what, sizeof what);
+	}
+	if (rc < 0)
+		snprintf(why, wlen, "card %d (%s) has no %s license: %s", s->slot, s->name,
+			 lic_kind_info(k)->name, what);
+	return rc;
+}
+
 /* A B-channel in use takes a Relay-Channels license: -EACCES when there is none (the call is
- * refused with a cause), with the reason in why. */
-int isdn_license_channel(struct isdn_span *s, unsigned index, bool take, char *why, size_t len)
+ * refused with a cause), with the record's reason in rec and the sentence in why. */
+int isdn_license_channel(struct isdn_span *s, unsigned index, bool take, char *rec, size_t rlen,
+			 char *why, size_t len)
 {
 	struct lic_decision d = { .ok = false };
 	char id[24];
@@ -48,11 +73,13 @@ int isdn_license_channel(struct isdn_span *s, unsigned index, bool take, char *w
 	snprintf(id, sizeof id, "%d/%u", s->slot, index);
 	rc = lic_do(take, LIC_OWN_BCHANNEL, id, LIC_RELAY_CHANNELS, &d);
 	if (rc < 0) {
+		snprintf(rec, rlen, "license-error");
 		snprintf(why, len, "license engine error: %d", rc);
 		return rc;
 	}
 	if (take && !d.ok) {
-		snprintf(why, len, "%s: %s", d.reason, d.detail);
+		snprintf(rec, rlen, "license-%s", d.reason);
+		snprintf(why, len, "Relay-Channels %s: %s", d.reason, d.detail);
 		return -EACCES;
 	}
 	return 0;

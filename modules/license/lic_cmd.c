@@ -41,6 +41,16 @@ static int cmd_show(const struct sb_ctl_req *req, struct sb_reply *r)
 		sb_reply_message(r, "licenses of hardware id %s, software %s, mode %s%s",
 				 lic_st.hwid, sw, lic_mode_names[lic_st.conf->mode],
 				 lic_st.conf->virtual_appliance ? ", virtual appliance" : "");
+	if (lic_st.hwid_test)
+		sb_reply_detail(r,
+				"TEST OVERRIDE: hardware id %s comes from " LIC_TEST_HWID_ENV
+				", not from this machine: for tests only",
+				lic_st.hwid);
+	else
+		sb_reply_detail(r, "hardware id %s from %s", lic_st.hwid, lic_st.hwid_source);
+	sb_reply_str(r, "hardware_id", lic_st.hwid);
+	sb_reply_str(r, "hardware_id_source", lic_st.hwid_source);
+	sb_reply_bool(r, "test_override", lic_st.hwid_test);
 	for (size_t i = 0; i < lic_st.nrefused; i++) {
 		const struct lic_refusal *f = &lic_st.refused[i];
 		sb_reply_detail(r, "%s: %s refused: %s: %s", f->what, lic_kind_info(f->kind)->name,
@@ -141,14 +151,38 @@ static int refuse(struct sb_reply *r, const char *path, const char *reason, cons
 	return -1;
 }
 
+/* what a file would make unusable, as "PBX-Port (smb-exclusive: ...); ..." */
+struct lost_list {
+	char text[768];
+	size_t n;
+};
+
+static void lost_cb(void *arg, enum lic_kind k, const struct lic_status *after)
+{
+	struct lost_list *l = arg;
+	size_t used = strlen(l->text);
+
+	snprintf(l->text + used, sizeof l->text - used, "%s%s (%s: %s)", l->n++ ? "; " : "",
+		 lic_kind_info(k)->name, after->reason, after->detail);
+}
+
 static int cmd_install(const struct sb_ctl_req *req, struct sb_reply *r)
 {
 	const char *path = req->argv[0], *reason;
 	struct lic_loaded *l = NULL;
+	struct lost_list lost = { .n = 0 };
 	char *buf = NULL, why[256];
 	size_t len;
 	int err, rc = -1;
+	bool force = req->argc > 1 && strcmp(req->argv[1], "--force") == 0;
 
+	if (req->argc > 1 && !force) {
+		sb_reply_error(r,
+			       "license install: \"%s\" is not an option (--force installs a "
+			       "file that makes installed licenses unusable)",
+			       req->argv[1]);
+		return -1;
+	}
 	if (path[0] != '/') {
 		sb_reply_error(r,
 			       "license install: give the file's absolute path (the daemon does "
@@ -186,6 +220,22 @@ static int cmd_install(const struct sb_ctl_req *req, struct sb_reply *r)
 				       l->file->id, l->file->id);
 			goto out;
 		}
+	/* a file that would make installed licenses unusable (SMB Ports beside Ports, an older
+	 * version that gates a kind) needs --force, and says what would stop working */
+	if ((err = lic_node_preview(lic_st.node, l->file->items, l->file->nitems, lost_cb, &lost)) <
+	    0) {
+		sb_reply_error(r, "license %s not installed: %s", l->file->id, strerror(-err));
+		goto out;
+	}
+	if (lost.n && !force) {
+		sb_reply_error(r,
+			       "license file %s refused: would-disable: it would make %s unusable "
+			       "(\"license install %s --force\" installs it anyway)",
+			       path, lost.text, path);
+		sb_reply_str(r, "reason", "would-disable");
+		log_warn("license file %s refused: would-disable: %s", path, lost.text);
+		goto out;
+	}
 	if ((err = lic_store_install(buf, len, l->file)) < 0) {
 		sb_reply_error(r, "license %s not installed: %s", l->file->id,
 			       err == -EEXIST ? "installed already" : strerror(-err));
@@ -199,6 +249,11 @@ static int cmd_install(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_message(r, "license %s installed: %zu license line%s, bound to %s", l->file->id,
 			 l->file->nitems, l->file->nitems == 1 ? "" : "s", l->file->hwid);
 	log_notice("license %s installed from %s (%zu lines)", l->file->id, path, l->file->nitems);
+	if (lost.n) {
+		sb_reply_detail(r, "forced: now unusable: %s", lost.text);
+		log_warn("license %s installed with --force: now unusable: %s", l->file->id,
+			 lost.text);
+	}
 	l = NULL;
 	lic_sync_cards(sb_daemon_conf()); /* cards waiting for it take it now */
 	rc = 0;
@@ -354,7 +409,9 @@ const struct sb_ctl_cmd lic_cmds[] = {
 	{ "show licenses", cmd_show, "license kinds: installed, in use, free, state and reason",
 	  0 },
 	{ "show license-files", cmd_files, "installed license files and whether they are used", 0 },
-	{ "license install <FILE>", cmd_install, "verify and install a signed license file",
+	{ "license install <FILE> [--force]", cmd_install,
+	  "verify and install a signed license file (--force: even if it makes installed "
+	  "licenses unusable)",
 	  SB_CTL_PRIV },
 	{ "license remove <ID>", cmd_remove, "remove an installed license file", SB_CTL_PRIV },
 	{ "license check <KIND> [COUNT]", cmd_check,

@@ -19,7 +19,6 @@ struct lic_conf {
 	struct sb_conf_src src;
 	char *public_key;      /* raw Ed25519 key, base64 */
 	char *public_key_file; /* or a PEM file */
-	char *hardware_id;     /* NULL: derived from the machine */
 	char *software_version;
 	bool virtual_appliance;
 	int mode; /* enum lic_mode */
@@ -48,7 +47,8 @@ struct lic_state {
 	void *pubkey;   /* EVP_PKEY *, NULL: none configured */
 	char hwid[129]; /* what license files must be bound to */
 	const char *hwid_source;
-	char mac[32]; /* what IPVA licenses bind to */
+	bool hwid_test; /* from the test override, not from the machine */
+	char mac[32];   /* what IPVA licenses bind to */
 	unsigned sw;
 	const struct lic_conf *conf;
 	struct lic_loaded *files;
@@ -73,7 +73,13 @@ void lic_loaded_free(struct lic_loaded *l);
 void lic_loaded_judge(struct lic_loaded *l, const char *buf);
 
 /* lic_hwid.c */
+/* The test override of the hardware id: an environment variable, honoured only for ids that
+ * start with "test-" (symbridge-license signs those only with --test). */
+#define LIC_TEST_HWID_ENV    "SYMBRIDGE_TEST_HWID"
+#define LIC_TEST_HWID_PREFIX "test-"
 int lic_hwid_derive(char *buf, size_t len, const char **sourcep);
+int lic_hwid_test(const char **idp);
+bool lic_hwid_valid(const char *id);
 int lic_mac_first(char *buf, size_t len);
 
 /* lic_cmd.c */

@@ -256,3 +256,40 @@ int lic_foreach(const struct lic_node *n, lic_each_cb cb, void *arg)
 		}
 	return 0;
 }
+
+/* What installing items would make unusable, without keeping them: every kind that is usable
+ * now with licenses installed or in use, and would not be after (SMB Ports beside Ports, an old
+ * version gating a kind, ...). cb(arg, kind, status after) for each; returns how many. */
+int lic_node_preview(struct lic_node *n, const struct lic_item *items, size_t nitems,
+		     lic_preview_cb cb, void *arg)
+{
+	static const char preview_id[] = "\001preview";
+	bool before[LIC_KIND_MAX];
+	struct lic_status st;
+	int rc, lost = 0;
+
+	for (int k = 0; k < LIC_KIND_MAX; k++)
+		before[k] = lic_status(n, (enum lic_kind)k, &st) == 0 && st.usable &&
+			    (st.installed || st.in_use) &&
+			    !(lic_kind_info((enum lic_kind)k)->flags & LIC_KF_NOLICENSE);
+	if ((rc = lic_node_install(n, preview_id, items, nitems)) < 0)
+		return rc;
+	for (int k = 0; k < LIC_KIND_MAX; k++)
+		if (before[k] && lic_status(n, (enum lic_kind)k, &st) == 0 && !st.usable) {
+			lost++;
+			if (cb)
+				cb(arg, (enum lic_kind)k, &st);
+		}
+	/* the preview set goes whatever it holds (lic_node_remove keeps bound IPVA sets) */
+	for (struct lic_set **pp = &n->sets; *pp; pp = &(*pp)->next)
+		if (strcmp((*pp)->id, preview_id) == 0) {
+			struct lic_set *s = *pp;
+			*pp = s->next;
+			free(s->id);
+			free(s->items);
+			free(s);
+			break;
+		}
+	recount(n);
+	return lost;
+}

@@ -430,6 +430,56 @@ int lic_acquire(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, 
 	return 0;
 }
 
+/* The moment of use (a call on a card, a span, a link, a station): what an owner holds must still
+ * be usable where it came from, and that pool must not hold more than is installed. A file
+ * removed or expired since the owner took its license shows here: what runs goes on, new use is
+ * refused. An owner that holds nothing takes its license now, as lic_acquire (a user only
+ * asks, as lic_check: its devices take its Port when they register). */
+int lic_use(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, struct lic_decision *d)
+{
+	enum lic_kind ck = counted(k);
+	const char *r;
+	unsigned cap, minver;
+	struct lic_alloc *a;
+
+	if (!o || !o->id || (unsigned)k >= LIC_KIND_MAX || (unsigned)o->type >= LIC_OWN_MAX)
+		return -EINVAL;
+	a = lic__alloc_find(n, ck, o->type, o->id, lic__owner_hash(ck, o->type, o->id));
+	/* a user's Port is taken by its devices (registrations), not by a call: a call from a
+	 * user without one only asks whether one could be had */
+	if (!a && o->type == LIC_OWN_USER)
+		return lic_check(n, o, k, 1, d);
+	if (!a)
+		return lic_acquire(n, o, k, 0, d);
+	memset(d, 0, sizeof *d);
+	decide(d, true, LIC_R_OK, k);
+	if (!a->src || !a->taken) /* included in a UC, a failover registration: nothing to check */
+		return 0;
+	const struct lic_node *p = a->src;
+	if ((r = kind_state(p, n, ck, &cap, &minver, d->detail, sizeof d->detail))) {
+		decide(d, false, r, k);
+		return 0;
+	}
+	if (p->used[ck] > cap) {
+		decide(d, false, LIC_R_EXHAUSTED, k);
+		say(d->detail, sizeof d->detail,
+		    "%u %s in use, only %u installed (a license was removed or expired): new use "
+		    "waits until fewer are in use",
+		    p->used[ck], lic_kind_info(ck)->name, cap);
+		return 0;
+	}
+	if (ck == LIC_SYM_BRIDGE && !p->inst[LIC_SIS] && !p->inst[LIC_SIS32]) {
+		decide(d, false, LIC_R_REQUIRES_SIS, k);
+		say(d->detail, sizeof d->detail,
+		    "the bridge needs L-SIS-11 or L-SIS32-11 besides L-SYM-BRIDGE");
+		return 0;
+	}
+	d->free = cap - p->used[ck];
+	say(d->detail, sizeof d->detail, "%s %s holds %s", lic_owner_names[o->type], o->id,
+	    lic_kind_info(k)->name);
+	return 0;
+}
+
 /* Rule 6 the other way round: a user's UC cannot go while apps it covers stay assigned, nor
  * the Phone App (without UC) while what needs it stays. */
 static const char *still_needed(const struct lic_node *n, const struct lic_owner *o,

@@ -156,6 +156,12 @@ void lic_node_set_master_reachable(struct lic_node *n, bool reachable);
 int lic_node_install(struct lic_node *n, const char *set_id, const struct lic_item *items,
 		     size_t nitems);
 int lic_node_remove(struct lic_node *n, const char *set_id);
+/* What installing items would make unusable (kinds usable now that would not be), without
+ * keeping them: cb for each such kind with its status after; returns how many (or -errno). */
+struct lic_status;
+typedef void (*lic_preview_cb)(void *arg, enum lic_kind k, const struct lic_status *after);
+int lic_node_preview(struct lic_node *n, const struct lic_item *items, size_t nitems,
+		     lic_preview_cb cb, void *arg);
 /* IPVA binding: the machine id an installation's IPVA licenses were first used on (NULL: none
  * yet). The glue persists it; the engine refuses IPVA use on another machine. */
 void lic_node_set_ipva_binding(struct lic_node *n, const char *machine_id);
@@ -165,6 +171,9 @@ int lic_acquire(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, 
 		struct lic_decision *d);
 int lic_check(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, unsigned count,
 	      struct lic_decision *d);
+/* At the moment of use: is what o holds of k still usable (kind usable at its source, that pool
+ * not over-committed)? Takes it when o holds none. */
+int lic_use(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, struct lic_decision *d);
 int lic_release(struct lic_node *n, const struct lic_owner *o, enum lic_kind k,
 		struct lic_decision *d);
 

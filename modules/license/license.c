@@ -31,18 +31,6 @@ static bool dates_timer_on;
 
 static const char *const mode_choices[] = { "single", "master", "central", "decentral", NULL };
 
-static void check_hwid(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
-		       const void *field)
-{
-	const char *v = *(char *const *)field;
-	if (v && strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._-") !=
-			 strlen(v))
-		sb_conf_error(cx, src, path,
-			      "\"%s\" has characters a license file cannot name "
-			      "(letters, digits, ':', '.', '_', '-')",
-			      v);
-}
-
 static void check_sw(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 		     const void *field)
 {
@@ -98,15 +86,6 @@ static const struct sb_conf_key lic_keys[] = {
 	  .max = 1024,
 	  .flags = SB_CK_OPTIONAL,
 	  .help = "or the vendor's public key as a PEM file" },
-	{ .name = "hardware_id",
-	  .type = SB_CT_STRING,
-	  .offset = offsetof(struct lic_conf, hardware_id),
-	  .min = 1,
-	  .max = 128,
-	  .check = check_hwid,
-	  .flags = SB_CK_OPTIONAL,
-	  .help = "the id license files are bound to (default: /etc/machine-id, else the first "
-		  "MAC)" },
 	{ .name = "software_version",
 	  .type = SB_CT_STRING,
 	  .offset = offsetof(struct lic_conf, software_version),
@@ -140,6 +119,28 @@ static const struct sb_conf_section lic_section = {
 struct lic_node *lic_daemon_node(void)
 {
 	return lic_st.node;
+}
+
+int lic_use_now(enum lic_owner_type t, const char *id, const char *holder, enum lic_kind k,
+		char *rec, size_t rlen, char *why, size_t wlen)
+{
+	struct lic_owner o = { .type = t, .id = id, .holder = holder };
+	struct lic_decision d;
+	int rc;
+
+	if (!lic_st.node)
+		return 0;
+	if ((rc = lic_use(lic_st.node, &o, k, &d)) < 0) {
+		snprintf(rec, rlen, "license-error");
+		snprintf(why, wlen, "%s: license engine error: %s", lic_kind_info(k)->name,
+			 strerror(-rc));
+		return -EACCES;
+	}
+	if (d.ok)
+		return 0;
+	snprintf(rec, rlen, "license-%s", d.reason);
+	snprintf(why, wlen, "%s: %s", d.reason, d.detail);
+	return -EACCES;
 }
 
 void lic_refusal_add(const char *what, enum lic_kind k, const struct lic_decision *d)
@@ -207,12 +208,15 @@ void lic_sync_cards(const struct sb_conf *conf)
 		char *end;
 		long slot = strtol(held.v[i].id, &end, 10);
 		const struct sb_card *c = sb_model_card(m, (int)slot);
-		if (c && card_kind(c) == held.v[i].kind)
-			continue;
 		struct lic_owner o = { .type = LIC_OWN_CARD, .id = held.v[i].id };
+		/* a card keeps what it holds while that stays usable; after a file was removed or
+		 * expired the cards take their licenses again, in slot order, from what is left */
+		if (c && card_kind(c) == held.v[i].kind &&
+		    (lic_use(lic_st.node, &o, held.v[i].kind, &d) < 0 || d.ok))
+			continue;
 		lic_release(lic_st.node, &o, held.v[i].kind, &d);
-		log_info("card %s: %s given back", held.v[i].id,
-			 lic_kind_info(held.v[i].kind)->name);
+		log_info("card %s: %s given back%s", held.v[i].id,
+			 lic_kind_info(held.v[i].kind)->name, c ? " (no longer usable)" : "");
 	}
 	for (size_t i = 0; i < m->ncards; i++) {
 		const struct sb_card *c = &m->cards[i];
@@ -252,14 +256,25 @@ int lic_rebuild(const struct sb_conf *conf)
 	lc = lic_st.conf;
 	if (lic_sw_parse(lc->software_version, &lic_st.sw) < 0)
 		return -EINVAL;
-	if (lc->hardware_id) {
-		snprintf(lic_st.hwid, sizeof lic_st.hwid, "%s", lc->hardware_id);
-		lic_st.hwid_source = "license.hardware_id";
+	const char *test_id = NULL;
+	rc = lic_hwid_test(&test_id);
+	if (rc == -EINVAL)
+		log_err(LIC_TEST_HWID_ENV " is set but ignored: the test override takes only ids "
+					  "that start with \"" LIC_TEST_HWID_PREFIX
+					  "\" (letters, digits, ':', '.', "
+					  "'_', '-'); the hardware id comes from the machine");
+	if (rc == 1) {
+		snprintf(lic_st.hwid, sizeof lic_st.hwid, "%s", test_id);
+		lic_st.hwid_source = "test override " LIC_TEST_HWID_ENV;
+		lic_st.hwid_test = true;
+		log_warn("hardware id %s from the test override " LIC_TEST_HWID_ENV
+			 ": for tests only, not this machine's",
+			 test_id);
 	} else if (lic_hwid_derive(lic_st.hwid, sizeof lic_st.hwid, &lic_st.hwid_source) < 0) {
 		snprintf(lic_st.hwid, sizeof lic_st.hwid, "unknown");
 		lic_st.hwid_source = "none found";
-		log_warn("no hardware id: neither /etc/machine-id nor a MAC address; set "
-			 "license.hardware_id");
+		log_warn("no hardware id: no /etc/machine-id, no DMI product UUID, no permanent "
+			 "MAC address: no license file can match");
 	}
 	if (lic_mac_first(lic_st.mac, sizeof lic_st.mac) < 0)
 		snprintf(lic_st.mac, sizeof lic_st.mac, "%.31s", lic_st.hwid);
@@ -379,7 +394,6 @@ static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	/* a new key, identity or role: start over from the store; else only the cards moved */
 	if (str_differs(n->public_key, o->public_key) ||
 	    str_differs(n->public_key_file, o->public_key_file) ||
-	    str_differs(n->hardware_id, o->hardware_id) ||
 	    str_differs(n->software_version, o->software_version) ||
 	    n->virtual_appliance != o->virtual_appliance || n->mode != o->mode) {
 		if (lic_rebuild(conf) < 0)

@@ -1,11 +1,13 @@
 # modules/license/local.mk: the license module (in the core library), its tool, tests and pages.
 libsbcore_a_SOURCES += \
 	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
-	modules/license/lic_glue.h modules/license/lic_node.h \
+	modules/license/lic_glue.h modules/license/lic_node.h modules/license/lic_proto.h \
+	modules/license/lic_master.h modules/license/lic_tls.h \
 	modules/license/license.c modules/license/lic_rules.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c \
 	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
-	modules/license/lic_hwid.c modules/license/lic_keys.c
+	modules/license/lic_hwid.c modules/license/lic_keys.c modules/license/lic_proto.c \
+	modules/license/lic_master.c modules/license/lic_tls.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/license
@@ -28,12 +30,62 @@ tests_unit_test_license_file_CFLAGS = $(SB_TEST_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_test_license_file_LDADD = $(OPENSSL_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_license_file
 
-# the vendor's tool: keys, signing, verification (links the file code only)
-bin_PROGRAMS += symbridge-license
+# the license master protocol's messages (issue 16): the codec alone, with the rule engine's
+# names
+LIC_PROTO_SOURCES = modules/license/lic_proto.c modules/license/lic_proto.h $(LIC_RULES_SOURCES)
+check_PROGRAMS += tests/unit/test_license_proto
+tests_unit_test_license_proto_SOURCES = tests/unit/test_license_proto.c $(LIC_PROTO_SOURCES)
+tests_unit_test_license_proto_CFLAGS = $(SB_TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_license_proto_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_license_proto
+
+# the master's record of its slaves' grants and the reconciliation (pure, like the engine)
+check_PROGRAMS += tests/unit/test_license_master
+tests_unit_test_license_master_SOURCES = tests/unit/test_license_master.c \
+	modules/license/lic_master.c modules/license/lic_master.h $(LIC_PROTO_SOURCES)
+tests_unit_test_license_master_CFLAGS = $(SB_TEST_CFLAGS) $(JANSSON_CFLAGS)
+tests_unit_test_license_master_LDADD = $(JANSSON_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_license_master
+
+# the protocol's connection: TLS with mutual X.509 over libuv, with a test PKI
+check_PROGRAMS += tests/unit/test_license_tls
+tests_unit_test_license_tls_SOURCES = tests/unit/test_license_tls.c modules/license/lic_tls.c \
+	modules/license/lic_tls.h
+tests_unit_test_license_tls_CFLAGS = $(SB_TEST_CFLAGS) $(UV_CFLAGS) $(OPENSSL_CFLAGS)
+tests_unit_test_license_tls_LDADD = $(UV_LIBS) $(OPENSSL_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_license_tls
+
+# fuzz target for its messages (what a master or a slave reads from the network)
+check_PROGRAMS += tests/fuzz/fuzz_license_proto
+tests_fuzz_fuzz_license_proto_SOURCES = tests/fuzz/fuzz_license_proto.c tests/fuzz/driver.c \
+	$(LIC_PROTO_SOURCES)
+tests_fuzz_fuzz_license_proto_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"license_proto"'
+tests_fuzz_fuzz_license_proto_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_fuzz_fuzz_license_proto_LDADD = $(JANSSON_LIBS)
+TESTS += tests/fuzz/fuzz_license_proto
+EXTRA_DIST += tests/fuzz/corpus/license_proto
+fuzz: fuzz-license-proto
+fuzz-license-proto:
+	clang $(SB_FUZZ_CFLAGS) $(JANSSON_CFLAGS) -o tests/fuzz/license-proto-libfuzzer \
+	  $(srcdir)/tests/fuzz/fuzz_license_proto.c $(srcdir)/modules/license/lic_proto.c \
+	  $(srcdir)/modules/license/lic_rules.c $(srcdir)/modules/license/lic_node.c \
+	  $(srcdir)/modules/license/lic_kinds.c $(JANSSON_LIBS)
+.PHONY: fuzz-license-proto
+CLEANFILES += tests/fuzz/license-proto-libfuzzer
+
+# the license tool (links the file code only): verify and show on every appliance; keygen and sign
+# run symbridge-license-vendor, the vendor's build of the same source, packaged on its own
+# (symbridge-vendor-tools) so that the signing tool is not shipped to every customer
+bin_PROGRAMS += symbridge-license symbridge-license-vendor
 symbridge_license_SOURCES = modules/license/symbridge-license.c $(LIC_FILE_SOURCES) \
 	modules/license/lic_file.h modules/license/lic_rules.h
+symbridge_license_CPPFLAGS = $(AM_CPPFLAGS) -DLIC_TOOL_VENDOR=0
 symbridge_license_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 symbridge_license_LDADD = $(OPENSSL_LIBS)
+symbridge_license_vendor_SOURCES = $(symbridge_license_SOURCES)
+symbridge_license_vendor_CPPFLAGS = $(AM_CPPFLAGS) -DLIC_TOOL_VENDOR=1
+symbridge_license_vendor_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+symbridge_license_vendor_LDADD = $(OPENSSL_LIBS)
 
 # fuzz target for license files, run over its corpus in make check (see tests/fuzz/README.md)
 check_PROGRAMS += tests/fuzz/fuzz_license
@@ -51,11 +103,14 @@ fuzz-license:
 CLEANFILES += tests/fuzz/license-libfuzzer
 
 # the tool's page (the file format too); the daemon's pages document the section and commands
-dist_man_MANS += man/symbridge-license.1
+dist_man_MANS += man/symbridge-license.1 man/symbridge-license-vendor.1
 
 # the daemon with real license files
-TESTS += tests/integration/100-license.sh tests/integration/110-license-expiry.sh
-EXTRA_DIST += tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
+SB_LICENSE_INTEGRATION = tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
+	tests/integration/112-license-isdn-use.sh tests/integration/113-license-hwid.sh \
+	tests/integration/114-license-install-guard.sh tests/integration/115-license-station-use.sh
+TESTS += $(SB_LICENSE_INTEGRATION)
+EXTRA_DIST += $(SB_LICENSE_INTEGRATION) \
 	tests/fuzz/corpus/license
 
 # benchmark: built by make check, run by `make bench` (prints a figure, asserts no speed)

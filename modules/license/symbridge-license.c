@@ -1,4 +1,5 @@
-/* symbridge-license.c: the vendor's license tool: make keys, sign, verify and show license files. */
+/* symbridge-license.c: the license tool: verify and show license files; the vendor's build
+ * (symbridge-license-vendor, LIC_TOOL_VENDOR) also makes keys and signs. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,12 +15,19 @@
 
 #include "lic_file.h"
 
+/* 1: the vendor's tool, with keygen and sign (package symbridge-vendor-tools); 0: the tool every
+ * appliance gets, which hands keygen and sign to the vendor's tool when that is installed */
+#ifndef LIC_TOOL_VENDOR
+#define LIC_TOOL_VENDOR 1
+#endif
+#define LIC_VENDOR_TOOL "symbridge-license-vendor"
+
 static const char usage_text[] =
 	"usage: symbridge-license keygen PRIVFILE PUBFILE\n"
 	"       symbridge-license sign --key PRIVFILE --hwid ID --id ID [--customer TEXT]\n"
 	"                              [--issued YYYY-MM-DD] [--expires YYYY-MM-DD|never]\n"
-	"                              -o FILE NAME=COUNT...\n"
-	"       symbridge-license sign --key PRIVFILE -o FILE UNSIGNED-FILE\n"
+	"                              [--test] -o FILE NAME=COUNT...\n"
+	"       symbridge-license sign --key PRIVFILE [--test] -o FILE UNSIGNED-FILE\n"
 	"       symbridge-license verify --pub PUBFILE [--hwid ID] [--date YYYY-MM-DD] FILE\n"
 	"       symbridge-license show FILE\n"
 	"See symbridge-license(1).\n";
@@ -71,6 +79,7 @@ static char *slurp(const char *path, size_t *lenp, int *errp)
 }
 
 /* write a whole file, never over an existing one when excl */
+#if LIC_TOOL_VENDOR
 static int write_file(const char *path, const char *buf, size_t len, bool excl)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | (excl ? O_EXCL : O_TRUNC), 0644);
@@ -158,9 +167,11 @@ static int cmd_sign(int argc, char **argv)
 		{ "issued", required_argument, NULL, 'I' },
 		{ "expires", required_argument, NULL, 'E' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "test", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *keyfile = NULL, *out = NULL, *issued = NULL, *expires = "never";
+	bool test = false;
 	struct lic_file *f = calloc(1, sizeof *f);
 	char why[256], *text = NULL, *signed_text = NULL, *in = NULL;
 	size_t len, slen;
@@ -177,6 +188,7 @@ static int cmd_sign(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'I': issued = optarg; break;
 		case 'E': expires = optarg; break;
+		case 'T': test = true; break;
 		case 'h':
 			if (set_text(f->hwid, sizeof f->hwid, optarg, "--hwid"))
 				goto out;
@@ -253,6 +265,17 @@ static int cmd_sign(int argc, char **argv)
 		text = in;
 		in = NULL;
 	}
+	/* the daemon's test override takes only "test-" ids: a file bound to one is for test runs,
+	 * never for a customer's machine, and is made only when asked for by name */
+	if (strncmp(f->hwid, "test-", 5) == 0 && !test) {
+		fprintf(stderr,
+			"symbridge-license: hardware id %s starts with \"test-\": such files are "
+			"for test runs only (symbridged's SYMBRIDGE_TEST_HWID); add --test to make "
+			"one\n",
+			f->hwid);
+		rc = 1;
+		goto out;
+	}
 	if ((err = lic_key_load_private(keyfile, &key)) < 0) {
 		rc = err == -EINVAL ? (fprintf(stderr,
 					       "symbridge-license: %s is not an Ed25519 "
@@ -281,6 +304,8 @@ out:
 	free(f);
 	return rc;
 }
+
+#endif
 
 static void print_file(const struct lic_file *f)
 {
@@ -386,6 +411,34 @@ out:
 	return rc;
 }
 
+#if !LIC_TOOL_VENDOR
+/* keygen and sign belong to the vendor: run symbridge-license-vendor from the folder this program
+ * is in (the build tree, or /usr/bin next to it), so the command line stays the same for them */
+static int run_vendor_tool(char **argv)
+{
+	char self[4096], path[4200];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof path, "%s/%s", self, LIC_VENDOR_TOOL);
+			argv[0] = (char *)LIC_VENDOR_TOOL;
+			execv(path, argv);
+			if (errno != ENOENT)
+				return fail("cannot run", path, errno);
+		}
+	}
+	fprintf(stderr,
+		"symbridge-license: %s is the vendor's command: it needs " LIC_VENDOR_TOOL
+		" (package symbridge-vendor-tools), which is not installed here\n",
+		argv[1]);
+	return 1;
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -395,10 +448,15 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
+#if LIC_TOOL_VENDOR
 	if (strcmp(cmd, "keygen") == 0)
 		return cmd_keygen(argc - 1, argv + 1);
 	if (strcmp(cmd, "sign") == 0)
 		return cmd_sign(argc - 1, argv + 1);
+#else
+	if (strcmp(cmd, "keygen") == 0 || strcmp(cmd, "sign") == 0)
+		return run_vendor_tool(argv);
+#endif
 	if (strcmp(cmd, "verify") == 0)
 		return cmd_verify_show(argc - 1, argv + 1, true);
 	if (strcmp(cmd, "show") == 0)

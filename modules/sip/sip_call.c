@@ -373,6 +373,25 @@ static void respond_sdp(struct sip_leg *a, int status, const char *phrase)
 
 /* ---- calls in: an INVITE on either stack ------------------------------------------------- */
 
+void sip_call_refuse_license(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m,
+			     const char *caller, const char *called, const char *rec,
+			     const char *why)
+{
+	struct sb_party to = { 0 };
+
+	sl->nh = nh;
+	nua_handle_bind(nh, sl);
+	if (m->sip_call_id && m->sip_call_id->i_id)
+		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
+	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", caller ? caller : "");
+	snprintf(to.number, sizeof to.number, "%s", called ? called : "");
+	log_warn("call from %s to %s refused (cause 47): %s", sl->leg.party.number, to.number, why);
+	sb_call_refused(&sl->leg, &to, 47, rec);
+	sl->released = true;
+	nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
+	/* the handle stays until nua says the dialog ended (nua_i_state) */
+}
+
 int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, const char *caller,
 		      const char *called)
 {
@@ -612,14 +631,11 @@ static void b_response(struct sip_leg *sl, int status, const char *phrase, const
 	leg_gone(sl, sb_sip_to_q850(status));
 }
 
-bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
-		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[])
+static bool call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
+		       struct sip_leg *sl, const sip_t *m, tagi_t tags[])
 {
-	struct sip_leg *sl = (struct sip_leg *)hm;
 	int cs = -1;
 
-	if (!leg_live(sl))
-		return false;
 	if (!sl->call_id[0] && m && m->sip_call_id && m->sip_call_id->i_id)
 		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
 	if (sip_dtmf_event(sl, ev, nh, m))
@@ -666,4 +682,19 @@ void sip_call_close(void)
 		}
 		sip_leg_free(sl);
 	}
+}
+
+/* Every line logged while an event of a leg is handled (here, in the call core and in the media
+ * calls it makes) names the leg's call. */
+bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t *nh,
+		    nua_hmagic_t *hm, const sip_t *m, tagi_t tags[])
+{
+	struct sip_leg *sl = (struct sip_leg *)hm;
+
+	if (!leg_live(sl))
+		return false;
+	unsigned long long prev = sb_log_call_set(sl->leg.call ? sb_call_id(sl->leg.call) : 0);
+	bool done = call_event(ev, status, phrase, nh, sl, m, tags);
+	sb_log_call_set(prev);
+	return done;
 }

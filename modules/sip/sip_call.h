@@ -66,6 +66,11 @@ const char *sip_media_addr(bool cloud, const char *peer);
 
 /* An INVITE for sl (an a leg, its fields set): the session, then the call core. 0, or -1 when it
  * was refused (answered with a failure; the leg is freed when nua ends the dialog). */
+/* An incoming call that cannot take its license: 503 (cause 47), the license's reason in the
+ * log and, as rec, in a call record. */
+void sip_call_refuse_license(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m,
+			     const char *caller, const char *called, const char *rec,
+			     const char *why);
 int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, const char *caller,
 		      const char *called);
 /* Place b leg sl (its fields set) for call: INVITE ruri with our offer on the call's session. */

@@ -35,22 +35,25 @@ void sip_lic_give(bool trunk, const char *id, const char *holder)
 }
 
 /* A call over a sym-bridge card needs the card's own license (L-SYM-BRIDGE, with what it
- * requires). The card normally holds it since the configuration was loaded; asking again takes
- * it now if licenses were installed since. 0, or -1 with the reason. */
-int sip_lic_card(int slot, char *why, size_t len)
+ * requires), checked at the moment of use: the card holds it since the configuration was loaded
+ * (or takes it now if licenses were installed since), and a file removed or expired since stops
+ * new calls at once. 0, or -1 with the record's reason in rec and "REASON: sentence" in why. */
+int sip_lic_card(int slot, char *rec, size_t rlen, char *why, size_t len)
 {
-	struct lic_node *node = lic_daemon_node();
 	char id[16];
-	struct lic_decision d;
 
-	if (!node)
-		return 0;
 	snprintf(id, sizeof id, "%d", slot);
-	struct lic_owner o = { LIC_OWN_CARD, id, NULL };
-	if (lic_acquire(node, &o, LIC_SYM_BRIDGE, 0, &d) < 0 || !d.ok) {
-		snprintf(why, len, "%s%s%s", d.reason ? d.reason : "error", d.detail[0] ? ": " : "",
-			 d.detail);
-		return -1;
-	}
-	return 0;
+	return lic_use_now(LIC_OWN_CARD, id, NULL, LIC_SYM_BRIDGE, rec, rlen, why, len) < 0 ? -1
+											    : 0;
+}
+
+/* A call from or to a link or a station uses its Port: held since the link came up or the
+ * station registered; a file removed or expired since stops new calls at once. 0, or -1 as
+ * sip_lic_card. */
+int sip_lic_use(bool trunk, const char *id, char *rec, size_t rlen, char *why, size_t len)
+{
+	return lic_use_now(trunk ? LIC_OWN_TRUNK : LIC_OWN_USER, id, NULL, LIC_PORT, rec, rlen, why,
+			   len) < 0
+		       ? -1
+		       : 0;
 }

@@ -304,6 +304,31 @@ int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *p
 	return -ENODEV;
 }
 
+/* A call on the link card in slot uses the link's Port, at that moment: a link that came up
+ * without one takes it now (licenses installed since), and a file removed or expired since
+ * stops new calls (sip_lic_use). 0, or -1 with the record's reason in rec and the license's in
+ * why. */
+int sip_link_lic_use(int slot, char *rec, size_t rlen, char *why, size_t wlen)
+{
+	for (size_t i = 0; i < links.n; i++) {
+		struct sip_link *l = links.v[i];
+		if (!l || l->slot != slot)
+			continue;
+		if (!l->port &&
+		    sip_lic_take(true, l->name, NULL, l->lic_note, sizeof l->lic_note) == 0) {
+			l->port = true;
+			l->lic_note[0] = '\0';
+			log_notice("link %s (slot %d) took its Port license", l->name, l->slot);
+		}
+		if (sip_lic_use(true, l->name, rec, rlen, why, wlen) < 0) {
+			snprintf(l->lic_note, sizeof l->lic_note, "%s", why);
+			return -1;
+		}
+		return 0;
+	}
+	return 0; /* not a link of ours: nothing to count */
+}
+
 /* How digits go toward the peer of the link card in slot (enum card_link_dtmf). */
 int sip_link_dtmf(int slot)
 {

@@ -88,6 +88,7 @@ bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t
 int sip_link_by_source(const char *source, const char *transport, int *slot, char *name,
 		       size_t nlen);
 int sip_link_dtmf(int slot); /* enum card_link_dtmf */
+int sip_link_lic_use(int slot, char *rec, size_t rlen, char *why, size_t wlen);
 int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *peer, size_t pl);
 
 /* sip_cloud.c: the cloud link */
@@ -131,8 +132,11 @@ void sip_addr_cloud_connected(int fd);
 /* sip_lic.c: a PBX-Port for a station (holder: its contact) or a link (trunk); 0 or -1 with why */
 int sip_lic_take(bool trunk, const char *id, const char *holder, char *why, size_t len);
 void sip_lic_give(bool trunk, const char *id, const char *holder);
-/* the sym-bridge card in slot may carry calls: 0, or -1 with the license's reason */
-int sip_lic_card(int slot, char *why, size_t len);
+/* the sym-bridge card in slot may carry calls: 0, or -1 with the record's reason in rec and the
+ * license's reason in why */
+int sip_lic_card(int slot, char *rec, size_t rlen, char *why, size_t len);
+/* the link (trunk) or station (user) id may carry a call now: its Port (as sip_lic_card) */
+int sip_lic_use(bool trunk, const char *id, char *rec, size_t rlen, char *why, size_t len);
 
 /* sip_cli.c */
 extern const struct sb_ctl_cmd sip_cli_cmds[];

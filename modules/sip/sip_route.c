@@ -61,6 +61,14 @@ static void link_invite(nua_handle_t *nh, const sip_t *m, int slot, const char *
 	sl->dtmf = sip_link_dtmf(slot);
 	snprintf(sl->leg.card, sizeof sl->leg.card, "%s", name);
 	log_info("link %s calls %s", name, url_user(m->sip_request->rq_url));
+	char rec[32], why[256], what[400];
+	if (sip_link_lic_use(slot, rec, sizeof rec, why, sizeof why) < 0) {
+		snprintf(what, sizeof what, "link %s (slot %d) has no PBX-Port license: %s", name,
+			 slot, why);
+		sip_call_refuse_license(sl, nh, m, url_user(m->sip_from->a_url),
+					url_user(m->sip_request->rq_url), rec, what);
+		return;
+	}
 	sip_call_incoming(sl, nh, m, url_user(m->sip_from->a_url),
 			  url_user(m->sip_request->rq_url));
 }
@@ -99,6 +107,13 @@ void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m)
 	sl->leg.kind = SB_LEG_KIND_STATION;
 	snprintf(sl->leg.card, sizeof sl->leg.card, "station:%s", user);
 	log_info("station %s calls %s", user, url_user(m->sip_request->rq_url));
+	char rec[32], why[256], what[400];
+	if (sip_lic_use(false, user, rec, sizeof rec, why, sizeof why) < 0) {
+		snprintf(what, sizeof what, "station %s has no PBX-Port license: %s", user, why);
+		sip_call_refuse_license(sl, nh, m, user, url_user(m->sip_request->rq_url), rec,
+					what);
+		return;
+	}
 	sip_call_incoming(sl, nh, m, user, url_user(m->sip_request->rq_url));
 }
 
@@ -126,15 +141,6 @@ void sip_route_cloud_invite(nua_handle_t *nh, const sip_t *m)
 		nua_handle_destroy(nh);
 		return;
 	}
-	char why[256];
-	if (sip_lic_card(ch->card->slot, why, sizeof why) < 0) {
-		log_warn("call from the cloud to %s refused (cause 47): card %d (%s) is not "
-			 "licensed: %s",
-			 called, ch->card->slot, ch->card->name, why);
-		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
-		nua_handle_destroy(nh);
-		return;
-	}
 	if (!(sl = sip_leg_new(true, true))) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		nua_handle_destroy(nh);
@@ -144,6 +150,13 @@ void sip_route_cloud_invite(nua_handle_t *nh, const sip_t *m)
 	sl->leg.slot = ch->card->slot;
 	sl->leg.channel = ch->index;
 	snprintf(sl->leg.card, sizeof sl->leg.card, "%s", ch->card->name);
+	char rec[32], why[256], what[400];
+	if (sip_lic_card(ch->card->slot, rec, sizeof rec, why, sizeof why) < 0) {
+		snprintf(what, sizeof what, "card %d (%s) is not licensed: %s", ch->card->slot,
+			 ch->card->name, why);
+		sip_call_refuse_license(sl, nh, m, url_user(m->sip_from->a_url), called, rec, what);
+		return;
+	}
 	identity = sip_cloud_trunk() ? conf->system.name : ch->number;
 	sip_cloud_uris(called, identity, ruri, sizeof ruri, aor, sizeof aor, sl->contact,
 		       sizeof sl->contact);
@@ -170,12 +183,13 @@ static int cloud_originate(const char *id, const struct sb_channel *ch, struct s
 
 	if (!sip_cloud_ready())
 		return -ENETDOWN;
-	char why[256];
-	if (ch && sip_lic_card(ch->card->slot, why, sizeof why) < 0) {
+	char rec[32], why[256];
+	if (ch && sip_lic_card(ch->card->slot, rec, sizeof rec, why, sizeof why) < 0) {
 		log_warn("call %llu to cloud:%s refused (cause 47): card %d (%s) is not licensed: "
 			 "%s",
 			 (unsigned long long)sb_call_id(call), id, ch->card->slot, ch->card->name,
 			 why);
+		sb_call_refusal(call, rec);
 		return -EACCES;
 	}
 	if (!(sl = sip_leg_new(true, false)))
@@ -208,8 +222,16 @@ static int station_originate(const char *user, const struct sb_channel *ch, stru
 	char to[256], from[256];
 	int rc = 0;
 
+	char rec[32], why[256];
+
 	if (!sip.local)
 		return -ENETDOWN;
+	if (sip_lic_use(false, user, rec, sizeof rec, why, sizeof why) < 0) {
+		log_warn("call %llu to station %s refused (cause 47): no PBX-Port license: %s",
+			 (unsigned long long)sb_call_id(call), user, why);
+		sb_call_refusal(call, rec);
+		return -EACCES;
+	}
 	snprintf(to, sizeof to, "<sip:%s@%s>", user, host);
 	snprintf(from, sizeof from, "<sip:%s@%s>", sb_call_caller(call)->number, host);
 	for (size_t i = 0; i < n && placed < max; i++) {
@@ -245,6 +267,14 @@ int card_link_originate(const struct sb_card *card, const char *number, struct s
 		return -ENETDOWN;
 	if ((rc = sip_link_target(card->slot, number, ruri, sizeof ruri, peer, sizeof peer)) < 0)
 		return rc == -ENODEV ? -ENETDOWN : rc;
+	char rec[32], why[256];
+	if (sip_link_lic_use(card->slot, rec, sizeof rec, why, sizeof why) < 0) {
+		log_warn("call %llu to %s on link %s (slot %d) refused (cause 47): no PBX-Port "
+			 "license: %s",
+			 (unsigned long long)sb_call_id(call), number, card->name, card->slot, why);
+		sb_call_refusal(call, rec);
+		return -EACCES;
+	}
 	snprintf(to, sizeof to, "<sip:%s@%s>", number, peer);
 	snprintf(from, sizeof from, "<sip:%s@%s>", sb_call_caller(call)->number,
 		 sip_media_addr(false, peer));

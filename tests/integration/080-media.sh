@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/lib/daemon.sh"
 tap_plan 9
 
-lo=$((40000 + ($$ % 1000) * 20))
+sb_port_range lo 40
 hi=$((lo + 39))
 sb_conf m.conf <<CONF
 system: { name = "t070"; rtp_ports = [ $lo, $hi ]; };

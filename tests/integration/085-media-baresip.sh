@@ -22,8 +22,8 @@ cleanup() {
 trap cleanup EXIT
 
 # ports of our own: SIP (and libre's TLS listener on the next one), and the engine's RTP range
-sip=$((36000 + ($$ % 500) * 2))
-rtp=$((48000 + ($$ % 500) * 8))
+sip=$(python3 "$top_srcdir/tests/lib/portrange.py" 2 $$)
+rtp=$(python3 "$top_srcdir/tests/lib/portrange.py" 8 $$)
 mkdir -p "$tmp/home" "$tmp/snd"
 cat > "$tmp/home/config" <<CONF
 poll_method		epoll

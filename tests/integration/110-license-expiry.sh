@@ -13,10 +13,10 @@ tap_plan 6
 LIC=$top_builddir/symbridge-license
 
 pub=$("$LIC" keygen "$sb_tmp/v.key" "$sb_tmp/v.pub" | sed -n 's/.*public_key = "\([^"]*\)".*/\1/p')
-"$LIC" sign --key "$sb_tmp/v.key" --hwid hw-exp --id LAST-DAY --issued 2026-11-01 \
+"$LIC" sign --key "$sb_tmp/v.key" --hwid "$SB_TEST_HWID" --test --id LAST-DAY --issued 2026-11-01 \
 	--expires 2026-11-30 -o "$sb_tmp/last-day.lic" PBX-Port13=5 L-SYM-BRIDGE=1 L-SIS-11=1
 sb_conf e.conf <<CONF
-license: { public_key = "$pub"; hardware_id = "hw-exp"; };
+license: { public_key = "$pub"; };
 cards = ( { slot = 1; type = "sym-bridge"; channels = ( { number = "100"; target = "cloud:a"; } ); } );
 CONF
 # the daemon (only) lives on 2026-11-30 from 23:59:50 on (room for a loaded machine); exec keeps its pid for sb_stop

@@ -22,7 +22,7 @@ sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
 tap_ok $? "kamailio with TLS on $kp, baresip registered there as cloudy" ||
 	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
 
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 2 1
 sb_conf c.conf <<CONF
 $lic_conf
@@ -57,7 +57,7 @@ station_call() {
 call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
 up() { [ "$(call state)" = up ]; }
 
-station_call SENDING 7000
+station_call SENDING 12000
 sb_poll 20 up
 tap_ok $? "the station's call to 100 is answered by baresip through kamailio" ||
 	tap_diag "$(ctl show calls)" "$(tail -20 "$sb_tmp/daemon.log")"

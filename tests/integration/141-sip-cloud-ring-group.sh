@@ -25,7 +25,7 @@ sb_kamailio_start "$kp" && sb_baresip_start caller "$kp" manual
 tap_ok $? "kamailio with TLS on $kp, baresip registered there as caller" ||
 	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
 
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 4 1
 sb_conf c.conf <<CONF
 $lic_conf
@@ -59,6 +59,7 @@ for s in s1 s2 s3; do
 		>"uas-$s.out" 2>&1) &
 	eval "uas_pid_$s=$!"
 	pids="$pids $!"
+	sb_wait_listen "$up"
 	sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$up;transport=udp>/" \
 		"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-$s.xml"
 	sed -i "s/@USER@/$s/g; s/@EXPIRES@/300/; s/@WANT@/200/" "$sb_tmp/reg-$s.xml"

@@ -16,7 +16,7 @@ trap cleanup142 EXIT
 
 sip_port=$(sb_free_port)
 lp=$(sb_free_port)
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 4 1
 sb_conf c.conf <<CONF
 $lic_conf
@@ -39,6 +39,7 @@ sed "s/@DELAY@/1000/; s/@MPORT@/$(sb_free_port)/g" "$top_srcdir/tests/peers/sipp
 	-timeout 40s -timeout_error -trace_msg -message_file link-server.log >link-server.out 2>&1) &
 srv_pid=$!
 pids="$pids $srv_pid"
+sb_wait_listen "$lp"
 sb_start c.conf && ctl license install "$lic_file" >/dev/null
 link_up() { [ "$(ctl --json show links | json_get "j['rows'][0]['state']")" = up ]; }
 sb_poll 10 link_up
@@ -77,6 +78,7 @@ sed "s/@EARLY@/183 Session Progress/; s/@DELAY@/1000/; s/@MPORT@/$(sb_free_port)
 	-timeout 30s -timeout_error -trace_msg -message_file desk.log >desk.out 2>&1) &
 desk_pid=$!
 pids="$pids $desk_pid"
+sb_wait_listen "$dp"
 sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$dp;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/300/; s/@WANT@/200/" \
 	"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
 (cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \

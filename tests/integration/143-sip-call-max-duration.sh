@@ -15,7 +15,7 @@ trap cleanup143 EXIT
 
 sip_port=$(sb_free_port)
 dead=$(sb_free_port)
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 4 1
 sb_conf c.conf <<CONF
 $lic_conf
@@ -40,6 +40,7 @@ desk() {
 		-timeout 30s -timeout_error -trace_msg -message_file "desk-$1.log" >"desk-$1.out" 2>&1) &
 	desk_pid=$!
 	pids="$pids $!"
+	sb_wait_listen "$up"
 	sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$up;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/300/; s/@WANT@/200/" \
 		"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
 	(cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \

@@ -3,14 +3,16 @@
 # goes to cloud:cloudy (kamailio + baresip, G.722 over SRTP); the B-channel is a TDM leg of the
 # sip module's media session (its worker reads and writes the B-channel): baresip's audio
 # arrives on the B-channel as A-law, the B-channel's frames reach baresip; a release from either
-# side reaches the other with normal clearing.
+# side reaches the other with normal clearing. Without L-SYM-BRIDGE, and again right after
+# `license remove` of the file holding it, a call is refused with cause 47 and a record saying
+# why, while the call already running goes on (issue 16, hole 2).
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/isdn.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 sb_need_peers kamailio openssl baresip
-tap_plan 11
+tap_plan 14
 
 cleanup144() {
 	sb_baresip_stop
@@ -24,7 +26,7 @@ kp=$(sb_free_port)
 sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
 tap_ok $? "kamailio with TLS on $kp, baresip registered there as cloudy" || exit 1
 
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_conf c.conf <<CONF
 $(isdn_license_conf $ISDN_LICENSES)
 system: { name = "t144"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
@@ -49,7 +51,7 @@ peer_wait a '^(hangup|released) 1 cause 47' &&
 	grep -q 'refused (cause 47): card 1 (bridge) is not licensed: not-installed' "$sb_tmp/daemon.log"
 tap_ok $? "without L-SYM-BRIDGE a call over the card is refused with cause 47, the reason logged" ||
 	tap_diag "$(tail -3 "$sb_tmp/a.out")" "$(grep -i licens "$sb_tmp/daemon.log" | tail -3)"
-"$top_builddir/symbridge-license" sign --key "$sb_tmp/keys/v.key" --hwid isdn-test --id BRIDGE-1 \
+"$top_builddir/symbridge-license" sign --key "$sb_tmp/keys/v.key" --hwid "$SB_TEST_HWID" --test --id BRIDGE-1 \
 	--expires 2099-12-31 -o "$sb_tmp/bridge.lic" L-SYM-BRIDGE=1 L-SIS-11=1 >/dev/null &&
 	ctl license install "$sb_tmp/bridge.lic" >/dev/null
 
@@ -93,6 +95,25 @@ sb_baresip hangup >/dev/null
 peer_wait a '^hangup 3 cause 16'
 tap_ok $? "baresip hangs up: the ISDN peer gets DISCONNECT with cause 16" ||
 	tap_diag "$(tail -5 "$sb_tmp/a.out")"
+# hole 2: the file holding L-SYM-BRIDGE goes while a call runs: that call goes on, the next one
+# is refused at once (no restart), with the license's reason in the log and in its record
+peer a call 100 4930123
+peer_wait a '^answer 4' && ctl license remove BRIDGE-1 >/dev/null
+tap_ok $? "a call runs when the file holding L-SYM-BRIDGE is removed" || tap_diag "$(tail -5 "$sb_tmp/a.out")"
+peer a call 100 4930124
+peer_wait a '^(hangup|released) 5 cause 47' &&
+	[ "$(ctl --json show calls | json_get 'len(j["rows"])')" = 1 ] &&
+	[ "$(ctl --json show licenses | json_get '[r["in_use"] for r in j["rows"] if r["kind"] == "L-SYM-BRIDGE"]')" = "[]" ]
+tap_ok $? "the next call is refused with cause 47 at once; the running one goes on, the card gave L-SYM-BRIDGE back" ||
+	tap_diag "$(tail -3 "$sb_tmp/a.out")" "$(ctl show calls)" "$(ctl show licenses)"
+peer a hangup 4 16
+peer_wait a '^released 4' && wait_ctl 'len(j["rows"]) == 0' show calls
+ctl --json cdr list | json_get '[(r["caller"], r["reason"]) for r in j["rows"]][:2]' |
+	grep -qx "\[('4930124', 'license-not-installed'), ('4930123', 'normal')\]" &&
+	[ "$(grep -c 'to cloud:cloudy refused (cause 47): card 1 (bridge) is not licensed: not-installed' "$sb_tmp/daemon.log")" = 2 ]
+tap_ok $? "the refused call's record and the log say why: license-not-installed" ||
+	tap_diag "$(ctl cdr list)" "$(grep -i licens "$sb_tmp/daemon.log" | tail -3)"
+
 peer_stop a
 sb_baresip_stop
 sb_stop

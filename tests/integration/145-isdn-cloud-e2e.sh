@@ -54,7 +54,7 @@ kp=$(sb_free_port)
 sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
 tap_ok $? "kamailio with TLS on $kp, baresip registered there as cloudy" || exit 1
 
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_conf c.conf <<CONF
 $(isdn_license_conf $ISDN_LICENSES L-SYM-BRIDGE=1 L-SIS-11=1)
 system: { name = "t145"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };

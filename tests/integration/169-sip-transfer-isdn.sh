@@ -28,7 +28,7 @@ CONF
 linkcall_server link-server.xml "s/@DELAY@/100/" 60
 linkcall_start c.conf
 # the B-channels' licenses, signed with the same vendor key
-"$top_builddir/symbridge-license" sign --key "$sb_tmp/lic/vendor.key" --hwid sip-test-hw \
+"$top_builddir/symbridge-license" sign --key "$sb_tmp/lic/vendor.key" --hwid "$SB_TEST_HWID" --test \
 	--id ISDN-169 --expires 2099-12-31 -o "$sb_tmp/isdn.lic" Relay-PRIs=1 Relay-Channels=4 \
 	>/dev/null && ctl license install "$sb_tmp/isdn.lic" >/dev/null
 peer_start b 4 "$sb_tmp/b.sock" cpe e1 --audio

@@ -86,9 +86,9 @@ sb_license_calls() {
 	_pub=$("$top_builddir/symbridge-license" keygen "$sb_tmp/lic/vendor.key" "$sb_tmp/lic/vendor.pub" |
 		sed -n 's/.*public_key = "\([^"]*\)".*/\1/p')
 	lic_file=$sb_tmp/lic/calls.lic
-	"$top_builddir/symbridge-license" sign --key "$sb_tmp/lic/vendor.key" --hwid sip-test-hw \
+	"$top_builddir/symbridge-license" sign --key "$sb_tmp/lic/vendor.key" --hwid "$SB_TEST_HWID" --test \
 		--id CALLS-TEST --expires 2099-12-31 -o "$lic_file" "PBX-Port13=$1" "L-SYM-BRIDGE=$2" "L-SIS-11=1" >/dev/null
-	lic_conf="license: { public_key = \"$_pub\"; hardware_id = \"sip-test-hw\"; };"
+	lic_conf="license: { public_key = \"$_pub\"; };"
 }
 
 # sb_inbound_conns PID: how many TCP connections others opened to PID's listening sockets (the

@@ -5,6 +5,12 @@ SYMBRIDGED=$top_builddir/symbridged
 SYMBRIDGECTL=$top_builddir/symbridgectl
 
 sb_tmp=$(mktemp -d "${TMPDIR:-/tmp}/sbtest.XXXXXX")
+# The daemon's hardware id comes from the machine; tests run it with the test override (only
+# ids that start with "test-", see symbridge.conf(5), LICENSE) and sign their license files for
+# that id with `symbridge-license sign --test`.
+SB_TEST_HWID=test-hw
+SYMBRIDGE_TEST_HWID=$SB_TEST_HWID
+export SYMBRIDGE_TEST_HWID
 sb_pid=
 sb_cleanup() {
 	if [ -n "$sb_pid" ] && kill -0 "$sb_pid" 2>/dev/null; then
@@ -56,3 +62,12 @@ sb_stop() {
 
 # json_get EXPR: evaluate a python expression on the JSON read from stdin (j)
 json_get() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+
+# sb_port_range VAR [COUNT]: set VAR to the first of COUNT (default 100) consecutive ports outside
+# the kernel's ephemeral range, free now and reserved for this test until its shell exits
+# (tests/lib/portrange.py keeps the reservations under flock); for RTP port ranges
+sb_port_range() {
+	_sb_r=$(python3 "$top_srcdir/tests/lib/portrange.py" "${2:-100}" $$) ||
+		{ echo "Bail out! no free range of ${2:-100} ports (tests/lib/portrange.py)"; exit 1; }
+	eval "$1=\$_sb_r"
+}

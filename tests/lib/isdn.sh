@@ -82,11 +82,11 @@ isdn_license_conf() {
 		mkdir -p "$sb_tmp/keys"
 		"$top_builddir/symbridge-license" keygen "$sb_tmp/keys/v.key" "$sb_tmp/keys/v.pub" |
 			sed -n 's/.*public_key = "\([^"]*\)".*/\1/p' >"$sb_tmp/keys/pub"
-		"$top_builddir/symbridge-license" sign --key "$sb_tmp/keys/v.key" --hwid isdn-test \
+		"$top_builddir/symbridge-license" sign --key "$sb_tmp/keys/v.key" --hwid "$SB_TEST_HWID" --test \
 			--id ISDN-1 --expires 2099-12-31 -o "$sb_tmp/isdn.lic" "$@" >/dev/null
 	fi
 	_pub=$(cat "$sb_tmp/keys/pub")
-	echo "license: { public_key = \"$_pub\"; hardware_id = \"isdn-test\"; };"
+	echo "license: { public_key = \"$_pub\"; };"
 }
 ISDN_LICENSES="Relay-PRIs=4 Relay-BRIs=4 Relay-Channels=64 PBX-Port13=8"
 # isdn_license_install: install the file into the running daemon

@@ -23,7 +23,7 @@ link_up() { [ "$(ctl --json show links | json_get "j['rows'][0]['state']")" = up
 
 sip_port=$(sb_free_port)
 lp=$(sb_free_port)
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 4 1
 door_pw="door-secret-$$"
 
@@ -49,6 +49,7 @@ linkcall_server() {
 		>server.out 2>&1) &
 	srv_pid=$!
 	pids="$pids $srv_pid"
+	sb_wait_listen "$lp"
 }
 
 linkcall_start() {

@@ -23,16 +23,20 @@ PY
 # sb_sip_section PORT: a sip section listening on UDP and TCP 127.0.0.1:PORT
 sb_sip_section() { printf 'sip: { listen = [ "udp:127.0.0.1:%s", "tcp:127.0.0.1:%s" ]; };\n' "$1" "$1"; }
 
-# sb_need_peers PROGRAM...: install the test peers with the project's script when missing and we
-# are root; otherwise skip the whole test (TAP "1..0 # SKIP")
+# sb_need_peers PROGRAM...: skip the whole test, loudly, when a peer program is missing; tests
+# never install packages (scripts/install-deps.sh does, before the suite)
 sb_need_peers() {
 	for p in "$@"; do
 		command -v "$p" >/dev/null 2>&1 && continue
-		[ "$(id -u)" -eq 0 ] && sh "$top_srcdir/scripts/install-deps.sh" >&2
-		command -v "$p" >/dev/null 2>&1 && continue
-		echo "1..0 # SKIP $p is not installed (scripts/install-deps.sh installs it)"
+		echo "1..0 # SKIP peer $p missing (scripts/install-deps.sh installs it)"
 		exit 0
 	done
+}
+
+# sb_wait_listen PORT [udp|tcp]: wait (at most 10 s) until a socket listens on PORT (UDP by
+# default), so a peer is ready before the daemon or another peer sends to it
+sb_wait_listen() {
+	sb_poll 10 sh -c "ss -Hln --${2:-udp} 'sport = :$1' | grep -q ."
 }
 
 # sb_sipp_register USER PASSWORD EXPIRES WANT [TRANSPORT]: one REGISTER with digest
@@ -66,6 +70,7 @@ sb_sipp_uas() {
 	(cd "$sb_tmp" && exec sipp -sf "$top_srcdir/tests/peers/sipp/$1" -i 127.0.0.1 -p "$2" \
 		-nostdin -trace_err -error_file "sipp-uas-$2.err" >"sipp-uas-$2.out" 2>&1) &
 	sipp_pid=$!
+	sb_wait_listen "$2"
 }
 sb_sipp_stop() {
 	[ -n "$sipp_pid" ] || return 0
@@ -132,14 +137,14 @@ sb_sip_cleanup() {
 	sb_cleanup
 }
 
-# sb_license PORTS: a vendor key and a license file with PORTS PBX-Port licenses for hardware id
-# sip-test-hw; sets lic_conf (the config line) and lic_file (give it to `ctl license install`)
+# sb_license PORTS: a vendor key and a license file with PORTS PBX-Port licenses for the test
+# override of the hardware id ($SB_TEST_HWID, tests/lib/daemon.sh); sets lic_conf (the config line) and lic_file (give it to `ctl license install`)
 sb_license() {
 	mkdir -p "$sb_tmp/lic"
 	_pub=$("$top_builddir/symbridge-license" keygen "$sb_tmp/lic/vendor.key" "$sb_tmp/lic/vendor.pub" |
 		sed -n 's/.*public_key = "\([^"]*\)".*/\1/p')
 	lic_file=$sb_tmp/lic/ports.lic
-	"$top_builddir/symbridge-license" sign --key "$sb_tmp/lic/vendor.key" --hwid sip-test-hw \
+	"$top_builddir/symbridge-license" sign --key "$sb_tmp/lic/vendor.key" --hwid "$SB_TEST_HWID" --test \
 		--id SIP-TEST --expires 2099-12-31 -o "$lic_file" "PBX-Port13=$1" >/dev/null
-	lic_conf="license: { public_key = \"$_pub\"; hardware_id = \"sip-test-hw\"; };"
+	lic_conf="license: { public_key = \"$_pub\"; };"
 }

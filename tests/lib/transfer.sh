@@ -29,6 +29,7 @@ CONF
 		>server.out 2>&1) &
 	srv_pid=$!
 	pids="$pids $srv_pid"
+	sb_wait_listen "$lp"
 	linkcall_start c.conf
 
 	sed "s/@EARLY@/180 Ringing/; s/@DELAY@/300/; s/@MPORT@/$kmp/g" \
@@ -37,6 +38,7 @@ CONF
 		-timeout 80s -timeout_error -trace_msg -message_file desk.log >desk.out 2>&1) &
 	desk_pid=$!
 	pids="$pids $desk_pid"
+	sb_wait_listen "$dp"
 	sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$dp;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/300/; s/@WANT@/200/" \
 		"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
 	(cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \

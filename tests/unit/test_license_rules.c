@@ -563,6 +563,77 @@ static void test_software_versions(void **state_)
 	assert_int_equal(lic_sw_parse("13.100", &sw), -EINVAL);
 }
 
+/* what an owner holds is checked again at every use: a removed file takes effect at once for
+ * new use, while the allocation itself stays until its owner lets go */
+static const char *use(struct lic_node *n, enum lic_owner_type t, const char *id, enum lic_kind k)
+{
+	struct lic_decision d;
+	struct lic_owner o = own(t, id, NULL);
+	assert_int_equal(lic_use(n, &o, k, &d), 0);
+	return d.reason;
+}
+
+static void test_use_after_remove(void **state_)
+{
+	struct lic_node *n = node("13.0", LIC_MODE_SINGLE, NULL);
+
+	install(n, "bridge", "L-SYM-BRIDGE 2, L-SIS-11 1");
+	install(n, "ports", "PBX-Port13 2");
+	assert_string_equal(take(n, LIC_OWN_CARD, "1", NULL, LIC_SYM_BRIDGE), "ok");
+	assert_string_equal(use(n, LIC_OWN_CARD, "1", LIC_SYM_BRIDGE), "ok");
+	/* not held yet: taken at the moment of use */
+	assert_string_equal(use(n, LIC_OWN_TRUNK, "link", LIC_PORT), "ok");
+	assert_string_equal(take(n, LIC_OWN_USER, "u1", "c1", LIC_PORT), "ok");
+	assert_int_equal(in_use(n, LIC_PORT), 2);
+	assert_int_equal(lic_node_remove(n, "bridge"), 0);
+	assert_string_equal(use(n, LIC_OWN_CARD, "1", LIC_SYM_BRIDGE), "not-installed");
+	assert_int_equal(in_use(n, LIC_SYM_BRIDGE), 1); /* the card still holds it ... */
+	assert_string_equal(give(n, LIC_OWN_CARD, "1", NULL, LIC_SYM_BRIDGE), "ok");
+	/* fewer installed than in use: every holder's new use waits */
+	assert_int_equal(lic_node_remove(n, "ports"), 0);
+	install(n, "one", "PBX-Port13 1");
+	assert_string_equal(use(n, LIC_OWN_USER, "u1", LIC_PORT), "exhausted");
+	assert_string_equal(give(n, LIC_OWN_TRUNK, "link", NULL, LIC_PORT), "ok");
+	assert_string_equal(use(n, LIC_OWN_USER, "u1", LIC_PORT), "ok");
+	/* a file that gates the kind makes held licenses unusable too */
+	install(n, "old", "PBX-Port12 1");
+	assert_string_equal(use(n, LIC_OWN_USER, "u1", LIC_PORT), "version-gated");
+	lic_node_free(n);
+}
+
+/* the install guard: what a file would make unusable, with nothing kept */
+static void lost_cb(void *arg, enum lic_kind k, const struct lic_status *after)
+{
+	char *buf = arg;
+	size_t n = strlen(buf);
+	snprintf(buf + n, 256 - n, "%s%s=%s", n ? "," : "", lic_kind_info(k)->name, after->reason);
+}
+
+static void test_preview_what_a_file_disables(void **state_)
+{
+	struct lic_node *n = node("13.0", LIC_MODE_SINGLE, NULL);
+	struct lic_item smb, old, hw;
+	char why[64], lost[256] = "";
+
+	install(n, "a", "PBX-Port13 10, PBX-Standby13 10");
+	assert_int_equal(lic_item_parse_name("Port13$20", &smb, why, sizeof why), 0);
+	smb.count = 1;
+	assert_int_equal(lic_node_preview(n, &smb, 1, lost_cb, lost), 2);
+	assert_string_equal(lost, "PBX-Port=smb-exclusive,PBX-Standby=smb-exclusive");
+	assert_int_equal(usable_free(n, LIC_PORT), 10); /* nothing kept */
+	assert_int_equal(lic_item_parse_name("PBX-Port12", &old, why, sizeof why), 0);
+	old.count = 1;
+	lost[0] = '\0';
+	assert_int_equal(lic_node_preview(n, &old, 1, lost_cb, lost), 2);
+	/* one more Port also leaves the Standby short of the Ports (rule 3) */
+	assert_string_equal(lost, "PBX-Port=version-gated,PBX-Standby=standby-short");
+	assert_int_equal(lic_item_parse_name("Relay-PRIs", &hw, why, sizeof why), 0);
+	hw.count = 2;
+	assert_int_equal(lic_node_preview(n, &hw, 1, NULL, NULL), 0);
+	assert_int_equal(usable_free(n, LIC_RELAY_PRIS), 0);
+	lic_node_free(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +652,8 @@ int main(void)
 		cmocka_unit_test(test_rule10_license_master),
 		cmocka_unit_test(test_check_takes_nothing),
 		cmocka_unit_test(test_software_versions),
+		cmocka_unit_test(test_use_after_remove),
+		cmocka_unit_test(test_preview_what_a_file_disables),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
