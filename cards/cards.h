@@ -10,8 +10,7 @@ extern const struct sb_card_type card_bri;
 extern const struct sb_card_type card_link;
 
 /* link.c: the peer of a link card (for the sip module); -1 when cc is not a link card */
-int card_link_peer(const struct sb_card_conf *cc, const char **peer, const char **transport,
-		   const char **protocol);
+int card_link_peer(const struct sb_card_conf *cc, const char **peer, const char **transport);
 /* link.c: how digits go toward a link card's peer (the card's dtmf setting) */
 enum card_link_dtmf { CARD_LINK_DTMF_RFC4733, CARD_LINK_DTMF_INFO, CARD_LINK_DTMF_INBAND };
 int card_link_dtmf(const struct sb_card_conf *cc); /* -1 when cc is not a link card */

@@ -5,7 +5,8 @@ pkgs="build-essential autoconf automake pkg-config
       libuv1-dev libconfig-dev liblmdb-dev libjansson-dev libedit-dev libssl-dev
       libsofia-sip-ua-dev libsrtp2-dev libspandsp-dev libopus-dev libpri-dev dahdi-source
       libcmocka-dev liburing-dev python3 tmux libfaketime baresip-core
-      sip-tester kamailio kamailio-tls-modules openssl valgrind strace"
+      sip-tester kamailio kamailio-tls-modules openssl valgrind strace
+      clang libclang-rt-14-dev"
 # --packaging: also what `make deb`, `make rpm` and `make check-packages` need
 if [ "${1:-}" = --packaging ]; then
 	pkgs="$pkgs debhelper dh-autoreconf dpkg-dev fakeroot lintian rpm rpm2cpio cpio systemd man-db"

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,23 +51,43 @@ static int cmd_status(const struct sb_ctl_req *req, struct sb_reply *r)
 	return 0;
 }
 
-static int cmd_reload(const struct sb_ctl_req *req, struct sb_reply *r)
+static void reload_fill(struct sb_reply *r, int rc, const struct sb_msgs *errs,
+			const struct sb_msgs *warns)
 {
-	struct sb_msgs errs = { 0 }, warns = { 0 };
-
-	if (sb__daemon_reload(&errs, &warns) < 0) {
+	if (rc < 0) {
 		sb_reply_error(r, "reload refused: %zu error%s in %s; the running configuration is "
 				  "unchanged",
-			       errs.n, errs.n == 1 ? "" : "s", sb__d.conf_path);
-		for (size_t i = 0; i < errs.n; i++)
-			sb_reply_detail(r, "%s", errs.v[i]);
+			       errs->n, errs->n == 1 ? "" : "s", sb__d.conf_path);
+		for (size_t i = 0; i < errs->n; i++)
+			sb_reply_detail(r, "%s", errs->v[i]);
 	} else {
 		sb_reply_message(r, "configuration reloaded from %s: %zu cards, %zu channels",
 				 sb__d.conf_path, sb__d.conf->model->ncards,
 				 channels_total(sb__d.conf->model));
-		for (size_t i = 0; i < warns.n; i++)
-			sb_reply_detail(r, "warning: %s", warns.v[i]);
+		for (size_t i = 0; i < warns->n; i++)
+			sb_reply_detail(r, "warning: %s", warns->v[i]);
 	}
+}
+
+static void reload_done(void *arg, int rc, const struct sb_msgs *errs,
+			const struct sb_msgs *warns)
+{
+	reload_fill(arg, rc, errs, warns);
+	sb__ctl_finish(arg);
+}
+
+/* The file is read and checked off the loop; the reply goes out when that is done. Without a
+ * loop (tests that drive the commands alone) it is read here. */
+static int cmd_reload(const struct sb_ctl_req *req, struct sb_reply *r)
+{
+	struct sb_msgs errs = { 0 }, warns = { 0 };
+
+	if (sb__daemon_reload_async(reload_done, r) == 0) {
+		sb__reply_defer(r);
+		return 0;
+	}
+	int rc = sb__daemon_reload(&errs, &warns);
+	reload_fill(r, rc, &errs, &warns);
 	sb__msgs_free(&errs);
 	sb__msgs_free(&warns);
 	return 0;

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "call.h"
 #include "core.h"
 
 static int cmd_cards(const struct sb_ctl_req *req, struct sb_reply *r)
@@ -32,23 +31,42 @@ static int cmd_cards(const struct sb_ctl_req *req, struct sb_reply *r)
 
 static const char *const chan_states[] = { "idle", "busy", "blocked" };
 
-/* a call uses the channel: one of its legs is on it (a B-channel, a sym-bridge channel's cloud
- * leg) or it was dialled to the channel's number */
-static int channel_call_cb(void *arg, struct sb_call *c)
-{
-	const struct sb_channel *ch = arg;
+/* The channels calls use now: a leg names its card's slot and channel. */
+struct chan_use {
+	int slot;
+	unsigned channel;
+	uint64_t call;
+};
+struct chan_uses {
+	struct chan_use *v;
+	size_t n, cap;
+};
 
-	for (unsigned i = 0; i <= SB_CALL_FORK_MAX; i++) {
-		const struct sb_leg *l = sb_call_leg(c, i);
-		if (l && l->slot == ch->card->slot && l->channel == ch->index)
-			return 1;
+static int chan_use_cb(void *arg, struct sb_call *c)
+{
+	struct chan_uses *u = arg;
+	const struct sb_leg *leg;
+
+	for (unsigned i = 0; (leg = sb_call_leg(c, i)); i++) {
+		if (!leg->slot || !leg->channel)
+			continue;
+		if (u->n == u->cap) {
+			size_t cap = u->cap ? 2 * u->cap : 64;
+			struct chan_use *v = realloc(u->v, cap * sizeof *v);
+			if (!v)
+				return -1; /* what was found so far is shown */
+			u->v = v;
+			u->cap = cap;
+		}
+		u->v[u->n++] = (struct chan_use){ leg->slot, leg->channel, sb_call_id(c) };
 	}
-	return ch->number && strcmp(sb_call_called(c)->number, ch->number) == 0;
+	return 0;
 }
 
-static void channel_row(struct sb_reply *r, const struct sb_channel *ch)
+static void channel_row(struct sb_reply *r, const struct sb_channel *ch,
+			const struct chan_uses *u)
 {
-	char assign[300];
+	char assign[300], call[24] = "";
 	enum sb_channel_state state = ch->state;
 
 	if (ch->target)
@@ -57,6 +75,13 @@ static void channel_row(struct sb_reply *r, const struct sb_channel *ch)
 		snprintf(assign, sizeof assign, "ring_group:%s", ch->ring_group);
 	else
 		assign[0] = '\0';
+	/* busy while a call has a leg on it, whatever the channel's own state says */
+	for (size_t i = 0; i < u->n; i++)
+		if (u->v[i].slot == ch->card->slot && u->v[i].channel == ch->index) {
+			state = SB_CHAN_BUSY;
+			snprintf(call, sizeof call, "%llu", (unsigned long long)u->v[i].call);
+			break;
+		}
 	sb_reply_row(r);
 	sb_reply_int(r, "slot", ch->card->slot);
 	sb_reply_str(r, "card", ch->card->name);
@@ -65,17 +90,17 @@ static void channel_row(struct sb_reply *r, const struct sb_channel *ch)
 	sb_reply_str(r, "assignment", assign[0] ? assign : NULL);
 	sb_reply_str(r, "target", ch->target);
 	sb_reply_str(r, "ring_group", ch->ring_group);
-	if (state == SB_CHAN_IDLE && sb_call_foreach(channel_call_cb, (void *)ch))
-		state = SB_CHAN_BUSY;
 	sb_reply_str(r, "state", chan_states[state]);
+	sb_reply_str(r, "call", call[0] ? call : NULL);
 }
 
 static int cmd_channels(const struct sb_ctl_req *req, struct sb_reply *r)
 {
 	static const char *const cols[] = { "slot",	  "card",  "channel", "number",
-					    "assignment", "state", NULL };
+					    "assignment", "state", "call",    NULL };
 	const struct sb_model *m = sb_daemon_conf()->model;
 	const struct sb_card *only = NULL;
+	struct chan_uses u = { 0 };
 
 	if (req->argc == 1) {
 		char *end;
@@ -87,12 +112,14 @@ static int cmd_channels(const struct sb_ctl_req *req, struct sb_reply *r)
 		}
 	}
 	sb_reply_table(r, cols);
+	sb_call_foreach(chan_use_cb, &u);
 	for (size_t i = 0; i < m->ncards; i++) {
 		if (only && only != &m->cards[i])
 			continue;
 		for (size_t j = 0; j < m->cards[i].nchannels; j++)
-			channel_row(r, &m->cards[i].channels[j]);
+			channel_row(r, &m->cards[i].channels[j], &u);
 	}
+	free(u.v);
 	return 0;
 }
 

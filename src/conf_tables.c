@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,6 +77,15 @@ static const struct sb_conf_key system_keys[] = {
 	{ .name = "max_call_seconds", .type = SB_CT_INT,
 	  .offset = OFF(sb_system_conf, max_call_seconds), .def = "600", .min = 1, .max = 86400,
 	  .help = "a call longer than this is ended cleanly" },
+	{ .name = "control_idle_timeout", .type = SB_CT_INT,
+	  .offset = OFF(sb_system_conf, control_idle_timeout), .def = "60", .min = 1,
+	  .max = 86400,
+	  .help = "seconds a control connection may wait without a request before it is closed" },
+	{ .name = "control_clients_per_user", .type = SB_CT_INT,
+	  .offset = OFF(sb_system_conf, control_clients_per_user), .def = "8", .min = 1,
+	  .max = 64,
+	  .help = "control connections at once per user other than root and the daemon's own "
+		  "(they always have 64 of their own)" },
 	SB_CONF_END
 };
 
@@ -174,6 +184,32 @@ static void file_check(struct sb_conf_ctx *cx, const struct sb_cloud_tls_conf *t
 	}
 }
 
+/* the codecs the media engine can offer the cloud, by their SDP names */
+static const char *const cloud_codec_names[] = { "G722", "PCMA", "PCMU", "opus" };
+
+static void check_cloud_codecs(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+			       const char *path, const void *field)
+{
+	const struct sb_strlist *l = field;
+
+	for (size_t i = 0; i < l->n; i++) {
+		bool known = false;
+		for (size_t k = 0; k < sizeof cloud_codec_names / sizeof *cloud_codec_names; k++)
+			known |= strcasecmp(l->v[i], cloud_codec_names[k]) == 0;
+		if (!known)
+			sb_conf_error(cx, src, path,
+				      "\"%s\" is not a codec we can offer (allowed: \"G722\", "
+				      "\"PCMA\", \"PCMU\", \"opus\")",
+				      l->v[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcasecmp(l->v[i], l->v[j]) == 0)
+				sb_conf_error(cx, src, path,
+					      "\"%s\" is listed twice (each codec once, in the "
+					      "order of preference)",
+					      l->v[i]);
+	}
+}
+
 static void cloud_check(struct sb_conf_ctx *cx, const char *path, void *elem)
 {
 	struct sb_cloud_conf *c = elem;
@@ -203,6 +239,10 @@ static const struct sb_conf_key cloud_keys[] = {
 	{ .name = "registration", .type = SB_CT_ENUM, .offset = OFF(sb_cloud_conf, registration),
 	  .def = "\"per-channel\"", .choices = registrations,
 	  .help = "one registration per sym-bridge channel, or one for the trunk" },
+	{ .name = "codecs", .type = SB_CT_STRLIST, .offset = OFF(sb_cloud_conf, codecs),
+	  .def = "[ \"G722\", \"PCMA\" ]", .min = 1, .max = 4, .check = check_cloud_codecs,
+	  .help = "codecs offered to the cloud, in order of preference: \"G722\", \"PCMA\", "
+		  "\"PCMU\", \"opus\"" },
 	{ .name = "tls", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, tls), .sub = &tls_section,
 	  .help = "TLS settings of the cloud connection" },
 	SB_CONF_END
@@ -284,6 +324,9 @@ static const struct sb_conf_section ring_group_section = {
 	.src_offset = OFF(sb_ring_group_conf, src),
 };
 
+/* in the order of enum card_link_dtmf (cards/cards.h), as the link cards' setting */
+static const char *const station_dtmf[] = { "rfc4733", "info", "inband", NULL };
+
 static const struct sb_conf_key station_keys[] = {
 	{ .name = "user", .type = SB_CT_STRING, .offset = OFF(sb_station_conf, user), .min = 1,
 	  .max = 64, .check = sb_conf_check_name, .help = "SIP user name the station registers as" },
@@ -291,6 +334,10 @@ static const struct sb_conf_key station_keys[] = {
 	  .min = 8, .max = 128, .flags = SB_CK_SECRET, .help = "digest password, 8..128 characters" },
 	{ .name = "name", .type = SB_CT_STRING, .offset = OFF(sb_station_conf, name), .min = 1,
 	  .max = 128, .flags = SB_CK_OPTIONAL, .help = "display name" },
+	{ .name = "dtmf", .type = SB_CT_ENUM, .offset = OFF(sb_station_conf, dtmf),
+	  .def = "\"rfc4733\"", .choices = station_dtmf,
+	  .help = "how digits from the other side reach the station: RFC 4733 events, SIP INFO, "
+		  "or tones in band" },
 	SB_CONF_END
 };
 

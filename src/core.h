@@ -53,6 +53,12 @@ void sb__model_build(struct sb_conf_ctx *cx);
 int sb__reply_new(struct sb_reply **rp);
 void sb__reply_free(struct sb_reply *r);
 bool sb__reply_ok(const struct sb_reply *r);
+/* A handler that answers later defers its reply, fills it when it can and hands it to
+ * sb__ctl_finish(), which sends it (or frees it when the client left); the client's later
+ * requests wait for it. */
+void sb__reply_defer(struct sb_reply *r);
+bool sb__reply_deferred(const struct sb_reply *r);
+void sb__ctl_finish(struct sb_reply *r);
 char *sb__reply_dump(const struct sb_reply *r, size_t *lenp);
 struct sb__stream {
 	sb_reply_more_cb more_cb;
@@ -93,6 +99,10 @@ extern struct sb__daemon sb__d;
 int sb__daemon_load(const char *path, struct sb_conf **confp, struct sb_msgs *errs,
 		    struct sb_msgs *warns);
 int sb__daemon_reload(struct sb_msgs *errs, struct sb_msgs *warns);
+/* the same with the file read and checked in the thread pool; done_cb runs on the loop */
+typedef void (*sb__reload_cb)(void *arg, int rc, const struct sb_msgs *errs,
+			      const struct sb_msgs *warns);
+int sb__daemon_reload_async(sb__reload_cb done_cb, void *arg);
 void sb__daemon_stop(void);
 int sb__cmd_register(void);
 

@@ -15,6 +15,9 @@
 #include "core.h"
 
 #define CTL_MAX_LINE 65536
+/* Connections at once: the privileged users (root, the daemon's own user) have this many slots
+ * of their own, so no number of other clients can lock them out; the others share as many, at
+ * most system.control_clients_per_user each. */
 #define CTL_MAX_CLIENTS 64
 
 struct ctl_client {
@@ -27,7 +30,16 @@ struct ctl_client {
 	bool eof;         /* the client sent everything: close once the replies are out */
 	bool closing;
 	bool streaming;   /* a streamed reply is going out: later requests wait for it */
+	bool privileged;  /* root or the daemon's own user */
 	struct sb__stream stream;
+	struct sb_reply *deferred; /* a reply its handler finishes later (sb__ctl_finish) */
+	uint64_t last_ms;          /* last byte read or reply written (uv_now) */
+};
+
+/* A deferred reply whose client went away: kept until its handler finishes it. */
+struct ctl_orphan {
+	struct sb_reply *r;
+	struct ctl_orphan *next;
 };
 
 struct ctl_write {
@@ -40,7 +52,10 @@ static uv_pipe_t ctl_server;
 static bool ctl_listening;
 static char *ctl_path;
 static struct ctl_client *clients;
-static size_t nclients;
+static size_t nclients, nprivileged;
+static struct ctl_orphan *orphans;
+static uv_timer_t idle_timer;
+static bool idle_timer_on;
 
 static void client_closed_cb(uv_handle_t *h)
 {
@@ -58,6 +73,17 @@ static void client_close(struct ctl_client *c)
 	if (c->next)
 		c->next->prevp = c->prevp;
 	nclients--;
+	if (c->privileged)
+		nprivileged--;
+	if (c->deferred) {
+		struct ctl_orphan *o = malloc(sizeof *o);
+		if (o) { /* else leak the reply rather than free what a handler will write */
+			o->r = c->deferred;
+			o->next = orphans;
+			orphans = o;
+		}
+		c->deferred = NULL;
+	}
 	if (c->streaming) {
 		sb__stream_free(&c->stream);
 		c->streaming = false;
@@ -76,6 +102,7 @@ static void write_done_cb(uv_write_t *req, int status)
 	free(w->line);
 	free(w);
 	c->pending--;
+	c->last_ms = uv_now(c->pipe.loop);
 	if (status < 0 || c->closing) {
 		client_close(c);
 		return;
@@ -87,7 +114,7 @@ static void write_done_cb(uv_write_t *req, int status)
 		return;
 	}
 	client_process(c); /* requests that waited behind a stream */
-	if (c->eof && c->pending == 0 && !c->streaming)
+	if (c->eof && c->pending == 0 && !c->streaming && !c->deferred)
 		client_close(c);
 }
 
@@ -192,6 +219,10 @@ static void client_request(struct ctl_client *c, const char *line, size_t len)
 		return;
 	}
 	sb__ctl_request(line, len, c->uid, r);
+	if (sb__reply_deferred(r)) {
+		c->deferred = r; /* sent by sb__ctl_finish */
+		return;
+	}
 	c->streaming = sb__reply_take_stream(r, &c->stream);
 	client_send(c, r);
 	sb__reply_free(r);
@@ -217,7 +248,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct ctl_client *c = s->data;
 
-	if (n == UV_EOF && (c->pending > 0 || c->streaming)) {
+	if (n == UV_EOF && (c->pending > 0 || c->streaming || c->deferred)) {
 		/* a half-closed client still gets every reply it asked for */
 		c->eof = true;
 		uv_read_stop(s);
@@ -228,6 +259,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	c->len += (size_t)n;
+	c->last_ms = uv_now(s->loop);
 	client_process(c);
 }
 
@@ -236,7 +268,8 @@ static void client_process(struct ctl_client *c)
 {
 	char *nl;
 
-	while (!c->closing && !c->streaming && c->len > 0 && (nl = memchr(c->buf, '\n', c->len))) {
+	while (!c->closing && !c->streaming && !c->deferred && c->len > 0 &&
+	       (nl = memchr(c->buf, '\n', c->len))) {
 		size_t linelen = (size_t)(nl - c->buf);
 		if (linelen > CTL_MAX_LINE)
 			break;
@@ -244,7 +277,7 @@ static void client_process(struct ctl_client *c)
 		memmove(c->buf, nl + 1, c->len - linelen - 1);
 		c->len -= linelen + 1;
 	}
-	if (!c->closing && c->len > CTL_MAX_LINE &&
+	if (!c->closing && !c->deferred && c->len > CTL_MAX_LINE &&
 	    (!(nl = memchr(c->buf, '\n', c->len)) || nl - c->buf > CTL_MAX_LINE)) {
 		struct sb_reply *r;
 		if (sb__reply_new(&r) == 0) {
@@ -256,12 +289,82 @@ static void client_process(struct ctl_client *c)
 	}
 }
 
+/* The reply r that a handler deferred (sb__reply_defer) is complete: send it to its client,
+ * whose later requests waited for it, or drop it if the client left. */
+void sb__ctl_finish(struct sb_reply *r)
+{
+	for (struct ctl_orphan **op = &orphans; *op; op = &(*op)->next)
+		if ((*op)->r == r) {
+			struct ctl_orphan *o = *op;
+			*op = o->next;
+			free(o);
+			sb__reply_free(r);
+			return;
+		}
+	for (struct ctl_client *c = clients; c; c = c->next)
+		if (c->deferred == r) {
+			c->deferred = NULL;
+			c->streaming = sb__reply_take_stream(r, &c->stream);
+			client_send(c, r);
+			sb__reply_free(r);
+			if (!c->closing)
+				client_process(c);
+			return;
+		}
+	sb__reply_free(r);
+}
+
+/* Clients that said nothing for system.control_idle_timeout and wait for nothing are closed:
+ * an idle connection holds a slot. */
+static void idle_cb(uv_timer_t *t)
+{
+	const struct sb_conf *conf = sb_daemon_conf();
+	uint64_t limit = conf ? (uint64_t)conf->system.control_idle_timeout * 1000 : 60000;
+	uint64_t now = uv_now(t->loop);
+	struct ctl_client *c, *next;
+
+	for (c = clients; c; c = next) {
+		next = c->next;
+		if (c->pending || c->streaming || c->deferred || now - c->last_ms < limit)
+			continue;
+		log_info("control: connection of uid %u idle for %llu s: closed", c->uid,
+			 (unsigned long long)(now - c->last_ms) / 1000);
+		client_close(c);
+	}
+	if (!clients) {
+		uv_timer_stop(t);
+		idle_timer_on = false;
+	}
+}
+
+/* Whether one more client of uid fits: privileged users have their own slots. */
+static bool client_fits(const struct ctl_client *nc, const char **why)
+{
+	const struct sb_conf *conf = sb_daemon_conf();
+	int per_uid = conf ? conf->system.control_clients_per_user : 8;
+	size_t same = 0;
+
+	if (nc->privileged) {
+		*why = "connections of root and the daemon's user";
+		return nprivileged <= CTL_MAX_CLIENTS;
+	}
+	for (const struct ctl_client *c = clients; c; c = c->next)
+		if (c != nc && !c->closing && c->uid == nc->uid)
+			same++;
+	*why = "connections of this user (system.control_clients_per_user)";
+	if (same >= (size_t)per_uid)
+		return false;
+	*why = "connections of unprivileged users";
+	return nclients - nprivileged <= CTL_MAX_CLIENTS;
+}
+
 static void connection_cb(uv_stream_t *server, int status)
 {
 	struct ctl_client *c;
 	struct ucred cred;
 	socklen_t clen = sizeof cred;
 	uv_os_fd_t fd;
+	const char *why;
 
 	if (status < 0 || !(c = calloc(1, sizeof *c)))
 		return;
@@ -273,6 +376,7 @@ static void connection_cb(uv_stream_t *server, int status)
 		clients->prevp = &c->next;
 	clients = c;
 	nclients++;
+	c->last_ms = uv_now(server->loop);
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
 	    uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
 	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
@@ -280,11 +384,17 @@ static void connection_cb(uv_stream_t *server, int status)
 		return;
 	}
 	c->uid = cred.uid;
-	if (nclients > CTL_MAX_CLIENTS) {
-		log_warn("control: more than %d clients at once, refusing uid %u", CTL_MAX_CLIENTS,
-			 c->uid);
+	c->privileged = cred.uid == 0 || cred.uid == getuid();
+	if (c->privileged)
+		nprivileged++;
+	if (!client_fits(c, &why)) {
+		log_warn("control: refusing a connection of uid %u: too many %s", c->uid, why);
 		client_close(c);
 		return;
+	}
+	if (!idle_timer_on) {
+		uv_timer_start(&idle_timer, idle_cb, 1000, 1000);
+		idle_timer_on = true;
 	}
 	uv_read_start((uv_stream_t *)&c->pipe, alloc_cb, read_cb);
 }
@@ -333,6 +443,7 @@ int sb__ctl_listen(uv_loop_t *loop, const char *path)
 		uv_close((uv_handle_t *)&ctl_server, NULL);
 		return rc;
 	}
+	uv_timer_init(loop, &idle_timer);
 	ctl_listening = true;
 	ctl_path = strdup(path);
 	return 0;
@@ -343,6 +454,8 @@ void sb__ctl_close(void)
 	while (clients)
 		client_close(clients);
 	if (ctl_listening) {
+		uv_close((uv_handle_t *)&idle_timer, NULL);
+		idle_timer_on = false;
 		uv_close((uv_handle_t *)&ctl_server, NULL);
 		unlink(ctl_path);
 		ctl_listening = false;

@@ -122,11 +122,13 @@ static void count_start(void)
 static void signal_cb(uv_signal_t *h, int signum)
 {
 	if (signum == SIGHUP) {
-		struct sb_msgs errs = { 0 }, warns = { 0 };
 		log_notice("SIGHUP: reloading %s", sb__d.conf_path);
-		sb__daemon_reload(&errs, &warns);
-		sb__msgs_free(&errs);
-		sb__msgs_free(&warns);
+		if (sb__daemon_reload_async(NULL, NULL) < 0) { /* read off the loop, swapped on it */
+			struct sb_msgs errs = { 0 }, warns = { 0 };
+			sb__daemon_reload(&errs, &warns);
+			sb__msgs_free(&errs);
+			sb__msgs_free(&warns);
+		}
 		return;
 	}
 	log_notice("%s: shutting down", signum == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -14,6 +14,7 @@ struct sb_reply {
 	json_t *rows; /* set once a table was started */
 	json_t *cur;  /* where fields go: the last row, or the item */
 	struct sb__stream stream;
+	bool deferred;
 };
 
 int sb__reply_new(struct sb_reply **rp)
@@ -63,6 +64,16 @@ void sb__stream_free(struct sb__stream *st)
 	if (st->free_cb)
 		st->free_cb(st->arg);
 	*st = (struct sb__stream){ .more_cb = NULL };
+}
+
+void sb__reply_defer(struct sb_reply *r)
+{
+	r->deferred = true;
+}
+
+bool sb__reply_deferred(const struct sb_reply *r)
+{
+	return r->deferred;
 }
 
 bool sb__reply_ok(const struct sb_reply *r)

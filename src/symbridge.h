@@ -132,6 +132,8 @@ struct sb_system_conf {
 	int log_level; /* enum sb_log_level */
 	struct sb_port_range rtp_ports;
 	int max_call_seconds;
+	int control_idle_timeout;     /* seconds */
+	int control_clients_per_user; /* other than root and the daemon's user */
 };
 
 enum sb_tls_version { SB_TLS_1_2, SB_TLS_1_3 };
@@ -152,6 +154,7 @@ struct sb_cloud_conf {
 	bool enabled;
 	struct sb_strlist registrar;
 	int registration; /* enum sb_cloud_registration */
+	struct sb_strlist codecs; /* offered to the cloud, in order: "G722" "PCMA" "PCMU" "opus" */
 	struct sb_cloud_tls_conf tls;
 };
 
@@ -166,6 +169,7 @@ struct sb_station_conf {
 	char *user;
 	char *password;
 	char *name;
+	int dtmf; /* enum card_link_dtmf: how digits reach the station */
 };
 
 struct sb_model;

@@ -40,7 +40,8 @@ SB_INTEGRATION = \
 	tests/integration/030-kill-restart.sh \
 	tests/integration/040-cli.sh \
 	tests/integration/050-background.sh \
-	tests/integration/060-interactive.sh
+	tests/integration/060-interactive.sh \
+	tests/integration/182-ctl-edge.sh
 TESTS += $(SB_INTEGRATION)
 EXTRA_DIST += $(SB_INTEGRATION)
 
@@ -77,21 +78,27 @@ tests_fuzz_fuzz_ctl_SOURCES = tests/fuzz/fuzz_ctl.c tests/fuzz/driver.c
 tests_fuzz_fuzz_ctl_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"ctl"'
 tests_fuzz_fuzz_ctl_LDADD = $(SB_CORE_LIBS)
 TESTS += tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl
-EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus tests/fuzz/build.sh
 
-SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined $(AM_CPPFLAGS) -I$(top_builddir) \
-	$(UV_CFLAGS) $(JANSSON_CFLAGS) $(OPUS_CFLAGS) $(SPANDSP_CFLAGS) $(SRTP_CFLAGS)
+SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	$(AM_CPPFLAGS) -I$(top_builddir) \
+	$(UV_CFLAGS) $(JANSSON_CFLAGS) $(OPUS_CFLAGS) $(SPANDSP_CFLAGS) $(SRTP_CFLAGS) $(URING_CFLAGS)
 # the core's table names the modules: their sources and libraries come along
 SB_FUZZ_LINK = $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) $(SRTP_LIBS) \
-	$(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) -lm
+	$(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) $(PRI_LIBS) $(URING_LIBS) -lm
 SB_FUZZ_TARGETS = conf ctl
+# tests/fuzz/build.sh compiles the sources once (tests/fuzz/san/) and links every target
 fuzz:
-	for t in $(SB_FUZZ_TARGETS); do \
-	  clang $(SB_FUZZ_CFLAGS) -o tests/fuzz/$$t-libfuzzer $(srcdir)/tests/fuzz/fuzz_$$t.c \
-	    $(addprefix $(srcdir)/,$(filter %.c,$(libsbcore_a_SOURCES) $(libsbmedia_a_SOURCES))) \
-	    $(SB_FUZZ_LINK) || exit 1; \
-	done
+	sh $(srcdir)/tests/fuzz/build.sh $(srcdir) "$(SB_FUZZ_CFLAGS)" "$(SB_FUZZ_LINK)" \
+	  "$(SB_FUZZ_TARGETS)" $(filter %.c,$(libsbcore_a_SOURCES) $(libsbmedia_a_SOURCES))
 .PHONY: fuzz
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf tests/fuzz/san tests/fuzz/findings tests/fuzz/sanitized-build.log
+.PHONY: clean-fuzz
+# make check fuzzes every target briefly under the sanitizers (skipped without clang)
+TESTS += tests/fuzz/sanitized.sh
+EXTRA_DIST += tests/fuzz/sanitized.sh
 CLEANFILES += $(SB_FUZZ_TARGETS:%=tests/fuzz/%-libfuzzer)
 
 # the call core with a fake card type

@@ -1,4 +1,4 @@
-/* link.c: the link card: a SIP link to an intercom server (NET or LAN protocol). */
+/* link.c: the link card: a SIP link to an intercom server. */
 #include "config.h"
 
 #include <stdio.h>
@@ -14,6 +14,7 @@ struct link_conf {
 	int dtmf;
 };
 
+/* protocol = net | lan: accepted and ignored, with a warning (see link_protocol_check) */
 static const char *const link_protocols[] = { "net", "lan", NULL };
 static const char *const link_transports[] = { "udp", "tcp", "tls", NULL };
 /* in the order of enum card_link_dtmf */
@@ -30,9 +31,21 @@ static void link_check_peer(struct sb_conf_ctx *cx, const struct sb_conf_src *sr
 			      v);
 }
 
+/* The NET/LAN distinction of the old intercom servers never changed anything here: the link is
+ * SIP either way, and what differs (transport, peer, dtmf) has settings of its own. Configs that
+ * still name it keep loading, with a warning, until a later version refuses the key. */
+static void link_protocol_check(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+				const char *path, const void *field)
+{
+	sb_conf_warn(cx, src, path,
+		     "deprecated and ignored: the link is SIP over its transport either way "
+		     "(remove the setting; a later version will refuse it)");
+}
+
 static const struct sb_conf_key link_keys[] = {
 	{ .name = "protocol", .type = SB_CT_ENUM, .offset = offsetof(struct link_conf, protocol),
-	  .choices = link_protocols, .help = "net or lan link of the intercom server" },
+	  .choices = link_protocols, .flags = SB_CK_OPTIONAL, .check = link_protocol_check,
+	  .help = "deprecated and ignored (net or lan)" },
 	{ .name = "transport", .type = SB_CT_ENUM, .offset = offsetof(struct link_conf, transport),
 	  .def = "\"udp\"", .choices = link_transports, .help = "SIP transport: udp, tcp or tls" },
 	{ .name = "peer", .type = SB_CT_STRING, .offset = offsetof(struct link_conf, peer),
@@ -60,8 +73,7 @@ static size_t link_nchannels(const struct sb_card_conf *cc)
 static void link_describe(const struct sb_card_conf *cc, char *buf, size_t len)
 {
 	const struct link_conf *lc = cc->priv;
-	snprintf(buf, len, "%s over %s to %s", link_protocols[lc->protocol],
-		 link_transports[lc->transport], lc->peer);
+	snprintf(buf, len, "SIP over %s to %s", link_transports[lc->transport], lc->peer);
 }
 
 const struct sb_card_type card_link = {
@@ -74,8 +86,7 @@ const struct sb_card_type card_link = {
 };
 
 /* What the sip module needs of a link card: where its peer is and how to reach it. */
-int card_link_peer(const struct sb_card_conf *cc, const char **peer, const char **transport,
-		   const char **protocol)
+int card_link_peer(const struct sb_card_conf *cc, const char **peer, const char **transport)
 {
 	const struct link_conf *lc;
 
@@ -83,7 +94,6 @@ int card_link_peer(const struct sb_card_conf *cc, const char **peer, const char 
 		return -1;
 	*peer = lc->peer;
 	*transport = link_transports[lc->transport];
-	*protocol = link_protocols[lc->protocol];
 	return 0;
 }
 

@@ -251,8 +251,11 @@ void cdr_csv_header(FILE *out)
 void cdr_csv_row(FILE *out, const struct cdr_record *rec)
 {
 	char t[48], ep[CDR_NAME_MAX + 16];
-	int64_t dur =
-		rec->answer_us && rec->end_us > rec->answer_us ? rec->end_us - rec->answer_us : 0;
+	/* a damaged record may hold any times: the difference is taken only between an answer
+	 * after the epoch and a later end, where it cannot overflow (UBSan found 2^63 - -2^63) */
+	int64_t dur = rec->answer_us > 0 && rec->end_us > rec->answer_us
+			      ? (int64_t)((uint64_t)rec->end_us - (uint64_t)rec->answer_us)
+			      : 0;
 
 	fprintf(out, "%llu,", (unsigned long long)rec->id);
 	cdr_format_iso(rec->start_us, t, sizeof t);

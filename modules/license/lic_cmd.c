@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SB_MODULE "license"
@@ -114,15 +115,26 @@ static int cmd_files(const struct sb_ctl_req *req, struct sb_reply *r)
 	return 0;
 }
 
+/* Only a regular file, opened without blocking (a FIFO or a device would hold the whole loop
+ * until someone writes to it), and at most LIC_FILE_MAX bytes. */
 static char *read_file(const char *path, size_t *lenp, int *errp)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
 	char *buf;
 	ssize_t n;
 	size_t len = 0;
 
 	if (fd < 0) {
 		*errp = errno;
+		return NULL;
+	}
+	*errp = fstat(fd, &st) < 0	      ? errno
+		: !S_ISREG(st.st_mode)	      ? EINVAL
+		: st.st_size > LIC_FILE_MAX ? EFBIG
+					      : 0;
+	if (*errp) {
+		close(fd);
 		return NULL;
 	}
 	if (!(buf = malloc(LIC_FILE_MAX + 2))) {
@@ -196,7 +208,10 @@ static int cmd_install(const struct sb_ctl_req *req, struct sb_reply *r)
 		return -1;
 	}
 	if (!(buf = read_file(path, &len, &err))) {
-		sb_reply_error(r, "license install: cannot read %s: %s", path, strerror(err));
+		sb_reply_error(r, "license install: cannot read %s: %s", path,
+			       err == EINVAL ? "not a regular file"
+			       : err == EFBIG ? "larger than a license file can be"
+					      : strerror(err));
 		return -1;
 	}
 	if (!(l = calloc(1, sizeof *l)) || !(l->file = calloc(1, sizeof *l->file))) {

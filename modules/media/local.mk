@@ -87,3 +87,12 @@ tests_peers_media_sip_call_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 tests_peers_media_sip_call_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) -lm
 TESTS += tests/integration/085-media-baresip.sh
 EXTRA_DIST += tests/integration/085-media-baresip.sh
+
+# fuzz target of what a media leg receives: SRTP/SRTCP with the peer's key, RTCP reports
+check_PROGRAMS += tests/fuzz/fuzz_rtp_rx
+TESTS += tests/fuzz/fuzz_rtp_rx
+tests_fuzz_fuzz_rtp_rx_SOURCES = tests/fuzz/fuzz_rtp_rx.c tests/fuzz/driver.c
+tests_fuzz_fuzz_rtp_rx_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"rtp_rx"'
+tests_fuzz_fuzz_rtp_rx_CFLAGS = $(SB_MEDIA_TEST_CFLAGS) $(URING_CFLAGS)
+tests_fuzz_fuzz_rtp_rx_LDADD = $(SB_CORE_LIBS)
+SB_FUZZ_TARGETS += rtp_rx

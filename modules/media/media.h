@@ -123,6 +123,13 @@ int media_srtp_unprotect(struct media_srtp *s, uint8_t *pkt, size_t *len, bool r
 
 #define MEDIA_SDP_MAX_CODECS 8
 #define MEDIA_SDP_MAX_CRYPTO 4
+#define MEDIA_SDP_MAX_DTMF   4
+
+/* telephone-event (RFC 4733) at one clock: it goes with the codecs of that RTP clock (2.1) */
+struct media_sdp_dtmf {
+	uint8_t pt;
+	unsigned clock;
+};
 
 struct media_sdp_codec {
 	enum media_codec codec;
@@ -141,7 +148,10 @@ struct media_sdp_media {
 	bool srtp;                                           /* RTP/SAVP */
 	struct media_sdp_codec codecs[MEDIA_SDP_MAX_CODECS]; /* in preference order */
 	size_t ncodecs;
-	int dtmf_pt;    /* telephone-event payload type, -1: none */
+	/* telephone-event payload types, one per clock (8000 for G.711 and G.722, 48000 for
+	 * Opus); none: no events */
+	struct media_sdp_dtmf dtmf[MEDIA_SDP_MAX_DTMF];
+	size_t ndtmf;
 	unsigned ptime; /* 0: not given */
 	struct media_sdp_crypto crypto[MEDIA_SDP_MAX_CRYPTO];
 	size_t ncrypto;
@@ -149,6 +159,8 @@ struct media_sdp_media {
 	char refused[128];      /* their suite names, for the error that says why */
 };
 
+/* the telephone-event payload type of m at codec c's RTP clock, -1 when it has none */
+int media_sdp_dtmf_pt(const struct media_sdp_media *m, enum media_codec c);
 /* write c=, m=, a= lines for m (CRLF-terminated); returns the length or -ENOSPC */
 int media_sdp_write(const struct media_sdp_media *m, char *buf, size_t len);
 /* parse the first audio stream of a whole SDP body; -EINVAL on malformed text, -ENOENT without

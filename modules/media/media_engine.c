@@ -92,6 +92,8 @@ static void pipe_free(struct media_pipe *p)
 			dtmf_rx_free(p->drx[i]);
 		if (p->dtx[i])
 			dtmf_tx_free(p->dtx[i]);
+		media_resampler_free(p->tone_rs[i]);
+		media_enc_free(p->tone_enc[i]);
 		media__tdm_free(p->tdm_new[i]);
 	}
 	free(p);
@@ -180,14 +182,24 @@ static int pipe_build(struct media_pipe **pp, struct media_engine *e, struct med
 	}
 	for (int i = 0; i < 2 && !rc; i++)
 		rc = path_build(&p->path[i], &p->conf[i], &p->conf[1 - i]);
-	/* a G.711 leg without telephone-event carries digits as tones, both ways */
-	for (int i = 0; i < 2 && !rc; i++)
-		if (narrowband(p->conf[i].codec) && p->conf[i].dtmf_pt < 0) {
-			p->drx[i] = dtmf_rx_init(NULL, media__dtmf_detected, &s->leg[i]);
-			p->dtx[i] = dtmf_tx_init(NULL);
-			if (!p->drx[i] || !p->dtx[i])
-				rc = -ENOMEM;
-		}
+	/* a leg without telephone-event gets digits as tones, whatever its codec; a G.711 one is
+	 * also listened to for tones */
+	for (int i = 0; i < 2 && !rc; i++) {
+		const struct media_path *to = &p->path[1 - i];
+		if (p->conf[i].dtmf_pt >= 0)
+			continue;
+		if (narrowband(p->conf[i].codec) &&
+		    !(p->drx[i] = dtmf_rx_init(NULL, media__dtmf_detected, &s->leg[i])))
+			rc = -ENOMEM;
+		if (!(p->dtx[i] = dtmf_tx_init(NULL)))
+			rc = -ENOMEM;
+		else /* 100 ms tones, 60 ms apart: enough for a receiver behind a lossy codec */
+			dtmf_tx_set_timing(p->dtx[i], 100, 60);
+		if (!rc && !to->passthrough && to->enc_rate != 8000)
+			rc = media_resampler_alloc(&p->tone_rs[i], 8000, to->enc_rate);
+		if (!rc && to->passthrough && !narrowband(p->conf[i].codec))
+			rc = media_enc_alloc(&p->tone_enc[i], p->conf[i].codec, 8000);
+	}
 	if (rc < 0) {
 		pipe_free(p);
 		return rc;
@@ -627,9 +639,7 @@ int media_session_dtmf(struct media_session *s, unsigned leg, char digit, unsign
 
 	if (leg > 1 || s->destroying || !strchr("0123456789*#ABCD", digit) || !digit)
 		return -EINVAL;
-	/* RFC 4733 where the leg takes events, tones where it is G.711; nothing else carries it */
-	if (s->conf[leg].dtmf_pt < 0 && !narrowband(s->conf[leg].codec))
-		return -ENOTSUP;
+	/* RFC 4733 where the leg takes events, else tones in its codec */
 	if (!(m = calloc(1, sizeof *m)))
 		return -ENOMEM;
 	m->type = MEDIA_MSG_DTMF;

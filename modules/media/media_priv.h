@@ -33,9 +33,15 @@ struct media_pipe {
 	struct media_leg_conf conf[2];
 	struct media_srtp *tx[2], *rx[2];
 	struct media_path path[2]; /* path[i]: from leg i to leg 1 - i */
-	/* G.711 legs without telephone-event: in-band DTMF detected from leg i, generated toward it */
+	/* legs without telephone-event: digits toward leg i are played as tones (dtx, spandsp at
+	 * 8 kHz, any codec), and on G.711 legs looked for in what leg i sends (drx) */
 	dtmf_rx_state_t *drx[2];
 	dtmf_tx_state_t *dtx[2];
+	/* the tones toward leg i: up to 16 kHz where its encoder runs at that rate (tone_rs), or
+	 * encoded on their own (tone_enc, at 8 kHz) where its packets are passed through and its
+	 * codec is not G.711 (G.722, Opus): such a packet is replaced while a tone plays */
+	struct media_resampler *tone_rs[2];
+	struct media_enc *tone_enc[2];
 	/* a B-channel descriptor this pipe brings to TDM leg i (NULL: the leg keeps its own); the
 	 * worker takes it when it swaps the pipe in */
 	struct media_tdm *tdm_new[2];
@@ -138,6 +144,10 @@ struct media_leg_rt {
 	uint32_t pt_ssrc, ts_off;
 	uint16_t seq_off;
 	uint32_t dtmf_src_ts, dtmf_out_ts;
+	/* tones replacing passed-through packets (media_rtp.c tone_packet): packets of silence
+	 * still to send before the next tone, and whether one is playing */
+	uint8_t tone_lead;
+	bool tone_busy;
 	/* a TDM leg: the B-channel it reads and writes, and the numbering of the RTP headers its
 	 * frames are given on the way in (so they take the same path as packets) */
 	struct media_tdm *tdm;

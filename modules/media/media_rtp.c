@@ -143,14 +143,72 @@ static void rtp_header(uint8_t *b, bool marker, uint8_t pt, uint16_t seq, uint32
 
 static const char dtmf_digits[] = "0123456789*#ABCD";
 
-/* tones from spandsp over n samples of PCM toward a G.711 leg, while digits are queued */
-static void dtmf_overlay(dtmf_tx_state_t *dtx, int16_t *pcm, size_t n)
+/* tones from spandsp over n samples of PCM at rate toward leg idx, while digits are queued:
+ * generated at 8 kHz, brought up to the encoder's rate where that is 16 kHz */
+static void tone_overlay(struct media_pipe *p, unsigned idx, int16_t *pcm, size_t n, unsigned rate)
 {
-	int16_t tone[MEDIA_MAX_SAMPLES];
-	int k = dtx ? dtmf_tx(dtx, tone, (int)n) : 0;
+	int16_t tone[MEDIA_MAX_SAMPLES], up[MEDIA_MAX_SAMPLES];
+	size_t n8 = rate == 8000 ? n : n * 8000 / rate;
+	int k;
 
-	if (k > 0)
+	if (!p->dtx[idx] || n8 > MEDIA_MAX_SAMPLES)
+		return;
+	if ((k = dtmf_tx(p->dtx[idx], tone, (int)n8)) <= 0)
+		return;
+	if (rate == 8000) {
 		memcpy(pcm, tone, (size_t)k * sizeof *tone);
+		return;
+	}
+	if (!p->tone_rs[idx])
+		return;
+	memset(tone + k, 0, (n8 - (size_t)k) * sizeof *tone);
+	int m = media_resample(p->tone_rs[idx], tone, n8, up, MEDIA_MAX_SAMPLES);
+	size_t cover = (size_t)k * rate / 8000;
+	if (m > 0)
+		memcpy(pcm, up, (cover < (size_t)m ? cover : (size_t)m) * sizeof *up);
+}
+
+/* Packets passed through toward leg o in a codec other than G.711 (G.722, Opus): while a tone
+ * plays, the packet's payload is replaced by the tone, encoded for o (same length of time, so
+ * the stream's timestamps stay). Our encoder is not the one the peer's decoder followed so far:
+ * G.722's ADPCM needs about 40 ms to agree again, so two packets of our silence go first and
+ * the tone starts clean. false when no tone plays. */
+#define TONE_LEAD_PACKETS 2
+static bool tone_packet(struct media_leg_rt *o, unsigned ptime, uint8_t *p, size_t hdr, size_t *len)
+{
+	struct media_pipe *pipe = o->s->pipe;
+	int16_t tone[MEDIA_MAX_SAMPLES];
+	size_t n8 = 8 * (size_t)ptime;
+	int k = 0, n;
+
+	if (!pipe->tone_enc[o->idx] || !pipe->dtx[o->idx] || n8 > MEDIA_MAX_SAMPLES)
+		return false;
+	if (o->tone_lead)
+		o->tone_lead--;
+	else if ((k = dtmf_tx(pipe->dtx[o->idx], tone, (int)n8)) <= 0)
+		return o->tone_busy = false;
+	o->tone_busy = k == (int)n8;
+	memset(tone + k, 0, (n8 - (size_t)k) * sizeof *tone);
+	n = media_enc_encode(pipe->tone_enc[o->idx], tone, n8, p + hdr,
+			     MEDIA_BUF - hdr - MEDIA_SRTP_OVERHEAD);
+	if (n <= 0)
+		return false;
+	*len = hdr + (size_t)n;
+	return true;
+}
+
+/* a digit toward leg o as tones (a leg without telephone-event) */
+static void tone_put(struct media_leg_rt *o, char digit)
+{
+	struct media_pipe *pipe = o->s->pipe;
+
+	if (!pipe->dtx[o->idx])
+		return;
+	if (pipe->tone_enc[o->idx] && !o->tone_busy) {
+		o->tone_lead = TONE_LEAD_PACKETS;
+		o->tone_busy = true;
+	}
+	dtmf_tx_put(pipe->dtx[o->idx], &digit, 1);
 }
 
 /* queue an RFC 4733 digit toward leg l; the session timer sends it */
@@ -263,7 +321,7 @@ static void drain_fifo(struct media_leg_rt *o, const struct media_path *path,
 	size_t at = 0;
 
 	while (o->fifo_n - at >= path->frame_out) {
-		dtmf_overlay(o->s->pipe->dtx[o->idx], o->fifo + at, path->frame_out);
+		tone_overlay(o->s->pipe, o->idx, o->fifo + at, path->frame_out, path->enc_rate);
 		int n = media_enc_encode(path->enc, o->fifo + at, path->frame_out, o->txbuf + 12,
 					 MEDIA_BUF - 12 - MEDIA_SRTP_OVERHEAD);
 		at += path->frame_out;
@@ -370,7 +428,7 @@ static void dtmf_in(struct media_leg_rt *in, struct media_leg_rt *o, uint8_t *p,
 			media__ev_post(in->s, &ev);
 			/* toward a G.711 leg without events the digit becomes tones */
 			if (oc->dtmf_pt < 0 && pipe->dtx[o->idx] && !oc->dtmf_by_signalling)
-				dtmf_tx_put(pipe->dtx[o->idx], &dtmf_digits[p[hdr]], 1);
+				tone_put(o, dtmf_digits[p[hdr]]);
 		}
 	}
 	if (oc->dtmf_pt < 0 || oc->dtmf_by_signalling)
@@ -553,7 +611,8 @@ void media__rtp_in(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 	}
 	if (path->passthrough) {
 		/* same G.711 both ways: tones are looked for, and inserted, on the bytes */
-		if (pipe->drx[in->idx] || pipe->dtx[o->idx]) {
+		if ((ic->codec == MEDIA_PCMA || ic->codec == MEDIA_PCMU) &&
+		    (pipe->drx[in->idx] || pipe->dtx[o->idx])) {
 			int16_t lin[MEDIA_MAX_SAMPLES];
 			size_t n = len - hdr < MEDIA_MAX_SAMPLES ? len - hdr : MEDIA_MAX_SAMPLES;
 			bool alaw = ic->codec == MEDIA_PCMA;
@@ -569,6 +628,9 @@ void media__rtp_in(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 								  : linear_to_ulaw(lin[i]);
 			}
 		}
+		/* G.722 or Opus toward a leg without events: tones replace the packet */
+		if (!pipe->conf[o->idx].dtmf_by_signalling)
+			tone_packet(o, ic->ptime, p, hdr, &len);
 		forward_passthrough(in, o, p, len, pipe->conf[o->idx].pt);
 		return;
 	}
@@ -761,7 +823,7 @@ void media__worker_msg(struct media_worker *w, struct media_msg *m)
 		if (s->pipe->conf[m->leg].dtmf_pt >= 0)
 			dtmf_queue(&s->leg[m->leg], m->digit, m->duration_ms);
 		else if (s->pipe->dtx[m->leg])
-			dtmf_tx_put(s->pipe->dtx[m->leg], &m->digit, 1);
+			tone_put(&s->leg[m->leg], m->digit);
 		free(m);
 		break;
 	case MEDIA_MSG_STOP:

@@ -37,14 +37,13 @@ static void put(struct out *o, const char *fmt, ...)
 int media_sdp_write(const struct media_sdp_media *m, char *buf, size_t len)
 {
 	struct out o = { buf, len, 0, len == 0 };
-	unsigned dtmf_clock = 8000;
 
 	put(&o, "c=IN %s %s\r\n", strchr(m->addr, ':') ? "IP6" : "IP4", m->addr);
 	put(&o, "m=audio %u %s", m->port, m->srtp ? "RTP/SAVP" : "RTP/AVP");
 	for (size_t i = 0; i < m->ncodecs; i++)
 		put(&o, " %u", m->codecs[i].pt);
-	if (m->dtmf_pt >= 0)
-		put(&o, " %d", m->dtmf_pt);
+	for (size_t i = 0; i < m->ndtmf; i++)
+		put(&o, " %u", m->dtmf[i].pt);
 	put(&o, "\r\n");
 	for (size_t i = 0; i < m->ncodecs; i++) {
 		const struct media_codec_info *ci = media_codec_info(m->codecs[i].codec);
@@ -57,13 +56,11 @@ int media_sdp_write(const struct media_sdp_media *m, char *buf, size_t len)
 			    "a=fmtp:%u useinbandfec=1;maxplaybackrate=16000;"
 			    "sprop-maxcapturerate=16000\r\n",
 			    m->codecs[i].pt);
-		if (i == 0)
-			dtmf_clock = ci->rtp_clock;
 	}
-	/* telephone-event runs at the clock of the stream's codec (RFC 4733 2.1) */
-	if (m->dtmf_pt >= 0)
-		put(&o, "a=rtpmap:%d telephone-event/%u\r\na=fmtp:%d 0-16\r\n", m->dtmf_pt,
-		    dtmf_clock, m->dtmf_pt);
+	/* telephone-event runs at the clock of the codec it goes with (RFC 4733 2.1): one each */
+	for (size_t i = 0; i < m->ndtmf; i++)
+		put(&o, "a=rtpmap:%u telephone-event/%u\r\na=fmtp:%u 0-16\r\n", m->dtmf[i].pt,
+		    m->dtmf[i].clock, m->dtmf[i].pt);
 	if (m->ptime)
 		put(&o, "a=ptime:%u\r\n", m->ptime);
 	for (size_t i = 0; i < m->ncrypto; i++) {
@@ -188,8 +185,13 @@ static int parse_rtpmap(struct media_sdp_media *m, struct line *l, const unsigne
 	if (!memchr(pts, (int)pt, npts))
 		return 0; /* not on the m= line: ignored */
 	if (strcasecmp(nm, "telephone-event") == 0) {
-		if (m->dtmf_pt < 0)
-			m->dtmf_pt = (int)pt;
+		/* the first one of each clock */
+		for (size_t i = 0; i < m->ndtmf; i++)
+			if (m->dtmf[i].clock == clock || m->dtmf[i].pt == pt)
+				return 0;
+		if (m->ndtmf < MEDIA_SDP_MAX_DTMF)
+			m->dtmf[m->ndtmf++] = (struct media_sdp_dtmf){ .pt = (uint8_t)pt,
+								       .clock = (unsigned)clock };
 		return 0;
 	}
 	enum media_codec c;
@@ -203,6 +205,24 @@ static int parse_rtpmap(struct media_sdp_media *m, struct line *l, const unsigne
 	return 0;
 }
 
+static bool is_dtmf(const struct media_sdp_media *m, uint8_t pt)
+{
+	for (size_t i = 0; i < m->ndtmf; i++)
+		if (m->dtmf[i].pt == pt)
+			return true;
+	return false;
+}
+
+int media_sdp_dtmf_pt(const struct media_sdp_media *m, enum media_codec c)
+{
+	const struct media_codec_info *ci = media_codec_info(c);
+
+	for (size_t i = 0; ci && i < m->ndtmf; i++)
+		if (m->dtmf[i].clock == ci->rtp_clock)
+			return m->dtmf[i].pt;
+	return -1;
+}
+
 int media_sdp_parse(const char *sdp, size_t len, struct media_sdp_media *m)
 {
 	const char *p = sdp, *end = sdp + len;
@@ -213,7 +233,6 @@ int media_sdp_parse(const char *sdp, size_t len, struct media_sdp_media *m)
 	bool have_media_addr = false;
 
 	memset(m, 0, sizeof *m);
-	m->dtmf_pt = -1;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		struct line l = { p, nl ? nl : end };
@@ -308,7 +327,7 @@ int media_sdp_parse(const char *sdp, size_t len, struct media_sdp_media *m)
 	/* keep only the codecs we know, in the offer's order */
 	size_t k = 0;
 	for (size_t i = 0; i < m->ncodecs; i++)
-		if (m->codecs[i].codec != MEDIA_CODEC_COUNT && m->codecs[i].pt != m->dtmf_pt)
+		if (m->codecs[i].codec != MEDIA_CODEC_COUNT && !is_dtmf(m, m->codecs[i].pt))
 			m->codecs[k++] = m->codecs[i];
 	m->ncodecs = k;
 	return k ? 0 : -ENOENT;

@@ -2,11 +2,13 @@
 libsbcore_a_SOURCES += \
 	modules/sip/sip.h modules/sip/sip_priv.h \
 	modules/sip/sip.c modules/sip/sip_loop.c modules/sip/sip_text.c \
-	modules/sip/sip_reg.c modules/sip/sip_link.c modules/sip/sip_cloud.c \
-	modules/sip/sip_cli.c modules/sip/sip_tls.c modules/sip/sip_lic.c \
+	modules/sip/sip_reg.c modules/sip/sip_link.c modules/sip/sip_cloud.h \
+	modules/sip/sip_cloud.c modules/sip/sip_cloud_ids.c \
+	modules/sip/sip_cli.c modules/sip/sip_tls.c modules/sip/sip_lic.c modules/sip/sip_conn.c \
 	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
 	modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
 	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c modules/sip/sip_dtmf.c \
+	modules/sip/sip_timer.c \
 	modules/sip/sip_route.c modules/sip/sip_refer.h modules/sip/sip_refer.c
 libsbcore_a_CFLAGS += $(SOFIA_CFLAGS) $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(SOFIA_LIBS) $(OPENSSL_LIBS)
@@ -14,7 +16,9 @@ AM_CPPFLAGS += -I$(top_srcdir)/modules/sip
 EXTRA_DIST += modules/sip/README.md tests/lib/sip.sh
 
 SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131-sip-links.sh \
-	tests/integration/132-sip-cloud.sh tests/integration/140-sip-call-cloud.sh \
+	tests/integration/132-sip-cloud.sh tests/integration/133-sip-cloud-address.sh \
+	tests/integration/134-sip-cloud-reload.sh \
+	tests/integration/140-sip-call-cloud.sh \
 	tests/integration/141-sip-cloud-ring-group.sh tests/integration/142-sip-link-calls.sh \
 	tests/integration/143-sip-call-max-duration.sh \
 	tests/integration/144-isdn-sip-cloud.sh tests/integration/160-sip-hold-reinvite.sh \
@@ -23,11 +27,15 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/165-sip-session-refresh-fails.sh \
 	tests/integration/150-sip-mesh-fallback.sh tests/integration/151-sip-100-calls.sh \
 	tests/integration/166-sip-transfer-blind.sh tests/integration/167-sip-transfer-attended.sh \
-	tests/integration/168-sip-transfer-cloud.sh tests/integration/169-sip-transfer-isdn.sh
+	tests/integration/168-sip-transfer-cloud.sh tests/integration/169-sip-transfer-isdn.sh \
+	tests/integration/170-sip-dtmf-codecs.sh \
+	tests/integration/171-sip-session-refresh-reinvite.sh tests/integration/172-isdn-link-dtmf.sh \
+	tests/integration/181-sip-conn-flood.sh tests/integration/183-sip-tls-listener.sh
 TESTS += $(SB_SIP_INTEGRATION)
 EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/peers/kamailio \
-	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh tests/lib/linkcall.sh tests/lib/transfer.sh \
-	tests/peers/valgrind-sofia.supp
+	tests/peers/rtp-peer.py tests/peers/rtp-seq-peer.py tests/lib/cloud.sh tests/lib/timer.sh \
+	tests/lib/linkcall.sh tests/lib/transfer.sh tests/lib/station.sh \
+	tests/peers/valgrind-sofia.supp tests/peers/conn-flood.py tests/peers/tls-churn.py
 
 SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
 check_PROGRAMS += $(SB_SIP_UNIT)
@@ -76,3 +84,16 @@ SB_FUZZ_TARGETS += sip_refer
 SB_BENCH += tests/bench/sip-load
 TESTS += tests/bench/sip-load-smoke.sh
 EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh
+
+# fuzz targets of the call path: the body of an INFO (a digit), the SDP of a re-INVITE/UPDATE
+check_PROGRAMS += tests/fuzz/fuzz_sip_info tests/fuzz/fuzz_sip_reinvite
+TESTS += tests/fuzz/fuzz_sip_info tests/fuzz/fuzz_sip_reinvite
+tests_fuzz_fuzz_sip_info_SOURCES = tests/fuzz/fuzz_sip_info.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_info_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_info"'
+tests_fuzz_fuzz_sip_info_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_fuzz_fuzz_sip_info_LDADD = $(SB_CORE_LIBS)
+tests_fuzz_fuzz_sip_reinvite_SOURCES = tests/fuzz/fuzz_sip_reinvite.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_reinvite_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_reinvite"'
+tests_fuzz_fuzz_sip_reinvite_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_fuzz_fuzz_sip_reinvite_LDADD = $(SB_CORE_LIBS)
+SB_FUZZ_TARGETS += sip_info sip_reinvite

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <uv.h>
 
@@ -17,6 +18,7 @@
 
 #define SB_MODULE "sip"
 #include "sip_priv.h"
+#include "sip_sdp.h"
 
 #define STOP_BOUND_MS 5000 /* unregistering at shutdown waits at most this long */
 #define MAX_LISTEN    3
@@ -121,6 +123,16 @@ static const struct sb_conf_key sip_keys[] = {
 	  .min = 90,
 	  .max = 86400,
 	  .help = "session timer (RFC 4028) offered and accepted on every call leg, seconds" },
+	{ .name = "limits",
+	  .type = SB_CT_GROUP,
+	  .offset = offsetof(struct sip_conf, limits),
+	  .sub = &sip_limits_section,
+	  .help = "caps and timeouts of TCP/TLS connections (sip_conn.c)" },
+	{ .name = "tls",
+	  .type = SB_CT_GROUP,
+	  .offset = offsetof(struct sip_conf, tls),
+	  .sub = &sip_tls_section,
+	  .help = "cipher suites of TLS connections (sip_tls.c)" },
 	SB_CONF_END
 };
 
@@ -266,6 +278,8 @@ static int open_local(const struct sb_conf *conf)
 		NUTAG_OUTBOUND("no-validate no-options-keepalive no-natify"),
 		NUTAG_USER_AGENT("symbridge/" PACKAGE_VERSION), NUTAG_MEDIA_ENABLE(0),
 		SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
+		TPTAG_TIMEOUT((unsigned)sip.sc->limits.message_timeout * 1000),
+		TPTAG_IDLE((unsigned)sip.sc->limits.idle_timeout * 1000),
 		SIPTAG_SERVER_STR("symbridge/" PACKAGE_VERSION), TAG_END());
 	if (!sip.local) {
 		log_err("cannot listen for SIP on %s%s%s: address in use or not on this host? "
@@ -292,6 +306,7 @@ static void after_pump(void)
 		sip.cloud = NULL;
 	}
 	if (!sip.local && !sip.cloud) {
+		sip_conn_close();
 		uv_close((uv_handle_t *)&sip.stop_timer, NULL);
 		sip_loop_close();
 		sip.stopping = false;
@@ -307,6 +322,20 @@ static void stop_timer_cb(uv_timer_t *t)
 	after_pump();
 }
 
+/* cloud.codecs into the offers and answers toward the cloud */
+static void apply_cloud_codecs(const struct sb_conf *conf)
+{
+	enum media_codec cs[MEDIA_CODEC_COUNT];
+	size_t n = 0;
+
+	for (size_t i = 0; i < conf->cloud.codecs.n && n < MEDIA_CODEC_COUNT; i++)
+		for (int c = 0; c < MEDIA_CODEC_COUNT; c++)
+			if (strcasecmp(conf->cloud.codecs.v[i],
+				       media_codec_info((enum media_codec)c)->name) == 0)
+				cs[n++] = (enum media_codec)c;
+	sip_sdp_cloud_codecs(cs, n);
+}
+
 static int sip_init(const struct sb_conf *conf)
 {
 	int rc;
@@ -314,6 +343,7 @@ static int sip_init(const struct sb_conf *conf)
 	memset(&sip, 0, sizeof sip);
 	sip.conf = conf;
 	sip.sc = sb_module_conf(conf, &sip_module);
+	apply_cloud_codecs(conf);
 	/* sofia's own logs (stderr) stay quiet unless asked for with SOFIA_DEBUG, NUA_DEBUG, ... */
 	if (!getenv("SOFIA_DEBUG") && !getenv("NUA_DEBUG") && !getenv("NTA_DEBUG") &&
 	    !getenv("TPORT_DEBUG"))
@@ -321,6 +351,11 @@ static int sip_init(const struct sb_conf *conf)
 	if ((rc = sip_loop_open(sb_daemon_loop(), after_pump)) < 0) {
 		log_err("cannot start sofia-sip: %s", strerror(-rc));
 		return rc;
+	}
+	sip_tls_ciphers(sip.sc->tls.ciphers);
+	if ((rc = sip_conn_open(conf, &sip.sc->limits)) < 0) {
+		log_err("cannot set up the connection limits: %s", strerror(-rc));
+		goto fail;
 	}
 	if (local_needed(conf) && (rc = open_local(conf)) < 0)
 		goto fail;
@@ -338,22 +373,39 @@ fail:
 	if (sip.cloud)
 		nua_destroy(sip.cloud);
 	sip.cloud = NULL;
+	sip_conn_close();
 	sip_loop_close();
 	return rc;
 }
 
 static void sip_reload(const struct sb_conf *conf, const struct sb_conf *old)
 {
+	const struct sip_conf *osc = sb_module_conf(old, &sip_module);
+
 	sip.conf = conf;
 	sip.sc = sb_module_conf(conf, &sip_module);
+	apply_cloud_codecs(conf);
+	/* new dialogs take the stacks' defaults: calls in progress keep what they negotiated */
+	if (sip.sc->session_interval != osc->session_interval) {
+		if (sip.local)
+			nua_set_params(sip.local, SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
+				       TAG_END());
+		if (sip.cloud)
+			nua_set_params(sip.cloud, SIP_SESSION_TIMER_TAGS(sip.sc->session_interval),
+				       TAG_END());
+		log_notice("sip.session_interval is now %d s (was %d s): new calls use it, calls "
+			   "in progress keep theirs",
+			   sip.sc->session_interval, osc->session_interval);
+	}
 	if (local_needed(conf) && !sip.local)
 		log_warn("the new configuration has stations or link cards but the local SIP side "
 			 "was not started: restart the daemon to listen on sip.listen");
 	if (conf->cloud.enabled != old->cloud.enabled)
 		log_warn("cloud.enabled changed: takes effect after a restart");
+	sip_conn_reload(&sip.sc->limits);
 	sip_reg_reload(conf);
 	sip_link_reload(conf);
-	sip_cloud_reload(conf);
+	sip_cloud_reload(conf, old);
 }
 
 static void sip_close(void)

@@ -5,7 +5,11 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define SB_MODULE "sip"
 #include "media.h"
@@ -13,6 +17,7 @@
 #include "sip_priv.h"
 
 static char cloud_local[INET6_ADDRSTRLEN];
+static int cloud_port;
 
 static bool wildcard(const char *host)
 {
@@ -21,8 +26,26 @@ static bool wildcard(const char *host)
 
 void sip_addr_cloud_connected(int fd)
 {
-	if (fd < 0 || sip_local_name(fd, cloud_local, sizeof cloud_local) < 0)
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	cloud_port = 0;
+	if (fd < 0 || sip_local_name(fd, cloud_local, sizeof cloud_local) < 0) {
 		cloud_local[0] = '\0';
+		return;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		cloud_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+							    : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+int sip_addr_cloud_local(char *host, size_t len, int *port)
+{
+	if (!cloud_local[0])
+		return -ENOENT;
+	snprintf(host, len, "%s", cloud_local);
+	*port = cloud_port;
+	return 0;
 }
 
 const char *sip_media_addr(bool cloud, const char *peer)

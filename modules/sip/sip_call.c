@@ -157,8 +157,8 @@ static void session_event_cb(struct media_session *s, const struct media_event *
 	 * to RFC 4733 or in-band), so the core is not told again (each digit once). */
 	if (ev->type != MEDIA_EV_DTMF)
 		return;
-	log_debug("digit %c on media leg %u, relayed in the session", ev->digit, ev->leg);
-	/* unless the other side wants it by SIP INFO (a link with dtmf = "info") */
+	/* logged with how it went out; by SIP INFO where the other side wants that (a link with
+	 * dtmf = "info") */
 	sip_dtmf_session_digit(arg, ev->leg, ev->digit);
 }
 
@@ -405,6 +405,7 @@ int sip_call_incoming(struct sip_leg *sl, nua_handle_t *nh, const sip_t *m, cons
 		snprintf(sl->call_id, sizeof sl->call_id, "%s", m->sip_call_id->i_id);
 	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", caller ? caller : "");
 	snprintf(to.number, sizeof to.number, "%s", called ? called : "");
+	sip_timer_request(sl, m);
 	if ((rc = bridge_new(sl, m, &status, why, sizeof why)) < 0) {
 		log_warn("call from %s to %s refused (%d): %s", sl->leg.party.number, to.number,
 			 status, why);
@@ -439,7 +440,9 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	/* a transfer of the a side: the new leg takes the a side's media leg (sb_call_transfer) */
 	if (sb_call_transferor(call) && sb_call_transferor(call) == sb_call_leg(call, 0))
 		sl->midx = 0;
-	if ((rc = sip_sdp_offer(sl->cloud, sip_media_addr(sl->cloud, ruri),
+	/* the other side's codec first: pass-through wherever this side has it too */
+	if ((rc = sip_sdp_offer(sl->cloud, br->lc[1 - sl->midx].codec,
+				sip_media_addr(sl->cloud, ruri),
 				media_session_port(br->ms, sl->midx), &sl->offer)) < 0)
 		return rc;
 	sip_dtmf_sdp(sl, &sl->offer, NULL);
@@ -512,6 +515,7 @@ static void op_answer(struct sb_leg *leg)
 	if (peer && strcmp(peer->owner, "sip") != 0)
 		bridge_foreign_b(sl, peer);
 	respond_sdp(sl, SIP_200_OK);
+	sip_timer_arm(sl);
 }
 
 static void op_hangup(struct sb_leg *leg, int q850)
@@ -532,7 +536,12 @@ static void op_hangup(struct sb_leg *leg, int q850)
 			status = 480;
 		nua_respond(sl->nh, status, sip_status_phrase(status), TAG_END());
 	} else {
-		nua_cancel(sl->nh, TAG_END());
+		/* a ring-group member that lost (cause 26): RFC 3326, so that it logs no missed call */
+		nua_cancel(sl->nh,
+			   TAG_IF(q850 == 26,
+				  SIPTAG_REASON_STR(
+					  "SIP;cause=200;text=\"Call completed elsewhere\"")),
+			   TAG_END());
 	}
 }
 
@@ -541,6 +550,8 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 	struct sip_leg *sl = leg->priv;
 	struct sip_bridge *br = sl->br;
 
+	if (br)
+		sip_dtmf_log_out(sl, &br->lc[sl->midx], digit);
 	if (sip_dtmf_info_out(sl, digit))
 		return; /* a link with dtmf = "info" */
 	/* a digit from outside the session (ISDN keypad, SIP INFO): toward this leg's side */
@@ -549,10 +560,6 @@ static void op_dtmf(struct sb_leg *leg, char digit)
 		log_warn("call %llu: digit %c cannot be sent toward %s: %s",
 			 leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL, digit,
 			 leg->party.number, strerror(-rc));
-	else
-		log_debug("call %llu: digit %c sent toward %s",
-			  leg->call ? (unsigned long long)sb_call_id(leg->call) : 0ULL, digit,
-			  leg->party.number);
 }
 
 static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
@@ -620,6 +627,7 @@ static void b_response(struct sip_leg *sl, int status, const char *phrase, const
 			leg_gone(sl, 65);
 			return;
 		}
+		sip_timer_answered(sl, m);
 		sb_leg_answered(&sl->leg);
 		/* a transfer made it the call's a side: the session is found by it now */
 		if (sl->leg.call && sb_call_leg(sl->leg.call, 0) == &sl->leg && sl->br)

@@ -56,6 +56,12 @@ struct sip_leg {
 	char xfer_event[64]; /* the Event of its NOTIFYs ("refer", "refer;id=N") */
 	char call_id[128];   /* of its dialog, for a Replaces that names it */
 	bool reoffer;        /* its media moved to another session: offer it again */
+	/* session refresh (sip_timer.c) */
+	bool peer_update;           /* the peer's Allow lists UPDATE */
+	bool refresher;             /* we refresh the session (RFC 4028) */
+	bool refreshing;            /* our refresh re-INVITE is in flight */
+	unsigned refresh_s;         /* the session interval */
+	struct su_timer_s *refresh; /* our next refresh re-INVITE */
 };
 
 struct sip_leg *sip_leg_new(bool cloud, bool incoming);
@@ -101,6 +107,8 @@ void sip_dtmf_sdp(const struct sip_leg *sl, struct media_sdp_media *sdp, struct 
 bool sip_dtmf_info_out(struct sip_leg *sl, char digit);
 /* a digit the session reports on media leg idx: sent by INFO to the other side if it wants */
 void sip_dtmf_session_digit(struct sip_bridge *br, unsigned idx, char digit);
+/* the log line of a digit from outside the session (ISDN keypad, INFO) sent toward sl */
+void sip_dtmf_log_out(const struct sip_leg *sl, const struct media_leg_conf *lc, char digit);
 /* nua_i_info on a leg; true when handled */
 bool sip_dtmf_event(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, const sip_t *m);
 /* pure: the digit of an INFO body (application/dtmf-relay "Signal=5", application/dtmf "5") */
@@ -111,6 +119,14 @@ struct sip_leg *sip_leg_by_call_id(const char *call_id);
 /* b leaves its call's session for the one of t's call, taking t's media leg there (t's dialog is
  * about to end), and is offered the new port by re-INVITE */
 int sip_call_move_media(struct sip_leg *b, struct sip_leg *t);
+/* sip_timer.c: session refresh (RFC 4028): what the peer's INVITE (a legs) or 2xx (b legs,
+ * and arms the refresh) says; the outcome of a refresh (false: the call was ended) */
+void sip_timer_request(struct sip_leg *sl, const sip_t *m);
+void sip_timer_answered(struct sip_leg *sl, const sip_t *m);
+void sip_timer_arm(struct sip_leg *sl);
+bool sip_timer_refreshed(struct sip_leg *sl, const char *how, int status, const char *phrase);
+void sip_timer_free(struct sip_leg *sl);
+
 /* sip_dialog.c: offer the leg our SDP again (its port changed) */
 void sip_dialog_reoffer(struct sip_leg *sl);
 

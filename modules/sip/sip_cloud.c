@@ -2,14 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
@@ -23,49 +18,22 @@
 #include <sofia-sip/tport_tag.h>
 
 #define SB_MODULE "sip"
-#include "sip_priv.h"
+#include "sip_cloud.h"
 
-enum cloud_state { CLOUD_OFF, CLOUD_REGISTERING, CLOUD_REGISTERED, CLOUD_BACKOFF };
 static const char *const state_names[] = { "off", "registering", "registered", "waiting to retry" };
 
-struct cloud_reg {
-	char user[65];
-	nua_handle_t *nh;
-	bool pending, registered;
-	unsigned granted;    /* seconds */
-	uint64_t expires_at; /* sip_now_ms() */
-	uv_timer_t refresh;
-};
-
-static struct {
-	const struct sb_cloud_conf *cc;
-	enum cloud_state state;
-	struct cloud_reg *regs;
-	size_t nregs;
-	size_t host;          /* index into cc->registrar now in use */
-	char reg_uri[2][160]; /* registrar request URI, and its host for AoRs */
-	unsigned failures;    /* in a row, for the backoff */
-	char last_error[512];
-	char tls_cipher[64], tls_version[16];
-	char tls_note[160]; /* what sofia said about the last TLS failure */
-	uint64_t retry_at, registered_since;
-	unsigned long long registrations, connection_losses;
-	nua_handle_t *ka_nh, *probe_nh; /* keepalive OPTIONS, probe of the first registrar */
-	bool ka_pending, probe_pending;
-	unsigned probe_failures;
-	uint64_t probe_at; /* sip_now_ms() of the next probe of the first registrar */
-	uv_timer_t retry, keepalive;
-	bool timers;
-	int lport;
-	char contact_host[64];
-	su_home_t *home;
-	su_strlst_t *subjects;
-} cl;
+struct cloud_link cl;
 
 /* how long a request to the cloud may go unanswered (sofia's default is 32 s) */
 #define TRANSACTION_MS 8000
 
 /* ---- what the TLS handshakes said (sip_tls.c) ----------------------------------------------- */
+
+static void refused_cb(uv_timer_t *t)
+{
+	if (cl.state == CLOUD_REGISTERING && cl.conn_pending)
+		sip_cloud_failed("connecting: TLS connection refused");
+}
 
 static void tls_cb(bool ok, const char *version, const char *cipher, const char *why)
 {
@@ -81,71 +49,10 @@ static void tls_cb(bool ok, const char *version, const char *cipher, const char 
 	}
 	snprintf(cl.tls_note, sizeof cl.tls_note, "%s", why);
 	log_warn("cloud TLS connection refused: %s", why);
-}
-
-/* ---- the device certificate as sofia-sip wants it ----------------------------------------- */
-
-static int append_file(FILE *out, const char *path)
-{
-	char buf[4096];
-	size_t n;
-	FILE *in = fopen(path, "r");
-
-	if (!in)
-		return -errno;
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		fwrite(buf, 1, n, out);
-	fclose(in);
-	return 0;
-}
-
-/* sofia-sip reads a folder: agent.pem (key, then certificate) and cafile.pem. It is made
- * private to the daemon in the state dir from cloud.tls's three files. */
-static int make_cert_dir(const struct sb_conf *conf, char *dir, size_t len)
-{
-	char path[1100];
-	FILE *f;
-	int fd, rc;
-
-	snprintf(dir, len, "%s/cloud-tls", conf->system.state_dir);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	chmod(dir, 0700);
-	snprintf(path, sizeof path, "%s/agent.pem", dir);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
-	    !(f = fdopen(fd, "w")))
-		return -errno;
-	rc = append_file(f, conf->cloud.tls.key_file);
-	if (rc == 0)
-		rc = append_file(f, conf->cloud.tls.cert_file);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc < 0)
-		return rc;
-	snprintf(path, sizeof path, "%s/cafile.pem", dir);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
-	    !(f = fdopen(fd, "w")))
-		return -errno;
-	rc = append_file(f, conf->cloud.tls.ca_file);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	return rc;
-}
-
-/* A loopback port for the TLS listener sofia-sip needs before it connects anywhere by TLS:
- * nothing is meant to connect to it (the cloud answers over our own connection). */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t alen = sizeof a;
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-	    getsockname(s, (struct sockaddr *)&a, &alen) == 0)
-		port = ntohs(a.sin_port);
-	if (s >= 0)
-		close(s);
-	return port;
+	/* sofia drops the connection without failing the request on it, which would then wait
+	 * for its timeout: the round fails now (from the loop, not inside sofia's handshake) */
+	if (cl.timers && cl.state == CLOUD_REGISTERING && cl.conn_pending)
+		uv_timer_start(&cl.refused, refused_cb, 0, 0);
 }
 
 /* ---- registrations ------------------------------------------------------------------------- */
@@ -176,67 +83,73 @@ static void registrar_uris(const char *r)
 
 static void handles_drop(void)
 {
-	for (size_t i = 0; i < cl.nregs; i++) {
-		struct cloud_reg *g = &cl.regs[i];
-		if (g->nh) {
-			nua_handle_bind(g->nh, NULL);
-			nua_handle_destroy(g->nh);
-		}
-		g->nh = NULL;
-		g->pending = g->registered = false;
-		uv_timer_stop(&g->refresh);
-	}
+	sip_cloud_ids_drop();
 	if (cl.ka_nh)
 		nua_handle_destroy(cl.ka_nh);
 	if (cl.probe_nh)
 		nua_handle_destroy(cl.probe_nh);
-	cl.ka_nh = cl.probe_nh = NULL;
-	cl.ka_pending = cl.probe_pending = false;
+	if (cl.conn_nh)
+		nua_handle_destroy(cl.conn_nh);
+	cl.ka_nh = cl.probe_nh = cl.conn_nh = NULL;
+	cl.ka_pending = cl.probe_pending = cl.conn_pending = false;
 }
 
-/* Each REGISTER goes on a new handle: nua would otherwise refresh on its own schedule (between
- * a quarter and three quarters of the expiry); we refresh at 90 %. Dropping a handle sends
- * nothing, so the binding stays until the next REGISTER replaces it. */
-static void send_register(struct cloud_reg *g)
+/* "<sip:USER@HOST[:PORT];transport=tls>" with our side of the connection to the registrar */
+void sip_cloud_contact(char *out, size_t len, const char *user)
 {
-	char to[256], contact[256];
-	const char *token = cl.cc->tls.bearer_token;
-	char auth[4200];
+	if (cl.contact_port)
+		snprintf(out, len, "<sip:%s@%s:%d;transport=tls>", user, cl.contact_host,
+			 cl.contact_port);
+	else
+		snprintf(out, len, "<sip:%s@%s;transport=tls>", user, cl.contact_host);
+}
 
-	if (g->nh) {
-		nua_handle_bind(g->nh, NULL);
-		nua_handle_destroy(g->nh);
+/* Our Contact names the local address and port of the connection to the registrar in use: the
+ * address the cloud reaches us by, over the connection we opened (no listener of ours exists).
+ * The last TLS handshake of the cloud stack is that connection's (sip_tls.c). Without it (the
+ * handshakes cannot be watched) the address routing picks toward the registrar, no port.
+ * True when the Contact changed. */
+static bool contact_update(void)
+{
+	char host[INET6_ADDRSTRLEN], reg[160];
+	int port = 0;
+	size_t n = strlen(cl.reg_uri[1]);
+
+	if (sip_addr_cloud_local(host, sizeof host, &port) < 0) {
+		snprintf(reg, sizeof reg, "%.*s", cl.reg_uri[1][0] == '[' ? (int)n - 2 : (int)n,
+			 cl.reg_uri[1] + (cl.reg_uri[1][0] == '['));
+		if (sip_source_toward(reg, host, sizeof host) < 0 &&
+		    sip_source_toward("192.0.2.1", host, sizeof host) < 0)
+			snprintf(host, sizeof host, "127.0.0.1");
+		port = 0;
 	}
-	snprintf(to, sizeof to, "<sip:%s@%s>", g->user, cl.reg_uri[1]);
-	g->nh = nua_handle(sip.cloud, (nua_hmagic_t *)g, SIPTAG_TO_STR(to), SIPTAG_FROM_STR(to),
-			   TAG_END());
-	if (!g->nh)
-		return;
-	snprintf(contact, sizeof contact, "<sip:%s@%s:%d;transport=tls>", g->user, cl.contact_host,
-		 cl.lport);
-	if (token)
-		snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-	g->pending = true;
-	nua_register(g->nh, NUTAG_REGISTRAR(cl.reg_uri[0]), SIPTAG_CONTACT_STR(contact),
-		     SIPTAG_EXPIRES_STR("3600"), TAG_IF(token, SIPTAG_HEADER_STR(auth)), TAG_END());
+	char c[sizeof cl.contact_host];
+	snprintf(c, sizeof c, strchr(host, ':') ? "[%s]" : "%s", host);
+	if (strcmp(c, cl.contact_host) == 0 && port == cl.contact_port)
+		return false;
+	snprintf(cl.contact_host, sizeof cl.contact_host, "%s", c);
+	cl.contact_port = port;
+	return true;
 }
 
 /* A failure of any kind: the next registrar in the list, or after the whole list a pause that
  * grows with each failed round; then the list again from the first. It never gives up. */
-static void failed(const char *what)
+void sip_cloud_failed(const char *what)
 {
 	uint64_t d;
 
-	snprintf(cl.last_error, sizeof cl.last_error, "%s: %s%s%s%s", cl.cc->registrar.v[cl.host],
+	snprintf(cl.last_error, sizeof cl.last_error, "%s: %s%s%s%s", cl.registrar.v[cl.host],
 		 what, cl.tls_note[0] ? " (" : "", cl.tls_note, cl.tls_note[0] ? ")" : "");
-	cl.tls_note[0] = '\0';
+	/* the TLS reason stays until a handshake succeeds: a later retry that fails before
+	 * one (refused, timed out) still says why the cloud was not reached */
 	if (cl.state == CLOUD_REGISTERED)
 		cl.connection_losses++;
 	handles_drop();
 	uv_timer_stop(&cl.keepalive);
-	if (cl.host + 1 < cl.cc->registrar.n) {
-		log_warn("cloud registrar %s failed (%s): trying %s", cl.cc->registrar.v[cl.host],
-			 what, cl.cc->registrar.v[cl.host + 1]);
+	uv_timer_stop(&cl.refused);
+	if (cl.host + 1 < cl.registrar.n) {
+		log_warn("cloud registrar %s failed (%s): trying %s", cl.registrar.v[cl.host],
+			 what, cl.registrar.v[cl.host + 1]);
 		cl.host++;
 		start_round();
 		return;
@@ -252,25 +165,32 @@ static void failed(const char *what)
 	uv_timer_start(&cl.retry, retry_cb, d, 0);
 }
 
+/* A round starts with an OPTIONS that opens (or finds) the connection to the registrar: the
+ * REGISTERs follow its answer, with the connection's local address and port as Contact. */
 static void start_round(void)
 {
-	registrar_uris(cl.cc->registrar.v[cl.host]);
+	registrar_uris(cl.registrar.v[cl.host]);
 	cl.state = CLOUD_REGISTERING;
-	for (size_t i = 0; i < cl.nregs; i++)
-		send_register(&cl.regs[i]);
+	if (cl.conn_nh)
+		nua_handle_destroy(cl.conn_nh);
+	cl.conn_nh = nua_handle(sip.cloud, NULL, SIPTAG_TO_STR(cl.reg_uri[0]), TAG_END());
+	if (!cl.conn_nh) {
+		log_err("cannot make a request to the cloud registrar: out of memory");
+		return;
+	}
+	cl.conn_pending = true;
+	nua_options(cl.conn_nh, NUTAG_URL(cl.reg_uri[0]), TAG_END());
+}
+
+bool sip_cloud_connected(void)
+{
+	return sip.cloud && (cl.state == CLOUD_REGISTERED ||
+			     (cl.state == CLOUD_REGISTERING && !cl.conn_pending));
 }
 
 static void retry_cb(uv_timer_t *t)
 {
 	start_round();
-}
-
-static void refresh_cb(uv_timer_t *t)
-{
-	struct cloud_reg *g = t->data;
-
-	if (!g->pending)
-		send_register(g);
 }
 
 static void keepalive_cb(uv_timer_t *t)
@@ -291,7 +211,7 @@ static void keepalive_cb(uv_timer_t *t)
 	 * as often as the retry pauses allow: each failed TLS connection costs sofia-sip memory */
 	if (cl.host > 0 && !cl.probe_pending && sip_now_ms() >= cl.probe_at) {
 		char uri[160];
-		const char *r = cl.cc->registrar.v[0];
+		const char *r = cl.registrar.v[0];
 		snprintf(uri, sizeof uri, "sips:%s", strncmp(r, "sips:", 5) == 0 ? r + 5 : r);
 		if (!cl.probe_nh)
 			cl.probe_nh = nua_handle(sip.cloud, NULL, SIPTAG_TO_STR(uri), TAG_END());
@@ -302,22 +222,27 @@ static void keepalive_cb(uv_timer_t *t)
 	}
 }
 
-static unsigned granted_expires(const sip_t *m, const char *user, unsigned asked)
-{
-	for (const sip_contact_t *c = m ? m->sip_contact : NULL; c; c = c->m_next)
-		if (c->m_url->url_user && strcmp(c->m_url->url_user, user) == 0 && c->m_expires)
-			return (unsigned)strtoul(c->m_expires, NULL, 10);
-	if (m && m->sip_expires)
-		return (unsigned)m->sip_expires->ex_delta;
-	return asked;
-}
-
 void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
 		     nua_hmagic_t *hm, sip_t const *m, tagi_t tags[])
 {
 	char what[128];
 
-	if (ev == nua_r_options && (nh == cl.ka_nh || nh == cl.probe_nh)) {
+	if (ev == nua_r_options && nh && nh == cl.conn_nh) {
+		if (status < 200)
+			return;
+		cl.conn_pending = false;
+		if (status == 408 || status >= 500) {
+			snprintf(what, sizeof what, "connecting: %d %s", status, phrase);
+			sip_cloud_failed(what);
+			return;
+		}
+		if (contact_update())
+			log_info("cloud connection to %s from %s%s%.0d", cl.registrar.v[cl.host],
+				 cl.contact_host, cl.contact_port ? ":" : "", cl.contact_port);
+		sip_cloud_ids_register();
+		return;
+	}
+	if (ev == nua_r_options && nh && (nh == cl.ka_nh || nh == cl.probe_nh)) {
 		bool probe = nh == cl.probe_nh;
 		if (status < 200)
 			return;
@@ -334,7 +259,7 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 			if (status < 300 && cl.host > 0 && cl.state == CLOUD_REGISTERED) {
 				log_notice("the first cloud registrar %s answers again: moving "
 					   "back to it",
-					   cl.cc->registrar.v[0]);
+					   cl.registrar.v[0]);
 				handles_drop();
 				cl.host = 0;
 				start_round();
@@ -345,7 +270,17 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 		if (status == 408 || status >= 500) {
 			snprintf(what, sizeof what, "connection lost (keepalive: %d %s)", status,
 				 phrase);
-			failed(what);
+			sip_cloud_failed(what);
+			return;
+		}
+		/* the registrar closed our connection and the keepalive opened a new one (on the
+		 * first registrar no probe makes other connections): the bindings name the old
+		 * one, so register again over this one */
+		if (cl.host == 0 && cl.state == CLOUD_REGISTERED && contact_update()) {
+			log_notice("cloud connection to %s renewed (now from %s:%d): registering "
+				   "again",
+				   cl.registrar.v[cl.host], cl.contact_host, cl.contact_port);
+			sip_cloud_ids_register();
 		}
 		return;
 	}
@@ -353,28 +288,19 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 		sip_route_cloud_invite(nh, m);
 		return;
 	}
-	if (ev != nua_r_register || !hm || status < 200) {
-		if (ev == nua_i_message || ev == nua_i_info || ev == nua_i_refer)
-			nua_respond(nh, SIP_501_NOT_IMPLEMENTED, TAG_END());
+	if (sip_cloud_ids_event(ev, status, phrase, hm, m))
 		return;
-	}
-	struct cloud_reg *g = (struct cloud_reg *)hm;
-	g->pending = false;
-	if (status >= 300) {
-		snprintf(what, sizeof what, "REGISTER %s: %d %s", g->user, status, phrase);
-		failed(what);
-		return;
-	}
-	g->granted = granted_expires(m, g->user, 3600);
-	if (g->granted == 0)
-		g->granted = 3600;
-	g->expires_at = sip_now_ms() + (uint64_t)g->granted * 1000;
-	g->registered = true;
-	uv_timer_start(&g->refresh, refresh_cb, sip_refresh_ms(g->granted), 0);
-	if (cl.state != CLOUD_REGISTERING)
+	if (ev == nua_i_message || ev == nua_i_info || ev == nua_i_refer)
+		nua_respond(nh, SIP_501_NOT_IMPLEMENTED, TAG_END());
+}
+
+/* a round is done when every identity is registered */
+void sip_cloud_round_check(void)
+{
+	if (cl.state != CLOUD_REGISTERING || cl.conn_pending)
 		return;
 	for (size_t i = 0; i < cl.nregs; i++)
-		if (!cl.regs[i].registered)
+		if (!cl.regs[i]->registered)
 			return;
 	cl.state = CLOUD_REGISTERED;
 	cl.failures = 0;
@@ -383,47 +309,13 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 	cl.registrations++;
 	cl.registered_since = sip_now_ms();
 	log_notice("registered %zu identit%s at cloud registrar %s (%s, %s)", cl.nregs,
-		   cl.nregs == 1 ? "y" : "ies", cl.cc->registrar.v[cl.host],
+		   cl.nregs == 1 ? "y" : "ies", cl.registrar.v[cl.host],
 		   cl.tls_version[0] ? cl.tls_version : "TLS", cl.tls_cipher);
 	uv_timer_start(&cl.keepalive, keepalive_cb, (uint64_t)sip.sc->keepalive_interval * 1000,
 		       (uint64_t)sip.sc->keepalive_interval * 1000);
 }
 
 /* ---- life cycle ---------------------------------------------------------------------------- */
-
-static int identities(const struct sb_conf *conf)
-{
-	const struct sb_model *m = conf->model;
-	size_t n = 0;
-
-	if (conf->cloud.registration == SB_CLOUD_REG_TRUNK) {
-		n = 1;
-	} else {
-		for (size_t i = 0; i < m->ncards; i++)
-			if (strcmp(m->cards[i].type->name, "sym-bridge") == 0)
-				for (size_t c = 0; c < m->cards[i].nchannels; c++)
-					n += m->cards[i].channels[c].number != NULL;
-	}
-	if (!(cl.regs = calloc(n ? n : 1, sizeof *cl.regs)))
-		return -ENOMEM;
-	if (conf->cloud.registration == SB_CLOUD_REG_TRUNK) {
-		snprintf(cl.regs[0].user, sizeof cl.regs[0].user, "%s", conf->system.name);
-	} else {
-		size_t k = 0;
-		for (size_t i = 0; i < m->ncards; i++)
-			if (strcmp(m->cards[i].type->name, "sym-bridge") == 0)
-				for (size_t c = 0; c < m->cards[i].nchannels; c++)
-					if (m->cards[i].channels[c].number)
-						snprintf(cl.regs[k++].user, sizeof cl.regs[0].user,
-							 "%s", m->cards[i].channels[c].number);
-	}
-	cl.nregs = n;
-	for (size_t i = 0; i < n; i++) {
-		uv_timer_init(sb_daemon_loop(), &cl.regs[i].refresh);
-		cl.regs[i].refresh.data = &cl.regs[i];
-	}
-	return 0;
-}
 
 static void cloud_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua, nua_magic_t *magic,
 		     nua_handle_t *nh, nua_hmagic_t *hm, sip_t const *m, tagi_t tags[])
@@ -450,23 +342,33 @@ int sip_cloud_open(const struct sb_conf *conf)
 	cl.cc = &conf->cloud;
 	if (!conf->cloud.enabled || conf->cloud.registrar.n == 0)
 		return 0;
-	if ((rc = make_cert_dir(conf, dir, sizeof dir)) < 0) {
+	if ((rc = sip_tls_cert_dir(conf, dir, sizeof dir)) < 0) {
 		log_err("cannot prepare the cloud certificate in %s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	sip_tls_watch(tls_cb);
 	sip_tls_policy(conf->cloud.tls.min_version == SB_TLS_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION,
 		       true);
-	snprintf(cl.contact_host, sizeof cl.contact_host, "127.0.0.1");
-	if ((cl.lport = free_port()) < 0)
-		return -EADDRNOTAVAIL;
-	snprintf(url, sizeof url, "sips:127.0.0.1:%d;transport=tls", cl.lport);
+	/* a client-only transport (TPTAG_SERVER(0)): no listener, and connections are not bound
+	 * to any address, so the kernel's routing picks the interface toward each registrar */
+	snprintf(url, sizeof url, "sips:*:*;transport=tls");
 	policy = TPTLS_VERIFY_OUT | (conf->cloud.tls.verify_host ? TPTLS_VERIFY_SUBJECTS_OUT : 0);
 	/* sofia-sip checks the server certificate's names (CN, subjectAltName) against a list:
 	 * the registrars' host names */
 	if (!cl.home)
 		cl.home = su_home_new(sizeof *cl.home);
+	/* the running link keeps the registrars and the token it started with (a reload that
+	 * changes them says they need a restart) */
+	cl.registrar.v = su_zalloc(cl.home, (conf->cloud.registrar.n + 1) * sizeof(char *));
+	for (size_t i = 0; cl.registrar.v && i < conf->cloud.registrar.n; i++)
+		cl.registrar.v[cl.registrar.n++] = su_strdup(cl.home, conf->cloud.registrar.v[i]);
+	if (conf->cloud.tls.bearer_token)
+		cl.token = su_strdup(cl.home, conf->cloud.tls.bearer_token);
+	if (cl.registrar.n != conf->cloud.registrar.n)
+		return -ENOMEM;
 	cl.subjects = su_strlst_create(cl.home);
+	const char *names[8];
+	size_t nnames = 0;
 	for (size_t i = 0; i < conf->cloud.registrar.n; i++) {
 		registrar_uris(conf->cloud.registrar.v[i]);
 		char *h = cl.reg_uri[1];
@@ -475,9 +377,14 @@ int sip_cloud_open(const struct sb_conf *conf)
 			su_strlst_dup_append(cl.subjects, su_strndup(cl.home, h + 1, hl - 2));
 		else
 			su_strlst_dup_append(cl.subjects, h);
+		if (nnames < 8)
+			names[nnames++] = su_strlst_item(cl.subjects, su_strlst_len(cl.subjects) - 1);
 	}
+	/* sip_tls.c names a mismatch the way sofia-sip finds it */
+	sip_tls_expect(names, conf->cloud.tls.verify_host ? nnames : 0);
 	sip.cloud = nua_create(
-		sip_loop_root(), cloud_cb, NULL, NUTAG_SIPS_URL(url), TPTAG_CERTIFICATE(dir),
+		sip_loop_root(), cloud_cb, NULL, NUTAG_SIPS_URL(url), TPTAG_SERVER(0),
+		TPTAG_CERTIFICATE(dir),
 		TPTAG_TLS_VERIFY_POLICY(policy), TPTAG_TLS_VERIFY_SUBJECTS(cl.subjects),
 		NTATAG_SIP_T1X64(TRANSACTION_MS),
 		TPTAG_KEEPALIVE((unsigned)sip.sc->keepalive_interval * 1000),
@@ -492,25 +399,46 @@ int sip_cloud_open(const struct sb_conf *conf)
 		log_warn("cannot watch the cloud's TLS handshakes: show cloud will not name the "
 			 "TLS version and cipher");
 	if (!sip.cloud) {
-		log_err("cannot start the cloud SIP stack (TLS certificate in %s, or port %d)", dir,
-			cl.lport);
+		log_err("cannot start the cloud SIP stack (TLS certificate in %s)", dir);
 		return -EINVAL;
 	}
-	if ((rc = identities(conf)) < 0)
+	if ((rc = sip_cloud_ids_open(conf)) < 0)
 		return rc;
 	uv_timer_init(sb_daemon_loop(), &cl.retry);
 	uv_timer_init(sb_daemon_loop(), &cl.keepalive);
+	uv_timer_init(sb_daemon_loop(), &cl.refused);
 	cl.timers = true;
-	log_info("cloud link: %zu registration(s) at %s%s", cl.nregs, conf->cloud.registrar.v[0],
-		 conf->cloud.registrar.n > 1 ? " (and fallbacks)" : "");
+	log_info("cloud link: %zu registration(s) at %s%s", cl.nregs, cl.registrar.v[0],
+		 cl.registrar.n > 1 ? " (and fallbacks)" : "");
 	start_round();
 	return 0;
 }
 
-void sip_cloud_reload(const struct sb_conf *conf)
+static bool same(const char *a, const char *b)
 {
-	/* the cloud section is taken at start; a change is applied by a restart */
-	cl.cc = &conf->cloud;
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The identities follow the new configuration at once (sip_cloud_ids.c); the rest of the cloud
+ * section is taken at start, and a change to it is said to need a restart (the running link
+ * keeps what it started with: never half of each). */
+void sip_cloud_reload(const struct sb_conf *conf, const struct sb_conf *old)
+{
+	const struct sb_cloud_conf *n = &conf->cloud, *o = &old->cloud;
+	bool reg = n->registrar.n != o->registrar.n;
+
+	for (size_t i = 0; !reg && i < n->registrar.n; i++)
+		reg = strcmp(n->registrar.v[i], o->registrar.v[i]) != 0;
+	if (reg)
+		log_warn("cloud.registrar changed: takes effect after a restart");
+	if (!same(n->tls.ca_file, o->tls.ca_file) || !same(n->tls.cert_file, o->tls.cert_file) ||
+	    !same(n->tls.key_file, o->tls.key_file) || n->tls.verify_host != o->tls.verify_host ||
+	    n->tls.min_version != o->tls.min_version ||
+	    !same(n->tls.bearer_token, o->tls.bearer_token))
+		log_warn("cloud.tls changed: takes effect after a restart");
+	cl.cc = n;
+	if (cl.timers)
+		sip_cloud_ids_sync(conf);
 }
 
 /* The cloud is told we are gone: each registered identity is unregistered on its handle, which
@@ -519,22 +447,13 @@ void sip_cloud_close(void)
 {
 	if (!cl.timers)
 		return;
-	for (size_t i = 0; i < cl.nregs; i++) {
-		struct cloud_reg *g = &cl.regs[i];
-		uv_timer_stop(&g->refresh);
-		if (g->nh && g->registered && !g->pending) {
-			nua_handle_bind(g->nh, NULL);
-			nua_unregister(g->nh, TAG_END());
-			g->nh = NULL; /* nua_shutdown frees it */
-		}
-	}
+	sip_cloud_ids_unregister();
 	handles_drop();
-	for (size_t i = 0; i < cl.nregs; i++)
-		uv_close((uv_handle_t *)&cl.regs[i].refresh, NULL);
+	sip_cloud_ids_close();
 	uv_close((uv_handle_t *)&cl.retry, NULL);
 	uv_close((uv_handle_t *)&cl.keepalive, NULL);
+	uv_close((uv_handle_t *)&cl.refused, NULL);
 	cl.timers = false;
-	/* the regs array is freed once the loop closed the timers: at the next open */
 	sip_tls_watch(NULL);
 }
 
@@ -560,27 +479,22 @@ void sip_cloud_uris(const char *user, const char *identity, char *ruri, size_t r
 
 	snprintf(ruri, rl, "sips:%s@%s", user, hp);
 	snprintf(aor, al, "<sip:%s@%s>", user, cl.reg_uri[1]);
-	snprintf(contact, cl_len, "<sip:%s@%s:%d;transport=tls>", identity, cl.contact_host,
-		 cl.lport);
+	sip_cloud_contact(contact, cl_len, identity);
 }
 
 void sip_cloud_show(struct sb_reply *r)
 {
 	uint64_t now = sip_now_ms();
-	bool on = cl.cc && cl.cc->enabled && sip.cloud;
+	bool on = sip.cloud && cl.timers;
 
 	sb_reply_str(r, "state", on ? state_names[cl.state] : "off");
 	sb_reply_str(r, "host",
-		     on && cl.state == CLOUD_REGISTERED ? cl.cc->registrar.v[cl.host] : NULL);
+		     on && cl.state == CLOUD_REGISTERED ? cl.registrar.v[cl.host] : NULL);
 	sb_reply_str(r, "tls_version", cl.tls_version[0] ? cl.tls_version : NULL);
 	sb_reply_str(r, "tls_cipher", cl.tls_cipher[0] ? cl.tls_cipher : NULL);
 	sb_reply_str(r, "mode",
 		     cl.cc && cl.cc->registration == SB_CLOUD_REG_TRUNK ? "trunk" : "per-channel");
-	size_t nreg = 0;
-	for (size_t i = 0; i < cl.nregs; i++)
-		nreg += cl.regs[i].registered;
-	sb_reply_int(r, "registered", (long long)nreg);
-	sb_reply_int(r, "identities", (long long)cl.nregs);
+	sip_cloud_ids_counts(r);
 	sb_reply_int(r, "failures", cl.failures);
 	if (on && cl.state == CLOUD_BACKOFF)
 		sb_reply_int(r, "retry_in_ms",
@@ -589,12 +503,5 @@ void sip_cloud_show(struct sb_reply *r)
 		sb_reply_str(r, "retry_in_ms", NULL);
 	sb_reply_str(r, "last_error", cl.last_error[0] ? cl.last_error : NULL);
 	sb_reply_int(r, "connection_losses", (long long)cl.connection_losses);
-	for (size_t i = 0; i < cl.nregs; i++) {
-		const struct cloud_reg *g = &cl.regs[i];
-		if (g->registered)
-			sb_reply_detail(r, "%s registered, expires in %llu s", g->user,
-					(unsigned long long)((g->expires_at - now + 999) / 1000));
-		else
-			sb_reply_detail(r, "%s not registered", g->user);
-	}
+	sip_cloud_ids_details(r);
 }

@@ -186,6 +186,8 @@ static void reinvite_answered(struct sip_leg *sl, int status, const char *phrase
 	if (status < 200)
 		return;
 	sl->reinvite_pending = false;
+	if (sl->refreshing && !sip_timer_refreshed(sl, "re-INVITE", status, phrase))
+		return;
 	if (status == 491) {
 		glare(sl);
 		return;
@@ -268,7 +270,8 @@ static int offer_out(struct sip_leg *sl, char *out, size_t outlen)
 	unsigned i = sip_leg_media_index(sl);
 	struct media_sdp_media o;
 
-	if (sip_sdp_offer(sl->cloud, our_addr(sl), media_session_port(br->ms, i), &o) < 0)
+	if (sip_sdp_offer(sl->cloud, br->lc[1 - i].codec, our_addr(sl),
+			  media_session_port(br->ms, i), &o) < 0)
 		return 500;
 	sip_dtmf_sdp(sl, &o, NULL);
 	for (size_t k = 0; k < o.ncrypto; k++)
@@ -342,27 +345,6 @@ static void request_in(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, con
 		    SIPTAG_CONTENT_TYPE_STR("application/sdp"), SIPTAG_PAYLOAD_STR(out), TAG_END());
 }
 
-/* The answer to a session refresh nua sent on its own (RFC 4028, we are the refresher). A
- * refresh that fails ends the call (cause 102, recovery on timer expiry): the session would
- * expire at the peer anyway, and the other legs must not stay up alone. */
-static void refreshed(struct sip_leg *sl, const char *how, int status, const char *phrase)
-{
-	if (status < 200)
-		return;
-	if (status < 300) {
-		log_debug("call %llu: session refreshed toward %s (%s)", cid(sl),
-			  sl->leg.party.number, how);
-		return;
-	}
-	if (status == 491 || status == 422)
-		return; /* nua tries again (491) or with the larger Min-SE (422) */
-	if (sl->released || sl->ended)
-		return;
-	log_warn("call %llu: session refresh (%s) toward %s failed: %d %s; ending the call",
-		 cid(sl), how, sl->leg.party.number, status, phrase);
-	sip_leg_end(sl, 102);
-}
-
 bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char *phrase,
 		      nua_handle_t *nh, const sip_t *m, tagi_t tags[])
 {
@@ -386,9 +368,9 @@ bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char
 		}
 		if (!sl->answered)
 			return false; /* the answer to the first INVITE: sip_call.c */
-		refreshed(sl, "re-INVITE", status, phrase);
+		sip_timer_refreshed(sl, "re-INVITE", status, phrase);
 		return true;
-	case nua_r_update: refreshed(sl, "UPDATE", status, phrase); return true;
+	case nua_r_update: sip_timer_refreshed(sl, "UPDATE", status, phrase); return true;
 	default: return false;
 	}
 }
@@ -401,6 +383,7 @@ void sip_dialog_reoffer(struct sip_leg *sl)
 
 void sip_dialog_free(struct sip_leg *sl)
 {
+	sip_timer_free(sl);
 	if (sl->retry) {
 		su_timer_destroy(sl->retry);
 		sl->retry = NULL;

@@ -28,7 +28,7 @@ void sip_dtmf_sdp(const struct sip_leg *sl, struct media_sdp_media *sdp, struct 
 {
 	if (sl->dtmf == CARD_LINK_DTMF_INBAND) {
 		if (sdp)
-			sdp->dtmf_pt = -1;
+			sdp->ndtmf = 0;
 		if (lc)
 			lc->dtmf_pt = -1;
 	}
@@ -56,14 +56,48 @@ bool sip_dtmf_info_out(struct sip_leg *sl, char digit)
 	return true;
 }
 
+/* How a digit goes out toward media leg conf lc, for the log */
+static const char *how(const struct media_leg_conf *lc, char *buf, size_t n)
+{
+	const struct media_codec_info *ci = media_codec_info(lc->codec);
+
+	if (lc->dtmf_by_signalling)
+		snprintf(buf, n, "as SIP INFO");
+	else if (lc->dtmf_pt >= 0)
+		snprintf(buf, n, "as RFC 4733 (payload type %d, %s at %u Hz)", lc->dtmf_pt,
+			 ci->name, ci->rtp_clock);
+	else
+		snprintf(buf, n, "in band (tones in %s)", ci->name);
+	return buf;
+}
+
+static const char *party(const struct sb_leg *l)
+{
+	return l ? (l->party.number[0] ? l->party.number : l->owner) : "?";
+}
+
 void sip_dtmf_session_digit(struct sip_bridge *br, unsigned idx, char digit)
 {
 	struct sb_leg *a = (struct sb_leg *)br->a;
-	struct sb_leg *to = idx == 0 ? (a && a->call ? sb_leg_peer(a) : NULL) : a;
+	struct sb_leg *b = a && a->call ? sb_leg_peer(a) : NULL;
+	struct sb_leg *from = idx == 0 ? a : b, *to = idx == 0 ? b : a;
+	char h[96];
 
-	/* the engine did not put it into that leg's stream (dtmf_by_signalling): INFO it is */
+	/* the engine put it into the other leg's stream (events or tones), or left it to us */
+	log_info("call %llu: digit %c from %s to %s %s",
+		 a && a->call ? (unsigned long long)sb_call_id(a->call) : 0ULL, digit, party(from),
+		 party(to), how(&br->lc[1 - idx], h, sizeof h));
 	if (to && strcmp(to->owner, "sip") == 0)
 		sip_dtmf_info_out(to->priv, digit);
+}
+
+void sip_dtmf_log_out(const struct sip_leg *sl, const struct media_leg_conf *lc, char digit)
+{
+	char h[96];
+
+	log_info("call %llu: digit %c from outside the media to %s %s",
+		 sl->leg.call ? (unsigned long long)sb_call_id(sl->leg.call) : 0ULL, digit,
+		 party(&sl->leg), how(lc, h, sizeof h));
 }
 
 int sip_dtmf_parse(const char *ctype, const char *body, size_t len, char *digit)

@@ -21,7 +21,7 @@ static const char *const state_names[] = { "unknown", "up", "down" };
 
 struct sip_link {
 	int slot;
-	char name[65], peer[128], transport[8], protocol[8];
+	char name[65], peer[128], transport[8];
 	char url[192];
 	nua_handle_t *nh;
 	uv_timer_t timer;
@@ -93,6 +93,22 @@ static void set_state(struct sip_link *l, enum link_state st)
 	l->changed_wall = time(NULL);
 }
 
+/* An unlicensed link that is up asks again at each keepalive: a license installed (or a Port
+ * given back) since is taken within one options_interval. */
+static void retry_port(struct sip_link *l)
+{
+	char note[sizeof l->lic_note];
+
+	if (sip_lic_take(true, l->name, NULL, note, sizeof note) == 0) {
+		l->port = true;
+		l->lic_note[0] = '\0';
+		log_notice("link %s (slot %d) is licensed now: it holds a PBX-Port", l->name,
+			   l->slot);
+	} else {
+		snprintf(l->lic_note, sizeof l->lic_note, "%s", note);
+	}
+}
+
 /* Any answer from the peer itself means it is alive; a timeout, a transport error or a
  * 5xx (ours, or the peer saying it cannot serve) means down. */
 bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
@@ -116,6 +132,8 @@ bool sip_link_event(nua_event_t ev, int status, char const *phrase, nua_handle_t
 	} else {
 		l->answered++;
 		l->rtt_ms = (unsigned)(l->checked_at - l->sent_at);
+		if (l->state == LINK_UP && !l->port)
+			retry_port(l);
 		set_state(l, LINK_UP);
 	}
 	uv_timer_start(&l->timer, timer_cb, links.interval_ms, 0);
@@ -150,9 +168,9 @@ static int links_build(const struct sb_conf *conf)
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < m->ncards; i++) {
-		const char *peer, *transport, *protocol;
+		const char *peer, *transport;
 		struct sip_link *l = NULL;
-		if (card_link_peer(m->cards[i].conf, &peer, &transport, &protocol) < 0)
+		if (card_link_peer(m->cards[i].conf, &peer, &transport) < 0)
 			continue;
 		for (size_t j = 0; j < links.n; j++)
 			if (links.v[j] && links.v[j]->slot == m->cards[i].slot &&
@@ -185,7 +203,6 @@ static int links_build(const struct sb_conf *conf)
 					       sizeof l->lic_note) == 0;
 		}
 		snprintf(l->name, sizeof l->name, "%s", m->cards[i].name);
-		snprintf(l->protocol, sizeof l->protocol, "%s", protocol);
 		v[n++] = l;
 	}
 	for (size_t j = 0; j < links.n; j++)
@@ -221,9 +238,9 @@ void sip_link_close(void)
 
 void sip_link_show(struct sb_reply *r)
 {
-	static const char *const cols[] = { "slot",        "name",  "peer",    "transport",
-					    "protocol",    "state", "status",  "rtt_ms",
-					    "checked_ago", "since", "license", NULL };
+	static const char *const cols[] = { "slot",   "name",        "peer",  "transport",
+					    "state",  "status",      "rtt_ms", "checked_ago",
+					    "since",  "license",     NULL };
 	uint64_t now = sip_now_ms();
 
 	sb_reply_table(r, cols);
@@ -235,7 +252,6 @@ void sip_link_show(struct sb_reply *r)
 		sb_reply_str(r, "name", l->name);
 		sb_reply_str(r, "peer", l->peer);
 		sb_reply_str(r, "transport", l->transport);
-		sb_reply_str(r, "protocol", l->protocol);
 		sb_reply_str(r, "state", state_names[l->state]);
 		if (l->last_status) {
 			char st[96];

@@ -11,6 +11,26 @@
 
 #include "sip.h"
 
+/* sip.limits: connections of the local side (sip_conn.c) */
+struct sip_limits_conf {
+	struct sb_conf_src src;
+	int max_connections, per_source;
+	int rate_per_source; /* new connections per minute */
+	int message_timeout, idle_timeout; /* seconds */
+};
+extern const struct sb_conf_section sip_limits_section;
+
+/* sip.tls: cipher suites of every TLS connection (sip_tls.c). The default: TLS 1.2 suites with
+ * forward secrecy (ECDHE) and AEAD (GCM, ChaCha20-Poly1305) only */
+#define SIP_TLS_CIPHERS                                                                           \
+	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:" \
+	"ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
+struct sip_tls_conf {
+	struct sb_conf_src src;
+	char *ciphers;
+};
+extern const struct sb_conf_section sip_tls_section;
+
 /* the `sip` section of symbridge.conf */
 struct sip_conf {
 	struct sb_conf_src src;
@@ -22,6 +42,8 @@ struct sip_conf {
 	int keepalive_interval;
 	int retry_min, retry_max;
 	int session_interval; /* RFC 4028, seconds */
+	struct sip_limits_conf limits;
+	struct sip_tls_conf tls;
 };
 
 /* Session timers (RFC 4028) on a nua stack: offered on our INVITEs and accepted on others' with
@@ -93,7 +115,7 @@ int sip_link_target(int slot, const char *number, char *ruri, size_t rl, char *p
 
 /* sip_cloud.c: the cloud link */
 int sip_cloud_open(const struct sb_conf *conf);
-void sip_cloud_reload(const struct sb_conf *conf);
+void sip_cloud_reload(const struct sb_conf *conf, const struct sb_conf *old);
 void sip_cloud_close(void);
 void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_t *nh,
 		     nua_hmagic_t *hm, sip_t const *sip_msg, tagi_t tags[]);
@@ -126,8 +148,23 @@ void sip_cloud_show(struct sb_reply *r);
 void sip_tls_policy(int min_proto, bool capture_next);
 void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, const char *why));
 bool sip_tls_captured(void);
-/* sip_addr.c: the cloud's TLS connection came up on fd: our address on it goes into our SDP */
+void sip_tls_ciphers(const char *list); /* NULL: the default */
+int sip_tls_check_ciphers(const char *list);
+
+/* the host names the cloud's certificate must carry (verify_host), to name a mismatch */
+void sip_tls_expect(const char *const *names, size_t n);
+/* the folder sofia-sip reads the device certificate from, written from cloud.tls */
+int sip_tls_cert_dir(const struct sb_conf *conf, char *dir, size_t len);
+/* sip_addr.c: the cloud's TLS connection came up on fd: our address on it goes into our SDP
+ * and (with its port) into our Contact; -ENOENT until a connection came up */
 void sip_addr_cloud_connected(int fd);
+int sip_addr_cloud_local(char *host, size_t len, int *port);
+
+/* sip_conn.c: caps on accepted connections, the open-files limit */
+int sip_conn_open(const struct sb_conf *conf, const struct sip_limits_conf *lc);
+void sip_conn_reload(const struct sip_limits_conf *lc);
+int sip_conn_count(uint64_t *refused, uint64_t *idled);
+void sip_conn_close(void);
 
 /* sip_lic.c: a PBX-Port for a station (holder: its contact) or a link (trunk); 0 or -1 with why */
 int sip_lic_take(bool trunk, const char *id, const char *holder, char *why, size_t len);

@@ -45,6 +45,18 @@ static void request_source(nua_t *nua, const sip_t *m, char *source, size_t len,
 	}
 }
 
+/* The station's `dtmf` setting (enum card_link_dtmf); RFC 4733 for a user not configured. */
+static int station_dtmf(const char *user)
+{
+	const struct sb_conf *conf = sb_daemon_conf();
+	const struct sb_station_conf *st = conf ? conf->stations.v : NULL;
+
+	for (size_t i = 0; st && user && i < conf->stations.n; i++)
+		if (strcmp(st[i].user, user) == 0)
+			return st[i].dtmf;
+	return CARD_LINK_DTMF_RFC4733;
+}
+
 /* An intercom server calls over its link: trusted by its address (the link's configured peer),
  * routed by the number in the Request-URI. */
 static void link_invite(nua_handle_t *nh, const sip_t *m, int slot, const char *name)
@@ -106,6 +118,7 @@ void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m)
 	}
 	sl->leg.kind = SB_LEG_KIND_STATION;
 	snprintf(sl->leg.card, sizeof sl->leg.card, "station:%s", user);
+	sl->dtmf = station_dtmf(user);
 	log_info("station %s calls %s", user, url_user(m->sip_request->rq_url));
 	char rec[32], why[256], what[400];
 	if (sip_lic_use(false, user, rec, sizeof rec, why, sizeof why) < 0) {
@@ -243,6 +256,7 @@ static int station_originate(const char *user, const struct sb_channel *ch, stru
 		snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", user);
 		sl->leg.kind = SB_LEG_KIND_STATION;
 		snprintf(sl->leg.card, sizeof sl->leg.card, "station:%s", user);
+		sl->dtmf = station_dtmf(user);
 		if ((rc = sip_call_place(sl, call, sip.local, b[i].contact, from, to)) < 0) {
 			sip_leg_free(sl);
 			continue;

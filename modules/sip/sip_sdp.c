@@ -12,12 +12,46 @@
 
 #include "sip_sdp.h"
 
-#define DTMF_PT 101
+/* telephone-event payload types: one per RTP clock of the codecs offered (RFC 4733 2.1) */
+#define DTMF_PT_8000  101
+#define DTMF_PT_48000 102
 
-/* Toward the cloud: G.722 first (DESIGN.md: the cloud's codec), G.711 as a last resort. Toward
- * local parties: every codec the engine has, by audio bandwidth. */
-static const enum media_codec cloud_codecs[] = { MEDIA_G722, MEDIA_PCMA, MEDIA_PCMU };
+/* Toward the cloud: cloud.codecs in its order (default G.722, then A-law: the data sheet's
+ * bridge devices use G.722). Toward local parties: every codec the engine has, by audio
+ * bandwidth. */
+static enum media_codec cloud_codecs[MEDIA_CODEC_COUNT] = { MEDIA_G722, MEDIA_PCMA };
+static size_t ncloud = 2;
 static const enum media_codec local_codecs[] = { MEDIA_OPUS, MEDIA_G722, MEDIA_PCMA, MEDIA_PCMU };
+
+void sip_sdp_cloud_codecs(const enum media_codec *cs, size_t n)
+{
+	ncloud = 0;
+	for (size_t i = 0; i < n && ncloud < MEDIA_CODEC_COUNT; i++)
+		if (cs[i] < MEDIA_CODEC_COUNT)
+			cloud_codecs[ncloud++] = cs[i];
+}
+
+static const enum media_codec *codecs_for(bool cloud, size_t *n)
+{
+	*n = cloud ? ncloud : sizeof local_codecs / sizeof *local_codecs;
+	return cloud ? cloud_codecs : local_codecs;
+}
+
+/* one telephone-event per clock among the codecs of m */
+static void dtmf_for(struct media_sdp_media *m)
+{
+	m->ndtmf = 0;
+	for (size_t i = 0; i < m->ncodecs; i++) {
+		unsigned clock = media_codec_info(m->codecs[i].codec)->rtp_clock;
+		bool have = false;
+		for (size_t k = 0; k < m->ndtmf; k++)
+			have |= m->dtmf[k].clock == clock;
+		if (!have && m->ndtmf < MEDIA_SDP_MAX_DTMF)
+			m->dtmf[m->ndtmf++] = (struct media_sdp_dtmf){
+				.pt = clock == 48000 ? DTMF_PT_48000 : DTMF_PT_8000, .clock = clock
+			};
+	}
+}
 static const enum media_srtp_suite suites[] = { MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80,
 						MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32 };
 
@@ -54,20 +88,27 @@ int sip_sdp_body(const struct media_sdp_media *m, uint64_t version, char *buf, s
 	return w < 0 ? w : n + w;
 }
 
-int sip_sdp_offer(bool cloud, const char *addr, uint16_t port, struct media_sdp_media *offer)
+int sip_sdp_offer(bool cloud, enum media_codec first, const char *addr, uint16_t port,
+		  struct media_sdp_media *offer)
 {
-	const enum media_codec *cs = cloud ? cloud_codecs : local_codecs;
-	size_t n = cloud ? sizeof cloud_codecs / sizeof *cloud_codecs
-			 : sizeof local_codecs / sizeof *local_codecs;
+	size_t n;
+	const enum media_codec *cs = codecs_for(cloud, &n);
 	int rc;
 
 	memset(offer, 0, sizeof *offer);
 	snprintf(offer->addr, sizeof offer->addr, "%s", addr);
 	offer->port = port;
+	/* the other leg's codec first, when this side may have it: pass-through wins (RFC 3264
+	 * 5.1: the answerer should use the first codec it supports) */
 	for (size_t i = 0; i < n; i++)
-		offer->codecs[offer->ncodecs++] =
-			(struct media_sdp_codec){ .codec = cs[i], .pt = codec_pt(cs[i]) };
-	offer->dtmf_pt = DTMF_PT;
+		if (cs[i] == first)
+			offer->codecs[offer->ncodecs++] =
+				(struct media_sdp_codec){ .codec = first, .pt = codec_pt(first) };
+	for (size_t i = 0; i < n; i++)
+		if (cs[i] != first)
+			offer->codecs[offer->ncodecs++] =
+				(struct media_sdp_codec){ .codec = cs[i], .pt = codec_pt(cs[i]) };
+	dtmf_for(offer);
 	offer->ptime = 20;
 	if (!cloud)
 		return 0;
@@ -82,14 +123,44 @@ int sip_sdp_offer(bool cloud, const char *addr, uint16_t port, struct media_sdp_
 	return 0;
 }
 
+/* The telephone-event of m to use with codec c: the one at c's clock; else, when m has events at
+ * another clock only (some Opus peers list telephone-event/8000 alone), that one, so that digits
+ * still go as events the peer said it takes. -1: none. */
+static int dtmf_with(const struct media_sdp_media *m, enum media_codec c, unsigned *clock)
+{
+	int pt = media_sdp_dtmf_pt(m, c);
+
+	*clock = media_codec_info(c)->rtp_clock;
+	if (pt >= 0 || !m->ndtmf)
+		return pt;
+	*clock = m->dtmf[0].clock;
+	return m->dtmf[0].pt;
+}
+
+/* The offer's codec we answer with: toward the cloud the first of cloud.codecs it has, toward
+ * local parties the best by audio bandwidth. */
+static int pick_codec(const struct media_sdp_media *offer, bool cloud, struct media_sdp_codec *out)
+{
+	size_t n;
+	const enum media_codec *cs = codecs_for(cloud, &n);
+
+	if (!cloud)
+		return media_sdp_pick_codec(offer, cs, n, out);
+	for (size_t j = 0; j < n; j++)
+		for (size_t i = 0; i < offer->ncodecs; i++)
+			if (offer->codecs[i].codec == cs[j]) {
+				*out = offer->codecs[i];
+				return 0;
+			}
+	return -ENOENT;
+}
+
 int sip_sdp_answer(const char *sdp, size_t len, bool cloud, const char *addr, uint16_t port,
 		   struct media_leg_conf *lc, struct media_sdp_media *answer, char *why, size_t wl)
 {
 	struct media_sdp_media offer;
 	struct media_sdp_codec pick;
-	const enum media_codec *cs = cloud ? cloud_codecs : local_codecs;
-	size_t n = cloud ? sizeof cloud_codecs / sizeof *cloud_codecs
-			 : sizeof local_codecs / sizeof *local_codecs;
+	unsigned dclock;
 	int rc;
 
 	if (!sdp || !len) {
@@ -106,7 +177,7 @@ int sip_sdp_answer(const char *sdp, size_t len, bool cloud, const char *addr, ui
 			 "the cloud offered plain RTP (SRTP is required toward the cloud)");
 		return -EPROTO;
 	}
-	if (media_sdp_pick_codec(&offer, cs, n, &pick) < 0) {
+	if (pick_codec(&offer, cloud, &pick) < 0) {
 		snprintf(why, wl, "no audio codec in common");
 		return -ENOENT;
 	}
@@ -114,7 +185,7 @@ int sip_sdp_answer(const char *sdp, size_t len, bool cloud, const char *addr, ui
 	memset(answer, 0, sizeof *answer);
 	lc->codec = pick.codec;
 	lc->pt = pick.pt;
-	lc->dtmf_pt = offer.dtmf_pt;
+	lc->dtmf_pt = dtmf_with(&offer, pick.codec, &dclock);
 	lc->ptime = offer.ptime && media_codec_ptime_ok(pick.codec, offer.ptime) ? offer.ptime : 20;
 	lc->latch = true;
 	if (sip_sdp_remote(&offer, &lc->remote) < 0) {
@@ -125,7 +196,11 @@ int sip_sdp_answer(const char *sdp, size_t len, bool cloud, const char *addr, ui
 	answer->port = port;
 	answer->codecs[0] = pick;
 	answer->ncodecs = 1;
-	answer->dtmf_pt = offer.dtmf_pt;
+	if (lc->dtmf_pt >= 0) {
+		answer->dtmf[0] =
+			(struct media_sdp_dtmf){ .pt = (uint8_t)lc->dtmf_pt, .clock = dclock };
+		answer->ndtmf = 1;
+	}
 	answer->ptime = lc->ptime;
 	if (offer.srtp) {
 		struct media_sdp_crypto c;
@@ -176,7 +251,14 @@ int sip_sdp_answered(const struct media_sdp_media *offer, const char *sdp, size_
 		snprintf(why, wl, "the answer's codecs are none of those offered");
 		return -ENOENT;
 	}
-	lc->dtmf_pt = offer->dtmf_pt >= 0 ? ans.dtmf_pt : -1;
+	/* events only at a clock we offered them at */
+	unsigned dclock;
+	lc->dtmf_pt = dtmf_with(&ans, lc->codec, &dclock);
+	bool offered = false;
+	for (size_t i = 0; i < offer->ndtmf; i++)
+		offered |= offer->dtmf[i].clock == dclock;
+	if (!offered)
+		lc->dtmf_pt = -1;
 	lc->ptime = ans.ptime && media_codec_ptime_ok(lc->codec, ans.ptime) ? ans.ptime : 20;
 	lc->latch = true;
 	if (sip_sdp_remote(&ans, &lc->remote) < 0) {

@@ -11,9 +11,14 @@
 /* The whole SDP body (v=, o=, s=, t= and the media lines) for m; returns its length. */
 int sip_sdp_body(const struct media_sdp_media *m, uint64_t version, char *buf, size_t len);
 /* Our offer from addr:port: toward the cloud RTP/SAVP with AES_CM_128_HMAC_SHA1_80 and _32 (a
- * fresh key each), G.722 first; toward local parties plain RTP, every codec by bandwidth; both
- * with telephone-event. */
-int sip_sdp_offer(bool cloud, const char *addr, uint16_t port, struct media_sdp_media *offer);
+ * fresh key each), the codecs of cloud.codecs in its order; toward local parties plain RTP,
+ * every codec by bandwidth. Codec first (the other leg's; MEDIA_CODEC_COUNT: none) goes first
+ * where this side may have it, so that pass-through wins. Both with telephone-event at the
+ * clock of each codec listed (8000, and 48000 with Opus). */
+int sip_sdp_offer(bool cloud, enum media_codec first, const char *addr, uint16_t port,
+		  struct media_sdp_media *offer);
+/* the codecs offered to the cloud, in order (cloud.codecs); default G.722, A-law */
+void sip_sdp_cloud_codecs(const enum media_codec *cs, size_t n);
 /* Answer an offer: the best common codec, its telephone-event, SRTP when offered (required from
  * the cloud: -EPROTO without); lc is what the session leg runs with. Errors say why. */
 int sip_sdp_answer(const char *sdp, size_t len, bool cloud, const char *addr, uint16_t port,

@@ -13,7 +13,7 @@ cards = (
       { number = "100"; target = "cloud:alice"; },
       { number = "101"; ring_group = "doors"; } ); },
   { slot = 4; type = "bri"; side = "cpe"; mode = "ptp"; dchannel = "socket:/tmp/x.sock"; },
-  { slot = 6; type = "link"; protocol = "lan"; peer = "127.0.0.1:5099"; channels = 3; }
+  { slot = 6; type = "link"; peer = "127.0.0.1:5099"; channels = 3; }
 );
 ring_groups = ( { name = "doors"; members = [ "station:d1", "card:4/77" ]; } );
 stations = ( { user = "d1"; password = "door-pass-1"; } );

@@ -7,7 +7,7 @@
 tap_plan 9
 
 sb_conf k.conf <<'CONF'
-cards = ( { slot = 2; type = "link"; protocol = "net"; peer = "127.0.0.1:5098"; } );
+cards = ( { slot = 2; type = "link"; peer = "127.0.0.1:5098"; } );
 CONF
 # the link card makes the SIP side listen: on a port of its own, not 5060
 sb_sip_section "$(sb_free_port)" >>"$sb_tmp/k.conf"

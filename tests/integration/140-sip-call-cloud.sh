@@ -27,7 +27,7 @@ sb_license_calls 2 1
 sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t140"; rtp_ports = [ $rtp, $((rtp + 98)) ]; max_call_seconds = 60; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
+media: { workers = 1; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
 stations = ( { user = "door"; password = "door-secret-140"; } );
 $(sb_cloud_section)

@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 sb_need_peers kamailio openssl sipp baresip
-tap_plan 10
+tap_plan 11
 
 pids=
 cleanup141() {
@@ -30,7 +30,7 @@ sb_license_calls 4 1
 sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t141"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
+media: { workers = 1; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
 stations = ( { user = "s1"; password = "station-secret-1"; },
              { user = "s2"; password = "station-secret-2"; },
@@ -71,7 +71,7 @@ done
 tap_ok $? "three stations registered, each with its own sipp UAS as contact" ||
 	tap_diag "$(ctl show registrations)"
 
-sb_baresip dial "sip:100@127.0.0.1:$kp" >/dev/null
+sb_baresip dial "sip:100@$sb_cloud_ip:$kp" >/dev/null
 call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
 up() { [ "$(call state)" = up ]; }
 sb_poll 20 up
@@ -90,6 +90,21 @@ tap_ok $? "the two others received CANCEL (and 487/ACK completed)" ||
 grep -q '^CANCEL sip:s1@' "$sb_tmp/uas-s1.log" && grep -q '^CANCEL sip:s3@' "$sb_tmp/uas-s3.log" &&
 	! grep -q '^CANCEL' "$sb_tmp/uas-s2.log"
 tap_ok $? "CANCEL in the logs of s1 and s3, none at s2"
+# the CANCEL's headers, as each station received them
+cancel_reason() {
+	python3 - "$1" <<'PY'
+import re, sys
+log = open(sys.argv[1], errors="replace").read()
+m = re.search(r"^CANCEL .*?(?=\n\s*\n)", log, re.S | re.M)
+print("\n".join(l.strip() for l in (m.group(0) if m else "").splitlines()
+                if l.strip().lower().startswith("reason:")))
+PY
+}
+want='Reason: SIP;cause=200;text="Call completed elsewhere"'
+r1=$(cancel_reason "$sb_tmp/uas-s1.log")
+r3=$(cancel_reason "$sb_tmp/uas-s3.log")
+[ "$r1" = "$want" ] && [ "$r3" = "$want" ]
+tap_ok $? "both CANCELs say why (RFC 3326): $want" || tap_diag "s1: $r1" "s3: $r3"
 sb_baresip hangup >/dev/null
 wait "$uas_pid_s2"
 tap_ok $? "baresip hangs up: the station that answered receives BYE" ||

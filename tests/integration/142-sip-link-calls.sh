@@ -28,7 +28,7 @@ stations = ( { user = "door"; password = "door-secret-142"; },
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
     { number = "400"; target = "card:2/555"; },
     { number = "401"; target = "station:desk"; } ); },
-  { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
+  { slot = 2; type = "link"; name = "intercom"; transport = "udp";
     peer = "127.0.0.1:$lp"; } );
 CONF
 

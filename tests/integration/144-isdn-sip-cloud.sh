@@ -30,7 +30,7 @@ sb_port_range rtp
 sb_conf c.conf <<CONF
 $(isdn_license_conf $ISDN_LICENSES)
 system: { name = "t144"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
+media: { workers = 1; };
 sip: { keepalive_interval = 5; };
 $(sb_cloud_section)
 cards = (

@@ -58,7 +58,7 @@ sb_port_range rtp
 sb_conf c.conf <<CONF
 $(isdn_license_conf $ISDN_LICENSES L-SYM-BRIDGE=1 L-SIS-11=1)
 system: { name = "t145"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
+media: { workers = 1; };
 sip: { keepalive_interval = 5; };
 $(sb_cloud_section)
 cards = (
@@ -149,7 +149,7 @@ tap_ok $? "its report: B-channel frames in and out, the cloud leg's SRTP G.722 w
 
 # ---- cloud -> ISDN ----------------------------------------------------------------------------
 peer a auto-alert
-sb_baresip dial "sip:100@127.0.0.1:$kp" >/dev/null
+sb_baresip dial "sip:100@$sb_cloud_ip:$kp" >/dev/null
 peer_wait a '^ring 2 from .* to 555 '
 tap_ok $? "baresip dials 100: from the cloud the fallback card:2/555 rings the ISDN peer" ||
 	tap_diag "$(tail -3 "$sb_tmp/a.out")" "$(tail -8 "$sb_tmp/daemon.log")"

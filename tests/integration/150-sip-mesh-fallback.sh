@@ -28,7 +28,7 @@ sb_license_calls 4 1
 sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t150"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
+media: { workers = 1; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; retry_min = 1; retry_max = 2; keepalive_interval = 1; };
 stations = ( { user = "door"; password = "door-secret-150"; },
              { user = "gate"; password = "gate-secret-150"; },
@@ -88,7 +88,7 @@ row() { ctl --json show calls | json_get "[r for r in j['rows'] if r['state'] ==
 up_to() { [ "$(row "$1" to_card)" = "$2" ]; }
 
 # 1. the cloud is up: 100 rings baresip
-call door 100 5000 cloud1
+call door 100 6000 cloud1
 sb_poll 20 up_to door bridge && [ "$(row door called)" = cloudy ]
 tap_ok $? "cloud up: door's call to 100 is answered by baresip in the cloud" ||
 	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
@@ -115,7 +115,7 @@ tap_ok $? "cloud down: gate's call to 200 is answered by desk and ends with BYE"
 
 # 4. a call to 100 rings the fallback, desk, and stays up across the cloud's return
 desk fb
-call door 100 16000 fb
+call door 100 25000 fb
 sb_poll 20 up_to door station:desk
 tap_ok $? "cloud down: door's call to 100 rings its fallback, desk, which answers" ||
 	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"

@@ -30,12 +30,12 @@ sb_license_calls 2 1
 sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t151"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
+media: { workers = 1; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
 $(sb_cloud_section)
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
   { number = "100"; target = "cloud:cloudy"; } ); },
-  { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
+  { slot = 2; type = "link"; name = "intercom"; transport = "udp";
     peer = "127.0.0.1:$lp"; } );
 CONF
 sed "s/@NUMBER@/100/g; s/@HOLD@/1000/" "$top_srcdir/tests/peers/sipp/link-uac.xml" \

@@ -26,7 +26,7 @@ sb_license_calls 4 1
 sb_conf c.conf <<CONF
 $lic_conf
 system: { name = "t168"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
+media: { workers = 1; };
 sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; keepalive_interval = 5; };
 stations = ( { user = "door"; password = "door-secret-168"; },
              { user = "desk"; password = "desk-secret-168"; } );
@@ -64,7 +64,7 @@ done
 [ $ok = 2 ]
 tap_ok $? "stations door and desk registered"
 
-sb_baresip dial "sip:100@127.0.0.1:$kp" >/dev/null
+sb_baresip dial "sip:100@$sb_cloud_ip:$kp" >/dev/null
 call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
 up() { [ "$(call state)" = up ]; }
 sb_poll 20 up
@@ -81,7 +81,7 @@ python3 -W ignore "$top_srcdir/tests/peers/rtp-seq-peer.py" "$kmp" 10 - \
 	>"$sb_tmp/desk-rtp.json" 2>&1 &
 pids="$pids $!"
 
-sb_baresip transfer "sip:401@127.0.0.1:$kp" >/dev/null
+sb_baresip transfer "sip:401@$sb_cloud_ip:$kp" >/dev/null
 moved() {
 	ctl --json show calls | python3 -c "
 import json, sys; rows = json.load(sys.stdin)['rows']
@@ -93,7 +93,7 @@ tap_ok $? "baresip's REFER to 401: desk answered and took the cloud's place in c
 	tap_diag "$(ctl show calls)" "$(tail -20 "$sb_tmp/daemon.log")"
 grep -q "transfer asked by queue succeeded (NOTIFY 200)" "$sb_tmp/daemon.log"
 tap_ok $? "the final NOTIFY to the cloud said 200 OK" || tap_diag "$(grep -i transfer "$sb_tmp/daemon.log")"
-gone() { grep -q "Call with sip:100@127.0.0.1:$kp;transport=tls terminated" "$sb_tmp/baresip.log"; }
+gone() { grep -q "Call with sip:100@$sb_cloud_ip:$kp;transport=tls terminated" "$sb_tmp/baresip.log"; }
 sb_poll 10 gone
 tap_ok $? "baresip's own call ended: the transferor's leg is gone" ||
 	tap_diag "$(tail -5 "$sb_tmp/baresip.log")"

@@ -1,22 +1,25 @@
 # cloud.sh: the cloud client of the call tests: baresip registered to kamailio over TLS with a
 # client certificate, auto-answer, SRTP mandatory, G.722; driven through its ctrl_tcp module.
-# Needs tests/lib/sip.sh (sb_poll, sb_free_port) and a PKI made by sb_pki ca.
+# It runs beside kamailio in the cloud's network namespace, at $sb_cloud_ip.
+# Needs tests/lib/sip.sh (sb_poll, sb_free_port, sb_in_cloud) and a PKI made by sb_pki ca.
 
-# sb_baresip_start ID KAMAILIO_PORT: start baresip as sip:ID@127.0.0.1 registered at kamailio;
-# returns once kamailio has its registration (bounded). pid in bs_pid, control port in bs_ctrl,
-# what it decoded lands in $sb_tmp/bs/snd/*-dec.wav
+# sb_baresip_start ID KAMAILIO_PORT [ANSWERMODE] [CODECS]: start baresip as sip:ID@$sb_cloud_ip
+# registered at kamailio (CODECS: its audio_codecs, default G722/16000); returns once kamailio
+# has a new registration of it (bounded). pid in bs_pid, control port (on $sb_cloud_ip) in
+# bs_ctrl, what it decoded lands in $sb_tmp/bs/snd/*-dec.wav
 bs_pid=
 sb_baresip_start() {
 	_bsp=$(sb_free_port)
 	bs_ctrl=$(sb_free_port)
 	mkdir -p "$sb_tmp/bs/snd"
+	_regs=$(grep -c "REGISTER [^ ]* from sip:$1@" "$sb_tmp/kam.log" 2>/dev/null || true)
 	cat "$sb_tmp/pki/ca-device.key" "$sb_tmp/pki/ca-device.crt" >"$sb_tmp/bs/client.pem"
 	cat >"$sb_tmp/bs/config" <<CONF
 poll_method		epoll
-sip_listen		127.0.0.1:$_bsp
+sip_listen		$sb_cloud_ip:$_bsp
 sip_certificate		$sb_tmp/bs/client.pem
 sip_cafile		$sb_tmp/pki/ca.pem
-net_interface		127.0.0.1
+net_interface		$sb_cloud_ip
 audio_player		aubridge,spk
 audio_source		ausine,1000
 audio_alert		aubridge,spk
@@ -26,6 +29,7 @@ rtcp_mux		no
 module_path		/usr/lib/baresip/modules
 module			g722.so
 module			g711.so
+module			opus.so
 module			srtp.so
 module			ausine.so
 module			aubridge.so
@@ -34,22 +38,24 @@ module			ctrl_tcp.so
 module_app		account.so
 module_app		menu.so
 snd_path		$sb_tmp/bs/snd
-ctrl_tcp_listen		127.0.0.1:$bs_ctrl
+ctrl_tcp_listen		$sb_cloud_ip:$bs_ctrl
 CONF
-	echo "<sip:$1@127.0.0.1:$2;transport=tls>;regint=300;answermode=${3:-auto};mediaenc=srtp-mand;audio_codecs=G722/16000" \
+	echo "<sip:$1@$sb_cloud_ip:$2;transport=tls>;regint=300;answermode=${3:-auto};mediaenc=srtp-mand;audio_codecs=${4:-G722/16000}" \
 		>"$sb_tmp/bs/accounts"
-	baresip -f "$sb_tmp/bs" -v </dev/null >"$sb_tmp/baresip.log" 2>&1 &
+	ip netns exec "$sb_cloud_ns" baresip -f "$sb_tmp/bs" -v </dev/null >"$sb_tmp/baresip.log" 2>&1 &
 	bs_pid=$!
-	sb_poll 15 grep -q "REGISTER [^ ]* from sip:$1@" "$sb_tmp/kam.log"
+	sb_poll 15 sh -c "[ \$(grep -c 'REGISTER [^ ]* from sip:$1@' '$sb_tmp/kam.log') -gt ${_regs:-0} ]"
 }
 
-# sb_baresip COMMAND [PARAMS]: one ctrl_tcp command (netstring JSON); prints the response
+# sb_baresip COMMAND [PARAMS]: one ctrl_tcp command (netstring JSON); prints the response. A SIP
+# URI at 127.0.0.1 in PARAMS (tests written when the cloud ran on the loopback) means the cloud's
+# address: "dial sip:100@127.0.0.1:$kp" dials through kamailio.
 sb_baresip() {
-	python3 - "$bs_ctrl" "$@" <<'PY'
+	python3 - "$sb_cloud_ip" "$bs_ctrl" "$@" <<'PY'
 import json, socket, sys
-port, cmd = int(sys.argv[1]), sys.argv[2]
-params = sys.argv[3] if len(sys.argv) > 3 else ""
-s = socket.create_connection(("127.0.0.1", port), 5)
+host, port, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+params = (sys.argv[4] if len(sys.argv) > 4 else "").replace("@127.0.0.1:", "@%s:" % host)
+s = socket.create_connection((host, port), 5)
 s.settimeout(5)
 m = json.dumps({"command": cmd, "params": params, "token": "t"}).encode()
 s.sendall(b"%d:%s," % (len(m), m))
@@ -105,11 +111,11 @@ print(sum(1 for l in lines if l.startswith("ESTAB") and port(l) in listen))
 PY
 }
 
-# sb_cloud_section: the daemon's cloud section for kamailio on 127.0.0.1:$kp with the test PKI
+# sb_cloud_section: the daemon's cloud section for kamailio on $sb_cloud_ip:$kp with the test PKI
 # of sb_pki ca (the device certificate)
 sb_cloud_section() {
 	cat <<CLOUD
-cloud: { enabled = true; registrar = [ "sips:127.0.0.1:$kp" ];
+cloud: { enabled = true; registrar = [ "sips:$sb_cloud_ip:$kp" ];
   tls: { ca_file = "$sb_tmp/pki/ca.pem"; cert_file = "$sb_tmp/pki/ca-device.crt";
          key_file = "$sb_tmp/pki/ca-device.key"; }; };
 CLOUD

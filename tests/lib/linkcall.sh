@@ -36,7 +36,7 @@ sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; ${2:-} }
 stations = ( { user = "door"; password = "$door_pw"; } );
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
     { number = "400"; target = "card:2/555"; } ); },
-  { slot = 2; type = "link"; name = "intercom"; protocol = "net"; transport = "udp";
+  { slot = 2; type = "link"; name = "intercom"; transport = "udp";
     peer = "127.0.0.1:$lp"; ${3:-} } );
 CONF
 }

@@ -111,7 +111,6 @@ int main(int argc, char **argv)
 	struct media_leg_conf legs[2];
 	struct media_sdp_media offer = { .addr = "127.0.0.1",
 					 .srtp = true,
-					 .dtmf_pt = -1,
 					 .ptime = 20,
 					 .ncodecs = 1,
 					 .ncrypto = 2 };

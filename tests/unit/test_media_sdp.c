@@ -25,7 +25,8 @@ static void test_write_parse_roundtrip(void **state)
 		.srtp = true,
 		.codecs = { { MEDIA_G722, 9 }, { MEDIA_OPUS, 111 }, { MEDIA_PCMA, 8 } },
 		.ncodecs = 3,
-		.dtmf_pt = 101,
+		.dtmf = { { 101, 8000 }, { 102, 48000 } },
+		.ndtmf = 2,
 		.ptime = 20
 	};
 	struct media_sdp_media back;
@@ -40,11 +41,12 @@ static void test_write_parse_roundtrip(void **state)
 	m.ncrypto = 2;
 	int n = media_sdp_write(&m, sdp, sizeof sdp);
 	assert_true(n > 0);
-	assert_non_null(strstr(sdp, "m=audio 20000 RTP/SAVP 9 111 8 101\r\n"));
+	assert_non_null(strstr(sdp, "m=audio 20000 RTP/SAVP 9 111 8 101 102\r\n"));
 	assert_non_null(strstr(sdp, "a=rtpmap:9 G722/8000\r\n")); /* clock 8000, not 16000 */
 	assert_non_null(strstr(sdp, "a=rtpmap:111 opus/48000/2\r\n"));
 	assert_non_null(strstr(sdp, "a=fmtp:111 useinbandfec=1;"));
 	assert_non_null(strstr(sdp, "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"));
+	assert_non_null(strstr(sdp, "a=rtpmap:102 telephone-event/48000\r\na=fmtp:102 0-16\r\n"));
 	assert_non_null(strstr(sdp, "a=ptime:20\r\n"));
 	assert_non_null(strstr(sdp, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
 	assert_non_null(strstr(sdp, "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"));
@@ -57,7 +59,11 @@ static void test_write_parse_roundtrip(void **state)
 	assert_int_equal(back.codecs[0].codec, MEDIA_G722);
 	assert_int_equal(back.codecs[1].codec, MEDIA_OPUS);
 	assert_int_equal(back.codecs[1].pt, 111);
-	assert_int_equal(back.dtmf_pt, 101);
+	/* one telephone-event per clock, each found by the codec it goes with */
+	assert_int_equal(back.ndtmf, 2);
+	assert_int_equal(media_sdp_dtmf_pt(&back, MEDIA_G722), 101);
+	assert_int_equal(media_sdp_dtmf_pt(&back, MEDIA_PCMA), 101);
+	assert_int_equal(media_sdp_dtmf_pt(&back, MEDIA_OPUS), 102);
 	assert_int_equal(back.ptime, 20);
 	assert_int_equal(back.ncrypto, 2);
 	assert_memory_equal(back.crypto[0].key.key, m.crypto[0].key.key, MEDIA_SRTP_KEY_LEN);
@@ -105,7 +111,9 @@ static void test_parse_foreign_offer(void **state)
 	assert_int_equal(m.codecs[0].codec, MEDIA_PCMU);
 	assert_int_equal(m.codecs[3].codec, MEDIA_OPUS);
 	assert_int_equal(m.codecs[3].pt, 96);
-	assert_int_equal(m.dtmf_pt, 101);
+	assert_int_equal(m.ndtmf, 1);
+	assert_int_equal(media_sdp_dtmf_pt(&m, MEDIA_PCMU), 101);
+	assert_int_equal(media_sdp_dtmf_pt(&m, MEDIA_OPUS), -1); /* only at 8000 */
 	assert_int_equal(m.ptime, 30);
 	/* the 256-bit suite and the MKI line are refused; line 3 is taken */
 	assert_int_equal(m.ncrypto, 1);

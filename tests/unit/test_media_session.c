@@ -649,6 +649,101 @@ static void test_dtmf_every_path(void **state)
 	peer_close(&b);
 }
 
+/* Digits toward a leg without telephone-event whose codec is not G.711: tones in its codec.
+ * Peer a sends silence in ca (pt_a, with events at 101), peer b silence in cb; what b receives
+ * is decoded at 8 kHz and listened to for tones. */
+static void inband_run(struct media_session *s, struct peer *a, struct peer *b, enum media_codec ca,
+		       uint8_t pt_a, enum media_codec cb, uint8_t pt_b, char event,
+		       struct dtmf_run *r)
+{
+	struct media_enc *ea, *eb;
+	struct media_dec *db;
+	dtmf_rx_state_t *rx = dtmf_rx_init(NULL, a_heard_cb, r);
+	uint8_t pay[400], buf[1600];
+	int16_t pcm[960];
+	unsigned ra = media_codec_info(ca)->sample_rate, rb = media_codec_info(cb)->sample_rate;
+	unsigned tsa = media_codec_rtp_ts(ca, 20), tsb = media_codec_rtp_ts(cb, 20);
+
+	assert_int_equal(media_enc_alloc(&ea, ca, ra), 0);
+	assert_int_equal(media_enc_alloc(&eb, cb, rb), 0);
+	assert_int_equal(media_dec_alloc(&db, cb, 8000), 0);
+	for (int i = 0; i < 30; i++) {
+		memset(pcm, 0, sizeof pcm);
+		int l = media_enc_encode(ea, pcm, ra / 50, pay, sizeof pay);
+		peer_send(a, media_session_port(s, 0), pt_a, pay, (size_t)l, tsa, NULL);
+		if (event && i >= 2 && i < 7) { /* an RFC 4733 event of 100 ms, end sent 3 times */
+			uint8_t ev[4] = { (uint8_t)(strchr("0123456789*#", event) - "0123456789*#"),
+					  (uint8_t)((i >= 4 ? 0x80 : 0) | 10), 0,
+					  (uint8_t)(tsa * (i < 4 ? i - 1 : 3) / 4) };
+			uint32_t keep = a->ts;
+			a->ts -= tsa * (uint32_t)(i - 1);
+			peer_send(a, media_session_port(s, 0), 101, ev, 4, 0, NULL);
+			a->ts = keep;
+		}
+		l = media_enc_encode(eb, pcm, rb / 50, pay, sizeof pay);
+		peer_send(b, media_session_port(s, 1), pt_b, pay, (size_t)l, tsb, NULL);
+		uint64_t due = uv_hrtime() + 20000000ULL;
+		for (uint64_t now; (now = uv_hrtime()) < due;) {
+			struct pollfd pf = { b->fd, POLLIN, 0 };
+			uv_run(&loop, UV_RUN_NOWAIT);
+			if (poll(&pf, 1, (int)((due - now) / 1000000) + 1) <= 0)
+				continue;
+			ssize_t n = recv(b->fd, buf, sizeof buf, 0);
+			if (n > 12 && (buf[1] & 0x7f) == pt_b) {
+				int k = media_dec_decode(db, buf + 12, (size_t)n - 12, pcm, 960);
+				if (k > 0)
+					dtmf_rx(rx, pcm, k);
+			}
+		}
+	}
+	dtmf_rx_free(rx);
+	media_enc_free(ea);
+	media_enc_free(eb);
+	media_dec_free(db);
+}
+
+static void test_inband_any_codec(void **state)
+{
+	static const struct {
+		enum media_codec ca, cb;
+		uint8_t pa, pb;
+		const char *what;
+	} runs[] = {
+		{ MEDIA_G722, MEDIA_G722, 9, 9, "G.722 pass-through" },
+		{ MEDIA_OPUS, MEDIA_G722, 111, 9, "Opus to G.722 (16 kHz)" },
+		{ MEDIA_PCMA, MEDIA_G722, 8, 9, "A-law to G.722 (8 kHz mode)" },
+		{ MEDIA_OPUS, MEDIA_OPUS, 111, 111, "Opus pass-through" },
+	};
+
+	for (size_t k = 0; k < sizeof runs / sizeof *runs; k++) {
+		struct peer a, b;
+		struct media_leg_conf legs[2];
+		struct media_session *s;
+		struct ev_log log = { 0 };
+		struct dtmf_run r;
+
+		peer_open(&a);
+		peer_open(&b);
+		leg_to(&legs[0], runs[k].ca, runs[k].pa, &a);
+		legs[0].dtmf_pt = 101;
+		leg_to(&legs[1], runs[k].cb, runs[k].pb, &b); /* no telephone-event */
+		assert_int_equal(media_session_alloc(&s, eng, legs, ev_cb, &log), 0);
+		/* an event from leg 0, then a digit from the call core */
+		memset(&r, 0, sizeof r);
+		inband_run(s, &a, &b, runs[k].ca, runs[k].pa, runs[k].cb, runs[k].pb, '5', &r);
+		assert_int_equal(media_session_dtmf(s, 1, '7', 100), 0);
+		inband_run(s, &a, &b, runs[k].ca, runs[k].pa, runs[k].cb, runs[k].pb, 0, &r);
+		print_message("# %s: heard \"%.*s\"\n", runs[k].what, r.na_heard, r.a_heard);
+		assert_int_equal(r.na_heard, 2);
+		assert_int_equal(r.a_heard[0], '5');
+		assert_int_equal(r.a_heard[1], '7');
+		media_session_destroy(s);
+		WAIT_FOR(ports_in_use() == 0);
+		peer_close(&a);
+		peer_close(&b);
+	}
+}
+
 /* a peer with an RTCP socket on the odd port above its RTP port */
 static int peer_open_pair(struct peer *p)
 {
@@ -993,6 +1088,7 @@ int main(void)
 		BOTH_IO(test_update_changes_codec),
 		BOTH_IO(test_rfc4733_relayed),
 		BOTH_IO(test_dtmf_every_path),
+		BOTH_IO(test_inband_any_codec),
 		BOTH_IO(test_rtcp_reports_and_rtt),
 		BOTH_IO(test_jitter_buffer_reorder_and_loss),
 		BOTH_IO(test_ports_full_and_released),

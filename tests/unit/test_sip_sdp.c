@@ -26,8 +26,9 @@ static void test_offer_cloud(void **state)
 	struct media_sdp_media o;
 	char body[2048];
 
-	assert_int_equal(sip_sdp_offer(true, "127.0.0.1", 30000, &o), 0);
-	/* SRTP always, both suites with keys of their own, G.722 first, telephone-event */
+	assert_int_equal(sip_sdp_offer(true, MEDIA_CODEC_COUNT, "127.0.0.1", 30000, &o), 0);
+	/* SRTP always, both suites with keys of their own, cloud.codecs (default G.722, A-law),
+	 * telephone-event at 8000 */
 	assert_true(o.srtp);
 	assert_int_equal(o.ncrypto, 2);
 	assert_int_equal(o.crypto[0].key.suite, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80);
@@ -35,10 +36,13 @@ static void test_offer_cloud(void **state)
 	assert_memory_not_equal(o.crypto[0].key.key, o.crypto[1].key.key, MEDIA_SRTP_KEY_LEN);
 	assert_int_equal(o.codecs[0].codec, MEDIA_G722);
 	assert_int_equal(o.codecs[0].pt, 9);
-	assert_int_equal(o.dtmf_pt, 101);
+	assert_int_equal(o.ncodecs, 2);
+	assert_int_equal(o.ndtmf, 1);
+	assert_int_equal(media_sdp_dtmf_pt(&o, MEDIA_G722), 101);
 	assert_true(sip_sdp_body(&o, 1, body, sizeof body) > 0);
 	assert_non_null(strstr(body, "v=0\r\no=symbridge 1 1 IN IP4 127.0.0.1\r\n"));
-	assert_non_null(strstr(body, "m=audio 30000 RTP/SAVP 9 8 0 101\r\n"));
+	assert_non_null(strstr(body, "m=audio 30000 RTP/SAVP 9 8 101\r\n"));
+	assert_null(strstr(body, "telephone-event/48000"));
 	assert_non_null(strstr(body, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:"));
 	assert_non_null(strstr(body, "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:"));
 	assert_non_null(strstr(body, "a=rtpmap:101 telephone-event/8000"));
@@ -49,13 +53,92 @@ static void test_offer_local(void **state)
 	struct media_sdp_media o;
 	char body[2048];
 
-	assert_int_equal(sip_sdp_offer(false, "192.0.2.1", 30002, &o), 0);
+	assert_int_equal(sip_sdp_offer(false, MEDIA_CODEC_COUNT, "192.0.2.1", 30002, &o), 0);
 	assert_false(o.srtp);
 	assert_int_equal(o.ncrypto, 0);
 	assert_int_equal(o.codecs[0].codec, MEDIA_OPUS); /* by audio bandwidth */
 	assert_true(sip_sdp_body(&o, 7, body, sizeof body) > 0);
-	assert_non_null(strstr(body, "m=audio 30002 RTP/AVP 111 9 8 0 101\r\n"));
+	/* telephone-event at each clock: 8000 for G.711 and G.722, 48000 for Opus */
+	assert_non_null(strstr(body, "m=audio 30002 RTP/AVP 111 9 8 0 102 101\r\n"));
+	assert_non_null(strstr(body, "a=rtpmap:102 telephone-event/48000\r\n"));
+	assert_non_null(strstr(body, "a=rtpmap:101 telephone-event/8000\r\n"));
 	assert_null(strstr(body, "a=crypto"));
+}
+
+/* an originated offer lists the other leg's codec first, so that pass-through wins */
+static void test_offer_other_leg_first(void **state)
+{
+	struct media_sdp_media o;
+	const enum media_codec opus_first[] = { MEDIA_OPUS, MEDIA_G722 };
+	char body[2048];
+
+	(void)state;
+	assert_int_equal(sip_sdp_offer(false, MEDIA_G722, "192.0.2.1", 30002, &o), 0);
+	assert_true(sip_sdp_body(&o, 1, body, sizeof body) > 0);
+	assert_non_null(strstr(body, "m=audio 30002 RTP/AVP 9 111 8 0 101 102\r\n"));
+	assert_int_equal(sip_sdp_offer(false, MEDIA_PCMA, "192.0.2.1", 30002, &o), 0);
+	assert_int_equal(o.codecs[0].codec, MEDIA_PCMA);
+	assert_int_equal(o.ncodecs, 4);
+	/* toward the cloud only what cloud.codecs allows: PCMU is not there, order unchanged */
+	assert_int_equal(sip_sdp_offer(true, MEDIA_PCMU, "192.0.2.1", 30002, &o), 0);
+	assert_int_equal(o.ncodecs, 2);
+	assert_int_equal(o.codecs[0].codec, MEDIA_G722);
+	assert_int_equal(sip_sdp_offer(true, MEDIA_PCMA, "192.0.2.1", 30002, &o), 0);
+	assert_int_equal(o.codecs[0].codec, MEDIA_PCMA);
+	assert_int_equal(o.codecs[1].codec, MEDIA_G722);
+	/* cloud.codecs = [ "opus", "G722" ]: Opus first, telephone-event at both clocks */
+	sip_sdp_cloud_codecs(opus_first, 2);
+	assert_int_equal(sip_sdp_offer(true, MEDIA_CODEC_COUNT, "192.0.2.1", 30002, &o), 0);
+	assert_int_equal(o.codecs[0].codec, MEDIA_OPUS);
+	assert_int_equal(media_sdp_dtmf_pt(&o, MEDIA_OPUS), 102);
+	assert_int_equal(media_sdp_dtmf_pt(&o, MEDIA_G722), 101);
+	const enum media_codec dflt[] = { MEDIA_G722, MEDIA_PCMA };
+	sip_sdp_cloud_codecs(dflt, 2);
+}
+
+/* the answer keeps the telephone-event of the chosen codec's clock only */
+static void test_answer_dtmf_clock(void **state)
+{
+	struct media_leg_conf lc;
+	struct media_sdp_media ans;
+	char why[256], body[1024];
+	const char both[] = "v=0\r\no=w 1 1 IN IP4 10.0.0.5\r\ns=-\r\nc=IN IP4 10.0.0.5\r\n"
+			    "t=0 0\r\nm=audio 4000 RTP/AVP 111 9 110 101\r\n"
+			    "a=rtpmap:111 opus/48000/2\r\na=rtpmap:9 G722/8000\r\n"
+			    "a=rtpmap:110 telephone-event/48000\r\n"
+			    "a=rtpmap:101 telephone-event/8000\r\n";
+
+	(void)state;
+	assert_int_equal(sip_sdp_answer(both, strlen(both), false, "127.0.0.1", 30004, &lc, &ans,
+					why, sizeof why),
+			 0);
+	assert_int_equal(lc.codec, MEDIA_OPUS);
+	assert_int_equal(lc.dtmf_pt, 110);
+	assert_true(sip_sdp_body(&ans, 1, body, sizeof body) > 0);
+	assert_non_null(strstr(body, "m=audio 30004 RTP/AVP 111 110\r\n"));
+	assert_null(strstr(body, "telephone-event/8000"));
+}
+
+/* the peer answers G.722 to our offer: events at 8000, the pt we offered for that clock */
+static void test_answered_dtmf_clock(void **state)
+{
+	struct media_sdp_media offer;
+	struct media_leg_conf lc;
+	char why[256];
+	const char g722[] = "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			    "t=0 0\r\nm=audio 5000 RTP/AVP 9 101\r\na=rtpmap:9 G722/8000\r\n"
+			    "a=rtpmap:101 telephone-event/8000\r\n";
+	const char none[] = "v=0\r\no=b 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\n"
+			    "t=0 0\r\nm=audio 5000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n";
+
+	(void)state;
+	assert_int_equal(sip_sdp_offer(false, MEDIA_CODEC_COUNT, "127.0.0.1", 31000, &offer), 0);
+	assert_int_equal(sip_sdp_answered(&offer, g722, strlen(g722), &lc, why, sizeof why), 0);
+	assert_int_equal(lc.codec, MEDIA_G722);
+	assert_int_equal(lc.dtmf_pt, 101);
+	/* no telephone-event in the answer: digits go in band */
+	assert_int_equal(sip_sdp_answered(&offer, none, strlen(none), &lc, why, sizeof why), 0);
+	assert_int_equal(lc.dtmf_pt, -1);
 }
 
 static void test_answer_station(void **state)
@@ -100,7 +183,7 @@ static void test_answer_srtp(void **state)
 	char body[2048], why[256];
 
 	/* the cloud offers what we would: the answer keeps a suite, with our own key */
-	assert_int_equal(sip_sdp_offer(true, "127.0.0.1", 31000, &offer), 0);
+	assert_int_equal(sip_sdp_offer(true, MEDIA_CODEC_COUNT, "127.0.0.1", 31000, &offer), 0);
 	assert_true(sip_sdp_body(&offer, 1, body, sizeof body) > 0);
 	assert_int_equal(sip_sdp_answer(body, strlen(body), true, "127.0.0.1", 30006, &lc, &ans,
 					why, sizeof why),
@@ -124,7 +207,7 @@ static void test_answered(void **state)
 			     "a=rtpmap:101 telephone-event/8000\r\n";
 	char savp[1024];
 
-	assert_int_equal(sip_sdp_offer(true, "127.0.0.1", 31000, &offer), 0);
+	assert_int_equal(sip_sdp_offer(true, MEDIA_CODEC_COUNT, "127.0.0.1", 31000, &offer), 0);
 	/* a cloud answer without SRTP is refused */
 	assert_int_equal(sip_sdp_answered(&offer, plain, strlen(plain), &lc, why, sizeof why),
 			 -EPROTO);
@@ -197,7 +280,7 @@ static void test_body_dir(void **state)
 	char body[2048];
 
 	(void)state;
-	assert_int_equal(sip_sdp_offer(false, "127.0.0.1", 4000, &o), 0);
+	assert_int_equal(sip_sdp_offer(false, MEDIA_CODEC_COUNT, "127.0.0.1", 4000, &o), 0);
 	int n = sip_sdp_body_dir(&o, 1, 5, SIP_DIR_SENDONLY, body, sizeof body);
 	assert_true(n > 0);
 	assert_non_null(strstr(body, "o=symbridge 1 5 IN IP4 127.0.0.1\r\n"));
@@ -213,6 +296,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_offer_cloud),
 		cmocka_unit_test(test_offer_local),
+		cmocka_unit_test(test_offer_other_leg_first),
+		cmocka_unit_test(test_answer_dtmf_clock),
+		cmocka_unit_test(test_answered_dtmf_clock),
 		cmocka_unit_test(test_answer_station),
 		cmocka_unit_test(test_answer_cloud_needs_srtp),
 		cmocka_unit_test(test_answer_srtp),
