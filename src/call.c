@@ -1,4 +1,5 @@
-/* call.c: calls: their legs, the events legs report, call records and the maximum duration. */
+/* call.c: calls: their legs, the events legs report, the call events observers see, and the
+ * maximum duration. */
 #include "config.h"
 
 #include <errno.h>
@@ -7,7 +8,6 @@
 #include <time.h>
 #include <uv.h>
 
-#include "cdr.h"
 #include "core.h"
 
 struct sb_call {
@@ -22,11 +22,10 @@ struct sb_call {
 	int fail_cause;     /* the cause to give a when every b leg failed */
 	bool alerted;       /* a was told it rings */
 	unsigned busy;      /* nesting of entry points: the call is freed only at depth 0 */
-	bool ended;         /* the record is closed */
+	bool begun;         /* observers were told it began */
+	bool ended;         /* ... and that it ended */
 	const char *reason; /* set by whoever ended the call on purpose */
-	char refusal[CDR_REASON_MAX + 1]; /* why a leg could not be placed (sb_call_refusal) */
-	struct cdr_record rec;
-	bool rec_open;
+	char refusal[32 + 1]; /* why a leg could not be placed (sb_call_refusal) */
 	uv_timer_t *max_timer;
 	/* a transfer (sb_call_transfer): the legs it places are the b legs other than the winner */
 	struct sb_leg *xfer_from; /* the transferor's leg, until the transfer ends */
@@ -56,25 +55,69 @@ const char *sb_leg_state_name(enum sb_leg_state s)
 	return (unsigned)s < sizeof names / sizeof *names ? names[s] : "?";
 }
 
-/* ---- call records ---------------------------------------------------------------------------- */
+/* ---- call events ------------------------------------------------------------------------ */
 
-static void rec_leg(struct cdr_leg *cl, const struct sb_leg *leg)
+static struct {
+	const struct sb_call_observer *v[SB_CALL_OBSERVERS_MAX];
+	unsigned n;
+} observers;
+
+int sb_call_observer_register(const struct sb_call_observer *o)
 {
-	memset(cl, 0, sizeof *cl);
-	if (!leg)
-		return;
-	cl->kind = leg->slot                                ? CDR_LEG_CARD
-		   : strncmp(leg->card, "station:", 8) == 0 ? CDR_LEG_STATION
-							    : CDR_LEG_NONE;
-	cl->slot = (uint16_t)leg->slot;
-	cl->channel = (uint16_t)leg->channel;
-	snprintf(cl->name, sizeof cl->name, "%s", leg->card);
-	snprintf(cl->number, sizeof cl->number, "%s", leg->party.number);
-	snprintf(cl->codec, sizeof cl->codec, "%s", leg->codec);
-	cl->q850 = (uint8_t)leg->q850;
+	for (unsigned i = 0; i < observers.n; i++)
+		if (observers.v[i] == o)
+			return -EEXIST;
+	if (observers.n == SB_CALL_OBSERVERS_MAX)
+		return -ENOSPC;
+	observers.v[observers.n++] = o;
+	return 0;
 }
 
-/* The reason word of the record, from how the call went. */
+void sb_call_observer_unregister(const struct sb_call_observer *o)
+{
+	for (unsigned i = 0; i < observers.n; i++)
+		if (observers.v[i] == o) {
+			memmove(&observers.v[i], &observers.v[i + 1],
+				(observers.n - i - 1) * sizeof *observers.v);
+			observers.n--;
+			return;
+		}
+}
+
+/* Events of a call nobody was told about (routing found nothing) are not published. */
+static void publish(struct sb_call *c, enum sb_call_ev_type type, struct sb_leg *leg,
+		    unsigned side, int q850, char digit)
+{
+	struct sb_call_event ev = {
+		.type = type,
+		.call = c,
+		.leg = leg,
+		.side = side,
+		.q850 = q850,
+		.reason = c->reason,
+		.digit = digit,
+	};
+
+	if (!c->begun)
+		return;
+	c->busy++;
+	for (unsigned i = 0; i < observers.n; i++)
+		observers.v[i]->event_cb(&ev, observers.v[i]->arg);
+	c->busy--;
+}
+
+static unsigned side_of(const struct sb_call *c, const struct sb_leg *leg)
+{
+	return leg == c->a ? 0 : 1;
+}
+
+const char *sb_leg_kind_name(enum sb_leg_kind k)
+{
+	static const char *const names[] = { "-", "station", "link", "trunk", "cloud" };
+	return (unsigned)k < sizeof names / sizeof *names ? names[k] : "?";
+}
+
+/* The reason word of the outcome, from how the call went. */
 static const char *end_reason(const struct sb_call *c, int q850)
 {
 	if (c->reason)
@@ -93,21 +136,6 @@ static const char *end_reason(const struct sb_call *c, int q850)
 	case 31: return "cancelled";
 	default: return "failed";
 	}
-}
-
-static void rec_begin(struct sb_call *c)
-{
-	struct cdr_record *r = &c->rec;
-
-	r->direction = CDR_DIR_LOCAL;
-	snprintf(r->caller, sizeof r->caller, "%s", c->caller.number);
-	snprintf(r->called, sizeof r->called, "%s", c->called.number);
-	r->start_us = c->start_us;
-	rec_leg(&r->leg[0], c->a);
-	c->rec_open = cdr_begin(r) == 0;
-	if (!c->rec_open)
-		log_warn("call %llu from %s to %s has no call record", (unsigned long long)c->id,
-			 c->caller.number, c->called.number);
 }
 
 /* ---- the list of calls -------------------------------------------------------------------- */
@@ -157,18 +185,17 @@ static void call_free(struct sb_call *c)
 	free(c);
 }
 
-/* Close the record once, when the outcome is known (a is gone, or the call failed). */
-static void call_end_record(struct sb_call *c, int q850)
+/* The outcome is known (a is gone, or the call failed): observers hear it once, while the legs
+ * left are still attached and their media still measurable. */
+static void call_end(struct sb_call *c, int q850)
 {
 	if (c->ended)
 		return;
 	c->ended = true;
-	c->rec.answer_us = c->answer_us;
-	snprintf(c->rec.reason, sizeof c->rec.reason, "%s", end_reason(c, q850));
+	c->reason = end_reason(c, q850);
 	log_info("call %llu from %s to %s ended: %s (cause %d)", (unsigned long long)c->id,
-		 c->caller.number, c->called.number, c->rec.reason, q850);
-	if (c->rec_open)
-		cdr_end(&c->rec);
+		 c->caller.number, c->called.number, c->reason, q850);
+	publish(c, SB_CALL_EV_END, NULL, 0, q850, 0);
 }
 
 static void call_check(struct sb_call *c)
@@ -204,11 +231,15 @@ static void media_leg_gone(struct sb_call *c, const struct sb_leg *leg)
 /* Let go of a leg and tell its owner to end it. */
 static void leg_release(struct sb_leg *leg, int q850)
 {
-	if (leg->call)
-		media_leg_gone(leg->call, leg);
-	leg->call = NULL;
+	struct sb_call *c = leg->call;
+
 	leg->state = SB_LEG_RELEASED;
 	leg->q850 = q850;
+	if (c && !c->ended)
+		publish(c, SB_CALL_EV_LEG, leg, side_of(c, leg), q850, 0);
+	if (c)
+		media_leg_gone(c, leg);
+	leg->call = NULL;
 	leg->ops->hangup(leg, q850);
 }
 
@@ -226,13 +257,10 @@ static void call_hangup_all(struct sb_call *c, int q850)
 	if (c->winner || c->nb) {
 		struct sb_leg *last = c->winner ? c->winner : c->b[c->nb - 1];
 		last->q850 = q850;
-		rec_leg(&c->rec.leg[1], last);
 	}
-	if (a) {
+	if (a)
 		a->q850 = q850;
-		rec_leg(&c->rec.leg[0], a);
-	}
-	call_end_record(c, q850);
+	call_end(c, q850);
 	sb__media_close(&c->media);
 	c->a = NULL;
 	if (a)
@@ -306,13 +334,10 @@ static void xfer_answered(struct sb_call *c, struct sb_leg *leg)
 	}
 	if (!c->reason)
 		c->reason = "transferred";
-	rec_leg(&c->rec.leg[0], c->a);
-	rec_leg(&c->rec.leg[1], c->winner);
-	if (c->rec_open)
-		cdr_update(&c->rec);
 	media_sync(c); /* the new leg takes the side of the one it replaces */
 	if (c->media.leg[0] != leg && c->media.leg[1] != leg)
 		media_tell_others(c, leg);
+	publish(c, SB_CALL_EV_TRANSFER, leg, was_a ? 0 : 1, 0, 0);
 	if (from)
 		leg_release(from, 16);
 	c->busy--;
@@ -432,12 +457,9 @@ int sb_call_join(struct sb_call *c1, struct sb_leg *t1, struct sb_call *c2, stru
 		c1->reason = "transferred";
 	if (!c2->reason)
 		c2->reason = "transferred";
-	rec_leg(&c1->rec.leg[0], c1->a);
-	rec_leg(&c1->rec.leg[1], c1->winner);
-	if (c1->rec_open)
-		cdr_update(&c1->rec);
 	media_leg_gone(c2, r2); /* r2 leaves call 2's session for call 1's */
 	media_sync(c1);
+	publish(c1, SB_CALL_EV_TRANSFER, r2, side_of(c1, r2), 0, 0);
 	leg_release(t1, 16);
 	call_hangup_all(c2, 16);
 	c2->busy--;
@@ -462,7 +484,7 @@ int sb__call_attach_b(struct sb_call *c, struct sb_leg *b)
 	b->state = SB_LEG_SETUP;
 	b->q850 = 0;
 	c->b[c->nb++] = b;
-	rec_leg(&c->rec.leg[1], b);
+	publish(c, SB_CALL_EV_LEG, b, 1, 0, 0); /* a leg placed for a transfer */
 	return 0;
 }
 
@@ -471,15 +493,18 @@ int sb__call_attach_b(struct sb_call *c, struct sb_leg *b)
 int sb__call_placed(struct sb_call *c, int q850, int *q850p)
 {
 	if (c->nb) {
-		rec_begin(c);
+		if (!c->begun) {
+			c->begun = true;
+			publish(c, SB_CALL_EV_BEGIN, c->a, 0, 0, 0);
+		}
 		return 0;
 	}
-	if (c->refusal[0]) {
+	if (c->refusal[0]) { /* observers hear of it: a call that began and ended at once */
 		c->reason = c->refusal;
-		rec_begin(c);
 		c->a->q850 = q850;
-		rec_leg(&c->rec.leg[0], c->a);
-		call_end_record(c, q850);
+		c->begun = true;
+		publish(c, SB_CALL_EV_BEGIN, c->a, 0, 0, 0);
+		call_end(c, q850);
 	}
 	/* a stays with its owner, who rejects it with the cause */
 	c->a->call = NULL;
@@ -507,6 +532,7 @@ void sb_leg_alerting(struct sb_leg *leg)
 	if (!c || leg == c->a || leg->state >= SB_LEG_ALERTING)
 		return;
 	leg->state = SB_LEG_ALERTING;
+	publish(c, SB_CALL_EV_RING, leg, 1, 0, 0);
 	if (c->alerted || c->winner)
 		return;
 	c->alerted = true;
@@ -552,10 +578,7 @@ void sb_leg_answered(struct sb_leg *leg)
 		b_remove(c, i);
 		leg_release(b, 26);
 	}
-	rec_leg(&c->rec.leg[1], leg);
-	c->rec.answer_us = c->answer_us;
-	if (c->rec_open)
-		cdr_update(&c->rec);
+	publish(c, SB_CALL_EV_ANSWER, leg, 1, 0, 0);
 	if (c->a) {
 		c->a->state = SB_LEG_UP;
 		if (c->a->ops->answer)
@@ -578,6 +601,8 @@ void sb_leg_dtmf(struct sb_leg *leg, char digit)
 {
 	struct sb_leg *peer = sb_leg_peer(leg);
 
+	if (leg->call)
+		publish(leg->call, SB_CALL_EV_DIGIT, leg, side_of(leg->call, leg), 0, digit);
 	if (peer && peer->ops->dtmf)
 		peer->ops->dtmf(peer, digit);
 }
@@ -590,6 +615,8 @@ void sb_leg_hungup(struct sb_leg *leg, int q850)
 		return;
 	leg->q850 = q850;
 	leg->state = SB_LEG_RELEASED;
+	/* observers take the leg's last figures while it is still theirs to read */
+	publish(c, SB_CALL_EV_LEG, leg, side_of(c, leg), q850, 0);
 	leg->call = NULL;
 	/* the transferor left: its side of the session waits for the leg the transfer places
 	 * (the call's end closes the session otherwise, after the record is written) */
@@ -599,7 +626,6 @@ void sb_leg_hungup(struct sb_leg *leg, int q850)
 		return;
 	if (leg == c->a) {
 		c->a = NULL;
-		rec_leg(&c->rec.leg[0], leg);
 		/* the caller gave up: the called side hears the same cause */
 		call_hangup_all(c, q850);
 		return;
@@ -610,7 +636,6 @@ void sb_leg_hungup(struct sb_leg *leg, int q850)
 			b_remove(c, i);
 			break;
 		}
-	rec_leg(&c->rec.leg[1], leg);
 	if (leg == c->winner) {
 		c->winner = NULL;
 		call_hangup_all(c, q850);
@@ -679,6 +704,13 @@ uint64_t sb_call_id(const struct sb_call *c)
 	return c->id;
 }
 
+struct sb_leg *sb_call_b(const struct sb_call *c)
+{
+	if (c->winner)
+		return c->winner;
+	return c->nb ? c->b[c->nb - 1] : NULL;
+}
+
 void sb_call_refusal(struct sb_call *c, const char *reason)
 {
 	if (!c->refusal[0])
@@ -704,8 +736,9 @@ void sb_call_refused(const struct sb_leg *a, const struct sb_party *called, int 
 	c->start_us = now_us();
 	snprintf(c->refusal, sizeof c->refusal, "%s", reason);
 	c->reason = c->refusal;
-	rec_begin(c);
-	call_end_record(c, q850);
+	c->begun = true;
+	publish(c, SB_CALL_EV_BEGIN, c->a, 0, 0, 0);
+	call_end(c, q850);
 	free(c);
 }
 

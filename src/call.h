@@ -53,12 +53,18 @@ struct sb_party {
 struct sb_leg;
 struct sb_call;
 
-/* The media of one leg, for show calls (sb_leg_ops.media_info). */
+/* The media of one leg as its media session measures it (sb_leg_ops.media_info): for show calls
+ * and, through call events, for the call's VoIP report. Counts are what this leg's peer sent us
+ * (rx, lost: RFC 3550 A.3 with A.1's probation and dropout rules) and what we sent it (tx). */
 struct sb_leg_media {
 	char codec[17];
 	bool srtp;
 	bool transcoding;
 	uint64_t rx_packets, tx_packets;
+	uint64_t lost;                       /* expected - received, never below 0 */
+	uint32_t jitter_us, jitter_max_us;   /* RFC 3550 A.8: mean over the call, and the worst */
+	uint32_t rtt_us;                     /* from RTCP LSR/DLSR; 0: not known */
+	uint16_t mos_x100;                   /* E-model estimate (ITU-T G.107) x 100; 0: no audio */
 };
 
 /* A leg's media endpoint as its owner describes it (sb_leg_ops.media_ep): the call's one media
@@ -99,8 +105,20 @@ struct sb_leg_ops {
 			       struct sb_leg_media *mi);
 };
 
+/* What the far end of a leg is, set by the module that creates it: call records and routing
+ * read it, nobody guesses it from names. */
+enum sb_leg_kind {
+	SB_LEG_KIND_NONE,
+	SB_LEG_KIND_STATION, /* a registered SIP station */
+	SB_LEG_KIND_LINK,    /* an intercom server over a link card */
+	SB_LEG_KIND_TRUNK,   /* an ISDN B-channel of a pri or bri card */
+	SB_LEG_KIND_CLOUD,   /* the cloud, through a sym-bridge channel */
+};
+const char *sb_leg_kind_name(enum sb_leg_kind k);
+
 struct sb_leg {
 	const char *owner; /* module name: "isdn", "sip", ... */
+	enum sb_leg_kind kind;
 	const struct sb_leg_ops *ops;
 	void *priv;            /* the owner's */
 	int slot;              /* card slot, 0: none */
@@ -190,6 +208,45 @@ int sb_call_transfer(struct sb_call *c, struct sb_leg *from, const char *number,
 int sb_call_join(struct sb_call *c1, struct sb_leg *t1, struct sb_call *c2, struct sb_leg *t2);
 /* The leg a transfer of c replaces (legs placed now take its side), NULL: none. */
 struct sb_leg *sb_call_transferor(const struct sb_call *c);
+
+/* ---- call events: what modules observe (call records, metrics, ...) ----------------------- */
+
+/* The core tells every registered observer what happens to calls, on the main loop, while the
+ * call and the leg named are still valid (they are not after the callback returns). A module
+ * registers its observer in its init and removes it in its close. */
+enum sb_call_ev_type {
+	SB_CALL_EV_BEGIN,    /* routing placed the first called legs: the call exists */
+	SB_CALL_EV_RING,     /* leg (called side) rings */
+	SB_CALL_EV_ANSWER,   /* leg answered and won: the call is up */
+	SB_CALL_EV_LEG,      /* leg joined side `side`, or left the call (leg->state is RELEASED) */
+	SB_CALL_EV_TRANSFER, /* leg took the place of the other leg of side `side` */
+	SB_CALL_EV_DIGIT,    /* leg sent a DTMF digit */
+	SB_CALL_EV_END,      /* the outcome is known (reason, q850); legs are still attached */
+};
+
+struct sb_call_event {
+	enum sb_call_ev_type type;
+	struct sb_call *call;
+	struct sb_leg *leg; /* the leg it is about; NULL: none */
+	unsigned side;      /* 0: the calling side (a), 1: the called side */
+	int q850;           /* END, LEG left: the cause */
+	const char *reason; /* END: "normal", "busy", "no-answer", "transferred", ... */
+	char digit;         /* DIGIT */
+};
+
+struct sb_call_observer {
+	const char *name;
+	void (*event_cb)(const struct sb_call_event *ev, void *arg);
+	void *arg;
+};
+#define SB_CALL_OBSERVERS_MAX 8
+/* 0, -EEXIST (already registered) or -ENOSPC */
+int sb_call_observer_register(const struct sb_call_observer *o);
+void sb_call_observer_unregister(const struct sb_call_observer *o);
+
+/* What observers read about a call besides its legs (and sb_call_called above). */
+/* The leg on side 1 now: the one that answered, else the last one rung; NULL: none. */
+struct sb_leg *sb_call_b(const struct sb_call *c);
 
 /* ---- media operations (src/call_media.c) --------------------------------------------------- */
 

@@ -47,6 +47,7 @@ static int cmd_status(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_str(r, "control_socket", sb__d.ctl_path);
 	sb_reply_int(r, "cards", (long long)conf->model->ncards);
 	sb_reply_int(r, "channels", (long long)channels_total(conf->model));
+	sb__modules_status(r);
 	return 0;
 }
 

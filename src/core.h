@@ -115,6 +115,7 @@ int sb__modules_register_cmds(void);
 int sb__modules_init(const struct sb_conf *conf);
 void sb__modules_reload(const struct sb_conf *conf, const struct sb_conf *old);
 void sb__modules_close(void);
+void sb__modules_status(struct sb_reply *r);
 
 /* call.c, route.c: the call core (public part in call.h) */
 struct sb_call *sb__call_new(struct sb_leg *a, const struct sb_party *called);

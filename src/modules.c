@@ -100,6 +100,13 @@ void sb__modules_reload(const struct sb_conf *conf, const struct sb_conf *old)
 			sb_modules[i]->reload(conf, old);
 }
 
+void sb__modules_status(struct sb_reply *r)
+{
+	for (size_t i = 0; i < started; i++)
+		if (sb_modules[i]->status)
+			sb_modules[i]->status(r);
+}
+
 void sb__modules_close(void)
 {
 	while (started > 0) {

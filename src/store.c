@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #define SB_MODULE "store"
 #include "symbridge.h"
@@ -27,6 +28,7 @@ struct sb_store {
 	size_t ndbs;
 	/* A write transaction is open: LMDB's writer lock is not recursive. */
 	bool writing;
+	int commit_err; /* the last commit's failure, said once until it changes: 0 none */
 };
 
 /* One transaction and the handles it opened, which join the cache only if it commits. */
@@ -125,6 +127,33 @@ static int txn_begin(struct sb_store *s, struct sb_store_txn *t, bool write)
 	return 0;
 }
 
+/* A commit that fails for want of room (the disk or the map is full) is what its callers queue
+ * and retry: they say so; here it is logged once until it changes. LMDB reports a write cut
+ * short by a full disk as EIO: with no free block left on the store's file system it is
+ * ENOSPC, which tells an admin what to do. */
+static int commit_result(struct sb_store *s, int rc)
+{
+	struct statvfs vfs;
+	mdb_filehandle_t fd;
+	int err;
+
+	if (rc == MDB_SUCCESS) {
+		if (s->commit_err)
+			log_info("the store commits again");
+		s->commit_err = 0;
+		return 0;
+	}
+	err = store_errno(rc);
+	if (err == -EIO && mdb_env_get_fd(s->env, &fd) == 0 && fstatvfs(fd, &vfs) == 0 &&
+	    vfs.f_bavail == 0)
+		err = -ENOSPC;
+	if (err != s->commit_err)
+		log_err("mdb_txn_commit failed: %s", rc == MDB_MAP_FULL ? mdb_strerror(rc)
+									  : strerror(-err));
+	s->commit_err = err;
+	return err;
+}
+
 /* Commit when ok is 0, else abort; either way t is finished. Returns ok or the commit error. */
 static int txn_end(struct sb_store_txn *t, int ok)
 {
@@ -137,8 +166,7 @@ static int txn_end(struct sb_store_txn *t, int ok)
 		s->writing = false;
 	if (ok == 0) {
 		rc = mdb_txn_commit(t->txn);
-		if (rc != MDB_SUCCESS)
-			ok = store_fail(rc, "mdb_txn_commit", NULL);
+		ok = commit_result(s, rc);
 	} else {
 		mdb_txn_abort(t->txn);
 	}

@@ -372,6 +372,8 @@ struct sb_module {
 	void (*reload)(const struct sb_conf *conf, const struct sb_conf *old);
 	/* at shutdown, in reverse order */
 	void (*close)(void);
+	/* its lines of `show status` (keys of its own, e.g. "store"), while it runs */
+	void (*status)(struct sb_reply *r);
 };
 
 extern const struct sb_module *const sb_modules[];

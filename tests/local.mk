@@ -21,6 +21,10 @@ tests_unit_test_ctl_CFLAGS = $(SB_TEST_CFLAGS) $(JANSSON_CFLAGS)
 tests_unit_test_ctl_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
 TESTS += tests/unit/test_store tests/unit/test_conf tests/unit/test_ctl
 
+# the core includes no module header and calls no cdr function
+TESTS += tests/layering.sh
+EXTRA_DIST += tests/layering.sh
+
 # config corpus: good ones pass -t, bad ones fail with their expected message
 TESTS += tests/config/run.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/daemon.sh tests/config/run.sh \

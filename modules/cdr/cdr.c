@@ -1,5 +1,5 @@
-/* cdr.c: the cdr module: its setting, life cycle, the API the call paths use, and the timers
- * that keep the last known time and delete records past the retention period. */
+/* cdr.c: the cdr module: its setting, life cycle, status, and the timers that keep the running
+ * calls' last known figures and delete records past the retention period. */
 #include "config.h"
 
 #include <errno.h>
@@ -9,8 +9,8 @@
 #include <uv.h>
 
 #define SB_MODULE "cdr"
-#include "cdr.h"
 #include "cdr_cli.h"
+#include "cdr_int.h"
 
 #define HEARTBEAT_MS   (10 * 1000)   /* how stale "interrupted at" can be after a kill */
 #define SWEEP_EVERY_MS (3600 * 1000) /* retention is in days: hourly is exact enough */
@@ -42,7 +42,6 @@ static const struct sb_conf_section cdr_section = {
 static struct {
 	bool running;
 	int retention_days;
-	unsigned open_calls; /* records opened and not yet closed by this process */
 	uv_timer_t heartbeat, sweep;
 	unsigned long long swept; /* deleted by the sweep running now */
 } cdr;
@@ -60,66 +59,15 @@ int cdr_retention_days(void)
 	return cdr.retention_days;
 }
 
-/* ---- the API ------------------------------------------------------------------------------ */
-
-static void heartbeat_cb(uv_timer_t *t);
-
-int cdr_begin(struct cdr_record *rec)
-{
-	int rc;
-
-	if (!cdr.running)
-		return -ENOTCONN;
-	rc = cdr_db_begin(sb_daemon_store(), rec, cdr_now_us());
-	if (rc < 0) {
-		log_err("cannot store the record of a call from %s to %s: %s", rec->caller,
-			rec->called, strerror(-rc));
-		return rc;
-	}
-	if (cdr.open_calls++ == 0)
-		uv_timer_start(&cdr.heartbeat, heartbeat_cb, HEARTBEAT_MS, HEARTBEAT_MS);
-	return 0;
-}
-
-int cdr_update(const struct cdr_record *rec)
-{
-	int rc;
-
-	if (!cdr.running)
-		return -ENOTCONN;
-	rc = cdr_db_update(sb_daemon_store(), rec, cdr_now_us());
-	if (rc < 0)
-		log_err("cannot update call record %llu: %s", (unsigned long long)rec->id,
-			strerror(-rc));
-	return rc;
-}
-
-int cdr_end(struct cdr_record *rec)
-{
-	int rc;
-
-	if (!cdr.running)
-		return -ENOTCONN;
-	rc = cdr_db_end(sb_daemon_store(), rec, cdr_now_us());
-	if (rc < 0) {
-		log_err("cannot close call record %llu: %s", (unsigned long long)rec->id,
-			strerror(-rc));
-		return rc;
-	}
-	if (cdr.open_calls > 0 && --cdr.open_calls == 0)
-		uv_timer_stop(&cdr.heartbeat);
-	return 0;
-}
-
 /* ---- timers ------------------------------------------------------------------------------- */
 
-/* Only while calls run: an idle appliance does not write every few seconds. */
+/* Only while calls run (an idle appliance writes nothing): every running call's record takes
+ * its legs' figures as they are now, which also notes the last time the daemon was alive, so a
+ * crash leaves records closed as interrupted with their VoIP report up to that moment. */
 static void heartbeat_cb(uv_timer_t *t)
 {
-	int rc = cdr_db_heartbeat(sb_daemon_store(), cdr_now_us());
-
-	if (rc < 0)
-		log_warn("cannot note the time for running call records: %s", strerror(-rc));
+	if (cdr_q_open())
+		cdr_calls_refresh();
 }
 
 /* One bounded batch per turn of the loop, so calls and the CLI never wait behind a long
@@ -157,7 +105,6 @@ static int cdr_init(const struct sb_conf *conf)
 	int rc;
 
 	cdr.retention_days = cc->retention_days;
-	cdr.open_calls = 0;
 	/* calls that were running when the daemon died end here, at the last time known */
 	if ((rc = cdr_db_recover(sb_daemon_store(), &closed)) < 0) {
 		log_err("cannot close the call records left open by the last run: %s",
@@ -168,8 +115,14 @@ static int cdr_init(const struct sb_conf *conf)
 		log_notice("closed %u call record(s) of calls that were running when the daemon "
 			   "stopped, as interrupted",
 			   closed);
+	if ((rc = cdr_calls_start()) < 0) {
+		log_err("cannot observe calls: %s", strerror(-rc));
+		return rc;
+	}
+	cdr_q_start();
 	uv_timer_init(sb_daemon_loop(), &cdr.heartbeat);
 	uv_timer_init(sb_daemon_loop(), &cdr.sweep);
+	uv_timer_start(&cdr.heartbeat, heartbeat_cb, HEARTBEAT_MS, HEARTBEAT_MS);
 	uv_timer_start(&cdr.sweep, sweep_cb, 0, 0); /* at start, then hourly */
 	cdr.running = true;
 	return 0;
@@ -187,11 +140,18 @@ static void cdr_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	}
 }
 
+static void cdr_status(struct sb_reply *r)
+{
+	cdr_q_status(r);
+}
+
 static void cdr_close(void)
 {
 	if (!cdr.running)
 		return;
 	cdr.running = false;
+	cdr_calls_stop();
+	cdr_q_stop();
 	uv_close((uv_handle_t *)&cdr.heartbeat, NULL);
 	uv_close((uv_handle_t *)&cdr.sweep, NULL);
 }
@@ -203,4 +163,5 @@ const struct sb_module cdr_module = {
 	.init = cdr_init,
 	.reload = cdr_reload,
 	.close = cdr_close,
+	.status = cdr_status,
 };

@@ -16,13 +16,26 @@
 
 enum cdr_state { CDR_OPEN = 1, CDR_CLOSED = 2, CDR_INTERRUPTED = 3 };
 enum cdr_direction { CDR_DIR_UNKNOWN, CDR_DIR_TO_CLOUD, CDR_DIR_FROM_CLOUD, CDR_DIR_LOCAL };
-enum cdr_leg_kind { CDR_LEG_NONE, CDR_LEG_CARD, CDR_LEG_STATION };
+/* What a leg's far end is (the leg's owner says it: enum sb_leg_kind). CARD is what records of
+ * version 1 said of any leg on a card slot. */
+enum cdr_leg_kind {
+	CDR_LEG_NONE,
+	CDR_LEG_CARD,
+	CDR_LEG_STATION,
+	CDR_LEG_LINK,
+	CDR_LEG_TRUNK,
+	CDR_LEG_CLOUD,
+};
 
-/* What the media engine measured on one leg; zero where nothing was measured. */
+/* The VoIP report of one leg, from the media engine's own counters; zero where nothing was
+ * measured. Received and lost are what the leg's peer sent us (RFC 3550 A.3), sent what we sent
+ * it. */
 struct cdr_quality {
 	uint32_t packets_sent, packets_received, packets_lost;
-	uint32_t jitter_us;
-	uint16_t mos_x100; /* MOS estimate times 100 (100..450); 0: unknown */
+	uint32_t jitter_us;     /* RFC 3550 A.8 interarrival jitter, mean over the call */
+	uint32_t jitter_max_us; /* ... and the worst value it reached */
+	uint32_t rtt_us;        /* round trip from RTCP (LSR/DLSR); 0: not known */
+	uint16_t mos_x100;      /* E-model MOS estimate times 100 (100..450); 0: unknown */
 };
 
 struct cdr_leg {
@@ -49,16 +62,7 @@ struct cdr_record {
 	struct cdr_leg leg[CDR_LEGS];
 };
 
-/* ---- the API the call paths use (main loop only) ----------------------------------------- */
-
-/* Open the record of a call that starts now: sets rec->id, rec->start_us (when 0) and the state,
- * and writes it. Returns 0 or a negative errno (the record is then not stored: say so). */
-int cdr_begin(struct cdr_record *rec);
-/* Store what changed in an open record (answer time, legs, codecs, quality). */
-int cdr_update(const struct cdr_record *rec);
-/* Close the record: sets rec->end_us (when 0) and the state, and writes it. */
-int cdr_end(struct cdr_record *rec);
-
+/* The module builds records from the core's call events (cdr_calls.c); nothing calls into it. */
 extern const struct sb_module cdr_module;
 
 /* ---- encoding (cdr_codec.c) --------------------------------------------------------------- */
@@ -76,9 +80,17 @@ uint64_t cdr_key_id(const uint8_t key[8]);
 
 struct sb_store;
 
+/* Open: sets rec->id (from rec->start_us, or now when 0), the state, and writes it. */
 int cdr_db_begin(struct sb_store *s, struct cdr_record *rec, int64_t now_us);
 int cdr_db_update(struct sb_store *s, const struct cdr_record *rec, int64_t now_us);
 int cdr_db_end(struct sb_store *s, struct cdr_record *rec, int64_t now_us);
+/* begin, and update or end (closing), inside a transaction of the caller's (sb_store_write).
+ * rec gets its id, state and times at once: a caller whose transaction does not commit must
+ * not keep them. */
+struct sb_store_txn;
+int cdr_db_txn_begin(struct sb_store_txn *t, struct cdr_record *rec, int64_t now_us);
+int cdr_db_txn_change(struct sb_store_txn *t, struct cdr_record *rec, bool closing,
+		      int64_t now_us);
 int cdr_db_get(struct sb_store *s, uint64_t id, struct cdr_record *rec);
 /* Remember now as the last time the daemon was known alive. */
 int cdr_db_heartbeat(struct sb_store *s, int64_t now_us);
@@ -114,6 +126,7 @@ void cdr_format_iso(int64_t us, char *buf, size_t len);
 /* "3/5" for card slot 3 channel 5, "station alice", "-" */
 void cdr_format_leg(const struct cdr_leg *leg, char *buf, size_t len);
 const char *cdr_state_name(uint8_t state);
+const char *cdr_leg_kind_name(uint8_t kind); /* "station", "link", "trunk", "cloud", "-" */
 const char *cdr_direction_name(uint8_t dir);
 /* The CSV header line and one record per line (RFC 4180 quoting), with "\n" line ends. */
 void cdr_csv_header(FILE *out);

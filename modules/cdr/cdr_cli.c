@@ -222,6 +222,7 @@ static void show_leg(struct sb_reply *r, const char *p, const struct cdr_leg *l)
 #define K(name) (snprintf(key, sizeof key, "%s_%s", p, name), key)
 	cdr_format_leg(l, buf, sizeof buf);
 	sb_reply_str(r, K("endpoint"), buf);
+	sb_reply_str(r, K("kind"), cdr_leg_kind_name(l->kind));
 	sb_reply_str(r, K("name"), l->name[0] ? l->name : NULL);
 	sb_reply_str(r, K("number"), l->number[0] ? l->number : NULL);
 	sb_reply_str(r, K("codec"), l->codec[0] ? l->codec : NULL);
@@ -234,6 +235,10 @@ static void show_leg(struct sb_reply *r, const char *p, const struct cdr_leg *l)
 	sb_reply_int(r, K("packets_lost"), l->q.packets_lost);
 	snprintf(buf, sizeof buf, "%u.%03u", l->q.jitter_us / 1000, l->q.jitter_us % 1000);
 	sb_reply_str(r, K("jitter_ms"), buf);
+	snprintf(buf, sizeof buf, "%u.%03u", l->q.jitter_max_us / 1000, l->q.jitter_max_us % 1000);
+	sb_reply_str(r, K("jitter_max_ms"), buf);
+	snprintf(buf, sizeof buf, "%u.%03u", l->q.rtt_us / 1000, l->q.rtt_us % 1000);
+	sb_reply_str(r, K("rtt_ms"), l->q.rtt_us ? buf : NULL);
 	reply_mos(r, K("mos"), l->q.mos_x100);
 #undef K
 }
@@ -346,13 +351,15 @@ static int cmd_export(const struct sb_ctl_req *req, struct sb_reply *r)
 
 /* ---- cdr stats ----------------------------------------------------------------------------- */
 
-#define STATS_GROUPS   66 /* slots 1..64, stations, all */
-#define GROUP_STATIONS 65
+#define STATS_GROUPS   69 /* all, slots 1..64, stations, to-cloud, from-cloud, local */
 #define GROUP_ALL      0
+#define GROUP_STATIONS 65
+#define GROUP_DIR      66 /* + enum cdr_direction - 1 */
 
 struct group {
 	unsigned long long calls, answered, mos_n;
 	long double dur_us, mos;
+	unsigned worst_mos; /* x 100 */
 	char name[CDR_NAME_MAX + 1];
 };
 
@@ -367,6 +374,8 @@ static void group_add(struct group *g, const struct cdr_record *rec, unsigned mo
 	if (mos) {
 		g->mos += mos / 100.0L;
 		g->mos_n++;
+		if (!g->worst_mos || mos < g->worst_mos)
+			g->worst_mos = mos;
 	}
 }
 
@@ -376,27 +385,31 @@ static int stats_cb(void *arg, const struct cdr_record *rec)
 	bool counted[STATS_GROUPS] = { false };
 
 	group_add(&g[GROUP_ALL], rec, call_mos(rec));
+	if (rec->direction >= CDR_DIR_TO_CLOUD && rec->direction <= CDR_DIR_LOCAL)
+		group_add(&g[GROUP_DIR + rec->direction - 1], rec, call_mos(rec));
 	for (int i = 0; i < CDR_LEGS; i++) {
 		const struct cdr_leg *l = &rec->leg[i];
-		int k = l->kind == CDR_LEG_CARD && l->slot >= 1 && l->slot <= 64 ? l->slot
-			: l->kind == CDR_LEG_STATION                             ? GROUP_STATIONS
-										 : -1;
+		int k = l->kind == CDR_LEG_STATION		  ? GROUP_STATIONS
+			: l->slot >= 1 && l->slot <= 64 ? l->slot
+							  : -1;
 		if (k < 0 || counted[k])
 			continue;
 		counted[k] = true;
-		if (l->kind == CDR_LEG_CARD && l->name[0])
+		if (k != GROUP_STATIONS && l->name[0])
 			snprintf(g[k].name, sizeof g[k].name, "%s", l->name);
 		group_add(&g[k], rec, l->q.mos_x100);
 	}
 	return 0;
 }
 
-static void stats_row(struct sb_reply *r, const char *card, const struct group *g)
+static void stats_row(struct sb_reply *r, const char *card, const char *dir,
+		      const struct group *g)
 {
 	char buf[32];
 
 	sb_reply_row(r);
 	sb_reply_str(r, "card", card);
+	sb_reply_str(r, "direction", dir);
 	sb_reply_str(r, "name", g->name[0] ? g->name : NULL);
 	sb_reply_int(r, "calls", (long long)g->calls);
 	sb_reply_int(r, "answered", (long long)g->answered);
@@ -408,17 +421,20 @@ static void stats_row(struct sb_reply *r, const char *card, const struct group *
 	if (g->mos_n) {
 		snprintf(buf, sizeof buf, "%.2f", (double)(g->mos / g->mos_n));
 		sb_reply_str(r, "mean_mos", buf);
+		snprintf(buf, sizeof buf, "%u.%02u", g->worst_mos / 100, g->worst_mos % 100);
+		sb_reply_str(r, "worst_mos", buf);
 	} else {
 		sb_reply_str(r, "mean_mos", NULL);
+		sb_reply_str(r, "worst_mos", NULL);
 	}
 }
 
 static int cmd_stats(const struct sb_ctl_req *req, struct sb_reply *r)
 {
-	static const char *const cols[] = { "card",         "name",
-					    "calls",        "answered",
-					    "answered_pct", "mean_duration_s",
-					    "mean_mos",     NULL };
+	static const char *const cols[] = { "card",	   "direction",	      "name",
+					    "calls",	   "answered",	      "answered_pct",
+					    "mean_duration_s", "mean_mos",	      "worst_mos",
+					    NULL };
 	struct group *g = calloc(STATS_GROUPS, sizeof *g);
 	struct opts o;
 	char slot[8];
@@ -440,11 +456,14 @@ static int cmd_stats(const struct sb_ctl_req *req, struct sb_reply *r)
 		if (!g[k].calls)
 			continue;
 		snprintf(slot, sizeof slot, "%d", k);
-		stats_row(r, slot, &g[k]);
+		stats_row(r, slot, NULL, &g[k]);
 	}
 	if (g[GROUP_STATIONS].calls)
-		stats_row(r, "stations", &g[GROUP_STATIONS]);
-	stats_row(r, "all", &g[GROUP_ALL]);
+		stats_row(r, "stations", NULL, &g[GROUP_STATIONS]);
+	for (int d = CDR_DIR_TO_CLOUD; d <= CDR_DIR_LOCAL; d++)
+		if (g[GROUP_DIR + d - 1].calls)
+			stats_row(r, NULL, cdr_direction_name((uint8_t)d), &g[GROUP_DIR + d - 1]);
+	stats_row(r, "all", NULL, &g[GROUP_ALL]);
 out:
 	free(g);
 	return 0;
@@ -458,8 +477,8 @@ const struct sb_ctl_cmd cdr_cli_cmds[] = {
 	  "every matching call record as CSV, streamed (--csv, --since T, --until T, --number N)",
 	  0 },
 	{ "cdr stats [OPTION...]", cmd_stats,
-	  "calls, answered ratio, mean duration and mean MOS per card (--since T, --until T, "
-	  "--number N)",
+	  "calls, answered ratio, mean duration, mean and worst MOS per card and per direction "
+	  "(--since T, --until T, --number N)",
 	  0 },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -7,16 +7,18 @@
 #include "cdr.h"
 
 /*
- * Version 1, all integers little-endian, strings as a length byte and that many bytes (no NUL):
+ * Version 2, all integers little-endian, strings as a length byte and that many bytes (no NUL):
  *   u8 version, u8 state, u8 direction, u8 nlegs, u64 id, i64 start, i64 answer, i64 end,
  *   str caller, str called, str reason,
  *   per leg: u8 kind, u16 slot, u16 channel, str name, str number, str codec,
  *            u8 flags (1 transcoded, 2 srtp), u16 sip_status, u8 q850,
- *            u32 sent, u32 received, u32 lost, u32 jitter_us, u16 mos_x100
+ *            u32 sent, u32 received, u32 lost, u32 jitter_us, u16 mos_x100,
+ *            u32 jitter_max_us, u32 rtt_us
+ * Version 1 (read, never written) ends each leg at mos_x100 and knows leg kinds up to STATION.
  * A record is written whole in one transaction, so a reader never sees part of one; the checks
  * below are for a store damaged outside our control and for the fuzzer.
  */
-#define CDR_VERSION     1
+#define CDR_VERSION     2
 #define FLAG_TRANSCODED 0x01
 #define FLAG_SRTP       0x02
 
@@ -72,6 +74,8 @@ size_t cdr_encode(const struct cdr_record *rec, uint8_t *buf)
 		put_u(&w, l->q.packets_lost, 4);
 		put_u(&w, l->q.jitter_us, 4);
 		put_u(&w, l->q.mos_x100, 2);
+		put_u(&w, l->q.jitter_max_us, 4);
+		put_u(&w, l->q.rtt_us, 4);
 	}
 	return w.n;
 }
@@ -113,10 +117,11 @@ int cdr_decode(const uint8_t *buf, size_t len, struct cdr_record *rec)
 {
 	struct rd r = { .p = buf, .len = len };
 	struct cdr_record v;
-	unsigned nlegs;
+	unsigned nlegs, version;
 
 	memset(&v, 0, sizeof v);
-	if (get_u(&r, 1) != CDR_VERSION)
+	version = (unsigned)get_u(&r, 1);
+	if (version < 1 || version > CDR_VERSION)
 		return -EBADMSG;
 	v.state = (uint8_t)get_u(&r, 1);
 	v.direction = (uint8_t)get_u(&r, 1);
@@ -151,7 +156,12 @@ int cdr_decode(const uint8_t *buf, size_t len, struct cdr_record *rec)
 		l->q.packets_lost = (uint32_t)get_u(&r, 4);
 		l->q.jitter_us = (uint32_t)get_u(&r, 4);
 		l->q.mos_x100 = (uint16_t)get_u(&r, 2);
-		if (l->kind > CDR_LEG_STATION || (flags & ~(FLAG_TRANSCODED | FLAG_SRTP)))
+		if (version >= 2) {
+			l->q.jitter_max_us = (uint32_t)get_u(&r, 4);
+			l->q.rtt_us = (uint32_t)get_u(&r, 4);
+		}
+		if (l->kind > (version == 1 ? CDR_LEG_STATION : CDR_LEG_CLOUD) ||
+		    (flags & ~(FLAG_TRANSCODED | FLAG_SRTP)))
 			return -EBADMSG;
 	}
 	if (r.bad || r.off != len)

@@ -95,8 +95,9 @@ static int begin_cb(struct sb_store_txn *t, void *arg)
 
 	if ((rc = meta_get(t, META_LAST_ID, &last)) < 0)
 		return rc;
-	/* rising ids even when two calls start in the same µs or the clock steps back */
-	c->rec.id = (uint64_t)c->now > last ? (uint64_t)c->now : last + 1;
+	/* rising ids even when two calls start in the same µs or the clock steps back (or a
+	 * record written late, after the store failed for a while, follows later ones) */
+	c->rec.id = (uint64_t)c->rec.start_us > last ? (uint64_t)c->rec.start_us : last + 1;
 	cdr_key(c->rec.id, key);
 	if ((rc = rec_put(t, &c->rec)) < 0 ||
 	    (rc = sb_store_txn_put(t, DB_OPEN, key, sizeof key, &one, 1)) < 0 ||
@@ -110,7 +111,8 @@ int cdr_db_begin(struct sb_store *s, struct cdr_record *rec, int64_t now_us)
 	struct change c = { .rec = *rec, .now = now_us };
 	int rc;
 
-	c.rec.start_us = now_us;
+	if (!c.rec.start_us)
+		c.rec.start_us = now_us;
 	c.rec.end_us = 0;
 	c.rec.state = CDR_OPEN;
 	if ((rc = sb_store_write(s, begin_cb, &c)) < 0)
@@ -155,6 +157,37 @@ int cdr_db_end(struct sb_store *s, struct cdr_record *rec, int64_t now_us)
 		c.rec.end_us = now_us;
 	c.rec.state = CDR_CLOSED;
 	if ((rc = sb_store_write(s, change_cb, &c)) < 0)
+		return rc;
+	*rec = c.rec;
+	return 0;
+}
+
+/* The same changes inside a caller's transaction, so that many records go in one commit. */
+int cdr_db_txn_begin(struct sb_store_txn *t, struct cdr_record *rec, int64_t now_us)
+{
+	struct change c = { .rec = *rec, .now = now_us };
+	int rc;
+
+	if (!c.rec.start_us)
+		c.rec.start_us = now_us;
+	c.rec.end_us = 0;
+	c.rec.state = CDR_OPEN;
+	if ((rc = begin_cb(t, &c)) < 0)
+		return rc;
+	*rec = c.rec;
+	return 0;
+}
+
+int cdr_db_txn_change(struct sb_store_txn *t, struct cdr_record *rec, bool closing,
+		      int64_t now_us)
+{
+	struct change c = { .rec = *rec, .now = now_us, .closing = closing };
+	int rc;
+
+	if (closing && !c.rec.end_us)
+		c.rec.end_us = now_us;
+	c.rec.state = closing ? CDR_CLOSED : CDR_OPEN;
+	if ((rc = change_cb(t, &c)) < 0)
 		return rc;
 	*rec = c.rec;
 	return 0;

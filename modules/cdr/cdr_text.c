@@ -169,10 +169,25 @@ void cdr_format_iso(int64_t us, char *buf, size_t len)
 
 void cdr_format_leg(const struct cdr_leg *leg, char *buf, size_t len)
 {
-	switch (leg->kind) {
-	case CDR_LEG_CARD: snprintf(buf, len, "%u/%u", leg->slot, leg->channel); break;
-	case CDR_LEG_STATION: snprintf(buf, len, "station %s", leg->name); break;
-	default: snprintf(buf, len, "-");
+	if (leg->kind == CDR_LEG_STATION)
+		snprintf(buf, len, "station %s", leg->name);
+	else if (leg->slot && leg->channel)
+		snprintf(buf, len, "%u/%u", leg->slot, leg->channel);
+	else if (leg->slot) /* a link: the card, no channel */
+		snprintf(buf, len, "%u", leg->slot);
+	else
+		snprintf(buf, len, "-");
+}
+
+const char *cdr_leg_kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case CDR_LEG_CARD: return "card";
+	case CDR_LEG_STATION: return "station";
+	case CDR_LEG_LINK: return "link";
+	case CDR_LEG_TRUNK: return "trunk";
+	case CDR_LEG_CLOUD: return "cloud";
+	default: return "-";
 	}
 }
 
@@ -218,9 +233,10 @@ static void csv_str(FILE *out, const char *s)
 }
 
 static const char *const leg_cols[] = {
-	"endpoint",   "number", "codec",        "transcoded",       "srtp",
-	"sip_status", "q850",   "packets_sent", "packets_received", "packets_lost",
-	"jitter_ms",  "mos",
+	"endpoint",     "kind",          "number",           "codec",
+	"transcoded",   "srtp",          "sip_status",       "q850",
+	"packets_sent", "packets_received", "packets_lost",  "jitter_ms",
+	"jitter_max_ms", "rtt_ms",       "mos",
 };
 
 void cdr_csv_header(FILE *out)
@@ -261,14 +277,17 @@ void cdr_csv_row(FILE *out, const struct cdr_record *rec)
 		cdr_format_leg(l, ep, sizeof ep);
 		fputc(',', out);
 		csv_str(out, ep);
-		fputc(',', out);
+		fprintf(out, ",%s,", cdr_leg_kind_name(l->kind));
 		csv_str(out, l->number);
 		fputc(',', out);
 		csv_str(out, l->codec);
-		fprintf(out, ",%s,%s,%u,%u,%u,%u,%u,%u.%03u,", l->transcoded ? "yes" : "no",
+		fprintf(out, ",%s,%s,%u,%u,%u,%u,%u,%u.%03u,%u.%03u,", l->transcoded ? "yes" : "no",
 			l->srtp ? "yes" : "no", l->sip_status, l->q850, l->q.packets_sent,
 			l->q.packets_received, l->q.packets_lost, l->q.jitter_us / 1000,
-			l->q.jitter_us % 1000);
+			l->q.jitter_us % 1000, l->q.jitter_max_us / 1000, l->q.jitter_max_us % 1000);
+		if (l->q.rtt_us)
+			fprintf(out, "%u.%03u", l->q.rtt_us / 1000, l->q.rtt_us % 1000);
+		fputc(',', out);
 		if (l->q.mos_x100)
 			fprintf(out, "%u.%02u", l->q.mos_x100 / 100, l->q.mos_x100 % 100);
 	}

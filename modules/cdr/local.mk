@@ -1,7 +1,8 @@
 # modules/cdr/local.mk: call records (in the core library), their tests, fuzz target and bench.
 libsbcore_a_SOURCES += \
-	modules/cdr/cdr.h modules/cdr/cdr_cli.h \
-	modules/cdr/cdr.c modules/cdr/cdr_codec.c modules/cdr/cdr_db.c \
+	modules/cdr/cdr.h modules/cdr/cdr_cli.h modules/cdr/cdr_int.h \
+	modules/cdr/cdr.c modules/cdr/cdr_calls.c modules/cdr/cdr_queue.c \
+	modules/cdr/cdr_codec.c modules/cdr/cdr_db.c \
 	modules/cdr/cdr_text.c modules/cdr/cdr_cli.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/cdr
 EXTRA_DIST += modules/cdr/README.md
@@ -19,7 +20,8 @@ tests_unit_test_cdr_text_SOURCES = tests/unit/test_cdr_text.c
 tests_unit_test_cdr_text_CFLAGS = $(SB_TEST_CFLAGS)
 tests_unit_test_cdr_text_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
 
-# a program that writes call records through the API, to be killed mid-stream by a test
+# a program that writes call records straight into a store: bulk records for the commands' test
+# (072) and a stream to be killed mid-way (071); never a call's report (070 makes real calls)
 check_PROGRAMS += tests/peers/cdr-writer
 tests_peers_cdr_writer_SOURCES = tests/peers/cdr-writer.c
 tests_peers_cdr_writer_LDADD = $(SB_CORE_LIBS)
@@ -31,7 +33,8 @@ tests_fuzz_fuzz_cdr_LDADD = $(SB_CORE_LIBS)
 TESTS += tests/fuzz/fuzz_cdr
 SB_FUZZ_TARGETS += cdr
 
-SB_CDR_INTEGRATION = tests/integration/070-cdr.sh tests/integration/071-cdr-kill.sh
+SB_CDR_INTEGRATION = tests/integration/070-cdr-report.sh tests/integration/071-cdr-kill.sh \
+	tests/integration/072-cdr-cli.sh tests/integration/073-cdr-disk-full.sh
 TESTS += $(SB_CDR_INTEGRATION)
 EXTRA_DIST += $(SB_CDR_INTEGRATION)
 

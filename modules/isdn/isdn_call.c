@@ -74,6 +74,7 @@ static struct isdn_call *call_new(struct isdn_span *s, q931_call *q, bool outgoi
 	ic->q = q;
 	ic->outgoing = outgoing;
 	ic->leg.owner = "isdn";
+	ic->leg.kind = SB_LEG_KIND_TRUNK;
 	ic->leg.ops = &isdn_leg_ops;
 	ic->leg.priv = ic;
 	ic->leg.slot = s->slot;

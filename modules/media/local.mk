@@ -16,7 +16,8 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_tdm.c \
 	modules/media/media_ops.c \
 	modules/media/media_uring.c \
-	modules/media/media_rtcp.c
+	modules/media/media_rtcp.c \
+	modules/media/media_stats.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/media
 SB_MEDIA_LIBS = libsbmedia.a $(SRTP_LIBS) $(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) $(URING_LIBS) -lm
 
@@ -34,7 +35,8 @@ EXTRA_DIST += tests/integration/080-media.sh
 SB_MEDIA_TEST_CFLAGS = $(SB_TEST_CFLAGS) $(SRTP_CFLAGS) \
 	$(SPANDSP_CFLAGS) $(OPUS_CFLAGS) $(UV_CFLAGS)
 SB_MEDIA_UNIT = tests/unit/test_media_codec tests/unit/test_media_resample \
-	tests/unit/test_media_srtp tests/unit/test_media_sdp tests/unit/test_media_session
+	tests/unit/test_media_srtp tests/unit/test_media_sdp tests/unit/test_media_session \
+	tests/unit/test_media_stats
 check_PROGRAMS += $(SB_MEDIA_UNIT)
 TESTS += $(SB_MEDIA_UNIT)
 tests_unit_test_media_codec_SOURCES = tests/unit/test_media_codec.c tests/unit/media_audio.h
@@ -49,6 +51,10 @@ tests_unit_test_media_srtp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_media_sdp_SOURCES = tests/unit/test_media_sdp.c
 tests_unit_test_media_sdp_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_media_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_media_stats_SOURCES = tests/unit/test_media_stats.c
+tests_unit_test_media_stats_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_unit_test_media_stats_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_media_session_SOURCES = tests/unit/test_media_session.c
 tests_unit_test_media_session_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)

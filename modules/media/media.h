@@ -174,6 +174,45 @@ int media_sdp_pick_codec(const struct media_sdp_media *offer, const enum media_c
 int media_sdp_pick_crypto(const struct media_sdp_media *offer, const enum media_srtp_suite *ours,
 			  size_t n, struct media_sdp_crypto *out, char *err, size_t errlen);
 
+/* ---- receive statistics and call quality (media_stats.c, pure) -------------- */
+
+/* One received RTP stream, RFC 3550 appendix A.1 (sequence validation: MIN_SEQUENTIAL packets
+ * of probation, MAX_DROPOUT and MAX_MISORDER), A.3 (expected and lost) and A.8 (interarrival
+ * jitter), with the mean and the worst jitter over the whole stream. A source that restarts its
+ * numbering (two sequential packets after a large jump) keeps what it lost before. */
+struct media_rx_seq {
+	bool started;
+	uint16_t max_seq;
+	uint32_t cycles, base_seq, bad_seq, probation, received;
+	uint32_t lost_before; /* lost before the last restart of the numbering */
+	uint32_t expected_prior, received_prior; /* at our last RTCP report (fraction lost) */
+	bool transit_known;
+	int64_t transit;    /* in RTP clock units */
+	double jitter;      /* A.8's J, in RTP clock units */
+	double jitter_sum;  /* of J after each packet, for the mean */
+	uint64_t jitter_n;
+	double jitter_max;
+};
+
+#define MEDIA_SEQ_MAX_DROPOUT   3000
+#define MEDIA_SEQ_MAX_MISORDER  100
+#define MEDIA_SEQ_MIN_SEQUENTIAL 2
+
+/* A packet with sequence number seq, RTP timestamp ts, arriving at `arrival` (in units of the
+ * stream's RTP clock, `clock` Hz): 1 when it counts as received (and goes into the jitter), 0
+ * when A.1 leaves it out (probation, a jump that is not yet a restart). Duplicates count. */
+int media_rx_seq_update(struct media_rx_seq *s, uint16_t seq, uint32_t ts, int64_t arrival,
+			unsigned clock);
+uint32_t media_rx_seq_expected(const struct media_rx_seq *s); /* A.3, since the last restart */
+uint32_t media_rx_seq_lost(const struct media_rx_seq *s);     /* A.3, over the whole stream */
+uint32_t media_rx_seq_ext_max(const struct media_rx_seq *s);  /* extended highest seq */
+
+/* ITU-T G.107 E-model with the simplifications of README.md: R from the codec's equipment
+ * impairment and packet-loss robustness (G.113 Appendix I), random loss in percent and the
+ * one-way mouth-to-ear delay in ms; and MOS from R (G.107 Annex B). */
+double media_emodel_r(enum media_codec c, double loss_pct, double delay_ms);
+double media_r_to_mos(double r);
+
 /* ---- the engine: worker threads, RTP ports, sessions ------------------------ */
 
 #include <sys/socket.h>
@@ -279,9 +318,12 @@ struct media_leg_stats {
 	uint64_t srtp_replay;
 	uint64_t lost;      /* from sequence gaps */
 	uint64_t concealed; /* packets the codec's PLC made up */
-	double jitter_ms;   /* RFC 3550 interarrival jitter */
-	double rtt_ms;      /* from RTCP SR/RR (LSR/DLSR), 0 until known */
-	double mos;         /* E-model estimate from loss, jitter and delay */
+	double jitter_ms;      /* RFC 3550 interarrival jitter, now */
+	double jitter_mean_ms; /* ... its mean since the stream started */
+	double jitter_max_ms;  /* ... and its worst */
+	double rtt_ms;         /* from RTCP SR/RR (LSR/DLSR), 0 until known */
+	double r_factor;       /* E-model R (media_emodel_r) from loss, jitter and delay */
+	double mos;            /* ... and the MOS it gives */
 	bool transcoding;
 };
 int media_session_stats(const struct media_session *s, unsigned leg, struct media_leg_stats *st);

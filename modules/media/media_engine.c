@@ -598,25 +598,6 @@ void media_session_destroy(struct media_session *s)
 	s->destroy_msg = NULL;
 }
 
-/* MOS from a simplified E-model (ITU-T G.107): default R 93.2, minus the delay impairment
- * Id of the one-way delay, minus the effective equipment impairment of random loss with PLC
- * (Ie 0, Bpl 25.1 as G.113 gives for G.711 with PLC; used for every codec, which flatters none).
- * Narrow-band scale: a clean call scores 4.4. */
-static double mos_estimate(double loss_pct, double delay_ms)
-{
-	double ie = 0, bpl = 25.1;
-	double ie_eff = ie + (95 - ie) * loss_pct / (loss_pct + bpl);
-	double id =
-		delay_ms > 177.3 ? 0.024 * delay_ms + 0.11 * (delay_ms - 177.3) : 0.024 * delay_ms;
-	double r = 93.2 - id - ie_eff;
-
-	if (r <= 0)
-		return 1.0;
-	if (r >= 100)
-		return 4.5;
-	return 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6;
-}
-
 int media_session_stats(const struct media_session *s, unsigned leg, struct media_leg_stats *st)
 {
 	const struct media_counters *c;
@@ -636,12 +617,19 @@ int media_session_stats(const struct media_session *s, unsigned leg, struct medi
 	st->lost = LD(lost);
 	st->concealed = LD(concealed);
 	st->jitter_ms = LD(jitter_us) / 1000.0;
+	st->jitter_mean_ms = LD(jitter_mean_us) / 1000.0;
+	st->jitter_max_ms = LD(jitter_max_us) / 1000.0;
 	st->rtt_ms = LD(rtt_us) / 1000.0;
 #undef LD
 	st->transcoding = s->conf[0].codec != s->conf[1].codec;
+	/* the E-model (README.md): loss as RFC 3550 counts it; one-way delay = half the RTCP round
+	 * trip, the jitter buffer's wait (twice the mean jitter) and one packet */
 	double expected = (double)(st->rx_packets + st->lost);
 	double loss = expected > 0 ? 100.0 * (double)st->lost / expected : 0;
-	st->mos = mos_estimate(loss, st->rtt_ms / 2 + 2 * st->jitter_ms + s->conf[leg].ptime);
+	unsigned ptime = s->conf[leg].ptime ? s->conf[leg].ptime : MEDIA_PTIME_DEFAULT;
+	double delay = st->rtt_ms / 2 + 2 * st->jitter_mean_ms + ptime;
+	st->r_factor = media_emodel_r(s->conf[leg].codec, loss, delay);
+	st->mos = media_r_to_mos(st->r_factor);
 	return 0;
 }
 

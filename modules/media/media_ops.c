@@ -44,6 +44,14 @@ void media_session_leg_media(const struct media_session *s, unsigned leg,
 		mi->transcoding = st.transcoding;
 		mi->rx_packets = st.rx_packets;
 		mi->tx_packets = st.tx_packets;
+		if (lc->tdm) /* B-channel frames: no sequence numbers, nothing lost or late */
+			return;
+		/* the VoIP report (modules/cdr/README.md): RFC 3550 counters and the E-model */
+		mi->lost = st.lost;
+		mi->jitter_us = (uint32_t)(st.jitter_mean_ms * 1000);
+		mi->jitter_max_us = (uint32_t)(st.jitter_max_ms * 1000);
+		mi->rtt_us = (uint32_t)(st.rtt_ms * 1000);
+		mi->mos_x100 = st.rx_packets ? (uint16_t)(st.mos * 100 + 0.5) : 0;
 	}
 }
 

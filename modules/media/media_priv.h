@@ -102,7 +102,7 @@ struct media_dtmf_out {
 struct media_counters {
 	_Atomic uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, srtp_auth_fail,
 		srtp_replay, lost, concealed, tx_failed;
-	_Atomic uint32_t jitter_us, rtt_us;
+	_Atomic uint32_t jitter_us, jitter_mean_us, jitter_max_us, rtt_us;
 };
 
 #define STAT_ADD(c, f, v)                                                                          \
@@ -130,12 +130,9 @@ struct media_leg_rt {
 	struct media_urx urx[2]; /* [rtp, rtcp] with io_uring */
 	struct sockaddr_storage remote, remote_rtcp;
 	bool remote_known;
-	/* the stream we receive */
-	bool rx_started;
-	uint32_t rx_ssrc, rx_cycles, rx_base, rx_received;
-	uint16_t rx_max_seq;
-	int64_t last_transit;
-	double jitter; /* in RTP clock units */
+	/* the stream we receive: RFC 3550 A.1/A.3/A.8 state (media_stats.c) */
+	struct media_rx_seq rxs;
+	uint32_t rx_ssrc;
 	uint32_t dtmf_in_ts;
 	bool dtmf_in_seen;
 	/* the stream we send on this leg */
@@ -151,15 +148,14 @@ struct media_leg_rt {
 	 * still to send before the next tone, and whether one is playing */
 	uint8_t tone_lead;
 	bool tone_busy;
-	/* RTCP: the peer's last SR (for our LSR/DLSR) and the expected/received at our last report */
 	/* a TDM leg: the B-channel it reads and writes, and the numbering of the RTP headers its
 	 * frames are given on the way in (so they take the same path as packets) */
 	struct media_tdm *tdm;
 	uint16_t tdm_seq;
 	uint32_t tdm_ts;
+	/* RTCP: the peer's last SR (for our LSR/DLSR) */
 	uint32_t rtcp_lsr;    /* middle 32 bits of its NTP time */
 	uint64_t rtcp_lsr_at; /* when it came, uv_hrtime() */
-	uint32_t rr_expected_prior, rr_received_prior;
 	bool rx_ssrc_known;
 	struct media_dtmf_out dtmf;
 	struct media_jb jb;  /* on what this leg receives, when it is decoded */

@@ -38,7 +38,10 @@ size_t media__rtcp_report(struct media_leg_rt *l, uint8_t *b, size_t cap)
 
 	if (cap < 28 + 24 + 24)
 		return 0;
-	b[0] = (uint8_t)(0x80 | (l->rx_started ? 1 : 0));
+	const struct media_rx_seq *r = &l->rxs;
+	bool rb = r->started && !r->probation;
+
+	b[0] = (uint8_t)(0x80 | (rb ? 1 : 0));
 	b[1] = sr ? 200 : 201;
 	wr32(b + 4, l->tx_ssrc);
 	at = 8;
@@ -51,20 +54,20 @@ size_t media__rtcp_report(struct media_leg_rt *l, uint8_t *b, size_t cap)
 		wr32(b + 24, l->tx_octets);
 		at = 28;
 	}
-	if (l->rx_started) {
-		uint32_t expected = l->rx_cycles + l->rx_max_seq - l->rx_base + 1;
-		uint32_t lost = expected > l->rx_received ? expected - l->rx_received : 0;
-		uint32_t exp_int = expected - l->rr_expected_prior;
-		uint32_t rec_int = l->rx_received - l->rr_received_prior;
+	if (rb) { /* RFC 3550 A.3: cumulative and fraction lost */
+		uint32_t expected = media_rx_seq_expected(r);
+		uint32_t lost = media_rx_seq_lost(r);
+		uint32_t exp_int = expected - r->expected_prior;
+		uint32_t rec_int = r->received - r->received_prior;
 		uint8_t fraction = 0;
-		l->rr_expected_prior = expected;
-		l->rr_received_prior = l->rx_received;
+		l->rxs.expected_prior = expected;
+		l->rxs.received_prior = r->received;
 		if (exp_int > rec_int && exp_int)
 			fraction = (uint8_t)(((exp_int - rec_int) << 8) / exp_int);
 		wr32(b + at, l->rx_ssrc);
-		wr32(b + at + 4, (uint32_t)fraction << 24 | (lost & 0xffffff));
-		wr32(b + at + 8, l->rx_cycles + l->rx_max_seq);
-		wr32(b + at + 12, (uint32_t)l->jitter);
+		wr32(b + at + 4, (uint32_t)fraction << 24 | (lost > 0x7fffff ? 0x7fffff : lost));
+		wr32(b + at + 8, media_rx_seq_ext_max(r));
+		wr32(b + at + 12, (uint32_t)r->jitter);
 		uint32_t dlsr = 0;
 		if (l->rtcp_lsr_at)
 			dlsr = (uint32_t)((uv_hrtime() - l->rtcp_lsr_at) * 65536 / 1000000000ULL);

@@ -275,7 +275,7 @@ void media__rtcp_timer_cb(uv_timer_t *t)
 		struct media_leg_rt *l = &s->leg[i];
 		uint8_t buf[256];
 		size_t n;
-		if (!l->remote_known || (!l->tx_count && !l->rx_started))
+		if (!l->remote_known || (!l->tx_count && !l->rxs.started))
 			continue;
 		if ((n = media__rtcp_report(l, buf, sizeof buf - MEDIA_SRTP_OVERHEAD)) > 0)
 			leg_send(l, buf, n, true);
@@ -360,46 +360,23 @@ static void fifo_put(struct media_leg_rt *o, const struct media_path *path, cons
 	o->fifo_n += n;
 }
 
-/* RFC 3550 A.1/A.8: sequence bookkeeping and jitter; returns the packets missing before this
- * one (0 in order, -1 late or duplicate) */
-static int rx_track(struct media_leg_rt *l, uint16_t seq, uint32_t ts, unsigned clock)
+/* RFC 3550 A.1/A.3/A.8 on what this leg receives (media_stats.c); the figures main reads */
+static void rx_track(struct media_leg_rt *l, uint16_t seq, uint32_t ts, unsigned clock)
 {
-	int gap = 0;
+	struct media_rx_seq *r = &l->rxs;
 	int64_t arrival = (int64_t)(uv_hrtime() / 1000) * clock / 1000000; /* in RTP units */
 
-	if (!l->rx_started) {
-		l->rx_started = true;
-		l->rx_base = seq;
-		l->rx_max_seq = seq;
-		l->rx_cycles = 0;
-		l->rx_received = 0;
-		l->last_transit = arrival - ts;
-	} else {
-		uint16_t delta = (uint16_t)(seq - l->rx_max_seq);
-		if (delta == 0 || delta >= 0x8000) {
-			gap = -1; /* duplicate or late */
-		} else {
-			if (seq < l->rx_max_seq)
-				l->rx_cycles += 65536;
-			gap = delta - 1;
-			l->rx_max_seq = seq;
-		}
-		int64_t transit = arrival - (int64_t)ts;
-		int64_t d = transit - l->last_transit;
-		l->last_transit = transit;
-		if (d < 0)
-			d = -d;
-		if (d <
-		    (int64_t)clock * 10) /* a timestamp jump (new talk spurt source) is no jitter */
-			l->jitter += ((double)d - l->jitter) / 16.0;
-		atomic_store_explicit(&l->c.jitter_us, (uint32_t)(l->jitter * 1e6 / clock),
-				      memory_order_relaxed);
-	}
-	l->rx_received++;
-	uint32_t expected = l->rx_cycles + l->rx_max_seq - l->rx_base + 1;
-	atomic_store_explicit(&l->c.lost, expected > l->rx_received ? expected - l->rx_received : 0,
+	if (!media_rx_seq_update(r, seq, ts, arrival, clock))
+		return;
+	atomic_store_explicit(&l->c.jitter_us, (uint32_t)(r->jitter * 1e6 / clock),
 			      memory_order_relaxed);
-	return gap;
+	if (r->jitter_n)
+		atomic_store_explicit(&l->c.jitter_mean_us,
+				      (uint32_t)(r->jitter_sum / (double)r->jitter_n * 1e6 / clock),
+				      memory_order_relaxed);
+	atomic_store_explicit(&l->c.jitter_max_us, (uint32_t)(r->jitter_max * 1e6 / clock),
+			      memory_order_relaxed);
+	atomic_store_explicit(&l->c.lost, media_rx_seq_lost(r), memory_order_relaxed);
 }
 
 static void forward_passthrough(struct media_leg_rt *in, struct media_leg_rt *o, uint8_t *p,
@@ -537,7 +514,7 @@ static void jb_timeout_cb(uv_timer_t *t)
 static unsigned jb_wait_ms(const struct media_leg_rt *in)
 {
 	unsigned clock = media_codec_info(in->s->pipe->conf[in->idx].codec)->rtp_clock;
-	unsigned w = (unsigned)(2.0 * in->jitter * 1000.0 / clock) + MEDIA_JB_WAIT_MIN;
+	unsigned w = (unsigned)(2.0 * in->rxs.jitter * 1000.0 / clock) + MEDIA_JB_WAIT_MIN;
 	return w > MEDIA_JB_WAIT_MAX ? MEDIA_JB_WAIT_MAX : w;
 }
 

@@ -30,6 +30,7 @@ struct sip_leg *sip_leg_new(bool cloud, bool incoming)
 	sl->cloud = cloud;
 	sl->incoming = incoming;
 	sl->leg.owner = "sip";
+	sl->leg.kind = cloud ? SB_LEG_KIND_CLOUD : SB_LEG_KIND_NONE; /* the caller says which */
 	sl->leg.ops = &sip_leg_ops;
 	sl->leg.priv = sl;
 	sl->sdp_ver = 1;
@@ -112,8 +113,10 @@ static void leg_gone(struct sip_leg *sl, int q850)
 	if (sl->released)
 		return;
 	sl->released = true;
-	bridge_end(sl); /* an a leg: the call's media goes with it */
+	/* the core's observers take the leg's last media figures first; then, for an a leg, the
+	 * call's media goes with it */
 	sb_leg_hungup(&sl->leg, q850);
+	bridge_end(sl);
 }
 
 struct media_sdp_media *sip_leg_local_sdp(struct sip_leg *sl)
@@ -565,7 +568,12 @@ static int op_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
 	struct sip_bridge *br = sl->br;
 	unsigned i = sl->midx;
 
-	if (!br || (!sl->incoming && sb_leg_peer(leg) == NULL))
+	/* a leg we placed measures the call's media once it won (ring group members share it
+	 * before), or took the caller's place in a transfer; it still does while its call ends,
+	 * after the other side went */
+	if (!br || (!sl->incoming && (!leg->call || (sb_call_leg(leg->call, 0) != leg &&
+						     (!sb_call_answer_us(leg->call) ||
+						      sb_call_b(leg->call) != leg)))))
 		return -ENOENT;
 	media_session_leg_media(br->ms, i, &br->lc[i], mi);
 	return 0;

@@ -69,6 +69,7 @@ static void link_invite(nua_handle_t *nh, const sip_t *m, int slot, const char *
 		return;
 	}
 	sl->leg.slot = slot;
+	sl->leg.kind = SB_LEG_KIND_LINK;
 	sl->dtmf = sip_link_dtmf(slot);
 	snprintf(sl->leg.card, sizeof sl->leg.card, "%s", name);
 	log_info("link %s calls %s", name, url_user(m->sip_request->rq_url));
@@ -118,6 +119,7 @@ void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m)
 		nua_handle_destroy(nh);
 		return;
 	}
+	sl->leg.kind = SB_LEG_KIND_STATION;
 	snprintf(sl->leg.card, sizeof sl->leg.card, "station:%s", user);
 	sl->dtmf = station_dtmf(user);
 	log_info("station %s calls %s", user, url_user(m->sip_request->rq_url));
@@ -255,6 +257,7 @@ static int station_originate(const char *user, const struct sb_channel *ch, stru
 		if (!sl)
 			return placed ? (int)placed : -ENOMEM;
 		snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", user);
+		sl->leg.kind = SB_LEG_KIND_STATION;
 		snprintf(sl->leg.card, sizeof sl->leg.card, "station:%s", user);
 		sl->dtmf = station_dtmf(user);
 		if ((rc = sip_call_place(sl, call, sip.local, b[i].contact, from, to)) < 0) {
@@ -295,6 +298,7 @@ int card_link_originate(const struct sb_card *card, const char *number, struct s
 	if (!(sl = sip_leg_new(false, false)))
 		return -ENOMEM;
 	sl->leg.slot = card->slot;
+	sl->leg.kind = SB_LEG_KIND_LINK;
 	sl->dtmf = sip_link_dtmf(card->slot);
 	snprintf(sl->leg.card, sizeof sl->leg.card, "%s", card->name);
 	snprintf(sl->leg.party.number, sizeof sl->leg.party.number, "%s", number);

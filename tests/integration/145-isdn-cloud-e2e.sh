@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 sb_need_peers kamailio openssl baresip
-tap_plan 16
+tap_plan 18
 
 cleanup145() {
 	sb_baresip_stop
@@ -133,6 +133,19 @@ for want in ('4930123', '100', 'trunk', 'bridge', 'cloudy', 'PCMA', 'G722', 'nor
     assert want in s, (want, s)"
 tap_ok $? "the call record has both legs (trunk PCMA, bridge G722 to cloudy), normal clearing" ||
 	tap_diag "$rec"
+# its VoIP report: the B-channel's side (what the engine read and wrote on it), the cloud leg's
+# RTP as the engine counted it
+printf '%s' "$rec" | python3 -c "
+import json, sys; r = json.load(sys.stdin)['item']
+near = lambda a, b, f: abs(a - b) <= max(2, f * b)
+assert r['direction'] == 'to-cloud' and r['a_kind'] == 'trunk' and r['b_kind'] == 'cloud', r
+assert r['a_codec'] == 'PCMA' and r['a_srtp'] is False and r['a_transcoded'] is True, r
+assert r['b_codec'] == 'G722' and r['b_srtp'] is True and r['b_transcoded'] is True, r
+assert r['a_packets_received'] > 0 and r['a_packets_sent'] > 0, r
+assert r['b_packets_sent'] >= 150, r  # the tone's 150 frames, and the DTMF 3 events
+assert r['b_packets_received'] > 100 and r['b_packets_lost'] == 0 and float(r['b_mos']) >= 4.0, r"
+tap_ok $? "its report: B-channel frames in and out, the cloud leg's SRTP G.722 without loss, MOS >= 4.0" ||
+	tap_diag "$rec"
 
 # ---- cloud -> ISDN ----------------------------------------------------------------------------
 peer a auto-alert
@@ -166,6 +179,14 @@ wav=$(ls -t "$sb_tmp"/bs/snd/*-dec.wav 2>/dev/null | head -1)
 set -- $(tone_in "$wav" 880)
 python3 -c "import sys; sys.exit(0 if float('${1:-0}') >= 0.8 and abs(int('${2:-0}') - 880) <= 20 else 1)"
 tap_ok $? "the answering peer's 880 Hz reaches baresip: peak ${2:-?} Hz, share ${1:-?}"
+rec=$(ctl --json cdr show "$(ctl --json cdr list | json_get "j['rows'][0]['id']")")
+printf '%s' "$rec" | python3 -c "
+import json, sys; r = json.load(sys.stdin)['item']
+assert r['direction'] == 'from-cloud' and r['a_kind'] == 'cloud' and r['b_kind'] == 'trunk', r
+assert r['a_srtp'] is True and r['b_codec'] == 'PCMA' and r['b_packets_received'] >= 100, r
+assert r['a_packets_received'] > 100 and r['a_packets_lost'] == 0 and float(r['a_mos']) >= 4.0, r"
+tap_ok $? "the record of the call from the cloud: from-cloud, cloud leg SRTP without loss, trunk frames" ||
+	tap_diag "$rec"
 
 peer_stop a
 sb_baresip_stop

@@ -63,7 +63,7 @@ ctl hangup "$id" >/dev/null
 wait "$desk_pid"
 tap_ok $? "desk got the BYE at the end" || tap_diag "$(tail -12 "$sb_tmp/desk.out")"
 rec=$(ctl --json cdr show "$(ctl --json cdr list | json_get "j['rows'][0]['id']")")
-printf '%s' "$rec" | grep -q '"transferred"' && printf '%s' "$rec" | grep -q '"station:desk"'
+printf '%s' "$rec" | grep -q '"transferred"' && printf '%s' "$rec" | grep -q '"a_endpoint": *"station desk"'
 tap_ok $? "the call record says transferred and names desk" || tap_diag "$rec"
 
 # a REFER to a number no channel has: 403, the call goes on and ends by the door's BYE

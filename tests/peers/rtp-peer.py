@@ -7,8 +7,14 @@
 # With SIPLOG (a sipp -message_file), it speaks first instead: it plays toward the other side's
 # media port, the first "m=audio" port in SIPLOG that is not its own, once it shows up there
 # (within WAIT s) - for calls where both ends are rtp-peer.py and neither would start.
+# For the call record tests, from the environment: RTP_DROP_EVERY=N leaves out every Nth packet
+# it would send (its sequence number is used up: a loss of 1/N the receiver must see);
+# RTP_FORGE_EVERY=N sends, after every Nth packet, one more from the same socket with a sequence
+# number thousands ahead (what a forger on the peer's address could do); RTP_LINGER=1 goes on
+# receiving after it stopped sending, until 1 s passes without a packet (at most 15 s), so that
+# "rx" is all the other side sent. "tx" counts what it really sent (not dropped, not forged).
 #   usage: rtp-peer.py PORT SECONDS [FREQ] [WAIT] [SIPLOG]
-import audioop, json, math, socket, struct, sys, time
+import audioop, json, math, os, socket, struct, sys, time
 
 port, secs = int(sys.argv[1]), float(sys.argv[2])
 freq = float(sys.argv[3]) if len(sys.argv) > 3 else 440.0
@@ -16,7 +22,9 @@ wait = float(sys.argv[4]) if len(sys.argv) > 4 else 20.0
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", port))
 s.settimeout(wait)
-res = {"rx": 0, "tx": 0, "events": [], "heard_1000hz": 0.0, "pts": {}}
+res = {"rx": 0, "tx": 0, "events": [], "heard_1000hz": 0.0, "pts": {}, "dropped": 0, "forged": 0}
+drop_every = int(os.environ.get("RTP_DROP_EVERY", "0"))
+forge_every = int(os.environ.get("RTP_FORGE_EVERY", "0"))
 pcm = bytearray()
 
 
@@ -71,9 +79,25 @@ while time.monotonic() - t0 < secs:
             pass
     lin = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * (160 * n + i) / 8000)))
                    for i in range(160))
-    s.sendto(struct.pack("!BBHII", 0x80, 8, seq & 0xFFFF, ts, ssrc) + audioop.lin2alaw(lin, 2), peer)
-    res["tx"] += 1
+    body = audioop.lin2alaw(lin, 2)
+    if drop_every and n % drop_every == drop_every - 1:
+        res["dropped"] += 1
+    else:
+        s.sendto(struct.pack("!BBHII", 0x80, 8, seq & 0xFFFF, ts, ssrc) + body, peer)
+        res["tx"] += 1
+    if forge_every and n % forge_every == forge_every - 1:
+        fseq = (seq + 20000 + 7 * res["forged"]) & 0xFFFF
+        s.sendto(struct.pack("!BBHII", 0x80, 8, fseq, ts, ssrc) + body, peer)
+        res["forged"] += 1
     seq, ts, n = seq + 1, ts + 160, n + 1
+if os.environ.get("RTP_LINGER"):
+    s.settimeout(1.0)
+    end = time.monotonic() + 15
+    while time.monotonic() < end:
+        try:
+            take(s.recvfrom(2048)[0])
+        except socket.timeout:
+            break
 # how much of what we heard is baresip's 1 kHz (Goertzel over the middle of the recording)
 x = struct.unpack("<%dh" % (len(pcm) // 2), bytes(pcm))[len(pcm) // 8:]
 if x:

@@ -480,6 +480,75 @@ static void test_join(void **state)
 	assert_true(b1->hung);
 }
 
+/* ---- call events ---------------------------------------------------------------------------- */
+
+static char events[256]; /* one letter per event, the leg's side after it: "B0R1A1..." */
+static unsigned ev_calls;
+
+static void record_cb(const struct sb_call_event *ev, void *arg)
+{
+	static const char letter[] = { 'B', 'R', 'A', 'L', 'T', 'D', 'E' };
+	size_t n = strlen(events);
+
+	assert_ptr_equal(arg, &ev_calls);
+	assert_non_null(ev->call);
+	if (ev->leg) /* the leg named still belongs to the call while observers look at it */
+		assert_ptr_equal(ev->leg->call, ev->call);
+	if (ev->type == SB_CALL_EV_END) {
+		assert_non_null(ev->reason);
+		snprintf(events + n, sizeof events - n, "E:%s;", ev->reason);
+		return;
+	}
+	snprintf(events + n, sizeof events - n, "%c%u%s", letter[ev->type], ev->side,
+		 ev->type == SB_CALL_EV_DIGIT ? (char[]){ ev->digit, 0 } : "");
+	ev_calls++;
+}
+
+static const struct sb_call_observer recorder = {
+	.name = "test",
+	.event_cb = record_cb,
+	.arg = &ev_calls,
+};
+
+/* What an observer sees of a call, in order: begin, ring, answer, a digit, the called side
+ * leaving, the end with its reason; once unregistered, nothing; a call routing refused, nothing. */
+static void test_events(void **state)
+{
+	struct fake_leg a;
+	int cause = 0;
+
+	events[0] = '\0';
+	assert_int_equal(sb_call_observer_register(&recorder), 0);
+	assert_int_equal(sb_call_observer_register(&recorder), -EEXIST);
+	caller(&a, "4930");
+	a.leg.kind = SB_LEG_KIND_TRUNK;
+	assert_int_equal(call_to(&a, "100", &cause), 0);
+	struct fake_leg *b = &placed[0];
+	sb_leg_alerting(&b->leg);
+	sb_leg_answered(&b->leg);
+	sb_leg_dtmf(&a.leg, '7');
+	sb_leg_hungup(&b->leg, 16);
+	assert_string_equal(events, "B0R1A1D07L1E:normal;");
+
+	events[0] = '\0';
+	caller(&a, "4930");
+	assert_int_equal(call_to(&a, "300", &cause), -ENOENT); /* nothing rings: no call began */
+	assert_string_equal(events, "");
+
+	caller(&a, "4930");
+	assert_int_equal(call_to(&a, "100", &cause), 0);
+	sb_leg_hungup(&a.leg, 16); /* the caller gives up while it rings */
+	assert_string_equal(events, "B0L0E:cancelled;");
+
+	sb_call_observer_unregister(&recorder);
+	events[0] = '\0';
+	caller(&a, "4930");
+	assert_int_equal(call_to(&a, "100", &cause), 0);
+	sb_leg_hungup(&a.leg, 16);
+	assert_string_equal(events, "");
+	assert_string_equal(sb_leg_kind_name(SB_LEG_KIND_TRUNK), "trunk");
+}
+
 /* ---- the call owns its media: sessions through the registered media operations ---------- */
 
 static struct {
@@ -603,6 +672,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_transfer_a_side, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transferor_leaves_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_join, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_media_owned_by_call, setup, teardown),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);

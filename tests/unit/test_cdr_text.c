@@ -96,6 +96,11 @@ static void test_format(void **state)
 	leg = (struct cdr_leg){ .kind = CDR_LEG_STATION, .name = "alice" };
 	cdr_format_leg(&leg, buf, sizeof buf);
 	assert_string_equal(buf, "station alice");
+	leg = (struct cdr_leg){ .kind = CDR_LEG_LINK, .slot = 4, .name = "desk" };
+	cdr_format_leg(&leg, buf, sizeof buf);
+	assert_string_equal(buf, "4"); /* a link card has no channels */
+	assert_string_equal(cdr_leg_kind_name(CDR_LEG_CLOUD), "cloud");
+	assert_string_equal(cdr_leg_kind_name(CDR_LEG_TRUNK), "trunk");
 }
 
 /* one header, one line per record with as many fields as the header; quotes per RFC 4180 */
@@ -124,13 +129,14 @@ static void test_csv(void **state)
 	assert_non_null(nl);
 	for (char *p = text; p < nl; p++)
 		hdr_fields += *p == ',';
-	assert_int_equal(hdr_fields, 10 + 2 * 12);
+	assert_int_equal(hdr_fields, 10 + 2 * 15);
 	assert_non_null(strstr(text,
 			       "\n1795824000000000,2026-11-28T00:00:00.000+00:00,"
 			       "2026-11-28T00:00:02.000+00:00,2026-11-28T00:01:02.500+00:00,"
-			       "60.500,to-cloud,ended,49301005,100,normal,2/6,49301005,PCMA,yes,"
-			       "no,0,16,1500,1498,2,1.250,4.30,"));
-	assert_non_null(strstr(text, ",\"station a \"\"b\"\", c?\",100,G722,yes,yes,200,0,"));
+			       "60.500,to-cloud,ended,49301005,100,normal,2/6,trunk,49301005,PCMA,"
+			       "yes,no,0,16,1500,1498,2,1.250,4.100,31.000,4.30,"));
+	assert_non_null(
+		strstr(text, ",\"station a \"\"b\"\", c?\",station,100,G722,yes,yes,200,0,"));
 	/* count fields of the row outside quotes */
 	bool q = false;
 	for (char *p = nl + 1; *p && *p != '\n'; p++) {
