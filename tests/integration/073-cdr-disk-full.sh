@@ -29,7 +29,7 @@ mount -t tmpfs -o size=4m tmpfs "$sb_tmp/state"
 tap_ok $? "a 4 MB tmpfs on the state dir, in this test's mount namespace" || exit 1
 
 sip_port=$(sb_free_port)
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 4 1
 export sb_tmp SYMBRIDGECTL
 sb_conf c.conf <<CONF

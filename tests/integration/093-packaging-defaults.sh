@@ -17,6 +17,8 @@ tap_ok $? "the installed config has no ISDN span, no SIP link, no station passwo
 
 # the daemon on it (state and socket of the test's own; the file's are /var/lib and /run)
 cp "$inst" "$sb_tmp/installed.conf"
+# as installed: without the test suite's hardware id override (it warns, as it should)
+unset SYMBRIDGE_TEST_HWID
 sb_start installed.conf
 tap_ok $? "the daemon starts on the installed config"
 sb_stop

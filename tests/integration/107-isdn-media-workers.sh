@@ -78,7 +78,7 @@ tap_diag "main thread's system calls with audio: $(awk '/^ *[0-9]/ && $NF != "to
 # relaying over loopback RTP on the main loop cost 4 system calls per frame (read, sendto, recv,
 # write), 2 per packet the engine counts (a frame in on one leg, out on the other): the main
 # thread's count stays at its silent level, far below the packets moved meanwhile
-[ -s "$sb_tmp/strace.busy" ] && [ "$busy_sc" -le $((idle_sc + 150)) ] &&
+grep -q "attached" "$sb_tmp/strace.busy.err" && [ "$busy_sc" -le $((idle_sc + 150)) ] &&
 	[ "$busy_cs" -le $((idle_cs + 150)) ] && [ $((busy_sc * 20)) -lt "$busy_p" ]
 tap_ok $? "the main thread makes no system call per packet ($busy_sc with $busy_p packets moved, $idle_sc silent)" ||
 	tap_diag "idle $idle_sc/$idle_cs, busy $busy_sc/$busy_cs; $(cat "$sb_tmp/strace.busy.err")"

@@ -23,7 +23,7 @@ sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
 tap_ok $? "the cloud at $sb_cloud_ip (namespace $sb_cloud_ns): kamailio on $kp, baresip registered" ||
 	{ tap_diag "$(tail -5 "$sb_tmp/kam.log")" "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
 
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 2 1
 sb_conf c.conf <<CONF
 $lic_conf

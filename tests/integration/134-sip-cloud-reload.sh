@@ -22,7 +22,7 @@ sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp" manual
 tap_ok $? "the cloud at $sb_cloud_ip: kamailio on $kp, baresip registered as cloudy" ||
 	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
 
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 2 1
 # conf CHANNELS: the daemon's configuration with these sym-bridge channels
 conf() {

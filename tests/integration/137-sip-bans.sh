@@ -49,7 +49,7 @@ if command -v fail2ban-regex >/dev/null && [ -f /etc/fail2ban/filter.d/common.co
 	tap_ok $? "fail2ban-regex: the shipped filter matches the five failures and the ban" ||
 		tap_diag "$(echo "$f2b" | tail -n 25)"
 else
-	tap_skip "fail2ban-regex is not installed (scripts/install-deps.sh installs fail2ban)"
+	tap_skip "fail2ban-regex is not installed (Debian package fail2ban)"
 fi
 
 ctl unban 127.0.0.2 >/dev/null && [ "$(sc request OPTIONS --bind 127.0.0.2)" = 200 ] &&

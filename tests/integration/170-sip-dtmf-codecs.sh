@@ -35,7 +35,7 @@ tap_ok $? "kamailio with TLS on $kp, baresip registered there as alice" ||
 sb_station_start srv G722/16000 "<sip:555@127.0.0.1>;regint=0"
 eval "srv_port=\$st_port_srv"
 
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_license_calls 6 1
 conf() {
 	sb_conf c.conf <<CONF

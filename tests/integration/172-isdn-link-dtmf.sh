@@ -24,7 +24,7 @@ trap cleanup172 EXIT
 sb_station_start srv G722/16000 "<sip:555@127.0.0.1>;regint=0"
 eval "srv_port=\$st_port_srv"
 sip_port=$(sb_free_port)
-rtp=$((20000 + ($$ % 400) * 100))
+sb_port_range rtp
 sb_conf c.conf <<CONF
 $(isdn_license_conf $ISDN_LICENSES)
 system: { name = "t172"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
