@@ -125,6 +125,13 @@ static void event_cb(const struct sb_call_event *ev, void *arg)
 			take_leg(e, 0, ev->leg);
 		else if (ev->side == 1 && (!e->answered || e->at[1] == ev->leg))
 			take_leg(e, 1, ev->leg);
+		/* the other side too, while it can still be read: the leaving leg's session may be
+		 * the one that measures it (an ISDN leg in a SIP leg's session) */
+		if (ev->side == 0 || ev->side == 1) {
+			const struct sb_leg *o = ev->side ? sb_call_leg(ev->call, 0) : sb_call_b(ev->call);
+			if (o && o != ev->leg && e->at[1 - ev->side] == o)
+				take_leg(e, 1 - ev->side, o);
+		}
 		take_direction(e);
 		break;
 	case SB_CALL_EV_TRANSFER:
