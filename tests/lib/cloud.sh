@@ -49,9 +49,10 @@ CONF
 
 # sb_baresip COMMAND [PARAMS]: one ctrl_tcp command (netstring JSON); prints the response. A SIP
 # URI at 127.0.0.1 in PARAMS (tests written when the cloud ran on the loopback) means the cloud's
-# address: "dial sip:100@127.0.0.1:$kp" dials through kamailio.
+# address: "dial sip:100@127.0.0.1:$kp" dials through kamailio. bs_host (set by sb_station)
+# names a baresip that runs here instead.
 sb_baresip() {
-	python3 - "$sb_cloud_ip" "$bs_ctrl" "$@" <<'PY'
+	python3 - "${bs_host:-$sb_cloud_ip}" "$bs_ctrl" "$@" <<'PY'
 import json, socket, sys
 host, port, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 params = (sys.argv[4] if len(sys.argv) > 4 else "").replace("@127.0.0.1:", "@%s:" % host)

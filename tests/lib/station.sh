@@ -48,8 +48,10 @@ sb_station() {
 	_keep=$bs_ctrl
 	eval "bs_ctrl=\$st_ctrl_$1"
 	shift
+	bs_host=127.0.0.1 # stations run here, not in the cloud's namespace
 	sb_baresip "$@"
 	_rc=$?
+	bs_host=
 	bs_ctrl=$_keep
 	return $_rc
 }
