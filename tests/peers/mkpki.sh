@@ -20,8 +20,16 @@ cert() {
 	openssl req -newkey rsa:2048 -nodes -subj "/CN=$2" -keyout "$ca-$1.key" -out "$ca-$1.csr" 2>/dev/null
 	printf 'subjectAltName=%s\nextendedKeyUsage=%s\nbasicConstraints=CA:FALSE\n' "$san" \
 		"$3" >"$ca-$1.ext"
-	openssl x509 -req -in "$ca-$1.csr" -CA "$ca.pem" -CAkey "$ca.key" -CAcreateserial -days "${4:-30}" \
-		-extfile "$ca-$1.ext" -out "$ca-$1.crt" 2>/dev/null
+	# DAYS 0: a certificate that expired yesterday (valid for a day from two days ago), not one
+	# whose notAfter is the second it was made (then what a peer reports depends on timing)
+	if [ "${4:-30}" = 0 ]; then
+		LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 FAKETIME=-2d \
+			openssl x509 -req -in "$ca-$1.csr" -CA "$ca.pem" -CAkey "$ca.key" -CAcreateserial \
+			-days 1 -extfile "$ca-$1.ext" -out "$ca-$1.crt" 2>/dev/null
+	else
+		openssl x509 -req -in "$ca-$1.csr" -CA "$ca.pem" -CAkey "$ca.key" -CAcreateserial \
+			-days "${4:-30}" -extfile "$ca-$1.ext" -out "$ca-$1.crt" 2>/dev/null
+	fi
 	rm -f "$ca-$1.csr" "$ca-$1.ext"
 }
 cert server "${3:-127.0.0.1}" serverAuth,clientAuth "${4:-30}"
