@@ -35,11 +35,11 @@ peer() {
 	eval "echo \"\$*\" >&\$peer_fd_$_n"
 }
 
-# peer_wait NAME REGEX [COUNT]: until NAME printed COUNT (default 1) lines matching REGEX
-# (bounded: 10 s)
+# peer_wait NAME REGEX [COUNT] [SECONDS]: until NAME printed COUNT (default 1) lines matching REGEX
+# (bounded: SECONDS, default 10)
 peer_wait() {
 	_i=0
-	while [ $_i -lt 200 ]; do
+	while [ $_i -lt $(( ${4:-10} * 20 )) ]; do
 		[ "$(grep -Ec "$2" "$sb_tmp/$1.out")" -ge "${3:-1}" ] && return 0
 		sleep 0.05
 		_i=$((_i + 1))
