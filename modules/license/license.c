@@ -15,6 +15,7 @@
 #include "symbridge.h"
 
 #include "lic_glue.h"
+#include "lic_net.h"
 
 /* The PBX software generation this build behaves as, for version gating (rule 1) and the
  * bridge's minimum (rule 9); `license.software_version` overrides it. */
@@ -58,16 +59,75 @@ static void check_key(struct sb_conf_ctx *cx, const struct sb_conf_src *src, con
 		lic_key_free(key);
 }
 
+static void check_addr(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+		       const void *field)
+{
+	struct sockaddr_storage ss;
+	const char *v = *(char *const *)field;
+	if (v && lic_addr_parse(v, &ss) < 0)
+		sb_conf_error(cx, src, path,
+			      "\"%s\" is not an address and port (ADDRESS:PORT or [V6]:PORT, "
+			      "numeric, port 1-65535)",
+			      v);
+}
+
+static void check_masters(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+			  const void *field)
+{
+	const struct sb_strlist *l = field;
+	struct sockaddr_storage ss;
+	for (size_t i = 0; i < l->n; i++)
+		if (lic_addr_parse(l->v[i], &ss) < 0)
+			sb_conf_error(cx, src, path,
+				      "\"%s\" is not an address and port (ADDRESS:PORT or "
+				      "[V6]:PORT, numeric, port 1-65535)",
+				      l->v[i]);
+}
+
+/* the roles and what each needs (lic_net.h): refused, not guessed */
 static void check_section(struct sb_conf_ctx *cx, const char *path, void *elem)
 {
 	const struct lic_conf *lc = elem;
+	bool slave = lc->mode == LIC_MODE_SLAVE_CENTRAL || lc->mode == LIC_MODE_SLAVE_DECENTRAL;
+	bool master = lc->mode == LIC_MODE_MASTER;
+	int ntls = !!lc->tls_certificate + !!lc->tls_key + !!lc->tls_ca;
+
 	if (lc->public_key && lc->public_key_file)
 		sb_conf_error(cx, &lc->src, "license.public_key_file",
 			      "set either public_key or public_key_file, not both");
-	if (lc->mode == LIC_MODE_SLAVE_CENTRAL)
-		sb_conf_warn(cx, &lc->src, "license.mode",
-			     "central: this node draws from a license master, and the protocol to "
-			     "reach one is not there yet: it takes no licenses");
+	if (ntls && ntls < 3)
+		sb_conf_error(cx, &lc->src, "license.tls_certificate",
+			      "set tls_certificate, tls_key and tls_ca together (the master "
+			      "protocol authenticates both ends)");
+	if ((slave || master) && !ntls)
+		sb_conf_error(cx, &lc->src, "license.tls_certificate",
+			      "mode %s needs tls_certificate, tls_key and tls_ca (the master "
+			      "protocol runs over TLS with mutual X.509)",
+			      lic_mode_names[lc->mode]);
+	if (!slave && !master && (lc->masters.n || lc->listen || ntls || lc->standby))
+		sb_conf_error(cx, &lc->src, "license.mode",
+			      "mode single takes no master, listen, tls_* or standby (allowed with "
+			      "master, central or decentral)");
+	if (slave && !lc->masters.n)
+		sb_conf_error(cx, &lc->src, "license.master",
+			      "mode %s needs the address of its master (ADDRESS:PORT, then the "
+			      "standby's)",
+			      lic_mode_names[lc->mode]);
+	if (slave && lc->listen)
+		sb_conf_error(cx, &lc->src, "license.listen",
+			      "a slave does not listen (only mode master, and a standby)");
+	if (slave && lc->standby)
+		sb_conf_error(cx, &lc->src, "license.standby",
+			      "a standby is a master (mode master with standby = true)");
+	if (master && !lc->listen)
+		sb_conf_error(cx, &lc->src, "license.listen",
+			      "mode master needs the address slaves connect to (ADDRESS:PORT)");
+	if (master && lc->standby && !lc->masters.n)
+		sb_conf_error(cx, &lc->src, "license.master",
+			      "a standby needs the address of the master it stands in for");
+	if (master && !lc->standby && lc->masters.n)
+		sb_conf_error(cx, &lc->src, "license.master",
+			      "a master has no master (set standby = true for a standby master)");
 }
 
 static const struct sb_conf_key lic_keys[] = {
@@ -104,7 +164,75 @@ static const struct sb_conf_key lic_keys[] = {
 	  .offset = offsetof(struct lic_conf, mode),
 	  .def = "\"single\"",
 	  .choices = mode_choices,
+	  .flags = SB_CK_RESTART,
 	  .help = "license master role: single, master, central or decentral" },
+	{ .name = "standby",
+	  .type = SB_CT_BOOL,
+	  .offset = offsetof(struct lic_conf, standby),
+	  .def = "false",
+	  .flags = SB_CK_RESTART,
+	  .help = "mode master: a standby master, serving only after its master is gone" },
+	{ .name = "master",
+	  .type = SB_CT_STRLIST,
+	  .offset = offsetof(struct lic_conf, masters),
+	  .min = 0,
+	  .max = 4,
+	  .check = check_masters,
+	  .flags = SB_CK_OPTIONAL | SB_CK_RESTART,
+	  .help = "slaves, standby: the master's ADDRESS:PORT, then the standby's, tried in order" },
+	{ .name = "listen",
+	  .type = SB_CT_STRING,
+	  .offset = offsetof(struct lic_conf, listen),
+	  .min = 3,
+	  .max = 64,
+	  .check = check_addr,
+	  .flags = SB_CK_OPTIONAL | SB_CK_RESTART,
+	  .help = "master, standby: ADDRESS:PORT slaves connect to (TLS)" },
+	{ .name = "tls_certificate",
+	  .type = SB_CT_PATH,
+	  .offset = offsetof(struct lic_conf, tls_certificate),
+	  .min = 1,
+	  .max = 1024,
+	  .flags = SB_CK_OPTIONAL | SB_CK_RESTART,
+	  .help = "this node's certificate (PEM) for the master protocol" },
+	{ .name = "tls_key",
+	  .type = SB_CT_PATH,
+	  .offset = offsetof(struct lic_conf, tls_key),
+	  .min = 1,
+	  .max = 1024,
+	  .flags = SB_CK_OPTIONAL | SB_CK_RESTART,
+	  .help = "its private key (PEM)" },
+	{ .name = "tls_ca",
+	  .type = SB_CT_PATH,
+	  .offset = offsetof(struct lic_conf, tls_ca),
+	  .min = 1,
+	  .max = 1024,
+	  .flags = SB_CK_OPTIONAL | SB_CK_RESTART,
+	  .help = "the CA every peer's certificate must chain to (PEM)" },
+	{ .name = "grace_hours",
+	  .type = SB_CT_INT,
+	  .offset = offsetof(struct lic_conf, grace_hours),
+	  .def = "72",
+	  .min = 0,
+	  .max = 8760,
+	  .flags = SB_CK_RESTART,
+	  .help = "slaves: hours granted licenses stay usable without a master" },
+	{ .name = "takeover_seconds",
+	  .type = SB_CT_INT,
+	  .offset = offsetof(struct lic_conf, takeover_seconds),
+	  .def = "300",
+	  .min = 1,
+	  .max = 86400,
+	  .flags = SB_CK_RESTART,
+	  .help = "standby: seconds without its master before it takes over" },
+	{ .name = "prefetch",
+	  .type = SB_CT_INT,
+	  .offset = offsetof(struct lic_conf, prefetch),
+	  .def = "2",
+	  .min = 0,
+	  .max = 64,
+	  .flags = SB_CK_RESTART,
+	  .help = "central slaves: free Ports drawn from the master ahead of use" },
 	SB_CONF_END
 };
 
@@ -238,7 +366,8 @@ void lic_sync_cards(const struct sb_conf *conf)
 
 static void state_clear(void)
 {
-	lic_node_free(lic_st.node);
+	lic_node_free(lic_st.node); /* before its master: its allocations count there */
+	lic_node_free(lic_st.mirror);
 	lic_key_free(lic_st.pubkey);
 	lic_loaded_free(lic_st.files);
 	memset(&lic_st, 0, sizeof lic_st);
@@ -291,9 +420,20 @@ int lic_rebuild(const struct sb_conf *conf)
 			rc == -EINVAL ? "not an Ed25519 public key in PEM" : strerror(-rc));
 		lic_st.pubkey = NULL;
 	}
+	/* the role is the one the daemon started with (lic_net: it changes at a restart) */
+	if (lic_net.mode == LIC_MODE_SLAVE_CENTRAL) {
+		/* its master as seen from here: what the master granted (lic_slave.c) */
+		struct lic_node_conf mc = { .name = lic_net.masters[0],
+					    .mode = LIC_MODE_MASTER,
+					    .sw = lic_st.sw,
+					    .machine_id = lic_st.mac };
+		if ((rc = lic_node_alloc(&lic_st.mirror, &mc)) < 0)
+			return rc;
+	}
 	struct lic_node_conf nc = {
+		.master = lic_st.mirror,
 		.name = conf->system.name,
-		.mode = (enum lic_mode)lc->mode,
+		.mode = (enum lic_mode)lic_net.mode,
 		.sw = lic_st.sw,
 		.virtual_appliance = lc->virtual_appliance,
 		.machine_id = lic_st.mac,
@@ -302,6 +442,8 @@ int lic_rebuild(const struct sb_conf *conf)
 		return rc;
 	if ((rc = lic_store_load()) < 0)
 		return rc;
+	lic_serve_rebuilt();
+	lic_slave_rebuilt();
 	lic_sync_cards(conf);
 	return 0;
 }
@@ -366,6 +508,9 @@ static void dates_cb(uv_timer_t *t)
 
 static int lic_init(const struct sb_conf *conf)
 {
+	const struct lic_conf *lc = sb_module_conf(conf, &lic_module);
+	static const struct lic_conf single = { .mode = LIC_MODE_SINGLE };
+	lic_net_conf_take(lc ? lc : &single);
 	int rc = lic_rebuild(conf);
 	if (rc < 0)
 		return rc;
@@ -376,8 +521,18 @@ static int lic_init(const struct sb_conf *conf)
 		return rc;
 	log_info("licenses for hardware id %s (%s), software %s, mode %s%s", lic_st.hwid,
 		 lic_st.hwid_source, lic_st.conf->software_version,
-		 lic_mode_names[lic_st.conf->mode],
+		 lic_mode_names[lic_net.mode],
 		 lic_st.conf->virtual_appliance ? ", virtual appliance" : "");
+	/* the master protocol (lic_net.h): a master (or standby) listens, a standby also
+	 * watches its master, slaves connect */
+	if (lic_net.mode == LIC_MODE_MASTER) {
+		if ((rc = lic_serve_start()) < 0)
+			return rc;
+		if (lic_net.standby && (rc = lic_slave_start(true)) < 0)
+			return rc;
+	} else if (lic_net.mode != LIC_MODE_SINGLE && (rc = lic_slave_start(false)) < 0) {
+		return rc;
+	}
 	return 0;
 }
 
@@ -391,11 +546,20 @@ static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	const struct lic_conf *n = sb_module_conf(conf, &lic_module);
 	const struct lic_conf *o = sb_module_conf(old, &lic_module);
 
-	/* a new key, identity or role: start over from the store; else only the cards moved */
+	if (n->mode != o->mode || n->standby != o->standby || n->masters.n != o->masters.n ||
+	    str_differs(n->listen, o->listen) || str_differs(n->tls_certificate, o->tls_certificate) ||
+	    str_differs(n->tls_key, o->tls_key) || str_differs(n->tls_ca, o->tls_ca) ||
+	    n->grace_hours != o->grace_hours || n->takeover_seconds != o->takeover_seconds ||
+	    n->prefetch != o->prefetch)
+		log_warn("license master settings changed: they take effect at the next restart");
+	for (size_t i = 0; i < n->masters.n && i < o->masters.n; i++)
+		if (strcmp(n->masters.v[i], o->masters.v[i]) != 0)
+			log_warn("license.master changed: it takes effect at the next restart");
+	/* a new key or identity: start over from the store; else only the cards moved */
 	if (str_differs(n->public_key, o->public_key) ||
 	    str_differs(n->public_key_file, o->public_key_file) ||
 	    str_differs(n->software_version, o->software_version) ||
-	    n->virtual_appliance != o->virtual_appliance || n->mode != o->mode) {
+	    n->virtual_appliance != o->virtual_appliance) {
 		if (lic_rebuild(conf) < 0)
 			log_err("licenses could not be rebuilt after the reload");
 		else
@@ -408,6 +572,8 @@ static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
 
 static void lic_close(void)
 {
+	lic_slave_stop();
+	lic_serve_stop();
 	if (dates_timer_on)
 		uv_close((uv_handle_t *)&dates_timer, NULL);
 	dates_timer_on = false;
