@@ -32,6 +32,13 @@ struct lic_conf {
 	int prefetch;         /* central slaves: free Ports drawn ahead of use */
 };
 
+/* The PBX software generation this build behaves as, for version gating (rule 1) and the
+ * bridge's minimum (rule 9); `license.software_version` overrides it. */
+#define LIC_SOFTWARE_VERSION "13.0"
+
+/* lic_conf.c: the section's keys and checks */
+extern const struct sb_conf_section lic_conf_section;
+
 /* one license file as the daemon keeps it */
 struct lic_loaded {
 	struct lic_file *file;

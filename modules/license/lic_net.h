@@ -46,6 +46,30 @@ SSL_CTX *lic_net_ctx(bool server);
  * why says why not */
 bool lic_standby_covers(char *why, size_t wlen);
 
+/* lic_grants.c: the master's record of its slaves' grants in the store */
+void lic_grants_record(const char *slave, const struct lic_msg_item *it, bool on);
+void lic_grants_rewrite(const char *slave); /* the store follows the engine for one slave */
+void lic_grants_load(void);                 /* the stored grants into the engine */
+
+/* lic_held.c: the grants a central slave holds, cached in the store */
+#define LIC_HELD_MAX LIC_PROTO_ITEMS_MAX
+struct lic_grant {
+	enum lic_kind kind;
+	char id[24]; /* "port-N": drawn for the slave, any owner of it uses it */
+};
+struct lic_held {
+	struct lic_grant g[LIC_HELD_MAX];
+	size_t n;
+	unsigned next_id; /* the N of the next grant asked for */
+};
+extern struct lic_held lic_held;
+int lic_held_load(void);
+void lic_held_add(const struct lic_grant *g);
+void lic_held_del(enum lic_kind k, const char *id);
+unsigned lic_held_count(enum lic_kind k);
+/* the mirror node (lic_st.mirror) named master, holding the grants, or none when !usable */
+void lic_held_mirror(const char *master, bool usable);
+
 /* lic_serve.c: the master and the standby master */
 int lic_serve_start(void);
 void lic_serve_stop(void);

@@ -18,7 +18,6 @@
 #include "lic_master.h"
 #include "lic_net.h"
 
-#define DB_GRANTS  "license.grants" /* "SLAVE\0KIND\0OWNER\0ID" -> "" (the master's record) */
 #define MAX_SLAVES 64
 
 struct sess {
@@ -53,119 +52,6 @@ static struct {
 	char why[256]; /* standby: why it serves or does not */
 } sv;
 
-static int find_owner(const char *name, enum lic_owner_type *tp)
-{
-	for (int i = 0; lic_owner_names[i]; i++)
-		if (strcmp(lic_owner_names[i], name) == 0) {
-			*tp = (enum lic_owner_type)i;
-			return 0;
-		}
-	return -ENOENT;
-}
-
-static size_t grant_key(char *buf, size_t len, const char *slave, const struct lic_msg_item *it)
-{
-	int n = snprintf(buf, len, "%s%c%s%c%s%c%s", slave, 0, lic_kind_info(it->kind)->name, 0,
-			 lic_owner_names[it->owner], 0, it->id);
-	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
-}
-
-static void grant_persist(const char *slave, const struct lic_msg_item *it, bool on)
-{
-	char key[512];
-	size_t kl = grant_key(key, sizeof key, slave, it);
-	int rc = !kl ? -EINVAL
-		 : on ? sb_store_put(sb_daemon_store(), DB_GRANTS, key, kl, "", 0)
-		      : sb_store_del(sb_daemon_store(), DB_GRANTS, key, kl);
-	if (rc < 0 && !(rc == -ENOENT && !on))
-		log_err("license grant %s %s for slave %s not %s in the store: %s",
-			lic_kind_info(it->kind)->name, it->id, slave, on ? "recorded" : "removed",
-			strerror(-rc));
-}
-
-/* a stored grant back into the engine (start, rebuild); one that no longer fits is dropped
- * from the store: the slave hears of it when it says hello */
-static int load_cb(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	const char *f[4], *k = key, *end = k + klen;
-	struct lic_msg_item it = { .kind = LIC_KIND_MAX };
-	struct lic_decision d;
-	size_t n = 0;
-
-	f[n++] = k;
-	for (const char *p = k; p < end && n < 4; p++)
-		if (!*p)
-			f[n++] = p + 1;
-	if (n != 4 || memchr(f[3], 0, (size_t)(end - f[3])) ||
-	    (size_t)(end - f[3]) > LIC_PROTO_ID_MAX || lic_kind_find(f[1], &it.kind) < 0 ||
-	    find_owner(f[2], &it.owner) < 0)
-		return 0;
-	memcpy(it.id, f[3], (size_t)(end - f[3]));
-	it.id[end - f[3]] = '\0';
-	if (lic_master_take(lic_st.node, f[0], it.kind, it.owner, it.id, &d) < 0 || !d.ok)
-		log_warn("stored grant %s %s of slave %s no longer fits: %s", f[1], it.id, f[0],
-			 d.reason ? d.reason : "invalid");
-	return 0;
-}
-
-static void grants_load(void)
-{
-	int rc = sb_store_foreach(sb_daemon_store(), DB_GRANTS, load_cb, NULL);
-	if (rc < 0 && rc != -ENOENT)
-		log_err("license grants could not be read from the store: %s", strerror(-rc));
-}
-
-/* the store follows the engine's record of one slave (after a reconciliation) */
-struct keys {
-	char **v;
-	size_t *len, n, cap;
-	const char *slave;
-};
-
-static int key_cb(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	struct keys *ks = arg;
-	size_t sl = strlen(ks->slave);
-	if (klen <= sl || memcmp(key, ks->slave, sl) || ((const char *)key)[sl])
-		return 0;
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 16;
-		char **v = realloc(ks->v, cap * sizeof *v);
-		size_t *len = v ? realloc(ks->len, cap * sizeof *len) : NULL;
-		if (v)
-			ks->v = v;
-		if (!len)
-			return -ENOMEM;
-		ks->len = len;
-		ks->cap = cap;
-	}
-	if (!(ks->v[ks->n] = malloc(klen)))
-		return -ENOMEM;
-	memcpy(ks->v[ks->n], key, klen);
-	ks->len[ks->n++] = klen;
-	return 0;
-}
-
-static int put_cb(void *arg, const char *slave, const struct lic_msg_item *it)
-{
-	grant_persist(slave, it, true);
-	return 0;
-}
-
-static void slave_persist(const char *slave)
-{
-	struct keys ks = { .slave = slave };
-
-	sb_store_foreach(sb_daemon_store(), DB_GRANTS, key_cb, &ks);
-	for (size_t i = 0; i < ks.n; i++) {
-		sb_store_del(sb_daemon_store(), DB_GRANTS, ks.v[i], ks.len[i]);
-		free(ks.v[i]);
-	}
-	free(ks.v);
-	free(ks.len);
-	lic_master_grants(lic_st.node, slave, put_cb, NULL);
-}
-
 static struct slave *slave_get(const char *name)
 {
 	for (size_t i = 0; i < sv.nslaves; i++)
@@ -196,7 +82,9 @@ static void drop_cb(void *arg, const struct lic_msg_item *it, const struct lic_d
 {
 	struct sess *s = arg;
 	struct slave *sl = &sv.slaves[s->slave];
-	struct lic_msg m = { .type = LIC_MSG_GIVE, .version = LIC_PROTO_VERSION, .kind = it->kind,
+	struct lic_msg m = { .type = LIC_MSG_GIVE,
+			     .version = LIC_PROTO_VERSION,
+			     .kind = it->kind,
 			     .owner = it->owner };
 
 	snprintf(m.id, sizeof m.id, "%s", it->id);
@@ -224,8 +112,9 @@ static void on_hello(struct sess *s, struct lic_msg *m)
 	dropped = lic_master_reconcile(lic_st.node, sl->name, m->items, m->nitems, drop_cb, s);
 	if (dropped < 0)
 		log_err("slave %s: reconciliation failed: %s", sl->name, strerror(-dropped));
-	slave_persist(sl->name);
-	struct lic_msg w = { .type = LIC_MSG_WELCOME, .version = LIC_PROTO_VERSION,
+	lic_grants_rewrite(sl->name);
+	struct lic_msg w = { .type = LIC_MSG_WELCOME,
+			     .version = LIC_PROTO_VERSION,
 			     .standby = lic_net.standby };
 	snprintf(w.node, sizeof w.node, "%s", sb_daemon_conf()->system.name);
 	lic_send(s->c, &w);
@@ -251,7 +140,7 @@ static void on_take_give(struct sess *s, struct lic_msg *m)
 	}
 	snprintf(it.id, sizeof it.id, "%s", m->id);
 	if (d.ok)
-		grant_persist(sl->name, &it, take);
+		lic_grants_record(sl->name, &it, take);
 	if (take && !d.ok)
 		log_notice("slave %s: %s %s refused: %s: %s", sl->name,
 			   lic_kind_info(m->kind)->name, m->id, d.reason, d.detail);
@@ -282,7 +171,8 @@ static void line_cb(struct lic_tls *c, const char *line, size_t len)
 	} else if (m.type == LIC_MSG_TAKE || m.type == LIC_MSG_GIVE) {
 		on_take_give(s, &m);
 	} else if (m.type == LIC_MSG_PING) {
-		struct lic_msg p = { .type = LIC_MSG_PONG, .version = LIC_PROTO_VERSION,
+		struct lic_msg p = { .type = LIC_MSG_PONG,
+				     .version = LIC_PROTO_VERSION,
 				     .seq = m.seq };
 		lic_send(c, &p);
 	} else if (m.type == LIC_MSG_REPORT) {
@@ -404,7 +294,7 @@ void lic_serve_master_seen(bool up)
 	for (size_t i = 0; i < sv.nslaves; i++) {
 		struct lic_msg_item *v = NULL;
 		lic_master_reconcile(lic_st.node, sv.slaves[i].name, v, 0, NULL, NULL);
-		slave_persist(sv.slaves[i].name);
+		lic_grants_rewrite(sv.slaves[i].name);
 	}
 }
 
@@ -416,7 +306,7 @@ int lic_serve_start(void)
 	memset(&sv, 0, sizeof sv);
 	if (lic_addr_parse(lic_net.listen, &ss) < 0 || !(sv.ctx = lic_net_ctx(true)))
 		return -EINVAL;
-	grants_load();
+	lic_grants_load();
 	lic_master_grants(lic_st.node, NULL, grants_seen_cb, NULL);
 	sv.serving = !lic_net.standby;
 	sv.lost_ms = 0;
@@ -427,8 +317,7 @@ int lic_serve_start(void)
 	sv.on = true;
 	if ((rc = uv_tcp_bind(&sv.tcp, (struct sockaddr *)&ss, 0)) < 0 ||
 	    (rc = uv_listen((uv_stream_t *)&sv.tcp, 16, accept_cb)) < 0) {
-		log_err("license master cannot listen on %s: %s", lic_net.listen,
-			uv_strerror(rc));
+		log_err("license master cannot listen on %s: %s", lic_net.listen, uv_strerror(rc));
 		uv_close((uv_handle_t *)&sv.tcp, NULL);
 		sv.on = false;
 		goto bad;
@@ -463,7 +352,7 @@ void lic_serve_stop(void)
 void lic_serve_rebuilt(void)
 {
 	if (sv.on)
-		grants_load();
+		lic_grants_load();
 }
 
 bool lic_serve_serving(void)
@@ -498,7 +387,7 @@ static void kinds_str(char *buf, size_t len, const unsigned *counts)
 
 void lic_serve_show(struct sb_reply *r)
 {
-	static const char *const cols[] = { "node",  "role", "state", "last_contact",
+	static const char *const cols[] = { "node",   "role", "state", "last_contact",
 					    "grants", "held", NULL };
 	char when[32];
 
@@ -513,9 +402,10 @@ void lic_serve_show(struct sb_reply *r)
 		kinds_str(sh.buf, sizeof sh.buf, sh.counts);
 		sb_reply_row(r);
 		sb_reply_str(r, "node", sl->name);
-		sb_reply_str(r, "role", sl->mode == LIC_MODE_SLAVE_DECENTRAL ? "decentral"
-					: sl->mode == LIC_MODE_SLAVE_CENTRAL ? "central"
-									      : "unknown");
+		sb_reply_str(r, "role",
+			     sl->mode == LIC_MODE_SLAVE_DECENTRAL ? "decentral"
+			     : sl->mode == LIC_MODE_SLAVE_CENTRAL ? "central"
+								  : "unknown");
 		sb_reply_str(r, "state", sl->connected ? "connected" : "gone");
 		if (sl->last) {
 			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&sl->last));

@@ -19,20 +19,13 @@
 #include "lic_net.h"
 #include "lic_node.h"
 
-#define DB_CACHE  "license.cache" /* "KIND\0ID" -> "" : the grants this slave holds */
-#define GRANT_SET "granted"       /* the installed set of the mirror node */
-#define MAX_GRANTS LIC_PROTO_ITEMS_MAX
+#define MAX_GRANTS  LIC_HELD_MAX
 #define GRANT_OWNER LIC_OWN_TRUNK /* a grant is drawn for the slave, not for one owner */
-
-struct grant {
-	enum lic_kind kind;
-	char id[24];
-};
 
 struct pend {
 	uint64_t seq;
 	bool take;
-	struct grant g;
+	struct lic_grant g;
 };
 
 static struct {
@@ -45,11 +38,8 @@ static struct {
 	unsigned backoff;
 	uint64_t last_ms, lost_ms, seq, ping_ms, refused_until;
 	char master[65]; /* the name of the master that serves (or served) this node */
-	struct grant g[MAX_GRANTS];
-	size_t ng;
 	struct pend pend[64];
 	size_t npend;
-	unsigned next_id;
 } sl;
 
 static void schedule(void);
@@ -59,93 +49,22 @@ static uint64_t now_ms(void)
 	return uv_now(sb_daemon_loop());
 }
 
-/* the mirror node holds what the master granted, as installed licenses, so the engine draws
- * from it synchronously; after the grace period it holds nothing */
+/* what the engine may draw on: the grants, until the grace period is over */
 static void mirror_sync(void)
 {
-	struct lic_item items[LIC_KIND_MAX];
-	size_t n = 0;
-
-	if (!lic_st.mirror)
-		return;
-	if (strcmp(lic_st.mirror->name, sl.master) != 0) {
-		char *name = strdup(sl.master);
-		if (name) {
-			free(lic_st.mirror->name);
-			lic_st.mirror->name = name;
-		}
-	}
-	lic_node_remove(lic_st.mirror, GRANT_SET);
-	for (int k = 0; k < LIC_KIND_MAX && !sl.grace_over; k++) {
-		unsigned cnt = 0;
-		for (size_t i = 0; i < sl.ng; i++)
-			cnt += sl.g[i].kind == (enum lic_kind)k;
-		if (cnt)
-			items[n++] = (struct lic_item){ .kind = (enum lic_kind)k,
-							.version = lic_st.sw / 10000,
-							.count = cnt };
-	}
-	if (n && lic_node_install(lic_st.mirror, GRANT_SET, items, n) < 0)
-		log_err("granted licenses could not be counted");
+	lic_held_mirror(sl.master, !sl.grace_over);
 }
 
-static void cache_put(const struct grant *g, bool on)
+static void grant_add(const struct lic_grant *g)
 {
-	char key[64];
-	int kl = snprintf(key, sizeof key, "%s%c%s", lic_kind_info(g->kind)->name, 0, g->id);
-	int rc = on ? sb_store_put(sb_daemon_store(), DB_CACHE, key, (size_t)kl, "", 0)
-		    : sb_store_del(sb_daemon_store(), DB_CACHE, key, (size_t)kl);
-	if (rc < 0 && !(rc == -ENOENT && !on))
-		log_err("granted license %s not %s in the store: %s", g->id,
-			on ? "cached" : "removed", strerror(-rc));
-}
-
-static void grant_add(const struct grant *g)
-{
-	if (sl.ng == MAX_GRANTS)
-		return;
-	sl.g[sl.ng++] = *g;
-	unsigned n;
-	if (sscanf(g->id, "%*[^-]-%u", &n) == 1 && n >= sl.next_id)
-		sl.next_id = n + 1;
-	cache_put(g, true);
+	lic_held_add(g);
 	mirror_sync();
 }
 
 static void grant_del(enum lic_kind k, const char *id)
 {
-	for (size_t i = 0; i < sl.ng; i++)
-		if (sl.g[i].kind == k && strcmp(sl.g[i].id, id) == 0) {
-			cache_put(&sl.g[i], false);
-			sl.g[i] = sl.g[--sl.ng];
-			mirror_sync();
-			return;
-		}
-}
-
-static int cache_cb(void *arg, const void *key, size_t klen, const void *val, size_t vlen)
-{
-	const char *k = key, *nul = memchr(k, 0, klen);
-	struct grant g;
-
-	if (!nul || (size_t)(k + klen - nul - 1) >= sizeof g.id || lic_kind_find(k, &g.kind) < 0)
-		return 0;
-	memcpy(g.id, nul + 1, (size_t)(k + klen - nul - 1));
-	g.id[k + klen - nul - 1] = '\0';
-	if (sl.ng < MAX_GRANTS)
-		sl.g[sl.ng++] = g;
-	unsigned n;
-	if (sscanf(g.id, "%*[^-]-%u", &n) == 1 && n >= sl.next_id)
-		sl.next_id = n + 1;
-	return 0;
-}
-
-static unsigned granted(enum lic_kind k)
-{
-	unsigned n = 0;
-	for (size_t i = 0; i < sl.ng; i++)
-		n += sl.g[i].kind == k;
-	return n;
+	lic_held_del(k, id);
+	mirror_sync();
 }
 
 static unsigned pending(bool take)
@@ -156,7 +75,7 @@ static unsigned pending(bool take)
 	return n;
 }
 
-static void request(bool take, const struct grant *g)
+static void request(bool take, const struct lic_grant *g)
 {
 	struct lic_msg m = { .type = take ? LIC_MSG_TAKE : LIC_MSG_GIVE,
 			     .version = LIC_PROTO_VERSION,
@@ -177,7 +96,8 @@ static void request(bool take, const struct grant *g)
  * master is away, only what is granted and free. */
 static void check_cb(uv_check_t *h)
 {
-	unsigned have = granted(LIC_PORT), used = lic_st.mirror ? lic_st.mirror->used[LIC_PORT] : 0;
+	unsigned have = lic_held_count(LIC_PORT),
+		 used = lic_st.mirror ? lic_st.mirror->used[LIC_PORT] : 0;
 	unsigned free_ = have > used ? have - used : 0, want = (unsigned)lic_net.prefetch;
 
 	if (lic_st.node)
@@ -185,15 +105,15 @@ static void check_cb(uv_check_t *h)
 					      sl.welcomed || (!sl.grace_over && free_ > 0));
 	if (!sl.welcomed)
 		return;
-	if (free_ + pending(true) < want && sl.ng + sl.npend < MAX_GRANTS &&
+	if (free_ + pending(true) < want && lic_held.n + sl.npend < MAX_GRANTS &&
 	    now_ms() >= sl.refused_until) {
-		struct grant g = { .kind = LIC_PORT };
-		snprintf(g.id, sizeof g.id, "port-%u", sl.next_id++);
+		struct lic_grant g = { .kind = LIC_PORT };
+		snprintf(g.id, sizeof g.id, "port-%u", lic_held.next_id++);
 		request(true, &g);
 	} else if (free_ > 2 * want && !pending(false) && !pending(true)) {
-		for (size_t i = sl.ng; i-- > 0;)
-			if (sl.g[i].kind == LIC_PORT) {
-				request(false, &sl.g[i]);
+		for (size_t i = lic_held.n; i-- > 0;)
+			if (lic_held.g[i].kind == LIC_PORT) {
+				request(false, &lic_held.g[i]);
 				break;
 			}
 	}
@@ -224,12 +144,13 @@ static void hello(void)
 
 	m.mode = sl.watch ? LIC_MODE_SLAVE_CENTRAL : (enum lic_mode)lic_net.mode;
 	snprintf(m.node, sizeof m.node, "%s", sb_daemon_conf()->system.name);
-	for (size_t i = 0; i < sl.ng; i++) {
-		items[i] = (struct lic_msg_item){ .kind = sl.g[i].kind, .owner = GRANT_OWNER };
-		snprintf(items[i].id, sizeof items[i].id, "%s", sl.g[i].id);
+	for (size_t i = 0; i < lic_held.n; i++) {
+		items[i] =
+			(struct lic_msg_item){ .kind = lic_held.g[i].kind, .owner = GRANT_OWNER };
+		snprintf(items[i].id, sizeof items[i].id, "%s", lic_held.g[i].id);
 	}
 	m.items = items;
-	m.nitems = sl.ng;
+	m.nitems = lic_held.n;
 	lic_send(sl.c, &m);
 }
 
@@ -282,8 +203,8 @@ static void line_cb(struct lic_tls *c, const char *line, size_t len)
 		snprintf(sl.master, sizeof sl.master, "%s", m.node);
 		mirror_sync();
 		log_notice("license %s %s at %s serves this node: %zu grants held",
-			   m.standby ? "standby master" : "master", m.node,
-			   lic_net.masters[sl.idx], sl.ng);
+			   m.standby ? "standby master" : "master", m.node, lic_net.masters[sl.idx],
+			   lic_held.n);
 		if (sl.watch)
 			lic_serve_master_seen(true);
 		else if (lic_net.mode == LIC_MODE_SLAVE_DECENTRAL)
@@ -319,15 +240,15 @@ static void closed_cb(struct lic_tls *c, int status, const char *why)
 		sl.lost_ms = now_ms();
 		log_warn("license master %s at %s lost%s%s: granted licenses kept for %d hours, "
 			 "new ones beyond them refused (master-unreachable)",
-			 sl.master, lic_net.masters[sl.idx], status ? ": " : "",
-			 status ? why : "", lic_net.grace_hours);
+			 sl.master, lic_net.masters[sl.idx], status ? ": " : "", status ? why : "",
+			 lic_net.grace_hours);
 		if (sl.watch)
 			lic_serve_master_seen(false);
 		sl.idx = 0; /* the first master first again */
 	} else {
 		if (status)
-			log_info("license master at %s not reached: %s",
-				 lic_net.masters[sl.idx], why);
+			log_info("license master at %s not reached: %s", lic_net.masters[sl.idx],
+				 why);
 		sl.idx = (sl.idx + 1) % lic_net.nmasters;
 	}
 	schedule();
@@ -367,7 +288,8 @@ static void tick_cb(uv_timer_t *t)
 		return;
 	}
 	if (sl.welcomed && now - sl.ping_ms >= LIC_PING_EVERY_MS) {
-		struct lic_msg m = { .type = LIC_MSG_PING, .version = LIC_PROTO_VERSION,
+		struct lic_msg m = { .type = LIC_MSG_PING,
+				     .version = LIC_PROTO_VERSION,
 				     .seq = ++sl.seq };
 		sl.ping_ms = now;
 		lic_send(sl.c, &m);
@@ -380,7 +302,7 @@ static void tick_cb(uv_timer_t *t)
 		mirror_sync();
 		log_warn("no license master for %d hours (license.grace_hours): the %zu granted "
 			 "licenses are no longer usable",
-			 lic_net.grace_hours, sl.ng);
+			 lic_net.grace_hours, lic_held.n);
 	}
 }
 
@@ -390,13 +312,12 @@ int lic_slave_start(bool watch_only)
 
 	memset(&sl, 0, sizeof sl);
 	sl.watch = watch_only;
-	sl.next_id = 1;
+	lic_held.next_id = 1;
 	sl.backoff = LIC_BACKOFF_MIN_MS;
 	if (!(sl.ctx = lic_net_ctx(false)))
 		return -EINVAL;
 	if (!watch_only) {
-		rc = sb_store_foreach(sb_daemon_store(), DB_CACHE, cache_cb, NULL);
-		if (rc < 0 && rc != -ENOENT)
+		if ((rc = lic_held_load()) < 0)
 			log_err("cached grants could not be read: %s", strerror(-rc));
 		snprintf(sl.master, sizeof sl.master, "%s", lic_net.masters[0]);
 		mirror_sync();
@@ -414,7 +335,7 @@ int lic_slave_start(bool watch_only)
 	log_notice("license %s: master%s %s%s, %zu cached grants",
 		   watch_only ? "standby watches its master" : lic_mode_names[lic_net.mode],
 		   lic_net.nmasters > 1 ? "s" : "", lic_net.masters[0],
-		   lic_net.nmasters > 1 ? " then the others" : "", sl.ng);
+		   lic_net.nmasters > 1 ? " then the others" : "", lic_held.n);
 	return 0;
 }
 
@@ -445,13 +366,13 @@ const char *lic_slave_master(void)
 
 void lic_slave_show(struct sb_reply *r)
 {
-	static const char *const cols[] = { "node", "role", "state", "address", "grants",
-					    "held", NULL };
-	unsigned have = granted(LIC_PORT);
+	static const char *const cols[] = { "node",   "role", "state", "address",
+					    "grants", "held", NULL };
+	unsigned have = lic_held_count(LIC_PORT);
 
 	sb_reply_message(r, "license %s %s: master %s %s", lic_mode_names[lic_net.mode],
 			 sb_daemon_conf()->system.name, sl.master,
-			 sl.welcomed      ? "connected"
+			 sl.welcomed     ? "connected"
 			 : sl.grace_over ? "unreachable, grace period over"
 					 : "unreachable, in the grace period");
 	sb_reply_table(r, cols);
@@ -462,6 +383,6 @@ void lic_slave_show(struct sb_reply *r)
 	sb_reply_str(r, "address", lic_net.masters[sl.idx]);
 	char buf[64];
 	snprintf(buf, sizeof buf, "Port %u", have);
-	sb_reply_str(r, "grants", sl.ng ? buf : "none");
-	sb_reply_int(r, "held", (long long)sl.ng);
+	sb_reply_str(r, "grants", lic_held.n ? buf : "none");
+	sb_reply_int(r, "held", (long long)lic_held.n);
 }
