@@ -12,62 +12,30 @@
 sb_need_peers sipp openssl
 tap_plan 16
 
-pids=
-cleanup() {
-	for _p in $pids; do kill -KILL "$_p" 2>/dev/null && wait "$_p" 2>/dev/null; done
-	sb_sip_cleanup
-}
-trap cleanup EXIT
+. "$top_srcdir/tests/lib/licnode.sh"
 
-# node NAME: start daemon NAME ($sb_tmp/NAME.conf) with its own state dir, socket and log
-node() {
-	"$SYMBRIDGED" -f -c "$sb_tmp/$1.conf" --state-dir "$sb_tmp/$1.state" \
-		--control-socket "$sb_tmp/$1.sock" 2>>"$sb_tmp/$1.log" &
-	eval "pid_$1=$!"
-	pids="$pids $!"
-	sb_poll 10 nctl "$1" version >/dev/null 2>&1
-}
-nctl() { _c=$1; shift; "$SYMBRIDGECTL" -s "$sb_tmp/$_c.sock" "$@"; }
-# nodes NAME EXPR: a python expression over the rows of NAME's show license-nodes (r: by node)
-nodes() {
-	nctl "$1" --json show license-nodes 2>/dev/null |
-		json_get "(lambda r: $2)({x['node']: x for x in j.get('rows', [])})" 2>/dev/null
-}
-# port NAME FIELD: that field of NAME's PBX-Port row in show licenses
-port() {
-	nctl "$1" --json show licenses 2>/dev/null |
-		json_get "[x['$2'] for x in j['rows'] if x['kind'] == 'PBX-Port'][0]" 2>/dev/null
-}
-is() { [ "$("$@" 2>/dev/null)" = "$want" ]; }
-expect() { want=$1; shift; sb_poll "$@"; }
-
-sh "$top_srcdir/tests/peers/mkpki.sh" "$sb_tmp/pki" ca >/dev/null &&
-	sh "$top_srcdir/tests/peers/mkpki.sh" "$sb_tmp/pki" other >/dev/null || { echo "Bail out! no test PKI"; exit 1; }
-LIC=$top_builddir/symbridge-license
-pub=$("$LIC" keygen "$sb_tmp/v.key" "$sb_tmp/v.pub" | sed -n 's/.*public_key = "\([^"]*\)".*/\1/p')
-sign() { _id=$1; shift; "$LIC" sign --key "$sb_tmp/v.key" --hwid "$SB_TEST_HWID" --test --id "$_id" --expires 2099-12-31 -o "$sb_tmp/$_id.lic" "$@" >/dev/null; }
-sign PORTS PBX-Port13=4
-sign SB2 PBX-Standby13=2
-sign SB4 PBX-Standby13=2
+licnode_pki || { echo "Bail out! no test PKI"; exit 1; }
+licnode_key
+licnode_sign PORTS PBX-Port13=4
+licnode_sign SB2 PBX-Standby13=2
+licnode_sign SB4 PBX-Standby13=2
 
 mport=$(sb_free_port)
 sport=$(sb_free_port)
 sip_port=$(sb_free_port)
-tls() { printf 'tls_certificate = "%s"; tls_key = "%s"; tls_ca = "%s/pki/ca.pem";' \
-	"$sb_tmp/pki/$1.crt" "$sb_tmp/pki/$1.key" "$sb_tmp"; }
 sb_conf m.conf <<CONF
 system: { name = "hq"; };
-license: { public_key = "$pub"; mode = "master"; listen = "127.0.0.1:$mport"; $(tls ca-server) };
+license: { public_key = "$pub"; mode = "master"; listen = "127.0.0.1:$mport"; $(licnode_tls ca-server) };
 CONF
 sb_conf sb.conf <<CONF
 system: { name = "hq-standby"; };
 license: { public_key = "$pub"; mode = "master"; standby = true; master = [ "127.0.0.1:$mport" ];
-  listen = "127.0.0.1:$sport"; takeover_seconds = 2; $(tls ca-server) };
+  listen = "127.0.0.1:$sport"; takeover_seconds = 2; $(licnode_tls ca-server) };
 CONF
 sb_conf s.conf <<CONF
 system: { name = "branch"; };
 license: { public_key = "$pub"; mode = "central"; prefetch = 1;
-  master = [ "127.0.0.1:$mport", "127.0.0.1:$sport" ]; $(tls ca-device) };
+  master = [ "127.0.0.1:$mport", "127.0.0.1:$sport" ]; $(licnode_tls ca-device) };
 $(sb_sip_section "$sip_port")
 stations = ( { user = "door"; password = "door-116"; }, { user = "desk"; password = "desk-116"; },
   { user = "hall"; password = "hall-116"; } );
@@ -102,9 +70,9 @@ tap_ok $? "a slave with a certificate from another CA is refused" || tap_diag "$
 [ "$(nodes m "'intruder' in r")" = False ] && ! grep -q 'slave branch disconnected' "$sb_tmp/m.log"
 tap_ok $? "it never becomes a license node; the good slave's connection is not disturbed" ||
 	tap_diag "$(nctl m show license-nodes)" "$(grep disconnected "$sb_tmp/m.log")"
-kill -TERM "$pid_x" && wait "$pid_x"
+node_stop x
 
-kill -KILL "$pid_m" && wait "$pid_m" 2>/dev/null
+node_stop m KILL 2>/dev/null
 expect "unreachable" 10 is nodes s "r['hq']['state']"
 tap_ok $? "master killed: the slave sees it unreachable" || tap_diag "$(nctl s show license-nodes)"
 sb_sipp_register desk desk-116 300 200
@@ -135,6 +103,6 @@ tap_ok $? "the master restarted takes the slave back with its 4 grants" ||
 tap_ok $? "counts exact: master 4 in use, slave 3 of 4, the standby holds none" ||
 	tap_diag "$(nctl m show licenses)" "$(nctl s show licenses)" "$(nctl sb show license-nodes)"
 
-kill -TERM "$pid_s" && wait "$pid_s"
+node_stop s
 tap_ok $? "the slave exits 0"
 tap_done
