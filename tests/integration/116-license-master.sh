@@ -88,14 +88,14 @@ tap_ok $? "the standby refuses to take over with 2 Standby for 4 Ports, and says
 	tap_diag "$(grep -i standby "$sb_tmp/sb.log" | tail -3)"
 
 nctl sb license install "$sb_tmp/SB4.lic" >/dev/null &&
-	expect "connected" 20 is nodes sb "r['branch']['state']"
+	expect "connected" 30 is nodes sb "r['branch']['state']"
 tap_ok $? "with 4 Standby it takes over and the slave fails over to it" ||
 	tap_diag "$(nctl sb show license-nodes)" "$(tail -3 "$sb_tmp/s.log")"
 sb_sipp_register hall hall-116 300 200 && expect "4" 10 is nodes sb "r['branch']['held']"
 tap_ok $? "the standby grants: the third station registers" ||
 	tap_diag "$(nctl sb show license-nodes)" "$(nctl s show licenses)"
 
-node m && expect "connected 4" 20 is nodes m "r['branch']['state'] + ' ' + str(r['branch']['held'])"
+node m && expect "connected 4" 30 is nodes m "r['branch']['state'] + ' ' + str(r['branch']['held'])"
 tap_ok $? "the master restarted takes the slave back with its 4 grants" ||
 	tap_diag "$(nctl m show license-nodes)" "$(tail -5 "$sb_tmp/s.log")"
 [ "$(port m in_use)" = 4 ] && [ "$(port s in_use) $(port s installed)" = "3 4" ] &&
