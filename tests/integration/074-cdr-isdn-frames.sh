@@ -18,10 +18,11 @@ span_up 2 && span_up 3
 tap_ok $? "both spans up"
 peer a audio-log off
 peer b audio-log off
-peer b auto-answer
+# answered by command once it rang (auto-answer could be read after the SETUP on a busy machine)
 peer a call 100 4930
-peer_wait a '^answer ' 1 20 && wait_ctl "len(j['rows']) == 1 and j['rows'][0]['state'] == 'up'" show calls
-tap_ok $? "the call is up"
+peer_wait b '^ring 1 ' 1 20 && peer b answer 1 && peer_wait a '^answer 1' 1 20 &&
+	wait_ctl "len(j['rows']) == 1 and j['rows'][0]['state'] == 'up'" show calls
+tap_ok $? "the call is up" || exit 1
 
 A_TONE=250 B_TONE=150 BURST=40
 peer a tone 1 $A_TONE 440
