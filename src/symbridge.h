@@ -389,9 +389,14 @@ struct sb_module {
 	void (*close)(void);
 	/* its lines of `show status` (keys of its own, e.g. "store"), while it runs */
 	void (*status)(struct sb_reply *r);
+	/* its lines of `show cloud` (another channel to the cloud: the management channel) */
+	void (*cloud_status)(struct sb_reply *r);
 };
 
 extern const struct sb_module *const sb_modules[];
+
+/* every running module's lines of `show cloud`, for the module that answers that command */
+void sb_modules_cloud_status(struct sb_reply *r);
 
 /* the module's parsed section of conf (its conf->size bytes), or NULL without a section */
 const void *sb_module_conf(const struct sb_conf *conf, const struct sb_module *m);

@@ -143,6 +143,22 @@ static void mgmt_status(struct sb_reply *r)
 	outbox_lines(r);
 }
 
+/* show cloud: where the management channel stands and what waits for it */
+static void mgmt_cloud_status(struct sb_reply *r)
+{
+	struct mgmt_outbox_stats s;
+
+	if (!mg.running) {
+		sb_reply_str(r, "mqtt", "off");
+		return;
+	}
+	mgmt_outbox_stats(&s);
+	sb_reply_str(r, "mqtt", mgmt_mqtt_connected() ? "connected" : "not connected");
+	sb_reply_int(r, "outbox_depth", (long long)s.depth);
+	sb_reply_int(r, "outbox_dropped",
+		     (long long)(s.dropped_full + s.dropped_age + s.dropped_store));
+}
+
 static int cmd_show_mqtt(const struct sb_ctl_req *req, struct sb_reply *r)
 {
 	if (!mg.running) {
@@ -181,4 +197,5 @@ const struct sb_module mgmt_module = {
 	.reload = mgmt_reload,
 	.close = mgmt_close,
 	.status = mgmt_status,
+	.cloud_status = mgmt_cloud_status,
 };

@@ -71,9 +71,10 @@ mq_broker_stop
 sb_poll 10 mqtt_is mqtt backoff
 tap_ok $? "broker stopped: the channel backs off" || tap_diag "$(ctl show mqtt)"
 
-calls 6 15 && sb_poll 5 depth_is 10
-tap_ok $? "10 calls while the broker is away: 10 reports wait in the outbox" ||
-	tap_diag "depth $(depth)"
+calls 6 15 && sb_poll 5 depth_is 10 &&
+	ctl --json show cloud | json_get 'j["item"]["outbox_depth"] == 10 and j["item"]["mqtt"] == "not connected"' | grep -q True
+tap_ok $? "10 calls while the broker is away: 10 reports wait in the outbox (show mqtt, show cloud)" ||
+	tap_diag "depth $(depth)" "$(ctl show cloud)"
 
 mq_broker_start "$bp" && sb_poll 30 mqtt_is mqtt connected && sb_poll 10 depth_is 0
 tap_ok $? "the broker is back: reconnected, the outbox drained" || tap_diag "$(ctl show mqtt)"
