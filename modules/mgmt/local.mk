@@ -8,6 +8,6 @@ SB_CORE_LIBS += $(MOSQUITTO_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/mgmt
 EXTRA_DIST += modules/mgmt/README.md tests/lib/mqtt.sh
 
-SB_MGMT_INTEGRATION = tests/integration/230-mqtt-reports.sh
+SB_MGMT_INTEGRATION = tests/integration/230-mqtt-reports.sh tests/integration/231-mqtt-tls.sh
 TESTS += $(SB_MGMT_INTEGRATION)
 EXTRA_DIST += $(SB_MGMT_INTEGRATION)

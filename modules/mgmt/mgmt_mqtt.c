@@ -39,7 +39,8 @@ static struct {
 	unsigned failures;        /* attempts failed in a row */
 	uint64_t connects, losses;
 	int64_t up_since_us;
-	char last_error[160];
+	char last_error[200];
+	char tls_reason[160]; /* OpenSSL's reason, as libmosquitto logs it (worker or loop) */
 	char status_topic[256];
 	struct inflight fly[WINDOW];
 	unsigned nfly;
@@ -157,11 +158,27 @@ static void update_poll(void)
 	uv_poll_start(mq.poll, ev, poll_cb);
 }
 
+/* libmosquitto names OpenSSL's reason for a failed handshake only in its log */
+static void log_cb(struct mosquitto *m, void *arg, int level, const char *text)
+{
+	const char *p;
+
+	if (level == MOSQ_LOG_ERR && (p = strstr(text, "OpenSSL Error")) && !mq.tls_reason[0])
+		snprintf(mq.tls_reason, sizeof mq.tls_reason, "%s",
+			 (p = strstr(p, "error:")) ? p : text);
+}
+
+static void set_tls_error(void)
+{
+	set_error("TLS handshake failed: %s",
+		  mq.tls_reason[0] ? mq.tls_reason : "certificate, CA or version refused");
+}
+
 static void after_io(int rc, const char *what)
 {
 	if (rc != MOSQ_ERR_SUCCESS && !mq.lost) {
 		if (rc == MOSQ_ERR_TLS)
-			set_error("%s", "TLS handshake failed (certificate, CA or version)");
+			set_tls_error();
 		else if (!mq.last_error[0])
 			set_error("%s", rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 		mq.lost = true;
@@ -269,6 +286,7 @@ static void connect_work(uv_work_t *w)
 		mosquitto_connect_callback_set(m, on_connect);
 		mosquitto_disconnect_callback_set(m, on_disconnect);
 		mosquitto_publish_callback_set(m, on_publish);
+		mosquitto_log_callback_set(m, log_cb);
 		errno = 0;
 		rc = mosquitto_connect_async(m, c->host, c->port, c->keepalive);
 		mq.work_errno = errno;
@@ -292,6 +310,8 @@ static void connect_done(uv_work_t *w, int status)
 	mq.poll = NULL;
 	if (rc == MOSQ_ERR_ERRNO)
 		set_error("%s", strerror(mq.work_errno ? mq.work_errno : EIO));
+	else if (rc == MOSQ_ERR_TLS)
+		set_tls_error();
 	else if (rc == MOSQ_ERR_EAI)
 		set_error("%s", "the broker's host name does not resolve");
 	else if (rc != MOSQ_ERR_SUCCESS)
@@ -304,6 +324,7 @@ static void start_attempt(void)
 	mq.state = MQ_CONNECTING;
 	mq.working = true;
 	mq.last_error[0] = '\0';
+	mq.tls_reason[0] = '\0';
 	if (uv_queue_work(sb_daemon_loop(), &mq.work, connect_work, connect_done) < 0) {
 		mq.working = false;
 		set_error("%s", "no worker for the connection");

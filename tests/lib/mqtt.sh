@@ -15,8 +15,10 @@ trap mq_cleanup EXIT
 # mq_pki: the test CA, a server certificate for 127.0.0.1 and the device certificate
 mq_pki() { sh "$top_srcdir/tests/peers/mkpki.sh" "$sb_tmp/pki" ca >/dev/null; }
 
-# mq_broker_start PORT: mosquitto with TLS >= 1.2, client certificates required, sessions kept
-# across its restarts (persistence in $sb_tmp/mq); returns once it accepts connections (bounded)
+# mq_broker_start PORT [CA]: mosquitto with TLS >= 1.2, client certificates of the test CA
+# required, sessions kept across its restarts (persistence in $sb_tmp/mq); its own certificate is
+# CA's server certificate (default the test CA "ca": mkpki.sh makes others); returns once it
+# accepts connections (bounded)
 mq_broker_start() {
 	mkdir -p "$sb_tmp/mq"
 	cat >"$sb_tmp/mq/mosquitto.conf" <<CONF
@@ -24,8 +26,8 @@ user root
 per_listener_settings false
 listener $1 127.0.0.1
 cafile $sb_tmp/pki/ca.pem
-certfile $sb_tmp/pki/ca-server.crt
-keyfile $sb_tmp/pki/ca-server.key
+certfile $sb_tmp/pki/${2:-ca}-server.crt
+keyfile $sb_tmp/pki/${2:-ca}-server.key
 require_certificate true
 use_identity_as_username true
 tls_version tlsv1.2
