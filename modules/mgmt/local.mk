@@ -11,3 +11,9 @@ EXTRA_DIST += modules/mgmt/README.md tests/lib/mqtt.sh
 SB_MGMT_INTEGRATION = tests/integration/230-mqtt-reports.sh tests/integration/231-mqtt-tls.sh
 TESTS += $(SB_MGMT_INTEGRATION)
 EXTRA_DIST += $(SB_MGMT_INTEGRATION)
+
+check_PROGRAMS += tests/unit/test_mgmt_outbox
+TESTS += tests/unit/test_mgmt_outbox
+tests_unit_test_mgmt_outbox_SOURCES = tests/unit/test_mgmt_outbox.c
+tests_unit_test_mgmt_outbox_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_mgmt_outbox_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
