@@ -106,3 +106,7 @@ SB_FUZZ_TARGETS += sip_info sip_reinvite
 SB_BENCH += tests/bench/sip-flood
 TESTS += tests/bench/sip-flood-smoke.sh
 EXTRA_DIST += tests/bench/sip-flood tests/bench/sip-flood-smoke.sh
+
+# sip.security for IPv6 sources: bans, the kernel filter, show bans / unban
+TESTS += tests/integration/184-sip-bans-ipv6.sh
+EXTRA_DIST += tests/integration/184-sip-bans-ipv6.sh

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #define SB_MODULE "sip"
 #include "sip_priv.h"
@@ -343,6 +345,12 @@ void sip_guard_show(struct sb_reply *r, uint64_t now)
 int sip_guard_unban(const char *key, uint64_t now)
 {
 	int found = -ENOENT;
+	struct in6_addr a6;
+	char canon[INET6_ADDRSTRLEN];
+
+	/* an IPv6 address as the table holds it (inet_ntop's form: "::1", not "0:0::1") */
+	if (inet_pton(AF_INET6, key, &a6) == 1 && inet_ntop(AF_INET6, &a6, canon, sizeof canon))
+		key = canon;
 
 	for (unsigned char kind = KIND_ADDR; kind <= KIND_USER; kind++) {
 		struct entry *e = entry_get(kind, key, now, false);
