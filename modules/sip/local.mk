@@ -110,3 +110,6 @@ EXTRA_DIST += tests/bench/sip-flood tests/bench/sip-flood-smoke.sh
 # sip.security for IPv6 sources: bans, the kernel filter, show bans / unban
 TESTS += tests/integration/184-sip-bans-ipv6.sh
 EXTRA_DIST += tests/integration/184-sip-bans-ipv6.sh
+# which digest challenge comes first: sipp, baresip and a SHA-256 client with both orders
+TESTS += tests/integration/185-sip-digest-order.sh
+EXTRA_DIST += tests/integration/185-sip-digest-order.sh

@@ -19,32 +19,16 @@
 
 /* ---- settings ------------------------------------------------------------------------------ */
 
-static void check_algorithms(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
-			     const char *path, const void *field)
-{
-	const struct sb_strlist *l = field;
-
-	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->v[i], "SHA-256") != 0 && strcmp(l->v[i], "MD5") != 0)
-			sb_conf_error(cx, src, path, "\"%s\": unknown digest algorithm (allowed: "
-				      "\"SHA-256\", \"MD5\", in the order they are offered)",
-				      l->v[i]);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(l->v[i], l->v[j]) == 0)
-				sb_conf_error(cx, src, path, "\"%s\" is listed twice (allowed: "
-					      "each algorithm once)", l->v[i]);
-	}
-}
-
 static const struct sb_conf_key security_keys[] = {
 	{ .name = "digest_algorithms",
 	  .type = SB_CT_STRLIST,
 	  .offset = offsetof(struct sip_security_conf, digest_algorithms),
-	  .def = "[ \"SHA-256\", \"MD5\" ]",
+	  .def = "[ \"MD5\", \"SHA-256\" ]",
 	  .min = 1,
 	  .max = 2,
-	  .check = check_algorithms,
-	  .help = "digest algorithms offered to stations, one challenge each, in this order" },
+	  .check = sb_conf_check_digest_algorithms,
+	  .help = "digest algorithms offered to stations, one challenge each, in this order (MD5 "
+		  "first by default: many stations answer only the first challenge and know only MD5)" },
 	{ .name = "request_limit",
 	  .type = SB_CT_INT,
 	  .offset = offsetof(struct sip_security_conf, request_limit),
