@@ -40,6 +40,19 @@ static struct {
 	uint32_t serial; /* two challenges in the same millisecond differ */
 } dg;
 
+#ifdef SB_FUZZING
+/* Fuzz builds only (make fuzz defines SB_FUZZING; the daemon never has this): a fuzzer cannot
+ * forge an HMAC nonce or an MD5 response, so with this on the credentials of a known user are
+ * taken whatever their nonce and response, and the registrar's binding code is reached. The
+ * parsing of the credentials, the qop/nc checks and the uri comparison still run. */
+static bool fuzz_accept;
+
+void sip_digest_fuzz_accept(bool on)
+{
+	fuzz_accept = on;
+}
+#endif
+
 int sip_digest_setup(void)
 {
 	memset(&dg, 0, sizeof dg);
@@ -318,6 +331,12 @@ enum sip_digest_rc sip_digest_check(struct sip_digest_req *dr)
 			  ar->ar_qop, ha2);
 	hash_hex(md, text, want);
 	fresh = sip_digest_nonce_check(ar->ar_nonce, dr->source, dr->now);
+#ifdef SB_FUZZING
+	if (fuzz_accept && pass) {
+		rc = uri_matches(home, ar->ar_uri, dr->ruri) ? SIP_DIGEST_OK : SIP_DIGEST_URI;
+		goto out;
+	}
+#endif
 	if (fresh < 0) {
 		rc = SIP_DIGEST_FOREIGN;
 		goto out;
