@@ -93,8 +93,8 @@ void sip_filter_open(void)
  * source at 12, the IPv6 one at 8 (four words). Classic BPF's conditional jumps reach 255
  * instructions at most, so the IPv4 list is skipped with an unconditional jump (32 bits). */
 #define INS(x) (struct sock_filter)x
-static size_t build(struct sock_filter *prog, const uint32_t *a4, size_t n4, const uint32_t (*a6)[4],
-		    size_t n6)
+static size_t build(struct sock_filter *prog, const uint32_t *a4, size_t n4,
+		    const uint32_t (*a6)[4], size_t n6)
 {
 	size_t k = 0;
 

@@ -286,8 +286,8 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 	}
 	drc = authenticate(req, req->sip_authorization, ip, now, &user);
 	if (drc != SIP_DIGEST_OK) {
-		challenge(a, sip_digest_challenge_user(req, req->sip_authorization, reg.sc->realm), ip, now,
-			  drc == SIP_DIGEST_STALE || drc == SIP_DIGEST_REPLAY);
+		challenge(a, sip_digest_challenge_user(req, req->sip_authorization, reg.sc->realm),
+			  ip, now, drc == SIP_DIGEST_STALE || drc == SIP_DIGEST_REPLAY);
 		goto out;
 	}
 	st = station_find(user);
