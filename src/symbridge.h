@@ -120,6 +120,8 @@ bool sb_conf_is_name(const char *s);   /* letters, digits, '-', '_', '.' */
 bool sb_conf_is_hostport(const char *s, bool need_port); /* host[:port], [v6][:port] */
 void sb_conf_check_name(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 			const void *field); /* a key check for names */
+void sb_conf_check_digest_algorithms(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+				     const char *path, const void *field); /* "SHA-256", "MD5" */
 void sb_conf_warn(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -183,6 +185,7 @@ struct sb_station_conf {
 	char *name;
 	int dtmf; /* enum card_link_dtmf: how digits reach the station */
 	bool allow_foreign_contact; /* may register a Contact whose host is not its own address */
+	struct sb_strlist digest_algorithms; /* its own challenges (n == 0: sip.security's) */
 };
 
 struct sb_model;

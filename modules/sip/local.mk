@@ -106,3 +106,24 @@ SB_FUZZ_TARGETS += sip_info sip_reinvite
 SB_BENCH += tests/bench/sip-flood
 TESTS += tests/bench/sip-flood-smoke.sh
 EXTRA_DIST += tests/bench/sip-flood tests/bench/sip-flood-smoke.sh
+
+# sip.security for IPv6 sources: bans, the kernel filter, show bans / unban
+TESTS += tests/integration/184-sip-bans-ipv6.sh
+EXTRA_DIST += tests/integration/184-sip-bans-ipv6.sh
+# which digest challenge comes first: sipp, baresip and a SHA-256 client with both orders
+TESTS += tests/integration/185-sip-digest-order.sh
+EXTRA_DIST += tests/integration/185-sip-digest-order.sh
+
+# fuzz targets of a station's call (INVITE: digest, then routing in the call core) and of the
+# cloud's replies to our requests
+check_PROGRAMS += tests/fuzz/fuzz_sip_invite tests/fuzz/fuzz_sip_cloud
+TESTS += tests/fuzz/fuzz_sip_invite tests/fuzz/fuzz_sip_cloud
+tests_fuzz_fuzz_sip_invite_SOURCES = tests/fuzz/fuzz_sip_invite.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_invite_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_invite"'
+tests_fuzz_fuzz_sip_invite_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_fuzz_fuzz_sip_invite_LDADD = $(SB_CORE_LIBS)
+tests_fuzz_fuzz_sip_cloud_SOURCES = tests/fuzz/fuzz_sip_cloud.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_cloud_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_cloud"'
+tests_fuzz_fuzz_sip_cloud_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_fuzz_fuzz_sip_cloud_LDADD = $(SB_CORE_LIBS)
+SB_FUZZ_TARGETS += sip_invite sip_cloud

@@ -128,10 +128,15 @@ struct sip_digest_req {
 	uint64_t now;
 	const char *realm;
 	const struct sb_strlist *algs;
+	/* the algorithms a user is offered (NULL, or NULL returned: algs) */
+	const struct sb_strlist *(*algs_cb)(const char *user);
 	const char *(*password_cb)(const char *user); /* NULL: no such user */
 	char user[65];                                /* out: the user the credentials name */
 };
 int sip_digest_setup(void);
+#ifdef SB_FUZZING
+void sip_digest_fuzz_accept(bool on); /* fuzz builds: any nonce and response of a known user */
+#endif
 int sip_digest_nonce(uint64_t now, const char *source, char out[57]);
 int sip_digest_nonce_check(const char *nonce, const char *source, uint64_t now);
 int sip_digest_nc_use(const char *nonce, uint64_t issued, uint32_t nc, uint64_t now);
@@ -140,6 +145,7 @@ size_t sip_digest_challenge(const struct sb_strlist *algs, const char *realm, co
 const msg_auth_t *sip_digest_credentials(const msg_auth_t *list, const char *realm);
 enum sip_digest_rc sip_digest_check(struct sip_digest_req *dr);
 const char *sip_digest_what(enum sip_digest_rc rc);
+const char *sip_digest_challenge_user(const sip_t *req, const msg_auth_t *list, const char *realm);
 
 /* sip_guard.c: per-source request limit, failed authentications per source and per user, bans.
  * ip is an address without port. */
