@@ -94,6 +94,8 @@ static void pipe_free(struct media_pipe *p)
 			dtmf_tx_free(p->dtx[i]);
 		media_resampler_free(p->tone_rs[i]);
 		media_enc_free(p->tone_enc[i]);
+		media_dec_free(p->det_dec[i]);
+		media_resampler_free(p->det_rs[i]);
 		media__tdm_free(p->tdm_new[i]);
 	}
 	free(p);
@@ -182,15 +184,18 @@ static int pipe_build(struct media_pipe **pp, struct media_engine *e, struct med
 	}
 	for (int i = 0; i < 2 && !rc; i++)
 		rc = path_build(&p->path[i], &p->conf[i], &p->conf[1 - i]);
-	/* a leg without telephone-event gets digits as tones, whatever its codec; a G.711 one is
-	 * also listened to for tones */
+	/* a leg without telephone-event gets digits as tones, and is listened to for tones,
+	 * whatever its codec; a leg with telephone-event costs neither */
 	for (int i = 0; i < 2 && !rc; i++) {
-		const struct media_path *to = &p->path[1 - i];
+		const struct media_path *to = &p->path[1 - i], *from = &p->path[i];
 		if (p->conf[i].dtmf_pt >= 0)
 			continue;
-		if (narrowband(p->conf[i].codec) &&
-		    !(p->drx[i] = dtmf_rx_init(NULL, media__dtmf_detected, &s->leg[i])))
+		if (!(p->drx[i] = dtmf_rx_init(NULL, media__dtmf_detected, &s->leg[i])))
 			rc = -ENOMEM;
+		if (!rc && !narrowband(p->conf[i].codec) && from->passthrough)
+			rc = media_dec_alloc(&p->det_dec[i], p->conf[i].codec, 8000);
+		else if (!rc && !narrowband(p->conf[i].codec) && from->dec_rate != 8000)
+			rc = media_resampler_alloc(&p->det_rs[i], from->dec_rate, 8000);
 		if (!(p->dtx[i] = dtmf_tx_init(NULL)))
 			rc = -ENOMEM;
 		else /* 100 ms tones, 60 ms apart: enough for a receiver behind a lossy codec */

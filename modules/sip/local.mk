@@ -30,7 +30,8 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/150-sip-mesh-fallback.sh tests/integration/151-sip-100-calls.sh \
 	tests/integration/166-sip-transfer-blind.sh tests/integration/167-sip-transfer-attended.sh \
 	tests/integration/168-sip-transfer-cloud.sh tests/integration/169-sip-transfer-isdn.sh \
-	tests/integration/170-sip-dtmf-codecs.sh \
+	tests/integration/170-sip-dtmf-codecs.sh tests/integration/173-sip-codec-choice.sh \
+	tests/integration/174-sip-inband-digits-in.sh \
 	tests/integration/171-sip-session-refresh-reinvite.sh tests/integration/172-isdn-link-dtmf.sh \
 	tests/integration/181-sip-conn-flood.sh tests/integration/183-sip-tls-listener.sh
 TESTS += $(SB_SIP_INTEGRATION)
