@@ -43,6 +43,8 @@ static int errno_cause(int err)
 /* ---- targets other than cards: registered by the modules that ring them ------------------- */
 
 #define TARGET_TYPES_MAX 4
+uint64_t sb__route_attempts;
+
 static const struct sb_target_type *target_types[TARGET_TYPES_MAX];
 
 int sb_target_register(const struct sb_target_type *t)
@@ -188,6 +190,7 @@ int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
 	const struct sb_channel *ch = m ? sb_model_number(m, called->number) : NULL;
 	struct sb_call *c;
 
+	sb__route_attempts++;
 	if (!ch) {
 		log_info("call from %s to %s refused: no channel has that number", a->party.number,
 			 called->number);

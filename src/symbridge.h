@@ -356,6 +356,21 @@ typedef int (*sb_reply_more_cb)(void *arg, FILE *out);
 void sb_reply_stream(struct sb_reply *r, sb_reply_more_cb more_cb, void (*free_cb)(void *arg),
 		     void *arg);
 
+/* ---- metrics: what a module counts, for a monitoring system ---------------------------- */
+
+/* A scrape in the Prometheus text format. A module writes its families from its own counters
+ * (the main loop calls its metrics hook): one sb_metric_family, then its samples. Names carry the
+ * symbridge_ prefix and a base unit; counters end in _total. */
+struct sb_metrics;
+enum sb_metric_type { SB_METRIC_GAUGE, SB_METRIC_COUNTER };
+void sb_metric_family(struct sb_metrics *m, const char *name, enum sb_metric_type type,
+		      const char *help);
+/* one sample of the current family; labels as name, value pairs ending with NULL (values are
+ * escaped as the format wants) */
+void sb_metric_sample(struct sb_metrics *m, double v, ...) __attribute__((sentinel));
+/* the whole exposition: every running module's families, malloc'd text in *textp */
+int sb_metrics_render(char **textp, size_t *lenp);
+
 /* ---- modules: compiled in, listed in src/modules.c ------------------------ */
 
 /* A subsystem (sip, media, isdn, license, cdr). Everything is optional but the name. */
@@ -374,6 +389,8 @@ struct sb_module {
 	void (*close)(void);
 	/* its lines of `show status` (keys of its own, e.g. "store"), while it runs */
 	void (*status)(struct sb_reply *r);
+	/* its metric families for the Prometheus endpoint (sb_metric_*), while it runs */
+	void (*metrics)(struct sb_metrics *m);
 };
 
 extern const struct sb_module *const sb_modules[];

@@ -251,6 +251,10 @@ struct media_engine_status {
 	unsigned ports_total;
 	/* summed over the sessions open now, both legs */
 	uint64_t rx_packets, tx_packets, lost, srtp_auth_fail, srtp_replay;
+	/* ... and since the engine started, the sessions gone included (never go down) */
+	uint64_t rx_total, tx_total, lost_total, sessions_total;
+	unsigned transcoding;   /* sessions open now whose legs' codecs differ */
+	uint32_t jitter_max_us; /* the worst interarrival jitter of a leg open now */
 	/* CPU time the worker threads used since they started (user + system, CLOCK of each
 	 * thread), so the engine's own cost can be told apart from the rest of the process */
 	uint64_t worker_cpu_ns;

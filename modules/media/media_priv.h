@@ -252,6 +252,8 @@ struct media_engine {
 	char bind_ip[64];
 	struct media_session *sessions;
 	unsigned nsessions;
+	/* what sessions gone counted (both legs), so that totals never go down (metrics) */
+	uint64_t gone_rx, gone_tx, gone_lost, gone_sessions;
 };
 
 void media__queue_init(struct media_queue *q);

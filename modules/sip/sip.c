@@ -518,4 +518,5 @@ const struct sb_module sip_module = {
 	.init = sip_init,
 	.reload = sip_reload,
 	.close = sip_close,
+	.metrics = sip_metrics,
 };

@@ -227,6 +227,9 @@ int sip_reg_auth_call(const sip_t *req, const char *source, uint64_t now, const 
 		      struct sip_reg_answer *a);
 
 void sip_link_show(struct sb_reply *r);
+void sip_link_metrics(struct sb_metrics *m);
+/* sip_metrics.c: the module's families for the Prometheus endpoint */
+void sip_metrics(struct sb_metrics *m);
 void sip_cloud_show(struct sb_reply *r);
 
 /* sip_tls.c: TLS policy (minimum version) of every sofia-sip context; capture_next marks the
