@@ -355,6 +355,14 @@ void sb_reply_strlist(struct sb_reply *r, const char *key, const struct sb_strli
 typedef int (*sb_reply_more_cb)(void *arg, FILE *out);
 void sb_reply_stream(struct sb_reply *r, sb_reply_more_cb more_cb, void (*free_cb)(void *arg),
 		     void *arg);
+/* A stream that follows events as they happen (trace sip --follow): no time limit on either
+ * side. Its more_cb may also return SB_REPLY_STREAM_WAIT having written nothing: the control
+ * server then sends nothing until sb_reply_stream_wake(arg) says more is there. A client that
+ * goes away ends it (free_cb). */
+#define SB_REPLY_STREAM_WAIT 2
+void sb_reply_stream_follow(struct sb_reply *r, sb_reply_more_cb more_cb,
+			    void (*free_cb)(void *arg), void *arg);
+void sb_reply_stream_wake(void *arg);
 
 /* ---- metrics: what a module counts, for a monitoring system ---------------------------- */
 
