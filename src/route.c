@@ -201,8 +201,13 @@ int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
 		*q850 = 47; /* resource unavailable */
 		return -ENOMEM;
 	}
+	/* every line logged while the call is routed and its legs placed (originate hooks, licence
+	 * takes, B-channels) names it, whoever logs it */
+	unsigned long long prev = sb_log_call_set(sb_call_id(c));
 	int cause = ring_channel(c, m, ch, a->flags & SB_LEG_FROM_CLOUD);
-	return sb__call_placed(c, cause, q850);
+	int rc = sb__call_placed(c, cause, q850);
+	sb_log_call_set(prev);
+	return rc;
 }
 
 int sb__route_transfer(struct sb_call *c, const char *number, bool from_cloud, int *q850)

@@ -616,6 +616,11 @@ void media_session_destroy(struct media_session *s)
 	s->destroy_msg = NULL;
 }
 
+void media_session_set_call(struct media_session *s, uint64_t call_id)
+{
+	atomic_store_explicit(&s->call_id, call_id, memory_order_relaxed);
+}
+
 int media_session_stats(const struct media_session *s, unsigned leg, struct media_leg_stats *st)
 {
 	const struct media_counters *c;

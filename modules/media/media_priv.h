@@ -169,6 +169,7 @@ struct media_leg_rt {
 struct media_worker;
 
 struct media_session {
+	_Atomic uint64_t call_id; /* the call it carries, for the worker's log lines; 0: none */
 	struct media_engine *eng;
 	struct media_worker *w;
 	media_event_cb cb;

@@ -6,6 +6,7 @@ SB_CORE_LIBS += $(MHD_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/metrics
 EXTRA_DIST += modules/metrics/README.md
 
-SB_METRICS_INTEGRATION = tests/integration/200-metrics.sh tests/integration/201-sip-trace.sh
+SB_METRICS_INTEGRATION = tests/integration/200-metrics.sh tests/integration/201-sip-trace.sh \
+	tests/integration/202-call-id-logs.sh
 TESTS += $(SB_METRICS_INTEGRATION)
 EXTRA_DIST += $(SB_METRICS_INTEGRATION)
