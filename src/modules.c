@@ -114,6 +114,13 @@ void sb__modules_metrics(struct sb_metrics *m)
 			sb_modules[i]->metrics(m);
 }
 
+void sb_modules_cloud_status(struct sb_reply *r)
+{
+	for (size_t i = 0; i < started; i++)
+		if (sb_modules[i]->cloud_status)
+			sb_modules[i]->cloud_status(r);
+}
+
 void sb__modules_close(void)
 {
 	while (started > 0) {
