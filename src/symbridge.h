@@ -373,6 +373,29 @@ void sb_reply_strlist(struct sb_reply *r, const char *key, const struct sb_strli
 typedef int (*sb_reply_more_cb)(void *arg, FILE *out);
 void sb_reply_stream(struct sb_reply *r, sb_reply_more_cb more_cb, void (*free_cb)(void *arg),
 		     void *arg);
+/* A stream that follows events as they happen (trace sip --follow): no time limit on either
+ * side. Its more_cb may also return SB_REPLY_STREAM_WAIT having written nothing: the control
+ * server then sends nothing until sb_reply_stream_wake(arg) says more is there. A client that
+ * goes away ends it (free_cb). */
+#define SB_REPLY_STREAM_WAIT 2
+void sb_reply_stream_follow(struct sb_reply *r, sb_reply_more_cb more_cb,
+			    void (*free_cb)(void *arg), void *arg);
+void sb_reply_stream_wake(void *arg);
+
+/* ---- metrics: what a module counts, for a monitoring system ---------------------------- */
+
+/* A scrape in the Prometheus text format. A module writes its families from its own counters
+ * (the main loop calls its metrics hook): one sb_metric_family, then its samples. Names carry the
+ * symbridge_ prefix and a base unit; counters end in _total. */
+struct sb_metrics;
+enum sb_metric_type { SB_METRIC_GAUGE, SB_METRIC_COUNTER };
+void sb_metric_family(struct sb_metrics *m, const char *name, enum sb_metric_type type,
+		      const char *help);
+/* one sample of the current family; labels as name, value pairs ending with NULL (values are
+ * escaped as the format wants) */
+void sb_metric_sample(struct sb_metrics *m, double v, ...) __attribute__((sentinel));
+/* the whole exposition: every running module's families, malloc'd text in *textp */
+int sb_metrics_render(char **textp, size_t *lenp);
 
 /* ---- modules: compiled in, listed in src/modules.c ------------------------ */
 
@@ -392,6 +415,8 @@ struct sb_module {
 	void (*close)(void);
 	/* its lines of `show status` (keys of its own, e.g. "store"), while it runs */
 	void (*status)(struct sb_reply *r);
+	/* its metric families for the Prometheus endpoint (sb_metric_*), while it runs */
+	void (*metrics)(struct sb_metrics *m);
 	/* its lines of `show cloud` (another channel to the cloud: the management channel) */
 	void (*cloud_status)(struct sb_reply *r);
 };

@@ -25,6 +25,33 @@ static bool any_installed(void)
 
 static void lic_source_name(enum lic_kind k, char *buf, size_t len);
 
+void lic_metrics(struct sb_metrics *m)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{ "symbridge_licenses_installed", "licences installed, by kind (show licenses)" },
+		{ "symbridge_licenses_in_use", "licences in use, by kind (show licenses)" },
+		{ "symbridge_licenses_usable", "1 when a kind's licences may be used, by kind" },
+	};
+
+	for (int f = 0; f < 3; f++) {
+		sb_metric_family(m, fam[f].name, SB_METRIC_GAUGE, fam[f].help);
+		for (int k = 0; k < LIC_KIND_MAX; k++) {
+			const char *kind = lic_kind_info((enum lic_kind)k)->name;
+			struct lic_status st;
+			if ((lic_kind_info((enum lic_kind)k)->flags & LIC_KF_NOLICENSE) ||
+			    lic_status(lic_st.node, (enum lic_kind)k, &st) < 0)
+				continue;
+			sb_metric_sample(m,
+					 f == 0	  ? st.installed
+					 : f == 1 ? st.in_use
+						  : st.usable,
+					 "kind", kind, NULL);
+		}
+	}
+}
+
 static int cmd_show(const struct sb_ctl_req *req, struct sb_reply *r)
 {
 	static const char *const cols[] = { "kind",  "version", "installed", "in_use", "free",

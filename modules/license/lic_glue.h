@@ -100,5 +100,6 @@ int lic_mac_first(char *buf, size_t len);
 
 /* lic_cmd.c */
 extern const struct sb_ctl_cmd lic_cmds[];
+void lic_metrics(struct sb_metrics *m); /* installed and in use per kind, as show licenses */
 
 #endif

@@ -371,4 +371,5 @@ const struct sb_module lic_module = {
 	.init = lic_init,
 	.reload = lic_reload,
 	.close = lic_close,
+	.metrics = lic_metrics,
 };

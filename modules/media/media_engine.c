@@ -291,8 +291,14 @@ static void session_free(struct media_session *s)
 {
 	struct media_engine *e = s->eng;
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
+		const struct media_counters *c = &s->leg[i].c;
 		pair_release(e, s->pair[i]);
+		e->gone_rx += atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
+		e->gone_tx += atomic_load_explicit(&c->tx_packets, memory_order_relaxed);
+		e->gone_lost += atomic_load_explicit(&c->lost, memory_order_relaxed);
+	}
+	e->gone_sessions++;
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -461,9 +467,16 @@ void media_engine_status(const struct media_engine *e, struct media_engine_statu
 			st->worker_cpu_ns +=
 				(uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	}
-	for (const struct media_session *s = e->sessions; s; s = s->next)
+	st->transcoding = 0;
+	st->jitter_max_us = 0;
+	for (const struct media_session *s = e->sessions; s; s = s->next) {
+		if (s->conf[0].codec != s->conf[1].codec)
+			st->transcoding++;
 		for (int i = 0; i < 2; i++) {
 			const struct media_counters *c = &s->leg[i].c;
+			uint32_t j = atomic_load_explicit(&c->jitter_us, memory_order_relaxed);
+			if (j > st->jitter_max_us)
+				st->jitter_max_us = j;
 			st->rx_packets +=
 				atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
 			st->tx_packets +=
@@ -474,6 +487,11 @@ void media_engine_status(const struct media_engine *e, struct media_engine_statu
 			st->srtp_replay +=
 				atomic_load_explicit(&c->srtp_replay, memory_order_relaxed);
 		}
+	}
+	st->rx_total = e->gone_rx + st->rx_packets;
+	st->tx_total = e->gone_tx + st->tx_packets;
+	st->lost_total = e->gone_lost + st->lost;
+	st->sessions_total = e->gone_sessions + e->nsessions;
 }
 
 /* ---- sessions ---- */
@@ -601,6 +619,11 @@ void media_session_destroy(struct media_session *s)
 	s->destroy_msg->s = s;
 	post(s->w, s->destroy_msg);
 	s->destroy_msg = NULL;
+}
+
+void media_session_set_call(struct media_session *s, uint64_t call_id)
+{
+	atomic_store_explicit(&s->call_id, call_id, memory_order_relaxed);
 }
 
 int media_session_stats(const struct media_session *s, unsigned leg, struct media_leg_stats *st)

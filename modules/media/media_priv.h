@@ -174,6 +174,7 @@ struct media_leg_rt {
 struct media_worker;
 
 struct media_session {
+	_Atomic uint64_t call_id; /* the call it carries, for the worker's log lines; 0: none */
 	struct media_engine *eng;
 	struct media_worker *w;
 	media_event_cb cb;
@@ -257,6 +258,8 @@ struct media_engine {
 	char bind_ip[64];
 	struct media_session *sessions;
 	unsigned nsessions;
+	/* what sessions gone counted (both legs), so that totals never go down (metrics) */
+	uint64_t gone_rx, gone_tx, gone_lost, gone_sessions;
 };
 
 void media__queue_init(struct media_queue *q);

@@ -782,7 +782,19 @@ static void jb_timer_closed_cb(uv_handle_t *h)
 	media__one_closed(l->s);
 }
 
+static void worker_msg(struct media_worker *w, struct media_msg *m);
+
+/* the worker's lines about a session name its call (sb_log_call_set is per thread) */
 void media__worker_msg(struct media_worker *w, struct media_msg *m)
+{
+	unsigned long long prev = sb_log_call_set(
+		m->s ? atomic_load_explicit(&m->s->call_id, memory_order_relaxed) : 0);
+
+	worker_msg(w, m);
+	sb_log_call_set(prev);
+}
+
+static void worker_msg(struct media_worker *w, struct media_msg *m)
 {
 	struct media_session *s = m->s;
 	struct media_pipe *old;

@@ -259,6 +259,7 @@ static struct sip_bridge *bridge_foreign_a(struct sb_call *call)
 		free(br);
 		return NULL;
 	}
+	media_session_set_call(br->ms, sb_call_id(call));
 	br->foreign[0] = a;
 	bridge_add(br, a);
 	return br;
@@ -272,6 +273,8 @@ static void bridge_foreign_b(struct sip_leg *a, struct sb_leg *b)
 	struct media_leg_conf lc;
 	int rc;
 
+	if (br && a->leg.call) /* the session was made before the call existed */
+		media_session_set_call(br->ms, sb_call_id(a->leg.call));
 	if (!br || (rc = foreign_conf(b, &lc)) < 0 ||
 	    (rc = media_session_update(br->ms, 1, &lc)) < 0) {
 		log_warn("call %llu: no media toward the %s leg",
@@ -385,6 +388,8 @@ static int bridge_take(struct sip_leg *b, const sip_t *m)
 		return rc;
 	}
 	sip_dtmf_sdp(b, NULL, &lc);
+	if (b->leg.call) /* the session was made before the call existed */
+		media_session_set_call(br->ms, sb_call_id(b->leg.call));
 	if ((rc = media_session_update(br->ms, b->midx, &lc)) < 0) {
 		log_warn("call %llu: cannot apply the answer of %s: %s",
 			 (unsigned long long)sb_call_id(b->leg.call), b->leg.party.number,

@@ -233,6 +233,15 @@ int sip_reg_auth_call(const sip_t *req, const char *source, uint64_t now, const 
 		      struct sip_reg_answer *a);
 
 void sip_link_show(struct sb_reply *r);
+void sip_link_metrics(struct sb_metrics *m);
+/* sip_trace.c: symbridgectl trace sip (sofia's tport message log, redirected) */
+void sip_trace_init(void);
+void sip_trace_close(void);
+bool sip_trace_capturing(void);
+void sip_trace_stack_created(nua_t *nua); /* a stack made while the trace runs takes it */
+int sip_trace_cmd(const struct sb_ctl_req *req, struct sb_reply *r);
+/* sip_metrics.c: the module's families for the Prometheus endpoint */
+void sip_metrics(struct sb_metrics *m);
 void sip_cloud_show(struct sb_reply *r);
 
 /* sip_tls.c: TLS policy (minimum version) of every sofia-sip context; capture_next marks the
