@@ -121,3 +121,7 @@ TESTS += tests/unit/test_log
 # symbridgectl log level / show log against the daemon
 TESTS += tests/integration/096-log-levels.sh
 EXTRA_DIST += tests/integration/096-log-levels.sh
+
+# drain: no new calls while running ones finish; restart --when-idle (exit 75)
+TESTS += tests/integration/210-drain.sh
+EXTRA_DIST += tests/integration/210-drain.sh

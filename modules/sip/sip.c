@@ -268,8 +268,16 @@ static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		return;
 	case nua_i_register: sip_reg_request(nua, nh, sipm); return;
 	case nua_i_options:
-		/* a link peer or anyone else asking whether we are alive */
-		nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
+		/* a link peer or anyone else asking whether we are alive: while draining, no (a
+		 * dispatcher in front of several gateways then marks this one down) */
+		if (sb_draining()) {
+			char ra[16];
+			snprintf(ra, sizeof ra, "%d", sb_drain_retry_after());
+			nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(nua),
+				    SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
+		} else {
+			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
+		}
 		nua_handle_destroy(nh);
 		return;
 	case nua_i_invite:
