@@ -17,6 +17,12 @@ static const char *plural(unsigned n)
 	return n == 1 ? "" : "s";
 }
 
+/* "N calls remain", "1 call remains" */
+static const char *remain(unsigned n)
+{
+	return n == 1 ? "call remains" : "calls remain";
+}
+
 static int cmd_drain(const struct sb_ctl_req *req, struct sb_reply *r)
 {
 	struct sb__drain_info di;
@@ -24,9 +30,9 @@ static int cmd_drain(const struct sb_ctl_req *req, struct sb_reply *r)
 
 	sb__drain_info(&di);
 	log_notice("drain asked by uid %u", req->uid);
-	sb_reply_message(r, "%s: new calls are refused (sip 503, isdn cause 41); %u call%s remain",
+	sb_reply_message(r, "%s: new calls are refused (sip 503, isdn cause 41); %u %s",
 			 rc == -EALREADY ? "already draining" : "draining", di.calls,
-			 plural(di.calls));
+			 remain(di.calls));
 	return 0;
 }
 
@@ -97,14 +103,13 @@ void sb__drain_status(struct sb_reply *r)
 	if (!di.on)
 		snprintf(state, sizeof state, "running");
 	else if (di.restart && di.restart_in_s >= 0)
-		snprintf(state, sizeof state, "draining (%u call%s remain), restart when idle or in %lld s",
-			 di.calls, plural(di.calls), di.restart_in_s);
+		snprintf(state, sizeof state, "draining (%u %s), restart when idle or in %lld s",
+			 di.calls, remain(di.calls), di.restart_in_s);
 	else if (di.restart)
-		snprintf(state, sizeof state, "draining (%u call%s remain), restart when idle",
-			 di.calls, plural(di.calls));
+		snprintf(state, sizeof state, "draining (%u %s), restart when idle", di.calls,
+			 remain(di.calls));
 	else
-		snprintf(state, sizeof state, "draining (%u call%s remain)", di.calls,
-			 plural(di.calls));
+		snprintf(state, sizeof state, "draining (%u %s)", di.calls, remain(di.calls));
 	sb_reply_str(r, "state", state);
 	sb_reply_int(r, "calls", di.calls);
 }

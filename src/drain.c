@@ -85,7 +85,7 @@ int sb__drain_start(void)
 		return -EALREADY;
 	dr.on = true;
 	dr.since = (long long)time(NULL);
-	log_notice("draining: new calls are refused (sip 503, isdn cause 41); %u call%s remain",
+	log_notice("draining: new calls are refused (sip 503, isdn cause 41); %u call%s up",
 		   sb_call_count(), sb_call_count() == 1 ? "" : "s");
 	return 0;
 }
