@@ -125,3 +125,6 @@ EXTRA_DIST += tests/integration/096-log-levels.sh
 # drain: no new calls while running ones finish; restart --when-idle (exit 75)
 TESTS += tests/integration/210-drain.sh
 EXTRA_DIST += tests/integration/210-drain.sh
+# show cloud: the device certificate's subject and expiry, a warning 30 days before
+TESTS += tests/integration/212-cloud-cert-expiry.sh
+EXTRA_DIST += tests/integration/212-cloud-cert-expiry.sh

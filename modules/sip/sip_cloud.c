@@ -408,6 +408,7 @@ int sip_cloud_open(const struct sb_conf *conf)
 	uv_timer_init(sb_daemon_loop(), &cl.keepalive);
 	uv_timer_init(sb_daemon_loop(), &cl.refused);
 	cl.timers = true;
+	sip_cert_open(conf->cloud.tls.cert_file);
 	log_info("cloud link: %zu registration(s) at %s%s", cl.nregs, cl.registrar.v[0],
 		 cl.registrar.n > 1 ? " (and fallbacks)" : "");
 	start_round();
@@ -454,6 +455,7 @@ void sip_cloud_close(void)
 	uv_close((uv_handle_t *)&cl.keepalive, NULL);
 	uv_close((uv_handle_t *)&cl.refused, NULL);
 	cl.timers = false;
+	sip_cert_close();
 	sip_tls_watch(NULL);
 }
 
@@ -503,5 +505,6 @@ void sip_cloud_show(struct sb_reply *r)
 		sb_reply_str(r, "retry_in_ms", NULL);
 	sb_reply_str(r, "last_error", cl.last_error[0] ? cl.last_error : NULL);
 	sb_reply_int(r, "connection_losses", (long long)cl.connection_losses);
+	sip_cert_show(r);
 	sip_cloud_ids_details(r);
 }

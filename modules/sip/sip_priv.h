@@ -228,6 +228,11 @@ int sip_reg_auth_call(const sip_t *req, const char *source, uint64_t now, const 
 
 void sip_link_show(struct sb_reply *r);
 void sip_cloud_show(struct sb_reply *r);
+/* sip_cert.c: the device certificate in use (cloud.tls.cert_file): show cloud's cert_* fields,
+ * a warning 30 days before it expires (at open, then daily) */
+void sip_cert_open(const char *path);
+void sip_cert_close(void);
+void sip_cert_show(struct sb_reply *r);
 
 /* sip_tls.c: TLS policy (minimum version) of every sofia-sip context; capture_next marks the
  * next context made as the cloud's, whose handshakes are then reported to the watcher */

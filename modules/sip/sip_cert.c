@@ -1,0 +1,118 @@
+/* sip_cert.c: the cloud's device certificate in use: subject and expiry for show cloud, and a
+ * warning 30 days before it expires (at start, then once a day). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <uv.h>
+
+#define SB_MODULE "sip"
+#include "sip_priv.h"
+
+#define CERT_WARN_DAYS 30
+#define CERT_CHECK_MS  (24ULL * 3600 * 1000)
+
+static struct {
+	bool have, timer_on;
+	char subject[256];
+	time_t not_after;
+	uv_timer_t timer;
+} dc;
+
+static void when(char *buf, size_t len)
+{
+	struct tm tm;
+	gmtime_r(&dc.not_after, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* whole days left (negative once expired) */
+static long days_left(void)
+{
+	double s = difftime(dc.not_after, time(NULL));
+	return s >= 0 ? (long)(s / 86400) : -(long)((-s + 86399) / 86400);
+}
+
+/* the warning show cloud and the log carry, "" when there is none */
+static void warning(char *buf, size_t len)
+{
+	char at[40];
+	long d = days_left();
+
+	buf[0] = '\0';
+	when(at, sizeof at);
+	if (difftime(dc.not_after, time(NULL)) <= 0)
+		snprintf(buf, len, "the cloud certificate (%s) expired on %s", dc.subject, at);
+	else if (d < CERT_WARN_DAYS)
+		snprintf(buf, len, "the cloud certificate (%s) expires in %ld day%s, on %s: renew it",
+			 dc.subject, d, d == 1 ? "" : "s", at);
+}
+
+static void check_cb(uv_timer_t *t)
+{
+	char w[512];
+
+	warning(w, sizeof w);
+	if (w[0])
+		log_warn("%s", w);
+}
+
+/* Read the first certificate of path (cloud.tls.cert_file, as sofia-sip was given it). */
+void sip_cert_open(const char *path)
+{
+	FILE *f = path ? fopen(path, "r") : NULL;
+	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	struct tm tm;
+
+	if (f)
+		fclose(f);
+	dc.have = false;
+	if (!x) {
+		log_warn("cannot read the cloud certificate %s: show cloud will not name its expiry",
+			 path ? path : "(none)");
+		return;
+	}
+	X509_NAME_oneline(X509_get_subject_name(x), dc.subject, sizeof dc.subject);
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) == 1) {
+		dc.not_after = timegm(&tm);
+		dc.have = true;
+	}
+	X509_free(x);
+	if (!dc.have)
+		return;
+	if (!dc.timer_on && uv_timer_init(sb_daemon_loop(), &dc.timer) == 0)
+		dc.timer_on = true;
+	if (dc.timer_on) /* now, then once a day */
+		uv_timer_start(&dc.timer, check_cb, 0, CERT_CHECK_MS);
+}
+
+void sip_cert_close(void)
+{
+	if (dc.timer_on) {
+		uv_timer_stop(&dc.timer);
+		uv_close((uv_handle_t *)&dc.timer, NULL);
+		dc.timer_on = false;
+	}
+	dc.have = false;
+}
+
+void sip_cert_show(struct sb_reply *r)
+{
+	char at[40], w[512] = "";
+
+	if (dc.have) {
+		when(at, sizeof at);
+		warning(w, sizeof w);
+	}
+	sb_reply_str(r, "cert_subject", dc.have ? dc.subject : NULL);
+	sb_reply_str(r, "cert_expires", dc.have ? at : NULL);
+	if (dc.have)
+		sb_reply_int(r, "cert_expires_in_days", days_left());
+	else
+		sb_reply_str(r, "cert_expires_in_days", NULL);
+	sb_reply_str(r, "cert_warning", w[0] ? w : NULL);
+}
