@@ -128,3 +128,6 @@ EXTRA_DIST += tests/integration/210-drain.sh
 # show cloud: the device certificate's subject and expiry, a warning 30 days before
 TESTS += tests/integration/212-cloud-cert-expiry.sh
 EXTRA_DIST += tests/integration/212-cloud-cert-expiry.sh
+# reload takes new cloud certificate files: the next connection presents the new certificate
+TESTS += tests/integration/213-cloud-cert-reload.sh
+EXTRA_DIST += tests/integration/213-cloud-cert-reload.sh

@@ -1,12 +1,16 @@
-/* sip_cert.c: the cloud's device certificate in use: subject and expiry for show cloud, and a
- * warning 30 days before it expires (at start, then once a day). */
+/* sip_cert.c: the cloud's device certificate in use: new files taken at a reload, subject and
+ * expiry for show cloud, a warning 30 days before it expires (at start, then once a day). */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include <errno.h>
+
+#include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <uv.h>
 
@@ -115,4 +119,66 @@ void sip_cert_show(struct sb_reply *r)
 	else
 		sb_reply_str(r, "cert_expires_in_days", NULL);
 	sb_reply_str(r, "cert_warning", w[0] ? w : NULL);
+}
+
+/* the certificate (with its chain) and key into c, checked against each other */
+static int load_pair(SSL_CTX *c, const struct sb_cloud_tls_conf *t)
+{
+	return SSL_CTX_use_certificate_chain_file(c, t->cert_file) == 1 &&
+			       SSL_CTX_use_PrivateKey_file(c, t->key_file, SSL_FILETYPE_PEM) == 1 &&
+			       SSL_CTX_check_private_key(c) == 1
+		       ? 0
+		       : -EINVAL;
+}
+
+static void ssl_why(const char *what, char *why, size_t len)
+{
+	unsigned long e = ERR_peek_last_error();
+	snprintf(why, len, "%s: %s", what, e ? ERR_reason_error_string(e) : "unknown error");
+	ERR_clear_error();
+}
+
+/* sofia-sip made one SSL_CTX for the cloud stack (sip_tls.c captured it); a connection copies
+ * the certificate and key from it when it is made, and checks the server with its CA store. So
+ * loading the new files into it makes the connections opened from now on present the new
+ * certificate and trust the new CA, while the connection up, and the calls over it, keep what
+ * they negotiated until it closes. All or nothing: the files are tried on a scratch context
+ * first. */
+int sip_cert_reload(const struct sb_conf *conf, char *why, size_t len)
+{
+	const struct sb_cloud_tls_conf *t = &conf->cloud.tls;
+	SSL_CTX *ctx = sip_tls_cloud_ctx(), *scratch;
+	X509_STORE *st = NULL;
+	char dir[1024];
+
+	if (!ctx) {
+		snprintf(why, len, "the cloud stack's TLS context is not known");
+		return -ENOENT;
+	}
+	if (!(scratch = SSL_CTX_new(TLS_client_method()))) {
+		ssl_why("cannot make a TLS context", why, len);
+		return -ENOMEM;
+	}
+	if (load_pair(scratch, t) < 0) {
+		ssl_why("cloud.tls.cert_file and key_file", why, len);
+		SSL_CTX_free(scratch);
+		return -EINVAL;
+	}
+	SSL_CTX_free(scratch);
+	if (!(st = X509_STORE_new()) || X509_STORE_load_file(st, t->ca_file) != 1) {
+		ssl_why("cloud.tls.ca_file", why, len);
+		X509_STORE_free(st);
+		return -EINVAL;
+	}
+	if (load_pair(ctx, t) < 0) { /* cannot fail after the scratch run, but say so if it does */
+		ssl_why("cloud.tls.cert_file and key_file", why, len);
+		X509_STORE_free(st);
+		return -EINVAL;
+	}
+	SSL_CTX_set_cert_store(ctx, st); /* takes st, frees the old store */
+	/* the folder sofia-sip was given follows too (never read again while running) */
+	if (sip_tls_cert_dir(conf, dir, sizeof dir) < 0)
+		log_warn("cannot rewrite the cloud certificate folder %s", dir);
+	sip_cert_open(t->cert_file);
+	return 0;
 }

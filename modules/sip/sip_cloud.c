@@ -432,11 +432,20 @@ void sip_cloud_reload(const struct sb_conf *conf, const struct sb_conf *old)
 		reg = strcmp(n->registrar.v[i], o->registrar.v[i]) != 0;
 	if (reg)
 		log_warn("cloud.registrar changed: takes effect after a restart");
-	if (!same(n->tls.ca_file, o->tls.ca_file) || !same(n->tls.cert_file, o->tls.cert_file) ||
-	    !same(n->tls.key_file, o->tls.key_file) || n->tls.verify_host != o->tls.verify_host ||
-	    n->tls.min_version != o->tls.min_version ||
+	if (n->tls.verify_host != o->tls.verify_host || n->tls.min_version != o->tls.min_version ||
 	    !same(n->tls.bearer_token, o->tls.bearer_token))
 		log_warn("cloud.tls changed: takes effect after a restart");
+	/* the certificate, key and CA files, read again (renewed in place or named anew): the
+	 * link's next connections use them (sip_cert.c) */
+	if (cl.timers && n->enabled && n->tls.cert_file && n->tls.key_file && n->tls.ca_file) {
+		char why[256];
+		if (sip_cert_reload(conf, why, sizeof why) < 0)
+			log_err("cloud certificate not reloaded, the link keeps the one it has: %s",
+				why);
+		else
+			log_notice("cloud certificate reloaded from %s: new connections present it",
+				   n->tls.cert_file);
+	}
 	cl.cc = n;
 	if (cl.timers)
 		sip_cloud_ids_sync(conf);

@@ -66,6 +66,11 @@ bool sip_tls_captured(void)
 	return cloud_ctx != NULL;
 }
 
+SSL_CTX *sip_tls_cloud_ctx(void)
+{
+	return cloud_ctx;
+}
+
 /* The list is kept: the setting needs a restart, so a reload's new configuration (and the
  * freeing of the old one) must not change it. */
 void sip_tls_ciphers(const char *list)
