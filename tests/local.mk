@@ -132,3 +132,6 @@ EXTRA_DIST += tests/integration/212-cloud-cert-expiry.sh
 # reload takes new cloud certificate files: the next connection presents the new certificate
 TESTS += tests/integration/213-cloud-cert-reload.sh
 EXTRA_DIST += tests/integration/213-cloud-cert-reload.sh
+# reload takes a renewed certificate of the tls: listener: new connections present it
+TESTS += tests/integration/215-sip-tls-reload.sh
+EXTRA_DIST += tests/integration/215-sip-tls-reload.sh

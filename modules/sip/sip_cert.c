@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <errno.h>
 
@@ -122,10 +123,10 @@ void sip_cert_show(struct sb_reply *r)
 }
 
 /* the certificate (with its chain) and key into c, checked against each other */
-static int load_pair(SSL_CTX *c, const struct sb_cloud_tls_conf *t)
+static int load_pair(SSL_CTX *c, const char *cert, const char *key)
 {
-	return SSL_CTX_use_certificate_chain_file(c, t->cert_file) == 1 &&
-			       SSL_CTX_use_PrivateKey_file(c, t->key_file, SSL_FILETYPE_PEM) == 1 &&
+	return SSL_CTX_use_certificate_chain_file(c, cert) == 1 &&
+			       SSL_CTX_use_PrivateKey_file(c, key, SSL_FILETYPE_PEM) == 1 &&
 			       SSL_CTX_check_private_key(c) == 1
 		       ? 0
 		       : -EINVAL;
@@ -138,47 +139,69 @@ static void ssl_why(const char *what, char *why, size_t len)
 	ERR_clear_error();
 }
 
-/* sofia-sip made one SSL_CTX for the cloud stack (sip_tls.c captured it); a connection copies
- * the certificate and key from it when it is made, and checks the server with its CA store. So
- * loading the new files into it makes the connections opened from now on present the new
- * certificate and trust the new CA, while the connection up, and the calls over it, keep what
- * they negotiated until it closes. All or nothing: the files are tried on a scratch context
- * first. */
-int sip_cert_reload(const struct sb_conf *conf, char *why, size_t len)
+/* sofia-sip made one SSL_CTX per TLS stack (sip_tls.c captured them); a connection copies the
+ * certificate and key from it when it is made, and checks its peer with its CA store. So
+ * loading new files into it makes the connections made from now on present the new
+ * certificate and trust the new CA, while the connections up, and the calls over them, keep
+ * what they negotiated until they close. All or nothing: the files are tried on a scratch
+ * context first. what names the files in why. */
+static int load_ctx(SSL_CTX *ctx, const char *cert, const char *key, const char *ca,
+		    const char *what, char *why, size_t len)
 {
-	const struct sb_cloud_tls_conf *t = &conf->cloud.tls;
-	SSL_CTX *ctx = sip_tls_cloud_ctx(), *scratch;
+	SSL_CTX *scratch;
 	X509_STORE *st = NULL;
-	char dir[1024];
 
 	if (!ctx) {
-		snprintf(why, len, "the cloud stack's TLS context is not known");
+		snprintf(why, len, "the stack's TLS context is not known");
 		return -ENOENT;
 	}
 	if (!(scratch = SSL_CTX_new(TLS_client_method()))) {
 		ssl_why("cannot make a TLS context", why, len);
 		return -ENOMEM;
 	}
-	if (load_pair(scratch, t) < 0) {
-		ssl_why("cloud.tls.cert_file and key_file", why, len);
+	if (load_pair(scratch, cert, key) < 0) {
+		ssl_why(what, why, len);
 		SSL_CTX_free(scratch);
 		return -EINVAL;
 	}
 	SSL_CTX_free(scratch);
-	if (!(st = X509_STORE_new()) || X509_STORE_load_file(st, t->ca_file) != 1) {
-		ssl_why("cloud.tls.ca_file", why, len);
+	if (ca && (!(st = X509_STORE_new()) || X509_STORE_load_file(st, ca) != 1)) {
+		ssl_why(ca, why, len);
 		X509_STORE_free(st);
 		return -EINVAL;
 	}
-	if (load_pair(ctx, t) < 0) { /* cannot fail after the scratch run, but say so if it does */
-		ssl_why("cloud.tls.cert_file and key_file", why, len);
+	if (load_pair(ctx, cert, key) < 0) { /* cannot fail after the scratch run */
+		ssl_why(what, why, len);
 		X509_STORE_free(st);
 		return -EINVAL;
 	}
-	SSL_CTX_set_cert_store(ctx, st); /* takes st, frees the old store */
+	if (st)
+		SSL_CTX_set_cert_store(ctx, st); /* takes st, frees the old store */
+	return 0;
+}
+
+int sip_cert_reload(const struct sb_conf *conf, char *why, size_t len)
+{
+	const struct sb_cloud_tls_conf *t = &conf->cloud.tls;
+	char dir[1024];
+	int rc = load_ctx(sip_tls_cloud_ctx(), t->cert_file, t->key_file, t->ca_file,
+			  "cloud.tls.cert_file and key_file", why, len);
+
+	if (rc < 0)
+		return rc;
 	/* the folder sofia-sip was given follows too (never read again while running) */
 	if (sip_tls_cert_dir(conf, dir, sizeof dir) < 0)
 		log_warn("cannot rewrite the cloud certificate folder %s", dir);
 	sip_cert_open(t->cert_file);
 	return 0;
+}
+
+int sip_cert_reload_local(const char *dir, char *why, size_t len)
+{
+	char agent[1100], ca[1100];
+
+	snprintf(agent, sizeof agent, "%s/agent.pem", dir);
+	snprintf(ca, sizeof ca, "%s/cafile.pem", dir);
+	return load_ctx(sip_tls_local_ctx(), agent, agent, access(ca, R_OK) == 0 ? ca : NULL,
+			"sip.certificate_dir's agent.pem", why, len);
 }
