@@ -149,6 +149,17 @@ struct sb_cloud_tls_conf {
 	char *bearer_token;
 };
 
+/* cloud.mqtt: the management channel (modules/mgmt), over TLS with cloud.tls's certificates */
+struct sb_cloud_mqtt_conf {
+	struct sb_conf_src src;
+	char *broker;       /* "host:port"; NULL: no MQTT channel */
+	char *client_id;    /* NULL: system.name */
+	char *topic_prefix; /* topics are PREFIX/CLIENT_ID/... */
+	int keepalive;      /* seconds */
+	int outbox_max_kb;  /* what waits for the broker's acknowledgement, at most */
+	int outbox_max_age_hours;
+};
+
 struct sb_cloud_conf {
 	struct sb_conf_src src;
 	bool enabled;
@@ -156,6 +167,7 @@ struct sb_cloud_conf {
 	int registration; /* enum sb_cloud_registration */
 	struct sb_strlist codecs; /* offered to the cloud, in order: "G722" "PCMA" "PCMU" "opus" */
 	struct sb_cloud_tls_conf tls;
+	struct sb_cloud_mqtt_conf mqtt;
 };
 
 struct sb_ring_group_conf {
@@ -337,6 +349,9 @@ struct sb_ctl_cmd {
 };
 
 int sb_ctl_register(const struct sb_ctl_cmd *table);
+/* Run a show command for a module's own use (what the cloud channel publishes): its reply as
+ * JSON, malloc'd, or NULL when it failed. Only commands that answer at once. */
+char *sb_ctl_query(int argc, const char *const *argv);
 
 /* The reply builder: one reply is a message, an item (ordered key/value pairs) or a table
  * (columns, then rows); it renders as JSON for the client, which draws tables for people. */
@@ -379,9 +394,14 @@ struct sb_module {
 	void (*close)(void);
 	/* its lines of `show status` (keys of its own, e.g. "store"), while it runs */
 	void (*status)(struct sb_reply *r);
+	/* its lines of `show cloud` (another channel to the cloud: the management channel) */
+	void (*cloud_status)(struct sb_reply *r);
 };
 
 extern const struct sb_module *const sb_modules[];
+
+/* every running module's lines of `show cloud`, for the module that answers that command */
+void sb_modules_cloud_status(struct sb_reply *r);
 
 /* the module's parsed section of conf (its conf->size bytes), or NULL without a section */
 const void *sb_module_conf(const struct sb_conf *conf, const struct sb_module *m);

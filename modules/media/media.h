@@ -207,10 +207,15 @@ uint32_t media_rx_seq_expected(const struct media_rx_seq *s); /* A.3, since the 
 uint32_t media_rx_seq_lost(const struct media_rx_seq *s);     /* A.3, over the whole stream */
 uint32_t media_rx_seq_ext_max(const struct media_rx_seq *s);  /* extended highest seq */
 
-/* ITU-T G.107 E-model with the simplifications of README.md: R from the codec's equipment
- * impairment and packet-loss robustness (G.113 Appendix I), random loss in percent and the
- * one-way mouth-to-ear delay in ms; and MOS from R (G.107 Annex B). */
+/* ITU-T E-model with the simplifications of modules/cdr/README.md: R from the codec's
+ * equipment impairment and packet-loss robustness (G.113), random loss in percent and the
+ * one-way mouth-to-ear delay in ms. G.711 takes G.107's narrow-band scale (R up to 100), G.722
+ * and Opus G.107.1's wideband one (up to 129); media_emodel_mos brings either to a MOS
+ * (G.107.1 Annex A, G.107 Annex B); media_r_to_mos is Annex B alone (a narrow-band R). */
+#define MEDIA_EMODEL_WB_SCALE 1.29
+bool media_emodel_wideband(enum media_codec c);
 double media_emodel_r(enum media_codec c, double loss_pct, double delay_ms);
+double media_emodel_mos(enum media_codec c, double r);
 double media_r_to_mos(double r);
 
 /* ---- the engine: worker threads, RTP ports, sessions ------------------------ */
@@ -322,7 +327,7 @@ struct media_leg_stats {
 	double jitter_mean_ms; /* ... its mean since the stream started */
 	double jitter_max_ms;  /* ... and its worst */
 	double rtt_ms;         /* from RTCP SR/RR (LSR/DLSR), 0 until known */
-	double r_factor;       /* E-model R (media_emodel_r) from loss, jitter and delay */
+	double r_factor;       /* E-model R (media_emodel_r; the codec's scale) from loss and delay */
 	double mos;            /* ... and the MOS it gives */
 	bool transcoding;
 };

@@ -629,7 +629,7 @@ int media_session_stats(const struct media_session *s, unsigned leg, struct medi
 	unsigned ptime = s->conf[leg].ptime ? s->conf[leg].ptime : MEDIA_PTIME_DEFAULT;
 	double delay = st->rtt_ms / 2 + 2 * st->jitter_mean_ms + ptime;
 	st->r_factor = media_emodel_r(s->conf[leg].codec, loss, delay);
-	st->mos = media_r_to_mos(st->r_factor);
+	st->mos = media_emodel_mos(s->conf[leg].codec, st->r_factor);
 	return 0;
 }
 

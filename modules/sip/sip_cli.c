@@ -59,6 +59,7 @@ static int cmd_links(const struct sb_ctl_req *req, struct sb_reply *r)
 static int cmd_cloud(const struct sb_ctl_req *req, struct sb_reply *r)
 {
 	sip_cloud_show(r);
+	sb_modules_cloud_status(r); /* the other channels to the cloud (the management channel) */
 	return 0;
 }
 
