@@ -93,6 +93,8 @@ struct sb__daemon {
 	unsigned reloads_ok, reloads_failed;
 	unsigned long long starts; /* from the store: how many times this state dir started */
 	bool stopping;
+	int exit_status; /* main's exit status after a clean stop: 0, or SB_EXIT_RESTART */
+	void (*stop)(void); /* main's sb__daemon_stop; NULL without a daemon (unit tests) */
 };
 extern struct sb__daemon sb__d;
 
@@ -105,6 +107,22 @@ typedef void (*sb__reload_cb)(void *arg, int rc, const struct sb_msgs *errs,
 int sb__daemon_reload_async(sb__reload_cb done_cb, void *arg);
 void sb__daemon_stop(void);
 int sb__cmd_register(void);
+
+/* drain.c: no new calls while running ones finish; `restart --when-idle` exits with this status
+ * once the last call ended, and the unit restarts the daemon on it (RestartForceExitStatus=) */
+#define SB_EXIT_RESTART 75
+struct sb__drain_info {
+	bool on, restart;
+	long long since;          /* unix time the drain began */
+	unsigned calls;           /* calls still up */
+	long long restart_in_s;   /* a pending restart goes ahead in this many seconds; -1: no limit */
+};
+int sb__drain_start(void);                  /* 0, -EALREADY */
+int sb__drain_stop(void);                   /* 0, -EALREADY (also cancels a pending restart) */
+int sb__drain_restart(unsigned max_wait_s); /* 0: no maximum */
+void sb__drain_info(struct sb__drain_info *di);
+void sb__drain_close(void);
+void sb__drain_status(struct sb_reply *r); /* cmd_drain.c: show status's state and calls */
 
 /* modules.c */
 void *sb__modules_variant(struct sb_conf_ctx *cx, const char *path, void *elem,

@@ -191,6 +191,12 @@ int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
 	struct sb_call *c;
 
 	sb__route_attempts++;
+	if (sb_draining()) {
+		log_info("call from %s to %s refused: draining", a->party.number, called->number);
+		*q850 = 41; /* temporary failure: try again (another node, or later) */
+		sb_call_refused(a, called, *q850, "draining");
+		return -EAGAIN;
+	}
 	if (!ch) {
 		log_info("call from %s to %s refused: no channel has that number", a->party.number,
 			 called->number);

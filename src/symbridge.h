@@ -205,6 +205,11 @@ struct sb_conf {
 /* the configuration the daemon runs with now; replaced whole by a successful reload */
 const struct sb_conf *sb_daemon_conf(void);
 struct uv_loop_s *sb_daemon_loop(void); /* the main loop: all state lives on it */
+/* Draining (symbridgectl drain, restart --when-idle): new calls are refused (sip: 503 with
+ * Retry-After: sb_drain_retry_after() seconds, OPTIONS 503 too; the core refuses any other new
+ * call with cause 41), calls up go on. */
+bool sb_draining(void);
+int sb_drain_retry_after(void);
 
 /* ---- the object model: cards and channels ----------------------------- */
 

@@ -122,3 +122,16 @@ TESTS += tests/unit/test_log
 # symbridgectl log level / show log against the daemon
 TESTS += tests/integration/096-log-levels.sh
 EXTRA_DIST += tests/integration/096-log-levels.sh
+
+# drain: no new calls while running ones finish; restart --when-idle (exit 75)
+TESTS += tests/integration/210-drain.sh
+EXTRA_DIST += tests/integration/210-drain.sh
+# show cloud: the device certificate's subject and expiry, a warning 30 days before
+TESTS += tests/integration/212-cloud-cert-expiry.sh
+EXTRA_DIST += tests/integration/212-cloud-cert-expiry.sh
+# reload takes new cloud certificate files: the next connection presents the new certificate
+TESTS += tests/integration/213-cloud-cert-reload.sh
+EXTRA_DIST += tests/integration/213-cloud-cert-reload.sh
+# reload takes a renewed certificate of the tls: listener: new connections present it
+TESTS += tests/integration/215-sip-tls-reload.sh
+EXTRA_DIST += tests/integration/215-sip-tls-reload.sh

@@ -243,12 +243,26 @@ int sip_trace_cmd(const struct sb_ctl_req *req, struct sb_reply *r);
 /* sip_metrics.c: the module's families for the Prometheus endpoint */
 void sip_metrics(struct sb_metrics *m);
 void sip_cloud_show(struct sb_reply *r);
+/* sip_cert.c: the device certificate in use (cloud.tls.cert_file): show cloud's cert_* fields,
+ * a warning 30 days before it expires (at open, then daily) */
+void sip_cert_open(const char *path);
+void sip_cert_close(void);
+void sip_cert_show(struct sb_reply *r);
+/* take cloud.tls's certificate, key and CA files again into the running link: 0, or < 0 with
+ * why (the link keeps what it had) */
+int sip_cert_reload(const struct sb_conf *conf, char *why, size_t len);
+/* the same for the tls: listener, from sip.certificate_dir's agent.pem and cafile.pem */
+int sip_cert_reload_local(const char *dir, char *why, size_t len);
 
 /* sip_tls.c: TLS policy (minimum version) of every sofia-sip context; capture_next marks the
  * next context made as the cloud's, whose handshakes are then reported to the watcher */
 void sip_tls_policy(int min_proto, bool capture_next);
 void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, const char *why));
 bool sip_tls_captured(void);
+struct ssl_ctx_st;
+struct ssl_ctx_st *sip_tls_cloud_ctx(void); /* the cloud stack's SSL_CTX, NULL: not captured */
+void sip_tls_capture_local(bool on);         /* the next SSL_CTX made is the local stack's */
+struct ssl_ctx_st *sip_tls_local_ctx(void);
 void sip_tls_ciphers(const char *list); /* NULL: the default */
 int sip_tls_check_ciphers(const char *list);
 
