@@ -2,6 +2,7 @@
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 TEST_EXTENSIONS = .sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/lib/run-one.sh
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	export top_srcdir top_builddir;
@@ -30,7 +31,7 @@ TESTS += tests/config/run.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/daemon.sh tests/config/run.sh \
 	tests/config/good tests/config/bad
 # reserved RTP port ranges outside the ephemeral one (sb_port_range in tests/lib/daemon.sh)
-EXTRA_DIST += tests/lib/portrange.py
+EXTRA_DIST += tests/lib/portrange.py tests/lib/run-one.sh
 
 # integration: the real daemon and CLI in a temp dir
 SB_INTEGRATION = \
