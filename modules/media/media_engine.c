@@ -351,7 +351,7 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 		return -ENOMEM;
 	e->main = main_loop;
 	e->rtcp_interval_ms = c->rtcp_interval_ms ? c->rtcp_interval_ms : 5000;
-	e->uring_no_coop = c->uring_no_coop;
+	e->uring_coop = c->uring_coop;
 	e->port_base = base;
 	e->npairs = (unsigned)(c->port_hi - base + 1) / 2;
 	snprintf(e->bind_ip, sizeof e->bind_ip, "%s", c->bind_ip ? c->bind_ip : "0.0.0.0");

@@ -247,7 +247,7 @@ struct media_engine {
 	struct media_worker *workers;
 	unsigned nworkers;
 	unsigned rtcp_interval_ms;
-	bool uring_no_coop; /* media_engine_conf's */
+	bool uring_coop; /* media_engine_conf's */
 	int port_base; /* first even port */
 	unsigned npairs, pairs_used, next_pair;
 	uint8_t *pair_used;
