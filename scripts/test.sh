@@ -12,7 +12,8 @@ if [ $status -eq 0 ]; then
 	# unit test, and of the shell tests (which make check has just run on this tree) one per
 	# area, so that the tarball's completeness is proven without running the suite twice
 	SB_TESTS_SUBSET="layering.sh run.sh 010-show.sh 020-reload.sh 070-cdr-report.sh
-		090-packaging-notify.sh 100-license.sh 101-isdn-pri.sh 140-sip-call-cloud.sh" \
+		090-packaging-notify.sh 100-license.sh 101-isdn-pri.sh 140-sip-call-cloud.sh
+		230-mqtt-reports.sh" \
 		make -j"$(nproc)" distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror || status=1
 fi
 [ $status -eq 0 ] || cat test-suite.log

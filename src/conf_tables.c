@@ -45,6 +45,24 @@ void sb_conf_check_name(struct sb_conf_ctx *cx, const struct sb_conf_src *src, c
 			      "\"%s\" is not a name (allowed: letters, digits, '-', '_', '.')", v);
 }
 
+/* digest algorithms offered, in order: each of "SHA-256" and "MD5" at most once */
+void sb_conf_check_digest_algorithms(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+				     const char *path, const void *field)
+{
+	const struct sb_strlist *l = field;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], "SHA-256") != 0 && strcmp(l->v[i], "MD5") != 0)
+			sb_conf_error(cx, src, path, "\"%s\": unknown digest algorithm (allowed: "
+				      "\"SHA-256\", \"MD5\", in the order they are offered)",
+				      l->v[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l->v[i], l->v[j]) == 0)
+				sb_conf_error(cx, src, path, "\"%s\" is listed twice (allowed: "
+					      "each algorithm once)", l->v[i]);
+	}
+}
+
 /* ---- system ---- */
 
 /* a UNIX socket path is at most 107 bytes once resolved */
@@ -125,6 +143,48 @@ static const struct sb_conf_section tls_section = {
 	.keys = tls_keys,
 	.size = sizeof(struct sb_cloud_tls_conf),
 	.src_offset = OFF(sb_cloud_tls_conf, src),
+};
+
+static void check_broker(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+			 const void *field)
+{
+	const char *v = *(char *const *)field;
+	if (v && !sb_conf_is_hostport(v, true))
+		sb_conf_error(cx, src, path, "\"%s\" is not a broker (allowed: \"host:port\")", v);
+}
+
+static const struct sb_conf_key mqtt_keys[] = {
+	{ .name = "broker", .type = SB_CT_STRING, .offset = OFF(sb_cloud_mqtt_conf, broker),
+	  .min = 1, .max = 255, .flags = SB_CK_OPTIONAL, .check = check_broker,
+	  .help = "MQTT broker of the management channel, \"host:port\" (MQTTS, usually 8883); "
+		  "absent: no channel" },
+	{ .name = "client_id", .type = SB_CT_STRING, .offset = OFF(sb_cloud_mqtt_conf, client_id),
+	  .min = 1, .max = 64, .flags = SB_CK_OPTIONAL, .check = sb_conf_check_name,
+	  .help = "MQTT client id and the device's part of every topic (default: system.name)" },
+	{ .name = "topic_prefix", .type = SB_CT_STRING,
+	  .offset = OFF(sb_cloud_mqtt_conf, topic_prefix), .def = "\"symbridge\"", .min = 1,
+	  .max = 128, .help = "first part of every topic: PREFIX/CLIENT_ID/status, ..." },
+	{ .name = "keepalive", .type = SB_CT_INT, .offset = OFF(sb_cloud_mqtt_conf, keepalive),
+	  .def = "60", .min = 5, .max = 3600,
+	  .help = "seconds between MQTT keepalives; a silent broker is dropped after 1.5 times this" },
+	{ .name = "outbox_max_kb", .type = SB_CT_INT,
+	  .offset = OFF(sb_cloud_mqtt_conf, outbox_max_kb), .def = "8192", .min = 64,
+	  .max = 1048576,
+	  .help = "KiB of reports and events kept until the broker acknowledges them; past it the "
+		  "oldest are dropped (and counted)" },
+	{ .name = "outbox_max_age_hours", .type = SB_CT_INT,
+	  .offset = OFF(sb_cloud_mqtt_conf, outbox_max_age_hours), .def = "168", .min = 1,
+	  .max = 8760,
+	  .help = "hours a report or event waits for the broker at most; older ones are dropped "
+		  "(and counted)" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section mqtt_section = {
+	.name = "cloud.mqtt",
+	.keys = mqtt_keys,
+	.size = sizeof(struct sb_cloud_mqtt_conf),
+	.src_offset = OFF(sb_cloud_mqtt_conf, src),
 };
 
 /* "host[:port]" with IPv6 addresses in brackets; port 1..65535 */
@@ -220,6 +280,19 @@ static void cloud_check(struct sb_conf_ctx *cx, const char *path, void *elem)
 				      "\"%s\" is not a registrar (allowed: \"sips:host[:port]\" or "
 				      "\"host[:port]\")",
 				      c->registrar.v[i]);
+	if (c->mqtt.broker) { /* the channel uses the device certificate and CA of cloud.tls */
+		for (int i = 0; i < 3; i++) {
+			static const char *const keys[] = { "ca_file", "cert_file", "key_file" };
+			const char *f[] = { c->tls.ca_file, c->tls.cert_file, c->tls.key_file };
+			char kpath[64];
+			snprintf(kpath, sizeof kpath, "cloud.tls.%s", keys[i]);
+			if (!f[i])
+				sb_conf_error(cx, &c->tls.src, kpath,
+					      "missing: required when cloud.mqtt.broker is set");
+			else if (!c->enabled)
+				file_check(cx, &c->tls, path, keys[i], f[i], i == 2);
+		}
+	}
 	if (!c->enabled)
 		return;
 	if (c->registrar.n == 0)
@@ -245,6 +318,8 @@ static const struct sb_conf_key cloud_keys[] = {
 		  "\"PCMU\", \"opus\"" },
 	{ .name = "tls", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, tls), .sub = &tls_section,
 	  .help = "TLS settings of the cloud connection" },
+	{ .name = "mqtt", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, mqtt),
+	  .sub = &mqtt_section, .help = "the MQTTS management channel (status, reports)" },
 	SB_CONF_END
 };
 
@@ -341,6 +416,11 @@ static const struct sb_conf_key station_keys[] = {
 	{ .name = "allow_foreign_contact", .type = SB_CT_BOOL,
 	  .offset = OFF(sb_station_conf, allow_foreign_contact), .def = "false",
 	  .help = "accept a Contact whose host is not the address the REGISTER came from" },
+	{ .name = "digest_algorithms", .type = SB_CT_STRLIST,
+	  .offset = OFF(sb_station_conf, digest_algorithms), .min = 1, .max = 2,
+	  .flags = SB_CK_OPTIONAL, .check = sb_conf_check_digest_algorithms,
+	  .help = "digest algorithms offered to this station, in this order (default: "
+		  "sip.security.digest_algorithms)" },
 	SB_CONF_END
 };
 

@@ -125,6 +125,9 @@ int sb__modules_init(const struct sb_conf *conf);
 void sb__modules_reload(const struct sb_conf *conf, const struct sb_conf *old);
 void sb__modules_close(void);
 void sb__modules_status(struct sb_reply *r);
+void sb__modules_metrics(struct sb_metrics *m);
+/* calls offered since the start (sb_call_incoming, sb_call_refused), for the metrics */
+extern uint64_t sb__route_attempts;
 
 /* call.c, route.c: the call core (public part in call.h) */
 struct sb_call *sb__call_new(struct sb_leg *a, const struct sb_party *called);

@@ -236,3 +236,22 @@ void sb__ctl_help(struct sb_reply *r)
 			sb_reply_str(r, "help", cmd->help);
 		}
 }
+
+/* A show command run by a module for itself, as the daemon's own user: the reply as JSON
+ * (malloc'd), or NULL. Only for commands that answer at once (show ...), never deferred ones. */
+char *sb_ctl_query(int argc, const char *const *argv)
+{
+	struct sb_reply *r;
+	char *json = NULL;
+	size_t len;
+
+	if (sb__reply_new(&r) < 0)
+		return NULL;
+	sb__ctl_dispatch(argc, argv, (unsigned)getuid(), r);
+	if (sb__reply_deferred(r)) /* its handler owns it now and finishes it */
+		return NULL;
+	if (sb__reply_ok(r))
+		json = sb__reply_dump(r, &len);
+	sb__reply_free(r);
+	return json;
+}

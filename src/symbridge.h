@@ -120,6 +120,8 @@ bool sb_conf_is_name(const char *s);   /* letters, digits, '-', '_', '.' */
 bool sb_conf_is_hostport(const char *s, bool need_port); /* host[:port], [v6][:port] */
 void sb_conf_check_name(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 			const void *field); /* a key check for names */
+void sb_conf_check_digest_algorithms(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+				     const char *path, const void *field); /* "SHA-256", "MD5" */
 void sb_conf_warn(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -149,6 +151,17 @@ struct sb_cloud_tls_conf {
 	char *bearer_token;
 };
 
+/* cloud.mqtt: the management channel (modules/mgmt), over TLS with cloud.tls's certificates */
+struct sb_cloud_mqtt_conf {
+	struct sb_conf_src src;
+	char *broker;       /* "host:port"; NULL: no MQTT channel */
+	char *client_id;    /* NULL: system.name */
+	char *topic_prefix; /* topics are PREFIX/CLIENT_ID/... */
+	int keepalive;      /* seconds */
+	int outbox_max_kb;  /* what waits for the broker's acknowledgement, at most */
+	int outbox_max_age_hours;
+};
+
 struct sb_cloud_conf {
 	struct sb_conf_src src;
 	bool enabled;
@@ -156,6 +169,7 @@ struct sb_cloud_conf {
 	int registration; /* enum sb_cloud_registration */
 	struct sb_strlist codecs; /* offered to the cloud, in order: "G722" "PCMA" "PCMU" "opus" */
 	struct sb_cloud_tls_conf tls;
+	struct sb_cloud_mqtt_conf mqtt;
 };
 
 struct sb_ring_group_conf {
@@ -171,6 +185,7 @@ struct sb_station_conf {
 	char *name;
 	int dtmf; /* enum card_link_dtmf: how digits reach the station */
 	bool allow_foreign_contact; /* may register a Contact whose host is not its own address */
+	struct sb_strlist digest_algorithms; /* its own challenges (n == 0: sip.security's) */
 };
 
 struct sb_model;
@@ -341,6 +356,9 @@ struct sb_ctl_cmd {
 };
 
 int sb_ctl_register(const struct sb_ctl_cmd *table);
+/* Run a show command for a module's own use (what the cloud channel publishes): its reply as
+ * JSON, malloc'd, or NULL when it failed. Only commands that answer at once. */
+char *sb_ctl_query(int argc, const char *const *argv);
 
 /* The reply builder: one reply is a message, an item (ordered key/value pairs) or a table
  * (columns, then rows); it renders as JSON for the client, which draws tables for people. */
@@ -364,6 +382,29 @@ void sb_reply_strlist(struct sb_reply *r, const char *key, const struct sb_strli
 typedef int (*sb_reply_more_cb)(void *arg, FILE *out);
 void sb_reply_stream(struct sb_reply *r, sb_reply_more_cb more_cb, void (*free_cb)(void *arg),
 		     void *arg);
+/* A stream that follows events as they happen (trace sip --follow): no time limit on either
+ * side. Its more_cb may also return SB_REPLY_STREAM_WAIT having written nothing: the control
+ * server then sends nothing until sb_reply_stream_wake(arg) says more is there. A client that
+ * goes away ends it (free_cb). */
+#define SB_REPLY_STREAM_WAIT 2
+void sb_reply_stream_follow(struct sb_reply *r, sb_reply_more_cb more_cb,
+			    void (*free_cb)(void *arg), void *arg);
+void sb_reply_stream_wake(void *arg);
+
+/* ---- metrics: what a module counts, for a monitoring system ---------------------------- */
+
+/* A scrape in the Prometheus text format. A module writes its families from its own counters
+ * (the main loop calls its metrics hook): one sb_metric_family, then its samples. Names carry the
+ * symbridge_ prefix and a base unit; counters end in _total. */
+struct sb_metrics;
+enum sb_metric_type { SB_METRIC_GAUGE, SB_METRIC_COUNTER };
+void sb_metric_family(struct sb_metrics *m, const char *name, enum sb_metric_type type,
+		      const char *help);
+/* one sample of the current family; labels as name, value pairs ending with NULL (values are
+ * escaped as the format wants) */
+void sb_metric_sample(struct sb_metrics *m, double v, ...) __attribute__((sentinel));
+/* the whole exposition: every running module's families, malloc'd text in *textp */
+int sb_metrics_render(char **textp, size_t *lenp);
 
 /* ---- modules: compiled in, listed in src/modules.c ------------------------ */
 
@@ -383,9 +424,16 @@ struct sb_module {
 	void (*close)(void);
 	/* its lines of `show status` (keys of its own, e.g. "store"), while it runs */
 	void (*status)(struct sb_reply *r);
+	/* its metric families for the Prometheus endpoint (sb_metric_*), while it runs */
+	void (*metrics)(struct sb_metrics *m);
+	/* its lines of `show cloud` (another channel to the cloud: the management channel) */
+	void (*cloud_status)(struct sb_reply *r);
 };
 
 extern const struct sb_module *const sb_modules[];
+
+/* every running module's lines of `show cloud`, for the module that answers that command */
+void sb_modules_cloud_status(struct sb_reply *r);
 
 /* the module's parsed section of conf (its conf->size bytes), or NULL without a section */
 const void *sb_module_conf(const struct sb_conf *conf, const struct sb_module *m);

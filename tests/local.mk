@@ -81,7 +81,7 @@ tests_fuzz_fuzz_ctl_LDADD = $(SB_CORE_LIBS)
 TESTS += tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus tests/fuzz/build.sh
 
-SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DSB_FUZZING \
 	$(AM_CPPFLAGS) -I$(top_builddir) \
 	$(UV_CFLAGS) $(JANSSON_CFLAGS) $(OPUS_CFLAGS) $(SPANDSP_CFLAGS) $(SRTP_CFLAGS) $(URING_CFLAGS)
 # the core's table names the modules: their sources and libraries come along

@@ -186,4 +186,5 @@ const struct sb_module cdr_module = {
 	.reload = cdr_reload,
 	.close = cdr_close,
 	.status = cdr_status,
+	.metrics = cdr_q_metrics,
 };

@@ -35,6 +35,7 @@ SB_FUZZ_TARGETS += cdr
 
 SB_CDR_INTEGRATION = tests/integration/070-cdr-report.sh tests/integration/071-cdr-kill.sh \
 	tests/integration/072-cdr-cli.sh tests/integration/073-cdr-disk-full.sh \
+	tests/integration/074-cdr-isdn-frames.sh \
 	tests/integration/220-store-sync-kill.sh
 TESTS += $(SB_CDR_INTEGRATION)
 EXTRA_DIST += $(SB_CDR_INTEGRATION)

@@ -207,10 +207,15 @@ uint32_t media_rx_seq_expected(const struct media_rx_seq *s); /* A.3, since the 
 uint32_t media_rx_seq_lost(const struct media_rx_seq *s);     /* A.3, over the whole stream */
 uint32_t media_rx_seq_ext_max(const struct media_rx_seq *s);  /* extended highest seq */
 
-/* ITU-T G.107 E-model with the simplifications of README.md: R from the codec's equipment
- * impairment and packet-loss robustness (G.113 Appendix I), random loss in percent and the
- * one-way mouth-to-ear delay in ms; and MOS from R (G.107 Annex B). */
+/* ITU-T E-model with the simplifications of modules/cdr/README.md: R from the codec's
+ * equipment impairment and packet-loss robustness (G.113), random loss in percent and the
+ * one-way mouth-to-ear delay in ms. G.711 takes G.107's narrow-band scale (R up to 100), G.722
+ * and Opus G.107.1's wideband one (up to 129); media_emodel_mos brings either to a MOS
+ * (G.107.1 Annex A, G.107 Annex B); media_r_to_mos is Annex B alone (a narrow-band R). */
+#define MEDIA_EMODEL_WB_SCALE 1.29
+bool media_emodel_wideband(enum media_codec c);
 double media_emodel_r(enum media_codec c, double loss_pct, double delay_ms);
+double media_emodel_mos(enum media_codec c, double r);
 double media_r_to_mos(double r);
 
 /* ---- the engine: worker threads, RTP ports, sessions ------------------------ */
@@ -252,6 +257,10 @@ struct media_engine_status {
 	unsigned ports_total;
 	/* summed over the sessions open now, both legs */
 	uint64_t rx_packets, tx_packets, lost, srtp_auth_fail, srtp_replay;
+	/* ... and since the engine started, the sessions gone included (never go down) */
+	uint64_t rx_total, tx_total, lost_total, sessions_total;
+	unsigned transcoding;   /* sessions open now whose legs' codecs differ */
+	uint32_t jitter_max_us; /* the worst interarrival jitter of a leg open now */
 	/* CPU time the worker threads used since they started (user + system, CLOCK of each
 	 * thread), so the engine's own cost can be told apart from the rest of the process */
 	uint64_t worker_cpu_ns;
@@ -306,6 +315,8 @@ typedef void (*media_event_cb)(struct media_session *s, const struct media_event
 int media_session_alloc(struct media_session **sp, struct media_engine *e,
 			const struct media_leg_conf legs[2], media_event_cb cb, void *arg);
 uint16_t media_session_port(const struct media_session *s, unsigned leg); /* local RTP port */
+/* the call the session carries: every line its worker logs about it names the call */
+void media_session_set_call(struct media_session *s, uint64_t call_id);
 /* a re-INVITE: new codec, keys or peer for one leg; the streams' SSRC/seq/ts carry on. A leg
  * may become TDM (its port then stays idle); a leg made TDM has no port and stays TDM
  * (-ENOTSUP). An update of a TDM leg hands the session a new copy of its descriptor. */
@@ -325,7 +336,7 @@ struct media_leg_stats {
 	double jitter_mean_ms; /* ... its mean since the stream started */
 	double jitter_max_ms;  /* ... and its worst */
 	double rtt_ms;         /* from RTCP SR/RR (LSR/DLSR), 0 until known */
-	double r_factor;       /* E-model R (media_emodel_r) from loss, jitter and delay */
+	double r_factor;       /* E-model R (media_emodel_r; the codec's scale) from loss and delay */
 	double mos;            /* ... and the MOS it gives */
 	bool transcoding;
 };

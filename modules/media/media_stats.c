@@ -123,35 +123,49 @@ int media_rx_seq_update(struct media_rx_seq *s, uint16_t seq, uint32_t ts, int64
 
 /* ---- E-model ------------------------------------------------------------------------------- */
 
-/* Equipment impairment Ie and packet-loss robustness Bpl of the codec as received, G.113
- * Appendix I (Tables I.1 and I.3): G.711 with packet loss concealment, Ie 0, Bpl 25.1. The
- * engine conceals every codec it decodes; G.113 gives G.722 and Opus only on the wideband scale
- * (G.107.1), which this narrow-band R cannot use, so they are rated as G.711 with PLC: a
- * wideband call is never rated better than narrow band (README.md says so). */
-static void codec_ie(enum media_codec c, double *ie, double *bpl)
+/* A codec's place on the E-model's scales (modules/cdr/README.md has the table and sources).
+ * Narrow band (G.107): Ro - Is = 93.2, Ie and Bpl from G.113 Appendix I, G.711 with packet loss
+ * concealment: Ie 0, Bpl 25.1 (Tables I.1, I.3). Wide band (G.107.1): Ro,WB = 129 and
+ * G.113 Appendix IV's Ie,WB for G.722 at 64 kbit/s, 13. G.113 gives no wideband Bpl for the
+ * G.722 concealment this engine runs nor any Opus value: both keep G.711's Bpl 25.1, and Opus
+ * (wideband, 24 kbit/s here) is rated as G.722; README says so. */
+struct emodel_codec {
+	bool wideband;
+	double ro; /* Ro - Is with every other parameter at its default */
+	double ie, bpl;
+};
+
+static const struct emodel_codec *emodel_codec(enum media_codec c)
 {
-	(void)c;
-	*ie = 0;
-	*bpl = 25.1;
+	static const struct emodel_codec nb = { false, 93.2, 0, 25.1 };
+	static const struct emodel_codec wb = { true, 129, 13, 25.1 };
+
+	return c == MEDIA_G722 || c == MEDIA_OPUS ? &wb : &nb;
+}
+
+bool media_emodel_wideband(enum media_codec c)
+{
+	return emodel_codec(c)->wideband;
 }
 
 double media_emodel_r(enum media_codec c, double loss_pct, double delay_ms)
 {
-	double ie, bpl, ie_eff, id, r;
+	const struct emodel_codec *e = emodel_codec(c);
+	double scale = e->wideband ? MEDIA_EMODEL_WB_SCALE : 1.0, ie_eff, id, r;
 
-	codec_ie(c, &ie, &bpl);
 	if (loss_pct < 0)
 		loss_pct = 0;
 	if (loss_pct > 100)
 		loss_pct = 100;
-	/* G.107 (7-29), random loss (BurstR = 1) */
-	ie_eff = ie + (95 - ie) * loss_pct / (loss_pct + bpl);
+	/* G.107 (7-29) / G.107.1: Ie,eff = Ie + (Ro_max - Ie) Ppl / (Ppl + Bpl), random loss
+	 * (BurstR = 1); Ro_max is 95 on the narrow-band scale, 129 on the wide one */
+	ie_eff = e->ie + ((e->wideband ? 129 : 95) - e->ie) * loss_pct / (loss_pct + e->bpl);
 	/* Id from the one-way delay, G.107's curve for an echo-free path as approximated by Cole
-	 * and Rosenbluth (2001): 0.024 d, plus 0.11 (d - 177.3) above 177.3 ms */
-	id = 0.024 * delay_ms + (delay_ms > 177.3 ? 0.11 * (delay_ms - 177.3) : 0);
-	/* Ro - Is with every other parameter at its G.107 default: 93.2; A = 0 */
-	r = 93.2 - id - ie_eff;
-	return r < 0 ? 0 : r > 100 ? 100 : r;
+	 * and Rosenbluth (2001): 0.024 d, plus 0.11 (d - 177.3) above 177.3 ms; on the wide scale
+	 * times 1.29, so a delay costs the same MOS whatever the band */
+	id = (0.024 * delay_ms + (delay_ms > 177.3 ? 0.11 * (delay_ms - 177.3) : 0)) * scale;
+	r = e->ro - id - ie_eff;
+	return r < 0 ? 0 : r > 100 * scale ? 100 * scale : r;
 }
 
 double media_r_to_mos(double r)
@@ -161,4 +175,11 @@ double media_r_to_mos(double r)
 	if (r >= 100)
 		return 4.5;
 	return 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6;
+}
+
+double media_emodel_mos(enum media_codec c, double r)
+{
+	/* G.107.1 Annex A: a wideband R is brought to the narrow-band scale (R / 1.29) and then
+	 * takes G.107 Annex B's formula */
+	return media_r_to_mos(emodel_codec(c)->wideband ? r / MEDIA_EMODEL_WB_SCALE : r);
 }

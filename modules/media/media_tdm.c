@@ -102,20 +102,25 @@ static void tdm_stop(struct media_tdm *t, const char *why)
 		  t->l->idx, why);
 }
 
-/* One frame from the B-channel: it gets an RTP header of our own numbering and goes the way a
- * packet from an RTP peer goes (pass-through or transcoding, DTMF detection, counters). */
+/* What the B-channel gave: each frame of the leg's packet time (20 ms: 160 bytes of 8 kHz
+ * G.711) gets an RTP header of our own numbering and goes the way a packet from an RTP peer goes
+ * (pass-through or transcoding, DTMF detection, counters). A read of several frames (a DAHDI
+ * block larger than 20 ms, or frames a socket peer sent as one) is cut into frames, so the leg's
+ * report counts 20 ms frames, not reads; a shorter read (a smaller DAHDI block) is one packet. */
 static void tdm_read_cb(uv_poll_t *h, int status, int events)
 {
 	struct media_tdm *t = h->data;
 	struct media_leg_rt *l = t->l;
 	const struct media_leg_conf *c = &l->s->pipe->conf[l->idx];
+	size_t frame = 8 * (size_t)(c->ptime ? c->ptime : MEDIA_PTIME_DEFAULT);
+	uint8_t raw[TDM_FRAME_MAX];
 	ssize_t n;
 
 	if (status < 0) {
 		tdm_stop(t, uv_strerror(status));
 		return;
 	}
-	n = read(t->fd, l->rxbuf + RTP_HDR, TDM_FRAME_MAX);
+	n = read(t->fd, raw, sizeof raw);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR || (t->event && t->event(t->fd, errno)))
 			return;
@@ -126,18 +131,24 @@ static void tdm_read_cb(uv_poll_t *h, int status, int events)
 		tdm_stop(t, "closed by the other end");
 		return;
 	}
-	uint8_t *b = l->rxbuf;
-	b[0] = 0x80;
-	b[1] = c->pt;
-	b[2] = (uint8_t)(l->tdm_seq >> 8);
-	b[3] = (uint8_t)l->tdm_seq;
-	for (int i = 0; i < 4; i++) {
-		b[4 + i] = (uint8_t)(l->tdm_ts >> (24 - 8 * i));
-		b[8 + i] = (uint8_t)(l->tx_ssrc >> (24 - 8 * i)); /* any fixed source will do */
+	for (size_t off = 0; off < (size_t)n; off += frame) {
+		size_t k = (size_t)n - off < frame ? (size_t)n - off : frame;
+		uint8_t *b = l->rxbuf;
+
+		/* media__rtp_in works on the leg's buffer in place (tones go into it) */
+		memcpy(b + RTP_HDR, raw + off, k);
+		b[0] = 0x80;
+		b[1] = c->pt;
+		b[2] = (uint8_t)(l->tdm_seq >> 8);
+		b[3] = (uint8_t)l->tdm_seq;
+		for (int i = 0; i < 4; i++) {
+			b[4 + i] = (uint8_t)(l->tdm_ts >> (24 - 8 * i));
+			b[8 + i] = (uint8_t)(l->tx_ssrc >> (24 - 8 * i)); /* any fixed source */
+		}
+		l->tdm_seq++;
+		l->tdm_ts += (uint32_t)k; /* 8 kHz G.711: one byte per sample */
+		media__rtp_in(l, (ssize_t)(RTP_HDR + k), NULL);
 	}
-	l->tdm_seq++;
-	l->tdm_ts += (uint32_t)n; /* 8 kHz G.711: one byte per sample */
-	media__rtp_in(l, RTP_HDR + n, NULL);
 }
 
 /* Take the descriptors the session's new pipe brings; the ones they replace are closed. */

@@ -114,8 +114,11 @@ static void rx_done(struct media_uring *u, struct media_leg_rt *l, int which, in
 	} else if (res != -EAGAIN && res != -EINTR && res != -ENOBUFS && res != -ENOMEM &&
 		   res != -ECONNREFUSED && res != -ECANCELED) {
 		/* not a passing condition: stop reading rather than spin on it */
+		unsigned long long prev = sb_log_call_set(
+			atomic_load_explicit(&l->s->call_id, memory_order_relaxed));
 		log_warn("receive on a media socket failed: %s; the socket is no longer read",
 			 strerror(-res));
+		sb_log_call_set(prev);
 		r->dead = true;
 		return;
 	}

@@ -359,6 +359,7 @@ static int open_local(const struct sb_conf *conf)
 			plain, plain[0] && tls[0] ? " and " : "", tls);
 		return -EADDRINUSE;
 	}
+	sip_trace_stack_created(sip.local);
 	log_info("local SIP side listening on %s%s%s", plain, plain[0] && tls[0] ? " and " : "",
 		 tls);
 	return 0;
@@ -381,6 +382,7 @@ static void after_pump(void)
 		sip_conn_close();
 		uv_close((uv_handle_t *)&sip.stop_timer, NULL);
 		sip_loop_close();
+		sip_trace_close();
 		sip.stopping = false;
 		log_info("SIP stopped");
 	}
@@ -420,6 +422,7 @@ static int sip_init(const struct sb_conf *conf)
 	if (!getenv("SOFIA_DEBUG") && !getenv("NUA_DEBUG") && !getenv("NTA_DEBUG") &&
 	    !getenv("TPORT_DEBUG"))
 		su_log_set_level(NULL, 0);
+	sip_trace_init();
 	if ((rc = sip_loop_open(sb_daemon_loop(), after_pump)) < 0) {
 		log_err("cannot start sofia-sip: %s", strerror(-rc));
 		return rc;
@@ -454,6 +457,7 @@ fail:
 	sip.cloud = NULL;
 	sip_conn_close();
 	sip_loop_close();
+	sip_trace_close();
 	return rc;
 }
 
@@ -518,4 +522,5 @@ const struct sb_module sip_module = {
 	.init = sip_init,
 	.reload = sip_reload,
 	.close = sip_close,
+	.metrics = sip_metrics,
 };

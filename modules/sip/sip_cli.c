@@ -59,6 +59,7 @@ static int cmd_links(const struct sb_ctl_req *req, struct sb_reply *r)
 static int cmd_cloud(const struct sb_ctl_req *req, struct sb_reply *r)
 {
 	sip_cloud_show(r);
+	sb_modules_cloud_status(r); /* the other channels to the cloud (the management channel) */
 	return 0;
 }
 
@@ -89,6 +90,10 @@ const struct sb_ctl_cmd sip_cli_cmds[] = {
 	  "why",
 	  0 },
 	{ "unban <address>", cmd_unban, "lift the ban of an address (or the lock of a user name)",
+	  SB_CTL_PRIV },
+	{ "trace sip [on|off|--follow]", sip_trace_cmd,
+	  "complete SIP messages of both stacks: to the log (on, off), or streamed here until "
+	  "Ctrl-C (--follow); without a word: the state",
 	  SB_CTL_PRIV },
 	{ NULL, NULL, NULL, 0 },
 };

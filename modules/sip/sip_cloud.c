@@ -402,6 +402,7 @@ int sip_cloud_open(const struct sb_conf *conf)
 		log_err("cannot start the cloud SIP stack (TLS certificate in %s)", dir);
 		return -EINVAL;
 	}
+	sip_trace_stack_created(sip.cloud);
 	if ((rc = sip_cloud_ids_open(conf)) < 0)
 		return rc;
 	uv_timer_init(sb_daemon_loop(), &cl.retry);

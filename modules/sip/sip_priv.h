@@ -128,10 +128,15 @@ struct sip_digest_req {
 	uint64_t now;
 	const char *realm;
 	const struct sb_strlist *algs;
+	/* the algorithms a user is offered (NULL, or NULL returned: algs) */
+	const struct sb_strlist *(*algs_cb)(const char *user);
 	const char *(*password_cb)(const char *user); /* NULL: no such user */
 	char user[65];                                /* out: the user the credentials name */
 };
 int sip_digest_setup(void);
+#ifdef SB_FUZZING
+void sip_digest_fuzz_accept(bool on); /* fuzz builds: any nonce and response of a known user */
+#endif
 int sip_digest_nonce(uint64_t now, const char *source, char out[57]);
 int sip_digest_nonce_check(const char *nonce, const char *source, uint64_t now);
 int sip_digest_nc_use(const char *nonce, uint64_t issued, uint32_t nc, uint64_t now);
@@ -140,6 +145,7 @@ size_t sip_digest_challenge(const struct sb_strlist *algs, const char *realm, co
 const msg_auth_t *sip_digest_credentials(const msg_auth_t *list, const char *realm);
 enum sip_digest_rc sip_digest_check(struct sip_digest_req *dr);
 const char *sip_digest_what(enum sip_digest_rc rc);
+const char *sip_digest_challenge_user(const sip_t *req, const msg_auth_t *list, const char *realm);
 
 /* sip_guard.c: per-source request limit, failed authentications per source and per user, bans.
  * ip is an address without port. */
@@ -227,6 +233,15 @@ int sip_reg_auth_call(const sip_t *req, const char *source, uint64_t now, const 
 		      struct sip_reg_answer *a);
 
 void sip_link_show(struct sb_reply *r);
+void sip_link_metrics(struct sb_metrics *m);
+/* sip_trace.c: symbridgectl trace sip (sofia's tport message log, redirected) */
+void sip_trace_init(void);
+void sip_trace_close(void);
+bool sip_trace_capturing(void);
+void sip_trace_stack_created(nua_t *nua); /* a stack made while the trace runs takes it */
+int sip_trace_cmd(const struct sb_ctl_req *req, struct sb_reply *r);
+/* sip_metrics.c: the module's families for the Prometheus endpoint */
+void sip_metrics(struct sb_metrics *m);
 void sip_cloud_show(struct sb_reply *r);
 
 /* sip_tls.c: TLS policy (minimum version) of every sofia-sip context; capture_next marks the

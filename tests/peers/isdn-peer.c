@@ -51,6 +51,8 @@ static struct {
 	/* what was heard on them since the last `heard`: frames above silence, their samples and
 	 * zero crossings (the tone's frequency), and the sign of the last sample */
 	long heard_frames[MAXB + 1], heard_samples[MAXB + 1], heard_zc[MAXB + 1];
+	/* every frame that came on them since the channel's socket connected, and its bytes */
+	long rx_frames[MAXB + 1], rx_bytes[MAXB + 1];
 	int heard_sign[MAXB + 1];
 	bool quiet; /* `audio-log off`: no line per received frame */
 	long long next_tick;            /* when the next played frame is due (ms), 0: none */
@@ -233,6 +235,7 @@ static void audio_open(struct pcall *c)
 	snprintf(path, sizeof path, "%s.b%d", P.path, index_of_ts(c->ts));
 	P.bfd[c->ts] = unix_connect(path);
 	heard_reset(c->ts);
+	P.rx_frames[c->ts] = P.rx_bytes[c->ts] = 0;
 	if (P.bfd[c->ts] >= 0 && !P.drx[c->ts])
 		P.drx[c->ts] = dtmf_rx_init(NULL, inband_cb, (void *)(intptr_t)c->ts);
 }
@@ -462,14 +465,16 @@ static void command(char *line)
 		pri_keypad_facility(P.pri, c->q, w[2]);
 	} else if (!strcmp(w[0], "hangup") && c) {
 		pri_hangup(P.pri, c->q, n >= 3 ? atoi(w[2]) : 16);
-	} else if (!strcmp(w[0], "audio") && c && n >= 4) { /* audio ID FRAMES BYTE */
-		unsigned char frame[160];
+	} else if (!strcmp(w[0], "audio") && c && n >= 4) { /* audio ID FRAMES BYTE [LEN] */
+		unsigned char frame[480];
+		int len = n >= 5 ? atoi(w[4]) : FRAME;
+		if (len < 1 || len > (int)sizeof frame)
+			len = FRAME;
 		memset(frame, (int)strtol(w[3], NULL, 0), sizeof frame);
 		audio_open(c);
 		int sent = 0;
 		for (int i = 0; i < atoi(w[2]) && c->ts > 0 && P.bfd[c->ts] >= 0; i++)
-			sent += send(P.bfd[c->ts], frame, sizeof frame, MSG_NOSIGNAL) ==
-				sizeof frame;
+			sent += send(P.bfd[c->ts], frame, (size_t)len, MSG_NOSIGNAL) == len;
 		out("audio-sent %d %d", c->id, sent);
 	} else if (!strcmp(w[0], "audio-log") && n >= 2) { /* audio-log on|off */
 		P.quiet = strcmp(w[1], "off") == 0;
@@ -481,6 +486,10 @@ static void command(char *line)
 		out("heard %d frames %ld hz %ld", c->id, ts ? P.heard_frames[ts] : 0, hz);
 		if (ts)
 			heard_reset(ts);
+	} else if (!strcmp(w[0], "received") && c) { /* received ID: every frame, silent or not */
+		int ts = c->ts > 0 && c->ts <= MAXB ? c->ts : 0;
+		out("received %d frames %ld bytes %ld", c->id, ts ? P.rx_frames[ts] : 0,
+		    ts ? P.rx_bytes[ts] : 0);
 	} else if (!strcmp(w[0], "tone") && c && n >= 4) { /* tone ID FRAMES HZ, in real time */
 		audio_open(c);
 		play_stop(c);
@@ -625,6 +634,8 @@ int main(int argc, char **argv)
 				for (int ts = 1; k > 0 && ts <= MAXB; ts++)
 					if (P.bfd[ts] == pf[i].fd) {
 						struct pcall *c = by_ts(ts);
+						P.rx_frames[ts]++;
+						P.rx_bytes[ts] += k;
 						long level = alaw_level(a, (size_t)k);
 						if (!P.quiet)
 							out("audio %d len %zd byte 0x%02x level %ld",

@@ -119,12 +119,41 @@ static void test_emodel(void **state)
 	assert_true(fabs(media_r_to_mos(r0) - 4.41) < 0.01);
 	assert_true(fabs(r5 - (93.2 - 95.0 * 5 / 30.1)) < 1e-9);
 	assert_true(media_r_to_mos(r5) > 3.8 && media_r_to_mos(r5) < 4.0);
-	assert_true(media_r_to_mos(media_emodel_r(MEDIA_G722, 0, 40)) >= 4.0);
 	/* 300 ms one way: Id = 7.2 + 0.11 * 122.7 */
 	assert_true(fabs(media_emodel_r(MEDIA_PCMA, 0, 300) - (93.2 - 7.2 - 0.11 * 122.7)) <
 		    1e-9);
 	assert_true(media_r_to_mos(0) == 1.0 && media_r_to_mos(100) == 4.5);
 	assert_true(media_emodel_r(MEDIA_PCMA, 100, 1000) == 0);
+	/* both G.711 laws are narrow band, with the same constants */
+	assert_false(media_emodel_wideband(MEDIA_PCMU) || media_emodel_wideband(MEDIA_PCMA));
+	assert_true(media_emodel_r(MEDIA_PCMU, 5, 40) == media_emodel_r(MEDIA_PCMA, 5, 40));
+	assert_true(media_emodel_mos(MEDIA_PCMA, r0) == media_r_to_mos(r0));
+}
+
+/* G.107.1: a clean G.722 or Opus call is R 129 - Ie,WB 13 = 116 on the wide scale, MOS from
+ * 116 / 1.29 (G.107.1 Annex A); 5 % loss takes Ie,eff = 13 + 116 * 5 / 30.1; delay costs 1.29
+ * times G.107's Id, so 300 ms costs the same MOS whatever the band */
+static void test_emodel_wideband(void **state)
+{
+	enum media_codec wb[] = { MEDIA_G722, MEDIA_OPUS };
+
+	(void)state;
+	for (unsigned i = 0; i < 2; i++) {
+		double r0 = media_emodel_r(wb[i], 0, 0);
+		double r5 = media_emodel_r(wb[i], 5, 0);
+		double r300 = media_emodel_r(wb[i], 0, 300);
+		double rn300 = media_emodel_r(MEDIA_PCMA, 0, 300);
+
+		assert_true(media_emodel_wideband(wb[i]));
+		assert_true(fabs(r0 - 116) < 1e-9);
+		assert_true(fabs(media_emodel_mos(wb[i], r0) - media_r_to_mos(116 / 1.29)) < 1e-12);
+		assert_true(fabs(media_emodel_mos(wb[i], r0) - 4.34) < 0.01);
+		assert_true(fabs(r5 - (129 - 13 - 116.0 * 5 / 30.1)) < 1e-9);
+		assert_true(media_emodel_mos(wb[i], r5) < media_emodel_mos(wb[i], r0));
+		assert_true(fabs((116 - r300) - 1.29 * (93.2 - rn300)) < 1e-9);
+		/* the wide scale ends at 129, not 100; never below 0 */
+		assert_true(media_emodel_r(wb[i], 100, 2000) == 0);
+	}
 }
 
 int main(void)
@@ -132,7 +161,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_probation),     cmocka_unit_test(test_loss_and_wrap),
 		cmocka_unit_test(test_forged_jumps),  cmocka_unit_test(test_jitter),
-		cmocka_unit_test(test_emodel),
+		cmocka_unit_test(test_emodel),	      cmocka_unit_test(test_emodel_wideband),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -1,0 +1,201 @@
+/* mgmt.c: the cloud management module: the MQTTS channel's settings (cloud.mqtt), its life
+ * cycle, and what show status and show mqtt say about it. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+#define SB_MODULE "mgmt"
+#include "mgmt_int.h"
+
+static struct {
+	bool running;
+	char client_id[65];
+	char prefix[129];
+	struct mgmt_mqtt_conf mc;
+	uv_timer_t expire;
+} mg;
+
+int64_t mgmt_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *mgmt_client_id(void)
+{
+	return mg.client_id;
+}
+
+void mgmt_topic(char *buf, size_t len, const char *suffix)
+{
+	snprintf(buf, len, "%s/%s/%s", mg.prefix, mg.client_id, suffix);
+}
+
+static size_t max_bytes(const struct sb_cloud_mqtt_conf *m)
+{
+	return (size_t)m->outbox_max_kb * 1024;
+}
+
+static int64_t max_age_us(const struct sb_cloud_mqtt_conf *m)
+{
+	return (int64_t)m->outbox_max_age_hours * 3600 * 1000000;
+}
+
+/* "host:port" or "[v6]:port", as the key table checked it */
+static void split_broker(const char *b, struct mgmt_mqtt_conf *mc)
+{
+	const char *colon = strrchr(b, ':');
+	size_t hl = (size_t)(colon - b);
+
+	if (b[0] == '[') {
+		b++;
+		hl -= 2;
+	}
+	snprintf(mc->host, sizeof mc->host, "%.*s", (int)hl, b);
+	mc->port = atoi(colon + 1);
+}
+
+static void expire_cb(uv_timer_t *t)
+{
+	mgmt_outbox_expire();
+}
+
+static int mgmt_init(const struct sb_conf *conf)
+{
+	const struct sb_cloud_mqtt_conf *m = &conf->cloud.mqtt;
+	const struct sb_cloud_tls_conf *t = &conf->cloud.tls;
+	int rc;
+
+	if (!m->broker)
+		return 0; /* no channel: nothing runs */
+	snprintf(mg.client_id, sizeof mg.client_id, "%s", m->client_id ? m->client_id
+								    : conf->system.name);
+	snprintf(mg.prefix, sizeof mg.prefix, "%s", m->topic_prefix);
+	if ((rc = mgmt_outbox_open(max_bytes(m), max_age_us(m))) < 0) {
+		log_err("cannot open the cloud outbox in the store: %s", strerror(-rc));
+		return rc;
+	}
+	if ((rc = mgmt_report_start()) < 0) {
+		log_err("cannot observe calls: %s", strerror(-rc));
+		mgmt_outbox_close();
+		return rc;
+	}
+	mg.mc = (struct mgmt_mqtt_conf){ .verify_host = t->verify_host,
+					 .tls13 = t->min_version == SB_TLS_1_3,
+					 .keepalive = m->keepalive };
+	split_broker(m->broker, &mg.mc);
+	snprintf(mg.mc.client_id, sizeof mg.mc.client_id, "%s", mg.client_id);
+	snprintf(mg.mc.ca_file, sizeof mg.mc.ca_file, "%s", t->ca_file);
+	snprintf(mg.mc.cert_file, sizeof mg.mc.cert_file, "%s", t->cert_file);
+	snprintf(mg.mc.key_file, sizeof mg.mc.key_file, "%s", t->key_file);
+	uv_timer_init(sb_daemon_loop(), &mg.expire);
+	uv_timer_start(&mg.expire, expire_cb, 60 * 1000, 60 * 1000);
+	mgmt_state_start();
+	mg.running = true;
+	return mgmt_mqtt_start(&mg.mc);
+}
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void mgmt_reload(const struct sb_conf *conf, const struct sb_conf *old)
+{
+	const struct sb_cloud_mqtt_conf *n = &conf->cloud.mqtt, *o = &old->cloud.mqtt;
+
+	if (!same(n->broker, o->broker) || !same(n->client_id, o->client_id) ||
+	    !same(n->topic_prefix, o->topic_prefix) || n->keepalive != o->keepalive)
+		log_warn("cloud.mqtt changed: the channel takes it after a restart");
+	if (mg.running && (n->outbox_max_kb != o->outbox_max_kb ||
+			   n->outbox_max_age_hours != o->outbox_max_age_hours)) {
+		mgmt_outbox_limits(max_bytes(n), max_age_us(n));
+		mgmt_outbox_expire();
+		log_info("cloud outbox: now at most %d KiB and %d hours", n->outbox_max_kb,
+			 n->outbox_max_age_hours);
+	}
+}
+
+static void outbox_lines(struct sb_reply *r)
+{
+	struct mgmt_outbox_stats s;
+
+	mgmt_outbox_stats(&s);
+	sb_reply_int(r, "outbox_depth", (long long)s.depth);
+	sb_reply_int(r, "outbox_bytes", (long long)s.bytes);
+	sb_reply_int(r, "outbox_dropped_full", (long long)s.dropped_full);
+	sb_reply_int(r, "outbox_dropped_age", (long long)s.dropped_age);
+	sb_reply_int(r, "outbox_dropped_store", (long long)s.dropped_store);
+}
+
+static void mgmt_status(struct sb_reply *r)
+{
+	if (!mg.running)
+		return;
+	mgmt_mqtt_show(r);
+	outbox_lines(r);
+}
+
+/* show cloud: where the management channel stands and what waits for it */
+static void mgmt_cloud_status(struct sb_reply *r)
+{
+	struct mgmt_outbox_stats s;
+
+	if (!mg.running) {
+		sb_reply_str(r, "mqtt", "off");
+		return;
+	}
+	mgmt_outbox_stats(&s);
+	sb_reply_str(r, "mqtt", mgmt_mqtt_connected() ? "connected" : "not connected");
+	sb_reply_int(r, "outbox_depth", (long long)s.depth);
+	sb_reply_int(r, "outbox_dropped",
+		     (long long)(s.dropped_full + s.dropped_age + s.dropped_store));
+}
+
+static int cmd_show_mqtt(const struct sb_ctl_req *req, struct sb_reply *r)
+{
+	if (!mg.running) {
+		sb_reply_str(r, "mqtt", "off");
+		return 0;
+	}
+	sb_reply_str(r, "client_id", mg.client_id);
+	sb_reply_str(r, "topic_prefix", mg.prefix);
+	mgmt_mqtt_show(r);
+	outbox_lines(r);
+	return 0;
+}
+
+static const struct sb_ctl_cmd mgmt_cmds[] = {
+	{ "show mqtt", cmd_show_mqtt,
+	  "the cloud management channel: connection, outbox depth, what was dropped and why", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+
+static void mgmt_close(void)
+{
+	if (!mg.running)
+		return;
+	mg.running = false;
+	mgmt_report_stop();
+	mgmt_state_stop();
+	mgmt_mqtt_stop();
+	uv_close((uv_handle_t *)&mg.expire, NULL);
+	mgmt_outbox_close();
+}
+
+const struct sb_module mgmt_module = {
+	.name = "mgmt",
+	.cmds = mgmt_cmds,
+	.init = mgmt_init,
+	.reload = mgmt_reload,
+	.close = mgmt_close,
+	.status = mgmt_status,
+	.cloud_status = mgmt_cloud_status,
+};
