@@ -77,6 +77,15 @@ void sb__ctl_help(struct sb_reply *r);
 void sb__ctl_request(const char *line, size_t len, unsigned uid, struct sb_reply *r);
 
 /* ctl.c */
+/* store_sync.c: the thread that syncs the store's commits to disk, one fdatasync per interval */
+struct MDB_env;
+struct sb__syncer;
+int sb__syncer_start(struct sb__syncer **yp, struct MDB_env *env, unsigned interval_ms);
+void sb__syncer_commit(struct sb__syncer *y);
+int sb__syncer_take_err(struct sb__syncer *y);
+unsigned long long sb__syncer_syncs(struct sb__syncer *y);
+unsigned long long sb__syncer_stop(struct sb__syncer *y); /* NULL-safe; joins; its syncs */
+
 struct uv_loop_s;
 int sb__ctl_listen(struct uv_loop_s *loop, const char *path);
 void sb__ctl_close(void);

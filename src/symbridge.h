@@ -329,6 +329,15 @@ int sb_store_txn_del(struct sb_store_txn *txn, const char *db, const void *key, 
 int sb_store_txn_get(struct sb_store_txn *txn, const char *db, const void *key, size_t klen,
 		     void **valp, size_t *vlenp);
 int sb_store_sync(struct sb_store *s);
+/* Commits reach the kernel at once (a killed daemon loses none of them) and the disk within
+ * interval_ms, synced by a thread off the loop; 0: every commit is synced before it returns. */
+int sb_store_set_sync_interval(struct sb_store *s, unsigned interval_ms);
+struct sb_store_stats {
+	unsigned sync_interval_ms;
+	unsigned long long commits; /* write transactions committed */
+	unsigned long long syncs;   /* of them or for them, flushes to disk */
+};
+void sb_store_get_stats(struct sb_store *s, struct sb_store_stats *st);
 struct sb_store *sb_daemon_store(void); /* the daemon's store, open from start to stop */
 
 /* ---- control: command table and replies ------------------------------- */

@@ -108,6 +108,7 @@ static int cmd_show_media(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_int(r, "lost", (long long)st.lost);
 	sb_reply_int(r, "srtp_auth_fail", (long long)st.srtp_auth_fail);
 	sb_reply_int(r, "srtp_replay", (long long)st.srtp_replay);
+	sb_reply_int(r, "sends_direct", (long long)st.sends_direct);
 	return 0;
 }
 

@@ -236,6 +236,7 @@ struct media_engine_conf {
 	int port_lo, port_hi;      /* system.rtp_ports: RTP on even, RTCP on the odd port above */
 	const char *bind_ip;       /* local address of every RTP socket ("0.0.0.0", "127.0.0.1") */
 	unsigned rtcp_interval_ms; /* between reports on a leg; 0: 5000 (RFC 3550) */
+	bool uring_coop; /* io_uring with cooperative task running (benches compare; README) */
 };
 
 /* the daemon's engine (started by the module from `media` and system.rtp_ports), or NULL */
@@ -264,6 +265,8 @@ struct media_engine_status {
 	 * thread), so the engine's own cost can be told apart from the rest of the process */
 	uint64_t worker_cpu_ns;
 	const char *io; /* "io_uring" or "poll" */
+	uint64_t sends_direct; /* with io_uring: sends that found no free slot (or were too long)
+				* and went out by plain sendto, since start */
 };
 void media_engine_status(const struct media_engine *e, struct media_engine_status *st);
 

@@ -362,6 +362,7 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 		return -ENOMEM;
 	e->main = main_loop;
 	e->rtcp_interval_ms = c->rtcp_interval_ms ? c->rtcp_interval_ms : 5000;
+	e->uring_coop = c->uring_coop;
 	e->port_base = base;
 	e->npairs = (unsigned)(c->port_hi - base + 1) / 2;
 	snprintf(e->bind_ip, sizeof e->bind_ip, "%s", c->bind_ip ? c->bind_ip : "0.0.0.0");
@@ -459,7 +460,10 @@ void media_engine_status(const struct media_engine *e, struct media_engine_statu
 	st->rx_packets = st->tx_packets = st->lost = st->srtp_auth_fail = st->srtp_replay = 0;
 	st->worker_cpu_ns = 0;
 	st->io = e->nworkers && e->workers[0].uring ? "io_uring" : "poll";
+	st->sends_direct = 0;
 	for (unsigned i = 0; i < e->nworkers; i++) {
+		st->sends_direct += atomic_load_explicit(&e->workers[i].sends_direct,
+							 memory_order_relaxed);
 		clockid_t cid;
 		struct timespec ts;
 		if (pthread_getcpuclockid(e->workers[i].thread, &cid) == 0 &&

@@ -243,6 +243,7 @@ struct media_worker {
 	_Atomic unsigned ring_head, ring_tail;
 	_Atomic uint64_t ring_lost;
 	struct media_uring *uring; /* packet I/O through io_uring; NULL: uv_poll and syscalls */
+	_Atomic uint64_t sends_direct; /* io_uring sends that went out by plain sendto */
 };
 
 struct media_engine {
@@ -252,6 +253,7 @@ struct media_engine {
 	struct media_worker *workers;
 	unsigned nworkers;
 	unsigned rtcp_interval_ms;
+	bool uring_coop; /* media_engine_conf's */
 	int port_base; /* first even port */
 	unsigned npairs, pairs_used, next_pair;
 	uint8_t *pair_used;
