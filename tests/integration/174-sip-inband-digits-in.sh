@@ -6,16 +6,18 @@
 # 1, 5, 9 as tones. Each calls channel 801 (cloud:alice, baresip behind kamailio over TLS in the
 # cloud's network namespace, G.722): the digits are counted by what alice says it received, not
 # by our log. The legs: G.722 passed through (door, the server), Opus transcoded to G.722 (lift).
+# Last, the other way of sending: a second link's server (G.722, telephone-event, the default
+# dtmf = "rfc4733") presses 4 as an RFC 4733 event, and alice receives it exactly once.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
 . "$top_srcdir/tests/lib/station.sh"
 sb_need_peers kamailio openssl baresip
-tap_plan 10
+tap_plan 12
 
 cleanup174() {
-	for s in door lift srv; do sb_station_stop "$s"; done
+	for s in door lift srv srv2; do sb_station_stop "$s"; done
 	sb_baresip_stop
 	sb_sip_cleanup
 }
@@ -49,6 +51,8 @@ sb_kamailio_start "$kp" && sb_baresip_start alice "$kp"
 tap_ok $? "kamailio with TLS on $kp, baresip registered there as alice (G.722, auto-answer)" ||
 	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
 
+sb_station_start srv2 G722/16000 "<sip:556@127.0.0.1>;regint=0"
+eval "srv2_port=\$st_port_srv2"
 st_source="aufile,$sb_tmp/digits.wav"
 sb_station_start srv G722/16000 "<sip:555@127.0.0.1>;regint=0"
 eval "srv_port=\$st_port_srv"
@@ -66,7 +70,9 @@ $(sb_cloud_section)
 cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
     { number = "801"; target = "cloud:alice"; } ); },
   { slot = 2; type = "link"; name = "intercom"; transport = "udp";
-    peer = "127.0.0.1:$srv_port"; dtmf = "inband"; } );
+    peer = "127.0.0.1:$srv_port"; dtmf = "inband"; },
+  { slot = 3; type = "link"; name = "intercom2"; transport = "udp";
+    peer = "127.0.0.1:$srv2_port"; } );
 CONF
 sb_start c.conf && ctl license install "$lic_file" >/dev/null
 sb_poll 15 sb_cloud_registered
@@ -77,9 +83,9 @@ sb_station_start door G722/16000 "$(acct door)"
 sb_station_start lift opus/48000/2 "$(acct lift)"
 st_source=
 two() { [ "$(ctl --json show registrations | json_get "len(j['rows'])")" = 2 ]; }
-link_up() { [ "$(ctl --json show links | json_get "j['rows'][0]['state']")" = up ]; }
+link_up() { [ "$(ctl --json show links | json_get "sum(r['state'] == 'up' for r in j['rows'])")" = 2 ]; }
 sb_poll 15 two && sb_poll 10 link_up
-tap_ok $? "stations door (G.722) and lift (Opus) registered, the link up, all dtmf = \"inband\"" ||
+tap_ok $? "stations door (G.722) and lift (Opus) registered, both links up" ||
 	tap_diag "$(ctl show registrations)" "$(ctl show links)"
 
 up() { [ "$(ctl --json show calls | json_get "j['rows'][0]['state'] if j['rows'] else ''")" = up ]; }
@@ -110,6 +116,28 @@ assert (r['a_codec'], r['b_codec']) == ('$3', 'G722'), r"
 one door "door (G.722, in band)" G722
 one lift "lift (Opus, in band)" opus
 one srv "the link's server (G.722, in band)" G722
+
+# the second link's server sends RFC 4733 (telephone-event at 8000 beside its G.722)
+b4=$(n_got 4)
+sb_station srv2 dial "sip:801@127.0.0.1:$sip_port" >/dev/null
+sb_poll 20 up
+out=$(ctl --json show calls)
+printf '%s' "$out" | python3 -c "
+import json, sys; r = json.load(sys.stdin)['rows'][0]
+assert (r['a_codec'], r['b_codec'], r['transcoding']) == ('G722', 'G722', 'no'), r"
+tap_ok $? "the second link's server -> 801 -> alice: G722 passed through" ||
+	tap_diag "$out" "$(tail -5 "$sb_tmp/daemon.log")"
+got4() { [ "$(n_got 4)" -gt "$b4" ]; }
+sb_station srv2 sndcode 4 >/dev/null
+sb_poll 10 got4
+sb_poll 2 false # a late duplicate would show within this
+n=$(($(n_got 4) - b4))
+[ "$n" = 1 ]
+tap_ok $? "alice received the link server's RFC 4733 4 exactly once (count $n)" ||
+	tap_diag "$(grep ' digit ' "$sb_tmp/daemon.log" | tail -4)" \
+		"$(grep -i 'event\|dtmf' "$sb_tmp/st-srv2.log" | tail -6)"
+sb_station srv2 hangup >/dev/null
+sb_poll 10 idle || tap_diag "the call did not end: $(ctl show calls)"
 
 sb_baresip_stop
 sb_stop
