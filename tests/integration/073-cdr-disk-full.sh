@@ -13,6 +13,7 @@ fi
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
+. "$top_srcdir/tests/lib/deskdoor.sh"
 sb_need_peers sipp
 tap_plan 13
 
@@ -28,43 +29,12 @@ mkdir -p "$sb_tmp/state"
 mount -t tmpfs -o size=4m tmpfs "$sb_tmp/state"
 tap_ok $? "a 4 MB tmpfs on the state dir, in this test's mount namespace" || exit 1
 
-sip_port=$(sb_free_port)
+sip_port=$(sb_free_port) dd_tag=073
 sb_port_range rtp
 sb_license_calls 4 1
 export sb_tmp SYMBRIDGECTL
-sb_conf c.conf <<CONF
-$lic_conf
-system: { name = "t073"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
-stations = ( { user = "door"; password = "door-secret-073"; },
-             { user = "desk"; password = "desk-secret-073"; } );
-cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
-  { number = "300"; target = "station:desk"; } ); } );
-CONF
+dd_conf
 
-# desk answers N calls at DESK_PORT (registered there), door makes N calls of HOLD ms to 300
-desk_start() {
-	sed "s/@EARLY@/180 Ringing/; s/@DELAY@/100/; s/@MPORT@/$(sb_free_port)/g" \
-		"$top_srcdir/tests/peers/sipp/station-answer.xml" >"$sb_tmp/desk.xml"
-	dp=$(sb_free_port)
-	(cd "$sb_tmp" && exec timeout 120 sipp -sf desk.xml -i 127.0.0.1 -p "$dp" -m "$1" -nostdin \
-		-timeout 100s -timeout_error >>desk.out 2>&1) &
-	pids="$pids $!"
-	sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$dp;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/3600/; s/@WANT@/200/" \
-		"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
-	(cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-		-au desk -ap desk-secret-073 -timeout 10s -timeout_error -nostdin \
-		"127.0.0.1:$sip_port" >>reg-desk.out 2>&1)
-}
-door_calls() {
-	sed -e "s/@USER@/door/g; s/@NUMBER@/300/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/$2/g" \
-		-e "/<!--BYE-WAITING-->/,/<!--\/BYE-/d" \
-		"$top_srcdir/tests/peers/sipp/station-call.xml" >"$sb_tmp/door.xml"
-	(cd "$sb_tmp" && timeout 120 sipp -sf door.xml -i 127.0.0.1 -p "$(sb_free_port)" \
-		-m "$1" -l 1 -au door -ap door-secret-073 -timeout 100s -timeout_error -nostdin \
-		"127.0.0.1:$sip_port" >>door.out 2>&1)
-}
 fill() { dd if=/dev/zero of="$sb_tmp/state/fill" bs=64k >/dev/null 2>&1; sync; }
 store() { ctl --json show status | json_get 'j["item"]["store"]'; }
 degraded() { store | grep -q '^degraded ([1-9][0-9]* records waiting: No space left on device)$'; }

@@ -7,6 +7,7 @@
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 . "$top_srcdir/tests/lib/cloud.sh"
+. "$top_srcdir/tests/lib/deskdoor.sh"
 sb_need_peers sipp
 tap_plan 9
 CALLS=12
@@ -18,55 +19,20 @@ cleanup220() {
 }
 trap 'cleanup220; sb_cleanup' EXIT
 
-sip_port=$(sb_free_port)
+sip_port=$(sb_free_port) dd_tag=220
 sb_port_range rtp
 sb_license_calls 4 1
 export sb_tmp SYMBRIDGECTL
-conf() {
-	sb_conf c.conf <<CONF
-$lic_conf
-system: { name = "t220"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { $sb_sip_md5 listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
-cdr: { sync_interval_ms = $1; };
-stations = ( { user = "door"; password = "door-secret-220"; },
-             { user = "desk"; password = "desk-secret-220"; } );
-cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
-  { number = "300"; target = "station:desk"; } ); } );
-CONF
-}
-
-desk_start() {
-	sed "s/@EARLY@/180 Ringing/; s/@DELAY@/50/; s/@MPORT@/$(sb_free_port)/g" \
-		"$top_srcdir/tests/peers/sipp/station-answer.xml" >"$sb_tmp/desk.xml"
-	dp=$(sb_free_port)
-	(cd "$sb_tmp" && exec timeout 120 sipp -sf desk.xml -i 127.0.0.1 -p "$dp" -m "$1" -nostdin \
-		-timeout 100s -timeout_error >>desk.out 2>&1) &
-	pids="$pids $!"
-	sed "s/\[local_ip\]:\[local_port\];transport=\[transport\]>/127.0.0.1:$dp;transport=udp>/; s/@USER@/desk/g; s/@EXPIRES@/3600/; s/@WANT@/200/" \
-		"$top_srcdir/tests/peers/sipp/register.xml" >"$sb_tmp/reg-desk.xml"
-	(cd "$sb_tmp" && timeout 30 sipp -sf reg-desk.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-		-au desk -ap desk-secret-220 -timeout 10s -timeout_error -nostdin \
-		"127.0.0.1:$sip_port" >>reg-desk.out 2>&1)
-}
-door_calls() {
-	sed -e "s/@USER@/door/g; s/@NUMBER@/300/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/100/g" \
-		-e "/<!--BYE-WAITING-->/,/<!--\/BYE-/d" \
-		"$top_srcdir/tests/peers/sipp/station-call.xml" >"$sb_tmp/door.xml"
-	(cd "$sb_tmp" && timeout 120 sipp -sf door.xml -i 127.0.0.1 -p "$(sb_free_port)" \
-		-m "$1" -l 1 -au door -ap door-secret-220 -timeout 100s -timeout_error -nostdin \
-		"127.0.0.1:$sip_port" >>door.out 2>&1)
-}
 stat() { ctl --json show status | json_get "j[\"item\"][\"$1\"]"; }
 all_ended() { [ "$(ended)" = $CALLS ]; }
 iv_is() { [ "$(stat store_sync_interval_ms)" = "$1" ]; }
 ended() { ctl --json cdr list --limit 1000 | json_get 'sum(1 for r in j["rows"] if r["state"] == "ended")'; }
 
-conf 10000
+dd_conf "cdr: { sync_interval_ms = 10000; };"
 sb_start c.conf && ctl license install "$lic_file" >/dev/null
-desk_start 1000
+desk_start 1000 50
 c0=$(stat store_commits) s0=$(stat store_syncs)
-door_calls $CALLS
+door_calls $CALLS 100
 tap_ok $? "$CALLS calls with cdr.sync_interval_ms = 10000" ||
 	{ tap_diag "$(grep -v '^ *[|-]' "$sb_tmp/door.out" | tail -20)" "$(tail -20 "$sb_tmp/daemon.log")"; exit 1; }
 sb_poll 10 all_ended
@@ -92,13 +58,13 @@ tap_ok $? "after the kill every record is there and ended ($n ended, $inter othe
 ctl show license-files 2>/dev/null | grep -q CALLS-TEST
 tap_ok $? "the licence installed before the kill is still there"
 
-conf 0
+dd_conf "cdr: { sync_interval_ms = 0; };"
 ctl reload >/dev/null
 sb_poll 10 iv_is 0
 tap_ok $? "a reload sets cdr.sync_interval_ms = 0" || tap_diag "$(tail -5 "$sb_tmp/daemon.log")"
 c0=$(stat store_commits) s0=$(stat store_syncs)
-desk_start 1000
-door_calls 2
+desk_start 1000 50
+door_calls 2 100
 c1=$(stat store_commits) s1=$(stat store_syncs)
 [ $((c1 - c0)) -ge 6 ] && [ $((s1 - s0)) = $((c1 - c0)) ]
 tap_ok $? "then every commit is synced: $((c1 - c0)) commits, $((s1 - s0)) syncs"
