@@ -106,6 +106,7 @@ static void on_hello(struct sess *s, struct lic_msg *m)
 		return sess_end(s, "duplicate", "a slave of this name is connected already");
 	s->slave = (int)(sl - sv.slaves);
 	sl->connected = true;
+	sl->last = time(NULL); /* the hello is a contact: line_cb could not know the slave yet */
 	sl->mode = m->mode;
 	sl->sw = m->sw;
 	snprintf(sl->cert, sizeof sl->cert, "%s", lic_tls_peer(s->c));
