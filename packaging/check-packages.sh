@@ -95,8 +95,9 @@ mkdir -p "$root"
 dpkg-deb -x "$deb" "$root" 2>/dev/null
 missing=
 f2b="/etc/fail2ban/filter.d/symbridge.conf /etc/fail2ban/jail.d/symbridge.conf"
+upg="/usr/libexec/symbridge/upgrade-restart /etc/default/symbridge"
 for f in $programs /etc/symbridge/symbridge.conf /lib/systemd/system/symbridged.service \
-	/usr/share/doc/symbridge/copyright $f2b; do
+	/usr/share/doc/symbridge/copyright $f2b $upg; do
 	[ -e "$root$f" ] || missing="$missing $f"
 done
 for m in $manpages; do [ -e "$root$m.gz" ] || missing="$missing $m.gz"; done
@@ -109,15 +110,16 @@ tap_ok $? "deb: the programs are executable"
 
 mkdir -p "$tmp/deb-control"
 dpkg-deb -e "$deb" "$tmp/deb-control"
-conffiles=$(printf '%s\n' /etc/symbridge/symbridge.conf $f2b | sort)
+conffiles=$(printf '%s\n' /etc/symbridge/symbridge.conf /etc/default/symbridge $f2b | sort)
 [ "$(sort "$tmp/deb-control/conffiles" 2>/dev/null)" = "$conffiles" ]
 tap_ok $? "deb: /etc/symbridge/symbridge.conf and the fail2ban files are the conffiles" || tap_diag "$(cat "$tmp/deb-control/conffiles")"
 dpkg-deb -f "$deb" Depends | grep -q 'adduser' && dpkg-deb -f "$deb" Depends | grep -q 'libuv1'
 tap_ok $? "deb: Depends names adduser and the shared libraries" || tap_diag "$(dpkg-deb -f "$deb" Depends)"
 grep -q '^[[:space:]]*adduser --system --group ' "$tmp/deb-control/postinst" &&
 	grep -q -- '--gecos "symbridge gateway daemon" symbridge$' "$tmp/deb-control/postinst" &&
-	grep -q 'deb-systemd-helper' "$tmp/deb-control/postinst"
-tap_ok $? "deb: postinst creates the system user and group symbridge and registers the unit"
+	grep -q 'deb-systemd-helper' "$tmp/deb-control/postinst" &&
+	grep -q '^[[:space:]]*/usr/libexec/symbridge/upgrade-restart' "$tmp/deb-control/postinst"
+tap_ok $? "deb: postinst creates the system user and group symbridge, registers the unit, and on upgrade asks a running daemon to restart when idle (upgrade-restart)"
 
 conf=$root/etc/symbridge/symbridge.conf
 grep -q '^[[:space:]]*state_dir = "/var/lib/symbridge";' "$conf" &&
@@ -178,7 +180,7 @@ tap_ok $? "rpm: $(basename "${rpmf:-symbridge.rpm}") was built"
 rpmlist=$(rpm -qlp "$rpmf" 2>/dev/null)
 missing=
 for f in $programs /etc/symbridge/symbridge.conf /usr/lib/systemd/system/symbridged.service \
-	/var/lib/symbridge $f2b; do
+	/var/lib/symbridge $f2b $upg; do
 	printf '%s\n' "$rpmlist" | grep -qx "$f" || missing="$missing $f"
 done
 for m in $manpages; do printf '%s\n' "$rpmlist" | grep -qx "$m\(.gz\)\{0,1\}" || missing="$missing $m"; done

@@ -11,6 +11,19 @@ packaging/systemd/symbridged.service: $(srcdir)/packaging/systemd/symbridged.ser
 	    -e 's|@bindir[@]|$(bindir)|g' -e 's|@runstatedir[@]|$(runstatedir)|g' \
 	    $(srcdir)/packaging/systemd/symbridged.service.in > $@.tmp && mv $@.tmp $@
 
+# upgrades keep calls: the maintainer scripts run this helper (drain, restart when idle), which
+# reads its maximum wait from /etc/default/symbridge
+sbpkglibexecdir = $(libexecdir)/symbridge
+nodist_sbpkglibexec_SCRIPTS = packaging/upgrade-restart
+CLEANFILES += packaging/upgrade-restart
+packaging/upgrade-restart: $(srcdir)/packaging/upgrade-restart.sh.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) packaging && \
+	sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' -e 's|@bindir[@]|$(bindir)|g' \
+	    -e 's|@runstatedir[@]|$(runstatedir)|g' \
+	    $(srcdir)/packaging/upgrade-restart.sh.in > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+sbdefaultdir = $(sysconfdir)/default
+sbdefault_DATA = packaging/default/symbridge
+
 # fail2ban: the filter for symbridged's log lines and a jail (off until the admin enables it);
 # the daemon bans by itself, fail2ban carries the same evidence to the firewall
 fail2banfilterdir = $(sysconfdir)/fail2ban/filter.d
@@ -23,6 +36,7 @@ SB_PACKAGING_FILES = \
 	packaging/README.md \
 	packaging/build-deb.sh packaging/build-rpm.sh packaging/check-packages.sh \
 	packaging/systemd/symbridged.service.in \
+	packaging/upgrade-restart.sh.in packaging/default/symbridge \
 	packaging/fail2ban/filter.d/symbridge.conf packaging/fail2ban/jail.d/symbridge.conf \
 	packaging/rpm/symbridge.spec \
 	packaging/debian/changelog packaging/debian/control packaging/debian/copyright \
@@ -30,7 +44,7 @@ SB_PACKAGING_FILES = \
 	packaging/debian/symbridge.docs packaging/debian/symbridge.postinst \
 	packaging/debian/symbridge.postrm packaging/debian/symbridge.install \
 	packaging/debian/symbridge-vendor-tools.install \
-	packaging/debian/tests/control packaging/debian/tests/call
+	packaging/debian/tests/control packaging/debian/tests/call packaging/debian/tests/upgrade
 EXTRA_DIST += $(SB_PACKAGING_FILES)
 
 # readiness for Type=notify: READY=1 reaches $NOTIFY_SOCKET once the control socket answers
@@ -45,6 +59,10 @@ EXTRA_DIST += tests/integration/093-packaging-defaults.sh
 # journald: "<N>" priority prefixes and no timestamp when stderr is the journal's stream
 TESTS += tests/integration/091-journald-priority.sh
 EXTRA_DIST += tests/integration/091-journald-priority.sh
+
+# package upgrades keep calls: the maintainer scripts' helper drains and restarts when idle
+TESTS += tests/integration/211-packaging-upgrade.sh
+EXTRA_DIST += tests/integration/211-packaging-upgrade.sh
 
 # `make installcheck` (run by distcheck): what `make install` put down works as installed.
 installcheck-local:

@@ -735,6 +735,7 @@ void sb_call_refused(const struct sb_leg *a, const struct sb_party *called, int 
 		return;
 	}
 	leg.q850 = q850;
+	sb__route_attempts++;
 	c->id = calls.next_id++;
 	c->a = &leg;
 	c->caller = a->party;

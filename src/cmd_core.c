@@ -36,6 +36,7 @@ static int cmd_status(const struct sb_ctl_req *req, struct sb_reply *r)
 
 	sb_reply_str(r, "name", conf->system.name);
 	sb_reply_str(r, "version", PACKAGE_VERSION);
+	sb__drain_status(r);
 	sb_reply_int(r, "pid", (long long)getpid());
 	sb_reply_int(r, "uptime_seconds", now - sb__d.started);
 	sb_reply_int(r, "starts", (long long)sb__d.starts);
@@ -103,8 +104,11 @@ static const struct sb_ctl_cmd core_cmds[] = {
 
 int sb__cmd_register(void)
 {
-	extern const struct sb_ctl_cmd sb__model_cmds[], sb__call_cmds[], sb__log_cmds[];
+	extern const struct sb_ctl_cmd sb__model_cmds[], sb__call_cmds[], sb__log_cmds[],
+		sb__drain_cmds[];
 	int rc = sb_ctl_register(core_cmds);
+	if (rc == 0)
+		rc = sb_ctl_register(sb__drain_cmds);
 	if (rc == 0)
 		rc = sb_ctl_register(sb__log_cmds);
 	if (rc == 0)

@@ -45,6 +45,24 @@ void sb_conf_check_name(struct sb_conf_ctx *cx, const struct sb_conf_src *src, c
 			      "\"%s\" is not a name (allowed: letters, digits, '-', '_', '.')", v);
 }
 
+/* digest algorithms offered, in order: each of "SHA-256" and "MD5" at most once */
+void sb_conf_check_digest_algorithms(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+				     const char *path, const void *field)
+{
+	const struct sb_strlist *l = field;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], "SHA-256") != 0 && strcmp(l->v[i], "MD5") != 0)
+			sb_conf_error(cx, src, path, "\"%s\": unknown digest algorithm (allowed: "
+				      "\"SHA-256\", \"MD5\", in the order they are offered)",
+				      l->v[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l->v[i], l->v[j]) == 0)
+				sb_conf_error(cx, src, path, "\"%s\" is listed twice (allowed: "
+					      "each algorithm once)", l->v[i]);
+	}
+}
+
 /* ---- system ---- */
 
 /* a UNIX socket path is at most 107 bytes once resolved */
@@ -398,6 +416,11 @@ static const struct sb_conf_key station_keys[] = {
 	{ .name = "allow_foreign_contact", .type = SB_CT_BOOL,
 	  .offset = OFF(sb_station_conf, allow_foreign_contact), .def = "false",
 	  .help = "accept a Contact whose host is not the address the REGISTER came from" },
+	{ .name = "digest_algorithms", .type = SB_CT_STRLIST,
+	  .offset = OFF(sb_station_conf, digest_algorithms), .min = 1, .max = 2,
+	  .flags = SB_CK_OPTIONAL, .check = sb_conf_check_digest_algorithms,
+	  .help = "digest algorithms offered to this station, in this order (default: "
+		  "sip.security.digest_algorithms)" },
 	SB_CONF_END
 };
 

@@ -77,6 +77,15 @@ void sb__ctl_help(struct sb_reply *r);
 void sb__ctl_request(const char *line, size_t len, unsigned uid, struct sb_reply *r);
 
 /* ctl.c */
+/* store_sync.c: the thread that syncs the store's commits to disk, one fdatasync per interval */
+struct MDB_env;
+struct sb__syncer;
+int sb__syncer_start(struct sb__syncer **yp, struct MDB_env *env, unsigned interval_ms);
+void sb__syncer_commit(struct sb__syncer *y);
+int sb__syncer_take_err(struct sb__syncer *y);
+unsigned long long sb__syncer_syncs(struct sb__syncer *y);
+unsigned long long sb__syncer_stop(struct sb__syncer *y); /* NULL-safe; joins; its syncs */
+
 struct uv_loop_s;
 int sb__ctl_listen(struct uv_loop_s *loop, const char *path);
 void sb__ctl_close(void);
@@ -93,6 +102,8 @@ struct sb__daemon {
 	unsigned reloads_ok, reloads_failed;
 	unsigned long long starts; /* from the store: how many times this state dir started */
 	bool stopping;
+	int exit_status; /* main's exit status after a clean stop: 0, or SB_EXIT_RESTART */
+	void (*stop)(void); /* main's sb__daemon_stop; NULL without a daemon (unit tests) */
 };
 extern struct sb__daemon sb__d;
 
@@ -106,6 +117,22 @@ int sb__daemon_reload_async(sb__reload_cb done_cb, void *arg);
 void sb__daemon_stop(void);
 int sb__cmd_register(void);
 
+/* drain.c: no new calls while running ones finish; `restart --when-idle` exits with this status
+ * once the last call ended, and the unit restarts the daemon on it (RestartForceExitStatus=) */
+#define SB_EXIT_RESTART 75
+struct sb__drain_info {
+	bool on, restart;
+	long long since;          /* unix time the drain began */
+	unsigned calls;           /* calls still up */
+	long long restart_in_s;   /* a pending restart goes ahead in this many seconds; -1: no limit */
+};
+int sb__drain_start(void);                  /* 0, -EALREADY */
+int sb__drain_stop(void);                   /* 0, -EALREADY (also cancels a pending restart) */
+int sb__drain_restart(unsigned max_wait_s); /* 0: no maximum */
+void sb__drain_info(struct sb__drain_info *di);
+void sb__drain_close(void);
+void sb__drain_status(struct sb_reply *r); /* cmd_drain.c: show status's state and calls */
+
 /* modules.c */
 void *sb__modules_variant(struct sb_conf_ctx *cx, const char *path, void *elem,
 			  const struct sb_conf_section **secp);
@@ -116,6 +143,9 @@ int sb__modules_init(const struct sb_conf *conf);
 void sb__modules_reload(const struct sb_conf *conf, const struct sb_conf *old);
 void sb__modules_close(void);
 void sb__modules_status(struct sb_reply *r);
+void sb__modules_metrics(struct sb_metrics *m);
+/* calls offered since the start (sb_call_incoming, sb_call_refused), for the metrics */
+extern uint64_t sb__route_attempts;
 
 /* call.c, route.c: the call core (public part in call.h) */
 struct sb_call *sb__call_new(struct sb_leg *a, const struct sb_party *called);

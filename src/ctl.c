@@ -30,6 +30,7 @@ struct ctl_client {
 	bool eof;         /* the client sent everything: close once the replies are out */
 	bool closing;
 	bool streaming;   /* a streamed reply is going out: later requests wait for it */
+	bool stream_waiting; /* ... and its producer has nothing now (sb_reply_stream_wake) */
 	bool privileged;  /* root or the daemon's own user */
 	struct sb__stream stream;
 	struct sb_reply *deferred; /* a reply its handler finishes later (sb__ctl_finish) */
@@ -87,6 +88,7 @@ static void client_close(struct ctl_client *c)
 	if (c->streaming) {
 		sb__stream_free(&c->stream);
 		c->streaming = false;
+		c->stream_waiting = false;
 	}
 	uv_close((uv_handle_t *)&c->pipe, client_closed_cb);
 }
@@ -181,7 +183,8 @@ static void stream_next(struct ctl_client *c)
 	int rc = 1;
 
 	/* a chunk that came out empty is not sent: ask again (bounded) so the stream moves */
-	for (int tries = 0; rc > 0 && tlen == 0 && tries < 64; tries++) {
+	for (int tries = 0; rc > 0 && rc != SB_REPLY_STREAM_WAIT && tlen == 0 && tries < 64;
+	     tries++) {
 		FILE *out = open_memstream(&text, &tlen);
 
 		rc = out ? c->stream.more_cb(c->stream.arg, out) : -ENOMEM;
@@ -192,6 +195,13 @@ static void stream_next(struct ctl_client *c)
 			text = NULL;
 		}
 	}
+	if (rc == SB_REPLY_STREAM_WAIT && tlen == 0) {
+		if (c->eof) /* a follower that went away while nothing came */
+			client_close(c);
+		else
+			c->stream_waiting = true;
+		return;
+	}
 	if (rc > 0 && tlen == 0)
 		rc = -EIO; /* a producer that never writes */
 	if (tlen > 0)
@@ -201,6 +211,7 @@ static void stream_next(struct ctl_client *c)
 		return;
 	sb__stream_free(&c->stream);
 	c->streaming = false;
+	c->stream_waiting = false;
 	if (rc < 0) {
 		log_warn("control: streamed reply to uid %u stopped: %s", c->uid, strerror(-rc));
 		client_send_json(c, json_pack("{s:b,s:b,s:s++}", "end", 1, "ok", 0, "error",
@@ -208,6 +219,16 @@ static void stream_next(struct ctl_client *c)
 	} else {
 		client_send_json(c, json_pack("{s:b,s:b}", "end", 1, "ok", 1));
 	}
+}
+
+void sb_reply_stream_wake(void *arg)
+{
+	for (struct ctl_client *c = clients; c; c = c->next)
+		if (c->streaming && c->stream_waiting && c->stream.arg == arg && !c->closing) {
+			c->stream_waiting = false;
+			stream_next(c);
+			return;
+		}
 }
 
 static void client_request(struct ctl_client *c, const char *line, size_t len)
@@ -248,6 +269,10 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 {
 	struct ctl_client *c = s->data;
 
+	if (n == UV_EOF && c->streaming && c->stream_waiting) {
+		client_close(c); /* a follower's client went away (Ctrl-C) */
+		return;
+	}
 	if (n == UV_EOF && (c->pending > 0 || c->streaming || c->deferred)) {
 		/* a half-closed client still gets every reply it asked for */
 		c->eof = true;

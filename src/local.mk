@@ -5,10 +5,10 @@ libsbcore_a_SOURCES = \
 	src/symbridge.h src/core.h src/call.h \
 	src/arena.c src/log.c \
 	src/conf.c src/conf_tables.c src/model.c \
-	src/store.c \
+	src/store.c src/store_sync.c \
 	src/reply.c src/ctl_cmd.c src/ctl.c \
-	src/daemon.c src/cmd_core.c src/cmd_log.c src/cmd_model.c src/loglevels.h \
-	src/modules.c src/module_table.c \
+	src/daemon.c src/drain.c src/cmd_drain.c src/cmd_core.c src/cmd_log.c src/cmd_model.c src/loglevels.h \
+	src/modules.c src/module_table.c src/metrics_out.c \
 	src/call.c src/call_media.c src/route.c src/route_pick.c src/cmd_call.c src/cause.c
 
 SB_CORE_LIBS = libsbcore.a $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS)

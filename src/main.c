@@ -141,6 +141,7 @@ void sb__daemon_stop(void)
 		return;
 	sb__d.stopping = true;
 	sb__ctl_close();
+	sb__drain_close();
 	sb__calls_stop();
 	sb__cards_close(sb__d.conf);
 	sb__modules_close();
@@ -216,6 +217,7 @@ static int run(bool foreground)
 
 	uv_loop_init(&loop);
 	sb__d.loop = &loop;
+	sb__d.stop = sb__daemon_stop;
 	/* initialised first: every exit path below closes them */
 	uv_signal_init(&loop, &sig_hup);
 	uv_signal_init(&loop, &sig_term);
@@ -268,7 +270,7 @@ out:
 	sb__ctl_unregister_all();
 	if (rc == 0)
 		log_notice("stopped cleanly");
-	return rc < 0 ? 1 : 0;
+	return rc < 0 ? 1 : sb__d.exit_status;
 }
 
 /* The version, and the optional parts this build has (what configure found), so an admin can

@@ -107,6 +107,13 @@ void sb__modules_status(struct sb_reply *r)
 			sb_modules[i]->status(r);
 }
 
+void sb__modules_metrics(struct sb_metrics *m)
+{
+	for (size_t i = 0; i < started; i++)
+		if (sb_modules[i]->metrics)
+			sb_modules[i]->metrics(m);
+}
+
 void sb_modules_cloud_status(struct sb_reply *r)
 {
 	for (size_t i = 0; i < started; i++)

@@ -47,6 +47,13 @@ void sb_reply_stream(struct sb_reply *r, sb_reply_more_cb more_cb, void (*free_c
 	json_object_set_new(r->root, "stream", json_true());
 }
 
+void sb_reply_stream_follow(struct sb_reply *r, sb_reply_more_cb more_cb,
+			    void (*free_cb)(void *arg), void *arg)
+{
+	sb_reply_stream(r, more_cb, free_cb, arg);
+	json_object_set_new(r->root, "follow", json_true());
+}
+
 bool sb__reply_take_stream(struct sb_reply *r, struct sb__stream *st)
 {
 	if (!r->stream.more_cb || !sb__reply_ok(r)) {

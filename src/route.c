@@ -43,6 +43,8 @@ static int errno_cause(int err)
 /* ---- targets other than cards: registered by the modules that ring them ------------------- */
 
 #define TARGET_TYPES_MAX 4
+uint64_t sb__route_attempts;
+
 static const struct sb_target_type *target_types[TARGET_TYPES_MAX];
 
 int sb_target_register(const struct sb_target_type *t)
@@ -188,6 +190,13 @@ int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
 	const struct sb_channel *ch = m ? sb_model_number(m, called->number) : NULL;
 	struct sb_call *c;
 
+	sb__route_attempts++;
+	if (sb_draining()) {
+		log_info("call from %s to %s refused: draining", a->party.number, called->number);
+		*q850 = 41; /* temporary failure: try again (another node, or later) */
+		sb_call_refused(a, called, *q850, "draining");
+		return -EAGAIN;
+	}
 	if (!ch) {
 		log_info("call from %s to %s refused: no channel has that number", a->party.number,
 			 called->number);
@@ -198,8 +207,13 @@ int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
 		*q850 = 47; /* resource unavailable */
 		return -ENOMEM;
 	}
+	/* every line logged while the call is routed and its legs placed (originate hooks, licence
+	 * takes, B-channels) names it, whoever logs it */
+	unsigned long long prev = sb_log_call_set(sb_call_id(c));
 	int cause = ring_channel(c, m, ch, a->flags & SB_LEG_FROM_CLOUD);
-	return sb__call_placed(c, cause, q850);
+	int rc = sb__call_placed(c, cause, q850);
+	sb_log_call_set(prev);
+	return rc;
 }
 
 int sb__route_transfer(struct sb_call *c, const char *number, bool from_cloud, int *q850)

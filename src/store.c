@@ -7,9 +7,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <uv.h>
 
 #define SB_MODULE "store"
-#include "symbridge.h"
+#include "core.h"
 
 #define STORE_MAXDBS 32
 #define STORE_MAXREADERS 126
@@ -29,6 +30,10 @@ struct sb_store {
 	/* A write transaction is open: LMDB's writer lock is not recursive. */
 	bool writing;
 	int commit_err; /* the last commit's failure, said once until it changes: 0 none */
+	unsigned sync_ms;          /* 0: LMDB syncs each commit; else the syncer does */
+	struct sb__syncer *syncer; /* while sync_ms > 0 */
+	unsigned long long commits, syncs; /* syncs: made inline or by stopped syncers */
+	int sync_err; /* the syncer's last failure, said once until it changes: 0 none */
 };
 
 /* One transaction and the handles it opened, which join the cache only if it commits. */
@@ -127,6 +132,20 @@ static int txn_begin(struct sb_store *s, struct sb_store_txn *t, bool write)
 	return 0;
 }
 
+/* Hand the commit to the syncer, and say once what it could not sync (the commits since are
+ * in the kernel's cache and reach the disk when a later sync works). */
+static void syncer_note(struct sb_store *s)
+{
+	int err = sb__syncer_take_err(s->syncer);
+
+	sb__syncer_commit(s->syncer);
+	if (err && err != s->sync_err)
+		log_err("syncing the store to disk failed: %s (commits since wait for the next sync)",
+			mdb_strerror(err));
+	if (err)
+		s->sync_err = err;
+}
+
 /* A commit that fails for want of room (the disk or the map is full) is what its callers queue
  * and retry: they say so; here it is logged once until it changes. LMDB reports a write cut
  * short by a full disk as EIO: with no free block left on the store's file system it is
@@ -141,6 +160,11 @@ static int commit_result(struct sb_store *s, int rc)
 		if (s->commit_err)
 			log_info("the store commits again");
 		s->commit_err = 0;
+		s->commits++;
+		if (s->syncer)
+			syncer_note(s);
+		else
+			s->syncs++;
 		return 0;
 	}
 	err = store_errno(rc);
@@ -252,6 +276,7 @@ void sb_store_close(struct sb_store *s)
 {
 	if (!s)
 		return;
+	sb__syncer_stop(s->syncer);
 	sb_store_sync(s);
 	mdb_env_close(s->env);
 	for (size_t i = 0; i < s->ndbs; i++)
@@ -267,6 +292,44 @@ int sb_store_sync(struct sb_store *s)
 		return -EINVAL;
 	rc = mdb_env_sync(s->env, 1);
 	return rc == MDB_SUCCESS ? 0 : store_fail(rc, "mdb_env_sync", NULL);
+}
+
+/* LMDB's MDB_NOSYNC: a commit is written to the file (the kernel's page cache) before it
+ * returns, so a killed daemon loses nothing committed; only the fdatasync moves to the syncer.
+ * Switching first stops the running syncer, whose pending commit it syncs. */
+int sb_store_set_sync_interval(struct sb_store *s, unsigned interval_ms)
+{
+	struct sb__syncer *y = NULL;
+	int rc;
+
+	if (!s)
+		return -EINVAL;
+	if (interval_ms == s->sync_ms)
+		return 0;
+	if (interval_ms && (rc = sb__syncer_start(&y, s->env, interval_ms)) < 0) {
+		log_err("cannot start the store's syncer thread: %s (each commit stays synced)",
+			uv_strerror(rc));
+		return rc;
+	}
+	s->syncs += sb__syncer_stop(s->syncer); /* which syncs what it had pending */
+	s->syncer = y;
+	s->sync_ms = interval_ms;
+	rc = mdb_env_set_flags(s->env, MDB_NOSYNC, interval_ms ? 1 : 0);
+	if (rc != MDB_SUCCESS)
+		return store_fail(rc, "mdb_env_set_flags", NULL);
+	if (!interval_ms)
+		return sb_store_sync(s);
+	return 0;
+}
+
+void sb_store_get_stats(struct sb_store *s, struct sb_store_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!s)
+		return;
+	st->sync_interval_ms = s->sync_ms;
+	st->commits = s->commits;
+	st->syncs = s->syncs + (s->syncer ? sb__syncer_syncs(s->syncer) : 0);
 }
 
 int sb_store_txn_put(struct sb_store_txn *t, const char *db, const void *key, size_t klen,

@@ -120,6 +120,8 @@ bool sb_conf_is_name(const char *s);   /* letters, digits, '-', '_', '.' */
 bool sb_conf_is_hostport(const char *s, bool need_port); /* host[:port], [v6][:port] */
 void sb_conf_check_name(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 			const void *field); /* a key check for names */
+void sb_conf_check_digest_algorithms(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+				     const char *path, const void *field); /* "SHA-256", "MD5" */
 void sb_conf_warn(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -183,6 +185,7 @@ struct sb_station_conf {
 	char *name;
 	int dtmf; /* enum card_link_dtmf: how digits reach the station */
 	bool allow_foreign_contact; /* may register a Contact whose host is not its own address */
+	struct sb_strlist digest_algorithms; /* its own challenges (n == 0: sip.security's) */
 };
 
 struct sb_model;
@@ -202,6 +205,11 @@ struct sb_conf {
 /* the configuration the daemon runs with now; replaced whole by a successful reload */
 const struct sb_conf *sb_daemon_conf(void);
 struct uv_loop_s *sb_daemon_loop(void); /* the main loop: all state lives on it */
+/* Draining (symbridgectl drain, restart --when-idle): new calls are refused (sip: 503 with
+ * Retry-After: sb_drain_retry_after() seconds, OPTIONS 503 too; the core refuses any other new
+ * call with cause 41), calls up go on. */
+bool sb_draining(void);
+int sb_drain_retry_after(void);
 
 /* ---- the object model: cards and channels ----------------------------- */
 
@@ -321,6 +329,15 @@ int sb_store_txn_del(struct sb_store_txn *txn, const char *db, const void *key, 
 int sb_store_txn_get(struct sb_store_txn *txn, const char *db, const void *key, size_t klen,
 		     void **valp, size_t *vlenp);
 int sb_store_sync(struct sb_store *s);
+/* Commits reach the kernel at once (a killed daemon loses none of them) and the disk within
+ * interval_ms, synced by a thread off the loop; 0: every commit is synced before it returns. */
+int sb_store_set_sync_interval(struct sb_store *s, unsigned interval_ms);
+struct sb_store_stats {
+	unsigned sync_interval_ms;
+	unsigned long long commits; /* write transactions committed */
+	unsigned long long syncs;   /* of them or for them, flushes to disk */
+};
+void sb_store_get_stats(struct sb_store *s, struct sb_store_stats *st);
 struct sb_store *sb_daemon_store(void); /* the daemon's store, open from start to stop */
 
 /* ---- control: command table and replies ------------------------------- */
@@ -370,6 +387,29 @@ void sb_reply_strlist(struct sb_reply *r, const char *key, const struct sb_strli
 typedef int (*sb_reply_more_cb)(void *arg, FILE *out);
 void sb_reply_stream(struct sb_reply *r, sb_reply_more_cb more_cb, void (*free_cb)(void *arg),
 		     void *arg);
+/* A stream that follows events as they happen (trace sip --follow): no time limit on either
+ * side. Its more_cb may also return SB_REPLY_STREAM_WAIT having written nothing: the control
+ * server then sends nothing until sb_reply_stream_wake(arg) says more is there. A client that
+ * goes away ends it (free_cb). */
+#define SB_REPLY_STREAM_WAIT 2
+void sb_reply_stream_follow(struct sb_reply *r, sb_reply_more_cb more_cb,
+			    void (*free_cb)(void *arg), void *arg);
+void sb_reply_stream_wake(void *arg);
+
+/* ---- metrics: what a module counts, for a monitoring system ---------------------------- */
+
+/* A scrape in the Prometheus text format. A module writes its families from its own counters
+ * (the main loop calls its metrics hook): one sb_metric_family, then its samples. Names carry the
+ * symbridge_ prefix and a base unit; counters end in _total. */
+struct sb_metrics;
+enum sb_metric_type { SB_METRIC_GAUGE, SB_METRIC_COUNTER };
+void sb_metric_family(struct sb_metrics *m, const char *name, enum sb_metric_type type,
+		      const char *help);
+/* one sample of the current family; labels as name, value pairs ending with NULL (values are
+ * escaped as the format wants) */
+void sb_metric_sample(struct sb_metrics *m, double v, ...) __attribute__((sentinel));
+/* the whole exposition: every running module's families, malloc'd text in *textp */
+int sb_metrics_render(char **textp, size_t *lenp);
 
 /* ---- modules: compiled in, listed in src/modules.c ------------------------ */
 
@@ -389,6 +429,8 @@ struct sb_module {
 	void (*close)(void);
 	/* its lines of `show status` (keys of its own, e.g. "store"), while it runs */
 	void (*status)(struct sb_reply *r);
+	/* its metric families for the Prometheus endpoint (sb_metric_*), while it runs */
+	void (*metrics)(struct sb_metrics *m);
 	/* its lines of `show cloud` (another channel to the cloud: the management channel) */
 	void (*cloud_status)(struct sb_reply *r);
 };

@@ -81,7 +81,7 @@ tests_fuzz_fuzz_ctl_LDADD = $(SB_CORE_LIBS)
 TESTS += tests/fuzz/fuzz_conf tests/fuzz/fuzz_ctl
 EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus tests/fuzz/build.sh
 
-SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DSB_FUZZING \
 	$(AM_CPPFLAGS) -I$(top_builddir) \
 	$(UV_CFLAGS) $(JANSSON_CFLAGS) $(OPUS_CFLAGS) $(SPANDSP_CFLAGS) $(SRTP_CFLAGS) $(URING_CFLAGS)
 # the core's table names the modules: their sources and libraries come along
@@ -122,3 +122,16 @@ TESTS += tests/unit/test_log
 # symbridgectl log level / show log against the daemon
 TESTS += tests/integration/096-log-levels.sh
 EXTRA_DIST += tests/integration/096-log-levels.sh
+
+# drain: no new calls while running ones finish; restart --when-idle (exit 75)
+TESTS += tests/integration/210-drain.sh
+EXTRA_DIST += tests/integration/210-drain.sh
+# show cloud: the device certificate's subject and expiry, a warning 30 days before
+TESTS += tests/integration/212-cloud-cert-expiry.sh
+EXTRA_DIST += tests/integration/212-cloud-cert-expiry.sh
+# reload takes new cloud certificate files: the next connection presents the new certificate
+TESTS += tests/integration/213-cloud-cert-reload.sh
+EXTRA_DIST += tests/integration/213-cloud-cert-reload.sh
+# reload takes a renewed certificate of the tls: listener: new connections present it
+TESTS += tests/integration/215-sip-tls-reload.sh
+EXTRA_DIST += tests/integration/215-sip-tls-reload.sh

@@ -19,6 +19,7 @@
 struct cdr_conf {
 	struct sb_conf_src src;
 	int retention_days;
+	int sync_interval_ms;
 };
 
 static const struct sb_conf_key cdr_keys[] = {
@@ -29,6 +30,14 @@ static const struct sb_conf_key cdr_keys[] = {
 	  .min = 1,
 	  .max = 3650,
 	  .help = "days a call record is kept; older ones are deleted automatically" },
+	{ .name = "sync_interval_ms",
+	  .type = SB_CT_INT,
+	  .offset = offsetof(struct cdr_conf, sync_interval_ms),
+	  .def = "100",
+	  .min = 0,
+	  .max = 10000,
+	  .help = "how long a commit to the store (call records, licence grants) may wait for its "
+		  "sync to disk, done off the signalling thread; 0: each commit is synced at once" },
 	SB_CONF_END
 };
 
@@ -105,6 +114,8 @@ static int cdr_init(const struct sb_conf *conf)
 	int rc;
 
 	cdr.retention_days = cc->retention_days;
+	/* a failed switch keeps every commit synced: slower, never less safe */
+	sb_store_set_sync_interval(sb_daemon_store(), (unsigned)cc->sync_interval_ms);
 	/* calls that were running when the daemon died end here, at the last time known */
 	if ((rc = cdr_db_recover(sb_daemon_store(), &closed)) < 0) {
 		log_err("cannot close the call records left open by the last run: %s",
@@ -131,6 +142,7 @@ static int cdr_init(const struct sb_conf *conf)
 static void cdr_reload(const struct sb_conf *conf, const struct sb_conf *old)
 {
 	const struct cdr_conf *cc = sb_module_conf(conf, &cdr_module);
+	const struct cdr_conf *cco = sb_module_conf(old, &cdr_module);
 
 	if (cc->retention_days != cdr.retention_days) {
 		log_info("call records are now kept %d days (were %d)", cc->retention_days,
@@ -138,11 +150,21 @@ static void cdr_reload(const struct sb_conf *conf, const struct sb_conf *old)
 		cdr.retention_days = cc->retention_days;
 		uv_timer_start(&cdr.sweep, sweep_cb, 0, 0);
 	}
+	if (cc->sync_interval_ms != cco->sync_interval_ms &&
+	    sb_store_set_sync_interval(sb_daemon_store(), (unsigned)cc->sync_interval_ms) == 0)
+		log_info("store commits now reach the disk within %d ms (was %d)",
+			 cc->sync_interval_ms, cco->sync_interval_ms);
 }
 
 static void cdr_status(struct sb_reply *r)
 {
+	struct sb_store_stats st;
+
 	cdr_q_status(r);
+	sb_store_get_stats(sb_daemon_store(), &st);
+	sb_reply_int(r, "store_sync_interval_ms", st.sync_interval_ms);
+	sb_reply_int(r, "store_commits", (long long)st.commits);
+	sb_reply_int(r, "store_syncs", (long long)st.syncs);
 }
 
 static void cdr_close(void)
@@ -164,4 +186,5 @@ const struct sb_module cdr_module = {
 	.reload = cdr_reload,
 	.close = cdr_close,
 	.status = cdr_status,
+	.metrics = cdr_q_metrics,
 };

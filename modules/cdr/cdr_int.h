@@ -42,5 +42,6 @@ void cdr_q_start(void);
 void cdr_q_stop(void);
 struct sb_reply;
 void cdr_q_status(struct sb_reply *r);
+void cdr_q_metrics(struct sb_metrics *m); /* store state and records waiting */
 
 #endif

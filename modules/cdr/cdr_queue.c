@@ -228,6 +228,16 @@ void cdr_q_status(struct sb_reply *r)
 	sb_reply_int(r, "records_waiting", q.waiting);
 }
 
+void cdr_q_metrics(struct sb_metrics *m)
+{
+	sb_metric_family(m, "symbridge_store_writable", SB_METRIC_GAUGE,
+			 "1 when the store takes call records, 0 while it refuses them (show status)");
+	sb_metric_sample(m, q.err ? 0 : 1, NULL);
+	sb_metric_family(m, "symbridge_cdr_records_waiting", SB_METRIC_GAUGE,
+			 "call records queued in memory until the store takes them");
+	sb_metric_sample(m, q.waiting, NULL);
+}
+
 void cdr_q_start(void)
 {
 	memset(&q, 0, sizeof q);

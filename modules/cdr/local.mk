@@ -35,7 +35,8 @@ SB_FUZZ_TARGETS += cdr
 
 SB_CDR_INTEGRATION = tests/integration/070-cdr-report.sh tests/integration/071-cdr-kill.sh \
 	tests/integration/072-cdr-cli.sh tests/integration/073-cdr-disk-full.sh \
-	tests/integration/074-cdr-isdn-frames.sh
+	tests/integration/074-cdr-isdn-frames.sh \
+	tests/integration/220-store-sync-kill.sh
 TESTS += $(SB_CDR_INTEGRATION)
 EXTRA_DIST += $(SB_CDR_INTEGRATION)
 
@@ -46,3 +47,7 @@ tests_bench_cdr_bench_LDADD = $(SB_CORE_LIBS)
 SB_BENCH += tests/bench/cdr-bench
 TESTS += tests/bench/cdr-smoke.sh
 EXTRA_DIST += tests/bench/cdr-smoke.sh
+
+# tests/bench/store-syscalls: disk syscalls per call on the main thread, syncer off and on (`make bench`)
+SB_BENCH += tests/bench/store-syscalls
+EXTRA_DIST += tests/bench/store-syscalls

@@ -172,9 +172,47 @@ static const struct sb_ctl_cmd isdn_cmds[] = {
 	{ NULL, NULL, NULL, 0 },
 };
 
+/* What show spans shows, for the Prometheus endpoint: one series per span (slot) */
+static void isdn_metrics(struct sb_metrics *m)
+{
+	static const char *const bstates[] = { "idle", "busy", "blocked" };
+	char slot[16];
+
+	sb_metric_family(m, "symbridge_span_up", SB_METRIC_GAUGE,
+			 "ISDN spans: 1 when the D-channel is up (show spans)");
+	for (struct isdn_span *s = isdn_spans; s; s = s->next) {
+		snprintf(slot, sizeof slot, "%d", s->slot);
+		sb_metric_sample(m, isdn_span_up(s), "slot", slot, "name", s->name, NULL);
+	}
+	sb_metric_family(m, "symbridge_span_bchannels", SB_METRIC_GAUGE,
+			 "ISDN B-channels by state (a busy blocked channel counts as busy)");
+	for (struct isdn_span *s = isdn_spans; s; s = s->next) {
+		unsigned n[3] = { 0 };
+		for (unsigned i = 0; i < s->nbc; i++)
+			n[s->bc[i].state == ISDN_BC_BUSY ? 1 : s->bc[i].blocked ? 2 : 0]++;
+		snprintf(slot, sizeof slot, "%d", s->slot);
+		for (int k = 0; k < 3; k++)
+			sb_metric_sample(m, n[k], "slot", slot, "state", bstates[k], NULL);
+	}
+	sb_metric_family(m, "symbridge_span_calls_total", SB_METRIC_COUNTER,
+			 "ISDN calls since the span opened, by direction");
+	for (struct isdn_span *s = isdn_spans; s; s = s->next) {
+		snprintf(slot, sizeof slot, "%d", s->slot);
+		sb_metric_sample(m, (double)s->calls_in, "slot", slot, "direction", "in", NULL);
+		sb_metric_sample(m, (double)s->calls_out, "slot", slot, "direction", "out", NULL);
+	}
+	sb_metric_family(m, "symbridge_span_dchannel_drops_total", SB_METRIC_COUNTER,
+			 "times a span's D-channel went down since the span opened");
+	for (struct isdn_span *s = isdn_spans; s; s = s->next) {
+		snprintf(slot, sizeof slot, "%d", s->slot);
+		sb_metric_sample(m, (double)s->dchan_drops, "slot", slot, NULL);
+	}
+}
+
 const struct sb_module isdn_module = {
 	.name = "isdn",
 	.cmds = isdn_cmds,
 	.init = isdn_init,
 	.close = isdn_close,
+	.metrics = isdn_metrics,
 };

@@ -188,6 +188,15 @@ static void route(struct isdn_call *ic)
 	}
 	ic->routed = true;
 	ic->leg.state = SB_LEG_PROCEEDING;
+	if (ic->leg.call) {
+		unsigned long long prev = sb_log_call_set(ic->call_id = sb_call_id(ic->leg.call));
+		log_info("span %d: SETUP from %s (ton %d, %s) to %s on B-channel %u: routed",
+			 ic->span->slot, ic->leg.party.number, ic->leg.party.ton,
+			 ic->leg.party.pres == SB_PRES_ALLOWED ? "presentation allowed"
+							       : "restricted",
+			 called.number, ic->bc ? ic->bc->index : 0);
+		sb_log_call_set(prev);
+	}
 	pri_proceeding(ic->span->pri, ic->q, ts_of(ic), 0);
 }
 
@@ -302,7 +311,8 @@ static void ev_ring(struct isdn_span *s, pri_event *e)
 	ic->leg.party.ton = (uint8_t)((e->ring.callingplan >> 4) & 7);
 	ic->leg.party.pres = pres_of(e->ring.callingpres);
 	snprintf(ic->collected, sizeof ic->collected, "%.32s", e->ring.callednum);
-	log_info("span %d: SETUP from %s (ton %d, %s) to %s%s on channel %d", s->slot,
+	/* at debug: no call exists yet to name; route() logs the call's line at info */
+	log_debug("span %d: SETUP from %s (ton %d, %s) to %s%s on channel %d", s->slot,
 		 e->ring.callingnum, ic->leg.party.ton,
 		 ic->leg.party.pres == SB_PRES_ALLOWED ? "presentation allowed" : "restricted",
 		 e->ring.callednum, e->ring.complete ? " (complete)" : "",
@@ -407,6 +417,7 @@ int isdn_originate(const struct sb_card *card, const char *number, struct sb_cal
 	if (!(ic = call_new(s, NULL, true)))
 		return -ENOMEM;
 	snprintf(ic->leg.party.number, sizeof ic->leg.party.number, "%s", number);
+	ic->call_id = sb_call_id(call);
 	ic->leg.call = call; /* for the caller's number; the core attaches the leg */
 	rc = place(ic, rec, sizeof rec);
 	ic->leg.call = NULL;
@@ -572,7 +583,7 @@ void isdn_call_event(struct isdn_span *s, pri_event *e)
 	q931_call *q = event_q931(e);
 	struct isdn_call *ic = q ? call_find(s, q) : NULL;
 	unsigned long long prev =
-		sb_log_call_set(ic && ic->leg.call ? sb_call_id(ic->leg.call) : 0);
+		sb_log_call_set(ic && ic->leg.call ? sb_call_id(ic->leg.call) : ic ? ic->call_id : 0);
 
 	call_event(s, e);
 	sb_log_call_set(prev);

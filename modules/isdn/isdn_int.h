@@ -41,6 +41,7 @@ struct isdn_call {
 	struct isdn_bchan *bc;
 	bool outgoing;
 	bool routed;     /* the leg belongs to a core call */
+	uint64_t call_id; /* the core call it was part of, for log lines after it let go; 0: none */
 	bool hung;       /* we sent pri_hangup */
 	bool licensed;   /* holds a Relay-Channels license */
 	bool glare_lost; /* our SETUP lost its channel to the far end's: retry on another */

@@ -23,4 +23,7 @@ SB_ISDN_INTEGRATION = tests/integration/101-isdn-pri.sh tests/integration/102-is
 	tests/integration/145-isdn-cloud-e2e.sh
 TESTS += $(SB_ISDN_INTEGRATION)
 EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh tests/bench/isdn-calls.sh
+# drain: a new SETUP is refused with cause 41, the call up goes on
+TESTS += tests/integration/214-isdn-drain.sh
+EXTRA_DIST += tests/integration/214-isdn-drain.sh
 

@@ -13,6 +13,7 @@
 #include "symbridge.h"
 
 #include "lic_glue.h"
+#include "lic_net.h"
 
 static bool any_installed(void)
 {
@@ -22,11 +23,40 @@ static bool any_installed(void)
 	return false;
 }
 
+static void lic_source_name(enum lic_kind k, char *buf, size_t len);
+
+void lic_metrics(struct sb_metrics *m)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{ "symbridge_licenses_installed", "licences installed, by kind (show licenses)" },
+		{ "symbridge_licenses_in_use", "licences in use, by kind (show licenses)" },
+		{ "symbridge_licenses_usable", "1 when a kind's licences may be used, by kind" },
+	};
+
+	for (int f = 0; f < 3; f++) {
+		sb_metric_family(m, fam[f].name, SB_METRIC_GAUGE, fam[f].help);
+		for (int k = 0; k < LIC_KIND_MAX; k++) {
+			const char *kind = lic_kind_info((enum lic_kind)k)->name;
+			struct lic_status st;
+			if ((lic_kind_info((enum lic_kind)k)->flags & LIC_KF_NOLICENSE) ||
+			    lic_status(lic_st.node, (enum lic_kind)k, &st) < 0)
+				continue;
+			sb_metric_sample(m,
+					 f == 0	  ? st.installed
+					 : f == 1 ? st.in_use
+						  : st.usable,
+					 "kind", kind, NULL);
+		}
+	}
+}
+
 static int cmd_show(const struct sb_ctl_req *req, struct sb_reply *r)
 {
-	static const char *const cols[] = { "kind", "version", "installed", "in_use",
-					    "free", "state",   "reason",    NULL };
-	char sw[16];
+	static const char *const cols[] = { "kind",  "version", "installed", "in_use", "free",
+					    "state", "reason",  "source",    NULL };
+	char sw[16], src[96];
 
 	lic_sw_format(lic_st.sw, sw, sizeof sw);
 	if (!lic_st.pubkey)
@@ -40,7 +70,7 @@ static int cmd_show(const struct sb_ctl_req *req, struct sb_reply *r)
 				 lic_st.hwid);
 	else
 		sb_reply_message(r, "licenses of hardware id %s, software %s, mode %s%s",
-				 lic_st.hwid, sw, lic_mode_names[lic_st.conf->mode],
+				 lic_st.hwid, sw, lic_mode_names[lic_net.mode],
 				 lic_st.conf->virtual_appliance ? ", virtual appliance" : "");
 	if (lic_st.hwid_test)
 		sb_reply_detail(r,
@@ -80,8 +110,37 @@ static int cmd_show(const struct sb_ctl_req *req, struct sb_reply *r)
 		sb_reply_int(r, "free", st.free);
 		sb_reply_str(r, "state", st.usable ? "usable" : "unusable");
 		sb_reply_str(r, "reason", st.reason);
+		lic_source_name((enum lic_kind)k, src, sizeof src);
+		sb_reply_str(r, "source", src);
 		sb_reply_str(r, "detail", st.detail[0] ? st.detail : NULL);
 	}
+	return 0;
+}
+
+/* where a kind's licenses come from, as the engine's rule 10 decides: "local", or "master
+ * NAME" on a central slave (and for Standby on a decentral one) */
+static void lic_source_name(enum lic_kind k, char *buf, size_t len)
+{
+	const struct lic_kind_info *ki = lic_kind_info(k);
+	const char *m = lic_slave_master();
+	bool own = (ki->flags & (LIC_KF_HARDWARE | LIC_KF_VERSIONLESS)) || k == LIC_IPVA ||
+		   !m || lic_net.mode == LIC_MODE_SINGLE || lic_net.mode == LIC_MODE_MASTER ||
+		   (lic_net.mode == LIC_MODE_SLAVE_DECENTRAL && k != LIC_STANDBY);
+	if (own)
+		snprintf(buf, len, "local");
+	else
+		snprintf(buf, len, "master %s", m);
+}
+
+static int cmd_nodes(const struct sb_ctl_req *req, struct sb_reply *r)
+{
+	if (lic_net.mode == LIC_MODE_MASTER)
+		lic_serve_show(r);
+	else if (lic_net.mode != LIC_MODE_SINGLE)
+		lic_slave_show(r);
+	else
+		sb_reply_message(r, "license mode single: no license master, no slaves "
+				    "(license.mode in symbridge.conf)");
 	return 0;
 }
 
@@ -423,6 +482,8 @@ static int cmd_unassign(const struct sb_ctl_req *req, struct sb_reply *r)
 const struct sb_ctl_cmd lic_cmds[] = {
 	{ "show licenses", cmd_show, "license kinds: installed, in use, free, state and reason",
 	  0 },
+	{ "show license-nodes", cmd_nodes,
+	  "the license master's slaves (grants, last contact), or a slave's master", 0 },
 	{ "show license-files", cmd_files, "installed license files and whether they are used", 0 },
 	{ "license install <FILE> [--force]", cmd_install,
 	  "verify and install a signed license file (--force: even if it makes installed "

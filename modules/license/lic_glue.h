@@ -22,7 +22,22 @@ struct lic_conf {
 	char *software_version;
 	bool virtual_appliance;
 	int mode; /* enum lic_mode */
+	/* the license master protocol (lic_net.h) */
+	bool standby;              /* mode master: a standby master watching license.master */
+	struct sb_strlist masters; /* slaves, standby: the masters, tried in order */
+	char *listen;              /* master, standby: ADDRESS:PORT for slaves */
+	char *tls_certificate, *tls_key, *tls_ca;
+	int grace_hours;      /* slaves: grants stay usable this long without a master */
+	int takeover_seconds; /* standby: without its master this long, it takes over */
+	int prefetch;         /* central slaves: free Ports drawn ahead of use */
 };
+
+/* The PBX software generation this build behaves as, for version gating (rule 1) and the
+ * bridge's minimum (rule 9); `license.software_version` overrides it. */
+#define LIC_SOFTWARE_VERSION "13.0"
+
+/* lic_conf.c: the section's keys and checks */
+extern const struct sb_conf_section lic_conf_section;
 
 /* one license file as the daemon keeps it */
 struct lic_loaded {
@@ -44,6 +59,7 @@ struct lic_refusal {
 
 struct lic_state {
 	struct lic_node *node;
+	struct lic_node *mirror; /* central slave: its master as seen from here (the grants) */
 	void *pubkey;   /* EVP_PKEY *, NULL: none configured */
 	char hwid[129]; /* what license files must be bound to */
 	const char *hwid_source;
@@ -84,5 +100,6 @@ int lic_mac_first(char *buf, size_t len);
 
 /* lic_cmd.c */
 extern const struct sb_ctl_cmd lic_cmds[];
+void lic_metrics(struct sb_metrics *m); /* installed and in use per kind, as show licenses */
 
 #endif

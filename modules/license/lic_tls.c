@@ -163,8 +163,12 @@ static void peer_name(struct lic_tls *c)
 	}
 }
 
+/* OpenSSL's error queue is per thread, shared by every connection (and sofia-sip's TLS): an
+ * error one connection left there makes SSL_get_error() report SSL_ERROR_SSL for the next
+ * call on another, so it is emptied before each call that may fail, and after each failure. */
 static int handshake(struct lic_tls *c)
 {
+	ERR_clear_error();
 	int rc = SSL_do_handshake(c->ssl);
 
 	if (rc == 1) {
@@ -179,10 +183,11 @@ static int handshake(struct lic_tls *c)
 	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
 		return flush(c);
 	long v = SSL_get_verify_result(c->ssl);
-	if (v != X509_V_OK)
+	if (v != X509_V_OK) {
 		snprintf(c->why, sizeof c->why, "the peer's certificate is refused: %s",
 			 X509_verify_cert_error_string(v));
-	else
+		ERR_clear_error();
+	} else
 		ssl_why(c->why, sizeof c->why, "TLS handshake failed");
 	flush(c); /* the alert, so the peer knows why */
 	return -EPROTO;
@@ -194,7 +199,7 @@ static int take_lines(struct lic_tls *c)
 	char buf[4096];
 	int n;
 
-	while (!c->closing && (n = SSL_read(c->ssl, buf, sizeof buf)) > 0)
+	while (!c->closing && (ERR_clear_error(), n = SSL_read(c->ssl, buf, sizeof buf)) > 0)
 		for (int i = 0; i < n && !c->closing; i++) {
 			if (buf[i] == '\n') {
 				c->in[c->inlen] = '\0';
@@ -335,15 +340,20 @@ int lic_tls_send(struct lic_tls *c, const char *buf, size_t len)
 {
 	if (!c->up || c->closing)
 		return -ENOTCONN;
-	if (SSL_write(c->ssl, buf, (int)len) != (int)len)
+	ERR_clear_error();
+	if (SSL_write(c->ssl, buf, (int)len) != (int)len) {
+		ERR_clear_error();
 		return -EIO;
+	}
 	return flush(c);
 }
 
 void lic_tls_close(struct lic_tls *c)
 {
 	if (c->up && !c->closing) {
+		ERR_clear_error();
 		SSL_shutdown(c->ssl);
+		ERR_clear_error();
 		flush(c);
 	}
 	fail(c, 0, "closed");

@@ -15,10 +15,8 @@
 #include "symbridge.h"
 
 #include "lic_glue.h"
+#include "lic_net.h"
 
-/* The PBX software generation this build behaves as, for version gating (rule 1) and the
- * bridge's minimum (rule 9); `license.software_version` overrides it. */
-#define LIC_SOFTWARE_VERSION "13.0"
 
 struct lic_state lic_st;
 
@@ -29,92 +27,6 @@ struct lic_state lic_st;
 static uv_timer_t dates_timer;
 static bool dates_timer_on;
 
-static const char *const mode_choices[] = { "single", "master", "central", "decentral", NULL };
-
-static void check_sw(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
-		     const void *field)
-{
-	unsigned sw;
-	const char *v = *(char *const *)field;
-	if (lic_sw_parse(v, &sw) < 0)
-		sb_conf_error(cx, src, path,
-			      "\"%s\" is not a version (MAJOR[.MINOR[.PATCH]], e.g. "
-			      "13.0 or 11.1.6)",
-			      v);
-}
-
-static void check_key(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
-		      const void *field)
-{
-	void *key;
-	const char *v = *(char *const *)field;
-	if (!v)
-		return;
-	if (lic_key_public_from_base64(v, &key) < 0)
-		sb_conf_error(cx, src, path,
-			      "not an Ed25519 public key (44 characters of base64, "
-			      "as `symbridge-license keygen` prints it)");
-	else
-		lic_key_free(key);
-}
-
-static void check_section(struct sb_conf_ctx *cx, const char *path, void *elem)
-{
-	const struct lic_conf *lc = elem;
-	if (lc->public_key && lc->public_key_file)
-		sb_conf_error(cx, &lc->src, "license.public_key_file",
-			      "set either public_key or public_key_file, not both");
-	if (lc->mode == LIC_MODE_SLAVE_CENTRAL)
-		sb_conf_warn(cx, &lc->src, "license.mode",
-			     "central: this node draws from a license master, and the protocol to "
-			     "reach one is not there yet: it takes no licenses");
-}
-
-static const struct sb_conf_key lic_keys[] = {
-	{ .name = "public_key",
-	  .type = SB_CT_STRING,
-	  .offset = offsetof(struct lic_conf, public_key),
-	  .min = 1,
-	  .max = 64,
-	  .check = check_key,
-	  .flags = SB_CK_OPTIONAL,
-	  .help = "the vendor's Ed25519 public key, base64 (license files are signed with it)" },
-	{ .name = "public_key_file",
-	  .type = SB_CT_PATH,
-	  .offset = offsetof(struct lic_conf, public_key_file),
-	  .min = 1,
-	  .max = 1024,
-	  .flags = SB_CK_OPTIONAL,
-	  .help = "or the vendor's public key as a PEM file" },
-	{ .name = "software_version",
-	  .type = SB_CT_STRING,
-	  .offset = offsetof(struct lic_conf, software_version),
-	  .def = "\"" LIC_SOFTWARE_VERSION "\"",
-	  .min = 1,
-	  .max = 16,
-	  .check = check_sw,
-	  .help = "the software version licenses are gated against" },
-	{ .name = "virtual",
-	  .type = SB_CT_BOOL,
-	  .offset = offsetof(struct lic_conf, virtual_appliance),
-	  .def = "false",
-	  .help = "a virtual appliance: every Port in use also takes an IPVA" },
-	{ .name = "mode",
-	  .type = SB_CT_ENUM,
-	  .offset = offsetof(struct lic_conf, mode),
-	  .def = "\"single\"",
-	  .choices = mode_choices,
-	  .help = "license master role: single, master, central or decentral" },
-	SB_CONF_END
-};
-
-static const struct sb_conf_section lic_section = {
-	.name = "license",
-	.keys = lic_keys,
-	.size = sizeof(struct lic_conf),
-	.src_offset = offsetof(struct lic_conf, src),
-	.check = check_section,
-};
 
 struct lic_node *lic_daemon_node(void)
 {
@@ -238,7 +150,8 @@ void lic_sync_cards(const struct sb_conf *conf)
 
 static void state_clear(void)
 {
-	lic_node_free(lic_st.node);
+	lic_node_free(lic_st.node); /* before its master: its allocations count there */
+	lic_node_free(lic_st.mirror);
 	lic_key_free(lic_st.pubkey);
 	lic_loaded_free(lic_st.files);
 	memset(&lic_st, 0, sizeof lic_st);
@@ -291,9 +204,20 @@ int lic_rebuild(const struct sb_conf *conf)
 			rc == -EINVAL ? "not an Ed25519 public key in PEM" : strerror(-rc));
 		lic_st.pubkey = NULL;
 	}
+	/* the role is the one the daemon started with (lic_net: it changes at a restart) */
+	if (lic_net.mode == LIC_MODE_SLAVE_CENTRAL) {
+		/* its master as seen from here: what the master granted (lic_slave.c) */
+		struct lic_node_conf mc = { .name = lic_net.masters[0],
+					    .mode = LIC_MODE_MASTER,
+					    .sw = lic_st.sw,
+					    .machine_id = lic_st.mac };
+		if ((rc = lic_node_alloc(&lic_st.mirror, &mc)) < 0)
+			return rc;
+	}
 	struct lic_node_conf nc = {
+		.master = lic_st.mirror,
 		.name = conf->system.name,
-		.mode = (enum lic_mode)lc->mode,
+		.mode = (enum lic_mode)lic_net.mode,
 		.sw = lic_st.sw,
 		.virtual_appliance = lc->virtual_appliance,
 		.machine_id = lic_st.mac,
@@ -302,6 +226,8 @@ int lic_rebuild(const struct sb_conf *conf)
 		return rc;
 	if ((rc = lic_store_load()) < 0)
 		return rc;
+	lic_serve_rebuilt();
+	lic_slave_rebuilt();
 	lic_sync_cards(conf);
 	return 0;
 }
@@ -366,6 +292,9 @@ static void dates_cb(uv_timer_t *t)
 
 static int lic_init(const struct sb_conf *conf)
 {
+	const struct lic_conf *lc = sb_module_conf(conf, &lic_module);
+	static const struct lic_conf single = { .mode = LIC_MODE_SINGLE };
+	lic_net_conf_take(lc ? lc : &single);
 	int rc = lic_rebuild(conf);
 	if (rc < 0)
 		return rc;
@@ -376,8 +305,18 @@ static int lic_init(const struct sb_conf *conf)
 		return rc;
 	log_info("licenses for hardware id %s (%s), software %s, mode %s%s", lic_st.hwid,
 		 lic_st.hwid_source, lic_st.conf->software_version,
-		 lic_mode_names[lic_st.conf->mode],
+		 lic_mode_names[lic_net.mode],
 		 lic_st.conf->virtual_appliance ? ", virtual appliance" : "");
+	/* the master protocol (lic_net.h): a master (or standby) listens, a standby also
+	 * watches its master, slaves connect */
+	if (lic_net.mode == LIC_MODE_MASTER) {
+		if ((rc = lic_serve_start()) < 0)
+			return rc;
+		if (lic_net.standby && (rc = lic_slave_start(true)) < 0)
+			return rc;
+	} else if (lic_net.mode != LIC_MODE_SINGLE && (rc = lic_slave_start(false)) < 0) {
+		return rc;
+	}
 	return 0;
 }
 
@@ -391,11 +330,20 @@ static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	const struct lic_conf *n = sb_module_conf(conf, &lic_module);
 	const struct lic_conf *o = sb_module_conf(old, &lic_module);
 
-	/* a new key, identity or role: start over from the store; else only the cards moved */
+	if (n->mode != o->mode || n->standby != o->standby || n->masters.n != o->masters.n ||
+	    str_differs(n->listen, o->listen) || str_differs(n->tls_certificate, o->tls_certificate) ||
+	    str_differs(n->tls_key, o->tls_key) || str_differs(n->tls_ca, o->tls_ca) ||
+	    n->grace_hours != o->grace_hours || n->takeover_seconds != o->takeover_seconds ||
+	    n->prefetch != o->prefetch)
+		log_warn("license master settings changed: they take effect at the next restart");
+	for (size_t i = 0; i < n->masters.n && i < o->masters.n; i++)
+		if (strcmp(n->masters.v[i], o->masters.v[i]) != 0)
+			log_warn("license.master changed: it takes effect at the next restart");
+	/* a new key or identity: start over from the store; else only the cards moved */
 	if (str_differs(n->public_key, o->public_key) ||
 	    str_differs(n->public_key_file, o->public_key_file) ||
 	    str_differs(n->software_version, o->software_version) ||
-	    n->virtual_appliance != o->virtual_appliance || n->mode != o->mode) {
+	    n->virtual_appliance != o->virtual_appliance) {
 		if (lic_rebuild(conf) < 0)
 			log_err("licenses could not be rebuilt after the reload");
 		else
@@ -408,6 +356,8 @@ static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
 
 static void lic_close(void)
 {
+	lic_slave_stop();
+	lic_serve_stop();
 	if (dates_timer_on)
 		uv_close((uv_handle_t *)&dates_timer, NULL);
 	dates_timer_on = false;
@@ -416,9 +366,10 @@ static void lic_close(void)
 
 const struct sb_module lic_module = {
 	.name = "license",
-	.conf = &lic_section,
+	.conf = &lic_conf_section,
 	.cmds = lic_cmds,
 	.init = lic_init,
 	.reload = lic_reload,
 	.close = lic_close,
+	.metrics = lic_metrics,
 };

@@ -2,12 +2,14 @@
 libsbcore_a_SOURCES += \
 	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
 	modules/license/lic_glue.h modules/license/lic_node.h modules/license/lic_proto.h \
-	modules/license/lic_master.h modules/license/lic_tls.h \
+	modules/license/lic_master.h modules/license/lic_tls.h modules/license/lic_net.h \
 	modules/license/license.c modules/license/lic_rules.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c \
 	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
 	modules/license/lic_hwid.c modules/license/lic_keys.c modules/license/lic_proto.c \
-	modules/license/lic_master.c modules/license/lic_tls.c
+	modules/license/lic_master.c modules/license/lic_tls.c modules/license/lic_conf.c \
+	modules/license/lic_link.c modules/license/lic_grants.c modules/license/lic_held.c \
+	modules/license/lic_serve.c modules/license/lic_slave.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/license
@@ -108,9 +110,10 @@ dist_man_MANS += man/symbridge-license.1 man/symbridge-license-vendor.1
 # the daemon with real license files
 SB_LICENSE_INTEGRATION = tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
 	tests/integration/112-license-isdn-use.sh tests/integration/113-license-hwid.sh \
-	tests/integration/114-license-install-guard.sh tests/integration/115-license-station-use.sh
+	tests/integration/114-license-install-guard.sh tests/integration/115-license-station-use.sh \
+	tests/integration/116-license-master.sh tests/integration/117-license-slaves.sh
 TESTS += $(SB_LICENSE_INTEGRATION)
-EXTRA_DIST += $(SB_LICENSE_INTEGRATION) \
+EXTRA_DIST += $(SB_LICENSE_INTEGRATION) tests/lib/licnode.sh \
 	tests/fuzz/corpus/license
 
 # benchmark: built by make check, run by `make bench` (prints a figure, asserts no speed)

@@ -108,6 +108,7 @@ static int cmd_show_media(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_int(r, "lost", (long long)st.lost);
 	sb_reply_int(r, "srtp_auth_fail", (long long)st.srtp_auth_fail);
 	sb_reply_int(r, "srtp_replay", (long long)st.srtp_replay);
+	sb_reply_int(r, "sends_direct", (long long)st.sends_direct);
 	return 0;
 }
 
@@ -156,6 +157,42 @@ static void media_close(void)
 	engine = NULL;
 }
 
+/* The engine's own counters (what show media shows), for the Prometheus endpoint. */
+static void media_metrics(struct sb_metrics *m)
+{
+	struct media_engine_status st;
+
+	if (!engine)
+		return;
+	media_engine_status(engine, &st);
+	sb_metric_family(m, "symbridge_media_sessions", SB_METRIC_GAUGE,
+			 "media sessions open now (one per call with media)");
+	sb_metric_sample(m, st.sessions, NULL);
+	sb_metric_family(m, "symbridge_media_transcoding_sessions", SB_METRIC_GAUGE,
+			 "media sessions open now whose two legs use different codecs");
+	sb_metric_sample(m, st.transcoding, NULL);
+	sb_metric_family(m, "symbridge_media_sessions_total", SB_METRIC_COUNTER,
+			 "media sessions opened since the start");
+	sb_metric_sample(m, (double)st.sessions_total, NULL);
+	sb_metric_family(m, "symbridge_media_packets_total", SB_METRIC_COUNTER,
+			 "RTP packets (or TDM frames) since the start, both legs of every session");
+	sb_metric_sample(m, (double)st.rx_total, "direction", "rx", NULL);
+	sb_metric_sample(m, (double)st.tx_total, "direction", "tx", NULL);
+	sb_metric_family(m, "symbridge_media_packets_lost_total", SB_METRIC_COUNTER,
+			 "RTP packets the peers sent that never arrived (RFC 3550), since the start");
+	sb_metric_sample(m, (double)st.lost_total, NULL);
+	sb_metric_family(m, "symbridge_media_jitter_max_seconds", SB_METRIC_GAUGE,
+			 "the worst interarrival jitter (RFC 3550) of a leg open now");
+	sb_metric_sample(m, st.jitter_max_us / 1e6, NULL);
+	sb_metric_family(m, "symbridge_media_rtp_ports", SB_METRIC_GAUGE,
+			 "RTP and RTCP ports of the configured range, by use");
+	sb_metric_sample(m, st.ports_in_use, "state", "in_use", NULL);
+	sb_metric_sample(m, st.ports_total - st.ports_in_use, "state", "free", NULL);
+	sb_metric_family(m, "symbridge_media_worker_cpu_seconds_total", SB_METRIC_COUNTER,
+			 "CPU time the media worker threads used (user and system)");
+	sb_metric_sample(m, st.worker_cpu_ns / 1e9, NULL);
+}
+
 const struct sb_module media_module = {
 	.name = "media",
 	.conf = &media_section,
@@ -163,4 +200,5 @@ const struct sb_module media_module = {
 	.init = media_init,
 	.reload = media_reload,
 	.close = media_close,
+	.metrics = media_metrics,
 };

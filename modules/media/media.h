@@ -236,6 +236,7 @@ struct media_engine_conf {
 	int port_lo, port_hi;      /* system.rtp_ports: RTP on even, RTCP on the odd port above */
 	const char *bind_ip;       /* local address of every RTP socket ("0.0.0.0", "127.0.0.1") */
 	unsigned rtcp_interval_ms; /* between reports on a leg; 0: 5000 (RFC 3550) */
+	bool uring_coop; /* io_uring with cooperative task running (benches compare; README) */
 };
 
 /* the daemon's engine (started by the module from `media` and system.rtp_ports), or NULL */
@@ -256,10 +257,16 @@ struct media_engine_status {
 	unsigned ports_total;
 	/* summed over the sessions open now, both legs */
 	uint64_t rx_packets, tx_packets, lost, srtp_auth_fail, srtp_replay;
+	/* ... and since the engine started, the sessions gone included (never go down) */
+	uint64_t rx_total, tx_total, lost_total, sessions_total;
+	unsigned transcoding;   /* sessions open now whose legs' codecs differ */
+	uint32_t jitter_max_us; /* the worst interarrival jitter of a leg open now */
 	/* CPU time the worker threads used since they started (user + system, CLOCK of each
 	 * thread), so the engine's own cost can be told apart from the rest of the process */
 	uint64_t worker_cpu_ns;
 	const char *io; /* "io_uring" or "poll" */
+	uint64_t sends_direct; /* with io_uring: sends that found no free slot (or were too long)
+				* and went out by plain sendto, since start */
 };
 void media_engine_status(const struct media_engine *e, struct media_engine_status *st);
 
@@ -308,6 +315,8 @@ typedef void (*media_event_cb)(struct media_session *s, const struct media_event
 int media_session_alloc(struct media_session **sp, struct media_engine *e,
 			const struct media_leg_conf legs[2], media_event_cb cb, void *arg);
 uint16_t media_session_port(const struct media_session *s, unsigned leg); /* local RTP port */
+/* the call the session carries: every line its worker logs about it names the call */
+void media_session_set_call(struct media_session *s, uint64_t call_id);
 /* a re-INVITE: new codec, keys or peer for one leg; the streams' SSRC/seq/ts carry on. A leg
  * may become TDM (its port then stays idle); a leg made TDM has no port and stays TDM
  * (-ENOTSUP). An update of a TDM leg hands the session a new copy of its descriptor. */

@@ -94,6 +94,8 @@ static void pipe_free(struct media_pipe *p)
 			dtmf_tx_free(p->dtx[i]);
 		media_resampler_free(p->tone_rs[i]);
 		media_enc_free(p->tone_enc[i]);
+		media_dec_free(p->det_dec[i]);
+		media_resampler_free(p->det_rs[i]);
 		media__tdm_free(p->tdm_new[i]);
 	}
 	free(p);
@@ -182,15 +184,18 @@ static int pipe_build(struct media_pipe **pp, struct media_engine *e, struct med
 	}
 	for (int i = 0; i < 2 && !rc; i++)
 		rc = path_build(&p->path[i], &p->conf[i], &p->conf[1 - i]);
-	/* a leg without telephone-event gets digits as tones, whatever its codec; a G.711 one is
-	 * also listened to for tones */
+	/* a leg without telephone-event gets digits as tones, and is listened to for tones,
+	 * whatever its codec; a leg with telephone-event costs neither */
 	for (int i = 0; i < 2 && !rc; i++) {
-		const struct media_path *to = &p->path[1 - i];
+		const struct media_path *to = &p->path[1 - i], *from = &p->path[i];
 		if (p->conf[i].dtmf_pt >= 0)
 			continue;
-		if (narrowband(p->conf[i].codec) &&
-		    !(p->drx[i] = dtmf_rx_init(NULL, media__dtmf_detected, &s->leg[i])))
+		if (!(p->drx[i] = dtmf_rx_init(NULL, media__dtmf_detected, &s->leg[i])))
 			rc = -ENOMEM;
+		if (!rc && !narrowband(p->conf[i].codec) && from->passthrough)
+			rc = media_dec_alloc(&p->det_dec[i], p->conf[i].codec, 8000);
+		else if (!rc && !narrowband(p->conf[i].codec) && from->dec_rate != 8000)
+			rc = media_resampler_alloc(&p->det_rs[i], from->dec_rate, 8000);
 		if (!(p->dtx[i] = dtmf_tx_init(NULL)))
 			rc = -ENOMEM;
 		else /* 100 ms tones, 60 ms apart: enough for a receiver behind a lossy codec */
@@ -286,8 +291,14 @@ static void session_free(struct media_session *s)
 {
 	struct media_engine *e = s->eng;
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
+		const struct media_counters *c = &s->leg[i].c;
 		pair_release(e, s->pair[i]);
+		e->gone_rx += atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
+		e->gone_tx += atomic_load_explicit(&c->tx_packets, memory_order_relaxed);
+		e->gone_lost += atomic_load_explicit(&c->lost, memory_order_relaxed);
+	}
+	e->gone_sessions++;
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -351,6 +362,7 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 		return -ENOMEM;
 	e->main = main_loop;
 	e->rtcp_interval_ms = c->rtcp_interval_ms ? c->rtcp_interval_ms : 5000;
+	e->uring_coop = c->uring_coop;
 	e->port_base = base;
 	e->npairs = (unsigned)(c->port_hi - base + 1) / 2;
 	snprintf(e->bind_ip, sizeof e->bind_ip, "%s", c->bind_ip ? c->bind_ip : "0.0.0.0");
@@ -448,7 +460,10 @@ void media_engine_status(const struct media_engine *e, struct media_engine_statu
 	st->rx_packets = st->tx_packets = st->lost = st->srtp_auth_fail = st->srtp_replay = 0;
 	st->worker_cpu_ns = 0;
 	st->io = e->nworkers && e->workers[0].uring ? "io_uring" : "poll";
+	st->sends_direct = 0;
 	for (unsigned i = 0; i < e->nworkers; i++) {
+		st->sends_direct += atomic_load_explicit(&e->workers[i].sends_direct,
+							 memory_order_relaxed);
 		clockid_t cid;
 		struct timespec ts;
 		if (pthread_getcpuclockid(e->workers[i].thread, &cid) == 0 &&
@@ -456,9 +471,16 @@ void media_engine_status(const struct media_engine *e, struct media_engine_statu
 			st->worker_cpu_ns +=
 				(uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	}
-	for (const struct media_session *s = e->sessions; s; s = s->next)
+	st->transcoding = 0;
+	st->jitter_max_us = 0;
+	for (const struct media_session *s = e->sessions; s; s = s->next) {
+		if (s->conf[0].codec != s->conf[1].codec)
+			st->transcoding++;
 		for (int i = 0; i < 2; i++) {
 			const struct media_counters *c = &s->leg[i].c;
+			uint32_t j = atomic_load_explicit(&c->jitter_us, memory_order_relaxed);
+			if (j > st->jitter_max_us)
+				st->jitter_max_us = j;
 			st->rx_packets +=
 				atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
 			st->tx_packets +=
@@ -469,6 +491,11 @@ void media_engine_status(const struct media_engine *e, struct media_engine_statu
 			st->srtp_replay +=
 				atomic_load_explicit(&c->srtp_replay, memory_order_relaxed);
 		}
+	}
+	st->rx_total = e->gone_rx + st->rx_packets;
+	st->tx_total = e->gone_tx + st->tx_packets;
+	st->lost_total = e->gone_lost + st->lost;
+	st->sessions_total = e->gone_sessions + e->nsessions;
 }
 
 /* ---- sessions ---- */
@@ -596,6 +623,11 @@ void media_session_destroy(struct media_session *s)
 	s->destroy_msg->s = s;
 	post(s->w, s->destroy_msg);
 	s->destroy_msg = NULL;
+}
+
+void media_session_set_call(struct media_session *s, uint64_t call_id)
+{
+	atomic_store_explicit(&s->call_id, call_id, memory_order_relaxed);
 }
 
 int media_session_stats(const struct media_session *s, unsigned leg, struct media_leg_stats *st)

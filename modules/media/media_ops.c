@@ -73,6 +73,7 @@ static int op_open(void **msp, const struct sb_media_ep ep[2], uint64_t call_id)
 			return rc;
 	if ((rc = media_session_alloc(&s, e, lc, NULL, NULL)) < 0)
 		return rc;
+	media_session_set_call(s, call_id);
 	log_debug("call %llu: media session %s <-> %s", (unsigned long long)call_id, ep[0].codec,
 		  ep[1].codec);
 	*msp = s;

@@ -34,9 +34,14 @@ struct media_pipe {
 	struct media_srtp *tx[2], *rx[2];
 	struct media_path path[2]; /* path[i]: from leg i to leg 1 - i */
 	/* legs without telephone-event: digits toward leg i are played as tones (dtx, spandsp at
-	 * 8 kHz, any codec), and on G.711 legs looked for in what leg i sends (drx) */
+	 * 8 kHz, any codec), and looked for in what leg i sends (drx, at 8 kHz, any codec) */
 	dtmf_rx_state_t *drx[2];
 	dtmf_tx_state_t *dtx[2];
+	/* the detector's 8 kHz audio of a G.722 or Opus leg i: its packets decoded a second time
+	 * where they are passed through (det_dec, G.722's 8 kHz mode or Opus at 8 kHz), or the
+	 * decoded audio brought down from 16 kHz where they are transcoded (det_rs) */
+	struct media_dec *det_dec[2];
+	struct media_resampler *det_rs[2];
 	/* the tones toward leg i: up to 16 kHz where its encoder runs at that rate (tone_rs), or
 	 * encoded on their own (tone_enc, at 8 kHz) where its packets are passed through and its
 	 * codec is not G.711 (G.722, Opus): such a packet is replaced while a tone plays */
@@ -169,6 +174,7 @@ struct media_leg_rt {
 struct media_worker;
 
 struct media_session {
+	_Atomic uint64_t call_id; /* the call it carries, for the worker's log lines; 0: none */
 	struct media_engine *eng;
 	struct media_worker *w;
 	media_event_cb cb;
@@ -237,6 +243,7 @@ struct media_worker {
 	_Atomic unsigned ring_head, ring_tail;
 	_Atomic uint64_t ring_lost;
 	struct media_uring *uring; /* packet I/O through io_uring; NULL: uv_poll and syscalls */
+	_Atomic uint64_t sends_direct; /* io_uring sends that went out by plain sendto */
 };
 
 struct media_engine {
@@ -246,12 +253,15 @@ struct media_engine {
 	struct media_worker *workers;
 	unsigned nworkers;
 	unsigned rtcp_interval_ms;
+	bool uring_coop; /* media_engine_conf's */
 	int port_base; /* first even port */
 	unsigned npairs, pairs_used, next_pair;
 	uint8_t *pair_used;
 	char bind_ip[64];
 	struct media_session *sessions;
 	unsigned nsessions;
+	/* what sessions gone counted (both legs), so that totals never go down (metrics) */
+	uint64_t gone_rx, gone_tx, gone_lost, gone_sessions;
 };
 
 void media__queue_init(struct media_queue *q);

@@ -296,7 +296,7 @@ void media__dtmf_timer_cb(uv_timer_t *t)
 		uv_timer_stop(t);
 }
 
-/* spandsp found digits in the audio of a G.711 leg: report them, and send them as events where
+/* spandsp found digits in the audio of a leg without telephone-event: report them, and send them as events where
  * the other leg takes them */
 void media__dtmf_detected(void *leg_rt, const char *digits, int len)
 {
@@ -469,8 +469,15 @@ static void play(struct media_leg_rt *in, const uint8_t *pay, size_t len, const 
 	}
 	if (n <= 0)
 		return;
-	if (pipe->drx[in->idx])
+	if (pipe->drx[in->idx] && pipe->det_rs[in->idx]) {
+		/* the detector runs at 8 kHz: 16 kHz audio (G.722, Opus) is brought down */
+		int16_t d8[MEDIA_MAX_SAMPLES];
+		int m = media_resample(pipe->det_rs[in->idx], pcm, (size_t)n, d8, MEDIA_MAX_SAMPLES);
+		if (m > 0)
+			dtmf_rx(pipe->drx[in->idx], d8, m);
+	} else if (pipe->drx[in->idx]) {
 		dtmf_rx(pipe->drx[in->idx], pcm, n);
+	}
 	fifo_put(o, path, pcm, (size_t)n);
 	drain_fifo(o, path, &pipe->conf[o->idx]);
 }
@@ -610,6 +617,15 @@ void media__rtp_in(struct media_leg_rt *in, ssize_t nread, const struct sockaddr
 		return;
 	}
 	if (path->passthrough) {
+		/* G.722 or Opus passed through from a leg without events: its audio decoded at
+		 * 8 kHz for the detector only (the packet goes on untouched) */
+		if (pipe->det_dec[in->idx] && pipe->drx[in->idx]) {
+			int16_t d8[MEDIA_MAX_SAMPLES];
+			int m = media_dec_decode(pipe->det_dec[in->idx], p + hdr, len - hdr, d8,
+						 MEDIA_MAX_SAMPLES);
+			if (m > 0)
+				dtmf_rx(pipe->drx[in->idx], d8, m);
+		}
 		/* same G.711 both ways: tones are looked for, and inserted, on the bytes */
 		if ((ic->codec == MEDIA_PCMA || ic->codec == MEDIA_PCMU) &&
 		    (pipe->drx[in->idx] || pipe->dtx[o->idx])) {
@@ -766,7 +782,19 @@ static void jb_timer_closed_cb(uv_handle_t *h)
 	media__one_closed(l->s);
 }
 
+static void worker_msg(struct media_worker *w, struct media_msg *m);
+
+/* the worker's lines about a session name its call (sb_log_call_set is per thread) */
 void media__worker_msg(struct media_worker *w, struct media_msg *m)
+{
+	unsigned long long prev = sb_log_call_set(
+		m->s ? atomic_load_explicit(&m->s->call_id, memory_order_relaxed) : 0);
+
+	worker_msg(w, m);
+	sb_log_call_set(prev);
+}
+
+static void worker_msg(struct media_worker *w, struct media_msg *m)
 {
 	struct media_session *s = m->s;
 	struct media_pipe *old;

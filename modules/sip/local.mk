@@ -4,8 +4,8 @@ libsbcore_a_SOURCES += \
 	modules/sip/sip.c modules/sip/sip_loop.c modules/sip/sip_text.c \
 	modules/sip/sip_reg.c modules/sip/sip_digest.c modules/sip/sip_guard.c \
 	modules/sip/sip_filter.c modules/sip/sip_mem.c modules/sip/sip_link.c modules/sip/sip_cloud.h \
-	modules/sip/sip_cloud.c modules/sip/sip_cloud_ids.c \
-	modules/sip/sip_cli.c modules/sip/sip_tls.c modules/sip/sip_lic.c modules/sip/sip_conn.c \
+	modules/sip/sip_cloud.c modules/sip/sip_cloud_ids.c modules/sip/sip_cert.c \
+	modules/sip/sip_cli.c modules/sip/sip_metrics.c modules/sip/sip_trace.c modules/sip/sip_tls.c modules/sip/sip_lic.c modules/sip/sip_conn.c \
 	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
 	modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
 	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c modules/sip/sip_dtmf.c \
@@ -30,7 +30,8 @@ SB_SIP_INTEGRATION = tests/integration/130-sip-register.sh tests/integration/131
 	tests/integration/150-sip-mesh-fallback.sh tests/integration/151-sip-100-calls.sh \
 	tests/integration/166-sip-transfer-blind.sh tests/integration/167-sip-transfer-attended.sh \
 	tests/integration/168-sip-transfer-cloud.sh tests/integration/169-sip-transfer-isdn.sh \
-	tests/integration/170-sip-dtmf-codecs.sh \
+	tests/integration/170-sip-dtmf-codecs.sh tests/integration/173-sip-codec-choice.sh \
+	tests/integration/174-sip-inband-digits-in.sh \
 	tests/integration/171-sip-session-refresh-reinvite.sh tests/integration/172-isdn-link-dtmf.sh \
 	tests/integration/181-sip-conn-flood.sh tests/integration/183-sip-tls-listener.sh
 TESTS += $(SB_SIP_INTEGRATION)
@@ -106,3 +107,24 @@ SB_FUZZ_TARGETS += sip_info sip_reinvite
 SB_BENCH += tests/bench/sip-flood
 TESTS += tests/bench/sip-flood-smoke.sh
 EXTRA_DIST += tests/bench/sip-flood tests/bench/sip-flood-smoke.sh
+
+# sip.security for IPv6 sources: bans, the kernel filter, show bans / unban
+TESTS += tests/integration/184-sip-bans-ipv6.sh
+EXTRA_DIST += tests/integration/184-sip-bans-ipv6.sh
+# which digest challenge comes first: sipp, baresip and a SHA-256 client with both orders
+TESTS += tests/integration/185-sip-digest-order.sh
+EXTRA_DIST += tests/integration/185-sip-digest-order.sh
+
+# fuzz targets of a station's call (INVITE: digest, then routing in the call core) and of the
+# cloud's replies to our requests
+check_PROGRAMS += tests/fuzz/fuzz_sip_invite tests/fuzz/fuzz_sip_cloud
+TESTS += tests/fuzz/fuzz_sip_invite tests/fuzz/fuzz_sip_cloud
+tests_fuzz_fuzz_sip_invite_SOURCES = tests/fuzz/fuzz_sip_invite.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_invite_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_invite"'
+tests_fuzz_fuzz_sip_invite_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_fuzz_fuzz_sip_invite_LDADD = $(SB_CORE_LIBS)
+tests_fuzz_fuzz_sip_cloud_SOURCES = tests/fuzz/fuzz_sip_cloud.c tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_cloud_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_cloud"'
+tests_fuzz_fuzz_sip_cloud_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
+tests_fuzz_fuzz_sip_cloud_LDADD = $(SB_CORE_LIBS)
+SB_FUZZ_TARGETS += sip_invite sip_cloud

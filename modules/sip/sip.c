@@ -268,8 +268,16 @@ static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		return;
 	case nua_i_register: sip_reg_request(nua, nh, sipm); return;
 	case nua_i_options:
-		/* a link peer or anyone else asking whether we are alive */
-		nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
+		/* a link peer or anyone else asking whether we are alive: while draining, no (a
+		 * dispatcher in front of several gateways then marks this one down) */
+		if (sb_draining()) {
+			char ra[16];
+			snprintf(ra, sizeof ra, "%d", sb_drain_retry_after());
+			nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(nua),
+				    SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
+		} else {
+			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
+		}
 		nua_handle_destroy(nh);
 		return;
 	case nua_i_invite:
@@ -336,6 +344,7 @@ static int open_local(const struct sb_conf *conf)
 
 	if (sip_listen_urls(&sip.sc->listen, plain, sizeof plain, tls, sizeof tls, &why) < 0)
 		return -EINVAL;
+	sip_tls_capture_local(tls[0] != '\0'); /* its SSL_CTX, for certificate reloads */
 	sip.local = nua_create(
 		sip_loop_root(), local_cb, NULL, TAG_IF(plain[0], NUTAG_URL(plain)),
 		TAG_IF(tls[0], NUTAG_SIPS_URL(tls)),
@@ -353,12 +362,14 @@ static int open_local(const struct sb_conf *conf)
 		TPTAG_TIMEOUT((unsigned)sip.sc->limits.message_timeout * 1000),
 		TPTAG_IDLE((unsigned)sip.sc->limits.idle_timeout * 1000),
 		NTATAG_SIP_T1X64(SIP_LOCAL_T1X64_MS), TAG_END());
+	sip_tls_capture_local(false);
 	if (!sip.local) {
 		log_err("cannot listen for SIP on %s%s%s: address in use or not on this host? "
 			"(change sip.listen)",
 			plain, plain[0] && tls[0] ? " and " : "", tls);
 		return -EADDRINUSE;
 	}
+	sip_trace_stack_created(sip.local);
 	log_info("local SIP side listening on %s%s%s", plain, plain[0] && tls[0] ? " and " : "",
 		 tls);
 	return 0;
@@ -381,6 +392,7 @@ static void after_pump(void)
 		sip_conn_close();
 		uv_close((uv_handle_t *)&sip.stop_timer, NULL);
 		sip_loop_close();
+		sip_trace_close();
 		sip.stopping = false;
 		log_info("SIP stopped");
 	}
@@ -420,6 +432,7 @@ static int sip_init(const struct sb_conf *conf)
 	if (!getenv("SOFIA_DEBUG") && !getenv("NUA_DEBUG") && !getenv("NTA_DEBUG") &&
 	    !getenv("TPORT_DEBUG"))
 		su_log_set_level(NULL, 0);
+	sip_trace_init();
 	if ((rc = sip_loop_open(sb_daemon_loop(), after_pump)) < 0) {
 		log_err("cannot start sofia-sip: %s", strerror(-rc));
 		return rc;
@@ -454,6 +467,7 @@ fail:
 	sip.cloud = NULL;
 	sip_conn_close();
 	sip_loop_close();
+	sip_trace_close();
 	return rc;
 }
 
@@ -486,6 +500,18 @@ static void sip_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	sip_reg_reload(conf);
 	sip_link_reload(conf);
 	sip_cloud_reload(conf, old);
+	/* the tls: listener's certificate and CA, read again: new connections present them */
+	if (sip.local && sip_tls_local_ctx() && sip.sc->certificate_dir) {
+		char why[256];
+		if (sip_cert_reload_local(sip.sc->certificate_dir, why, sizeof why) < 0)
+			log_err("sip tls certificate not reloaded, the listener keeps the one it "
+				"has: %s",
+				why);
+		else
+			log_notice("sip tls certificate reloaded from %s: new connections present "
+				   "it",
+				   sip.sc->certificate_dir);
+	}
 }
 
 static void sip_close(void)
@@ -518,4 +544,5 @@ const struct sb_module sip_module = {
 	.init = sip_init,
 	.reload = sip_reload,
 	.close = sip_close,
+	.metrics = sip_metrics,
 };

@@ -133,7 +133,7 @@ unsigned sip_leg_media_index(const struct sip_leg *sl)
  * and the core ends the rest of the call with the cause. */
 void sip_leg_end(struct sip_leg *sl, int q850)
 {
-	if (sl->answered && !sl->ended && sl->nh)
+	if (sl->answered && !sl->ended && !sl->bye_sent && sl->nh)
 		nua_bye(sl->nh, TAG_END());
 	leg_gone(sl, q850);
 }
@@ -196,6 +196,9 @@ static int bridge_new(struct sip_leg *sl, const sip_t *m, int *status, char *why
 		return rc;
 	}
 	sip_dtmf_sdp(sl, &br->answer, &br->lc[0]);
+	/* kept: the answer's codec may still become the b side's (bridge_match_a) */
+	if (media_sdp_parse(body, blen, &br->a_offer) < 0)
+		br->a_offer.ncodecs = 0;
 	br->lc[1] = (struct media_leg_conf){
 		.codec = MEDIA_G722, .pt = 9, .dtmf_pt = -1, .latch = true
 	};
@@ -257,6 +260,7 @@ static struct sip_bridge *bridge_foreign_a(struct sb_call *call)
 		free(br);
 		return NULL;
 	}
+	media_session_set_call(br->ms, sb_call_id(call));
 	br->foreign[0] = a;
 	bridge_add(br, a);
 	return br;
@@ -270,6 +274,8 @@ static void bridge_foreign_b(struct sip_leg *a, struct sb_leg *b)
 	struct media_leg_conf lc;
 	int rc;
 
+	if (br && a->leg.call) /* the session was made before the call existed */
+		media_session_set_call(br->ms, sb_call_id(a->leg.call));
 	if (!br || (rc = foreign_conf(b, &lc)) < 0 ||
 	    (rc = media_session_update(br->ms, 1, &lc)) < 0) {
 		log_warn("call %llu: no media toward the %s leg",
@@ -327,6 +333,44 @@ static int op_peer_media_info(const struct sb_leg *leg, const struct sb_leg *oth
 	return 0;
 }
 
+/* The call's a leg when it is ours and its answer is not sent yet, NULL otherwise. */
+static struct sip_leg *a_unanswered(const struct sip_bridge *br)
+{
+	const struct sb_leg *a = br->a;
+	struct sip_leg *sa = a && strcmp(a->owner, "sip") == 0 ? a->priv : NULL;
+
+	if (!sa || !sa->incoming || sa->early || sa->answered || sa->br != br ||
+	    !br->a_offer.ncodecs)
+		return NULL;
+	return sa;
+}
+
+/* The b side answered with codec c: when the a leg offered c too and has not been answered yet,
+ * it is answered with c, and the engine passes the packets through instead of transcoding. */
+static void bridge_match_a(struct sip_bridge *br, enum media_codec c)
+{
+	struct sip_leg *sa = a_unanswered(br);
+	struct media_leg_conf lc = br->lc[0];
+	struct media_sdp_media ans = br->answer;
+	int rc;
+
+	if (!sa || sip_sdp_rematch(&br->a_offer, sa->cloud, c, &lc, &ans) <= 0)
+		return;
+	sip_dtmf_sdp(sa, &ans, &lc);
+	if ((rc = media_session_update(br->ms, 0, &lc)) < 0) {
+		log_warn("call %llu: %s stays on %s: %s", (unsigned long long)sb_call_id(sa->leg.call),
+			 sa->leg.party.number, media_codec_info(br->lc[0].codec)->name,
+			 strerror(-rc));
+		return;
+	}
+	log_info("call %llu: %s is answered with %s, the other side's codec (no transcoding)",
+		 (unsigned long long)sb_call_id(sa->leg.call), sa->leg.party.number,
+		 media_codec_info(c)->name);
+	br->lc[0] = lc;
+	br->answer = ans;
+	snprintf(sa->leg.codec, sizeof sa->leg.codec, "%s", media_codec_info(c)->name);
+}
+
 /* A b leg's answer (183 or 200) takes leg 1 of the session. */
 static int bridge_take(struct sip_leg *b, const sip_t *m)
 {
@@ -345,6 +389,8 @@ static int bridge_take(struct sip_leg *b, const sip_t *m)
 		return rc;
 	}
 	sip_dtmf_sdp(b, NULL, &lc);
+	if (b->leg.call) /* the session was made before the call existed */
+		media_session_set_call(br->ms, sb_call_id(b->leg.call));
 	if ((rc = media_session_update(br->ms, b->midx, &lc)) < 0) {
 		log_warn("call %llu: cannot apply the answer of %s: %s",
 			 (unsigned long long)sb_call_id(b->leg.call), b->leg.party.number,
@@ -353,6 +399,8 @@ static int bridge_take(struct sip_leg *b, const sip_t *m)
 	}
 	br->lc[b->midx] = lc;
 	snprintf(b->leg.codec, sizeof b->leg.codec, "%s", media_codec_info(lc.codec)->name);
+	if (b->midx == 1)
+		bridge_match_a(br, lc.codec);
 	b->remote_ver = sip_sdp_version(m->sip_payload->pl_data, m->sip_payload->pl_len);
 	b->dir_peer = sip_sdp_dir(m->sip_payload->pl_data, m->sip_payload->pl_len);
 	return 0;
@@ -441,8 +489,13 @@ int sip_call_place(struct sip_leg *sl, struct sb_call *call, nua_t *nua, const c
 	/* a transfer of the a side: the new leg takes the a side's media leg (sb_call_transfer) */
 	if (sb_call_transferor(call) && sb_call_transferor(call) == sb_call_leg(call, 0))
 		sl->midx = 0;
-	/* the other side's codec first: pass-through wherever this side has it too */
-	if ((rc = sip_sdp_offer(sl->cloud, br->lc[1 - sl->midx].codec,
+	/* the other side's codec first: pass-through wherever this side has it too; while the a
+	 * leg's answer is not sent, toward the cloud the first of cloud.codecs the a leg offered
+	 * (the a leg then takes the cloud's answer: bridge_match_a) */
+	enum media_codec first = br->lc[1 - sl->midx].codec;
+	if (sl->midx == 1 && a_unanswered(br))
+		first = sip_sdp_first(&br->a_offer, sl->cloud, first);
+	if ((rc = sip_sdp_offer(sl->cloud, first,
 				sip_media_addr(sl->cloud, ruri),
 				media_session_port(br->ms, sl->midx), &sl->offer)) < 0)
 		return rc;
@@ -700,6 +753,8 @@ bool sip_call_event(nua_event_t ev, int status, const char *phrase, nua_handle_t
 {
 	struct sip_leg *sl = (struct sip_leg *)hm;
 
+	if (sip_timer_bye_event(ev, status, nh, hm))
+		return true;
 	if (!leg_live(sl))
 		return false;
 	unsigned long long prev = sb_log_call_set(sl->leg.call ? sb_call_id(sl->leg.call) : 0);

@@ -20,6 +20,7 @@ struct sip_bridge {
 	struct media_session *ms;
 	struct media_leg_conf lc[2];
 	struct media_sdp_media answer; /* what the a leg is answered */
+	struct media_sdp_media a_offer; /* what the a leg offered (SIP a legs) */
 	uint64_t sdp_version;
 	/* another module's leg (an ISDN B-channel) at media leg i, NULL: a SIP leg's */
 	const struct sb_leg *foreign[2];
@@ -62,6 +63,9 @@ struct sip_leg {
 	bool refreshing;            /* our refresh re-INVITE is in flight */
 	unsigned refresh_s;         /* the session interval */
 	struct su_timer_s *refresh; /* our next refresh re-INVITE */
+	char target[256];           /* the peer's Contact: where a BYE of our own goes */
+	char route[512];            /* the dialog's route set, as Route header values */
+	bool bye_sent;              /* sip_timer.c sent the BYE nua could no longer send */
 };
 
 struct sip_leg *sip_leg_new(bool cloud, bool incoming);
@@ -124,7 +128,10 @@ int sip_call_move_media(struct sip_leg *b, struct sip_leg *t);
 void sip_timer_request(struct sip_leg *sl, const sip_t *m);
 void sip_timer_answered(struct sip_leg *sl, const sip_t *m);
 void sip_timer_arm(struct sip_leg *sl);
-bool sip_timer_refreshed(struct sip_leg *sl, const char *how, int status, const char *phrase);
+bool sip_timer_refreshed(struct sip_leg *sl, const char *how, int status, const char *phrase,
+			 const sip_t *m);
+/* true (and the event taken) for the answer to a BYE sip_timer.c sent on a handle of its own */
+bool sip_timer_bye_event(nua_event_t ev, int status, nua_handle_t *nh, nua_hmagic_t *hm);
 void sip_timer_free(struct sip_leg *sl);
 
 /* sip_dialog.c: offer the leg our SDP again (its port changed) */

@@ -91,5 +91,9 @@ const struct sb_ctl_cmd sip_cli_cmds[] = {
 	  0 },
 	{ "unban <address>", cmd_unban, "lift the ban of an address (or the lock of a user name)",
 	  SB_CTL_PRIV },
+	{ "trace sip [on|off|--follow]", sip_trace_cmd,
+	  "complete SIP messages of both stacks: to the log (on, off), or streamed here until "
+	  "Ctrl-C (--follow); without a word: the state",
+	  SB_CTL_PRIV },
 	{ NULL, NULL, NULL, 0 },
 };

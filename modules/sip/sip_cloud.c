@@ -402,12 +402,14 @@ int sip_cloud_open(const struct sb_conf *conf)
 		log_err("cannot start the cloud SIP stack (TLS certificate in %s)", dir);
 		return -EINVAL;
 	}
+	sip_trace_stack_created(sip.cloud);
 	if ((rc = sip_cloud_ids_open(conf)) < 0)
 		return rc;
 	uv_timer_init(sb_daemon_loop(), &cl.retry);
 	uv_timer_init(sb_daemon_loop(), &cl.keepalive);
 	uv_timer_init(sb_daemon_loop(), &cl.refused);
 	cl.timers = true;
+	sip_cert_open(conf->cloud.tls.cert_file);
 	log_info("cloud link: %zu registration(s) at %s%s", cl.nregs, cl.registrar.v[0],
 		 cl.registrar.n > 1 ? " (and fallbacks)" : "");
 	start_round();
@@ -431,11 +433,20 @@ void sip_cloud_reload(const struct sb_conf *conf, const struct sb_conf *old)
 		reg = strcmp(n->registrar.v[i], o->registrar.v[i]) != 0;
 	if (reg)
 		log_warn("cloud.registrar changed: takes effect after a restart");
-	if (!same(n->tls.ca_file, o->tls.ca_file) || !same(n->tls.cert_file, o->tls.cert_file) ||
-	    !same(n->tls.key_file, o->tls.key_file) || n->tls.verify_host != o->tls.verify_host ||
-	    n->tls.min_version != o->tls.min_version ||
+	if (n->tls.verify_host != o->tls.verify_host || n->tls.min_version != o->tls.min_version ||
 	    !same(n->tls.bearer_token, o->tls.bearer_token))
 		log_warn("cloud.tls changed: takes effect after a restart");
+	/* the certificate, key and CA files, read again (renewed in place or named anew): the
+	 * link's next connections use them (sip_cert.c) */
+	if (cl.timers && n->enabled && n->tls.cert_file && n->tls.key_file && n->tls.ca_file) {
+		char why[256];
+		if (sip_cert_reload(conf, why, sizeof why) < 0)
+			log_err("cloud certificate not reloaded, the link keeps the one it has: %s",
+				why);
+		else
+			log_notice("cloud certificate reloaded from %s: new connections present it",
+				   n->tls.cert_file);
+	}
 	cl.cc = n;
 	if (cl.timers)
 		sip_cloud_ids_sync(conf);
@@ -454,6 +465,7 @@ void sip_cloud_close(void)
 	uv_close((uv_handle_t *)&cl.keepalive, NULL);
 	uv_close((uv_handle_t *)&cl.refused, NULL);
 	cl.timers = false;
+	sip_cert_close();
 	sip_tls_watch(NULL);
 }
 
@@ -503,5 +515,6 @@ void sip_cloud_show(struct sb_reply *r)
 		sb_reply_str(r, "retry_in_ms", NULL);
 	sb_reply_str(r, "last_error", cl.last_error[0] ? cl.last_error : NULL);
 	sb_reply_int(r, "connection_losses", (long long)cl.connection_losses);
+	sip_cert_show(r);
 	sip_cloud_ids_details(r);
 }

@@ -65,6 +65,8 @@ int sip_cloud_ids_open(const struct sb_conf *conf);
 void sip_cloud_ids_sync(const struct sb_conf *conf);
 void sip_cloud_ids_register(void); /* REGISTER every identity, unregister the removed ones */
 void sip_cloud_ids_drop(void);     /* forget every request in flight (the link failed) */
+/* the seconds a 2xx to a REGISTER grants (1..asked) */
+unsigned sip_cloud_granted(const sip_t *m, const char *user, unsigned asked);
 bool sip_cloud_ids_event(nua_event_t ev, int status, const char *phrase, nua_hmagic_t *hm,
 			 const sip_t *m);
 void sip_cloud_ids_unregister(void); /* at shutdown */

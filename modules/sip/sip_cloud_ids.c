@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,14 +258,25 @@ void sip_cloud_ids_drop(void)
 		}
 }
 
-static unsigned granted_expires(const sip_t *m, const char *user, unsigned asked)
+/* The seconds a 2xx to our REGISTER grants user: our Contact's expires parameter, else the
+ * Expires header, read whole (a reply's "expires=4294967296" used to wrap to 0), never more than
+ * asked (we refresh in time whatever the registrar says) and asked when it says nothing or 0. */
+unsigned sip_cloud_granted(const sip_t *m, const char *user, unsigned asked)
 {
-	for (const sip_contact_t *c = m ? m->sip_contact : NULL; c; c = c->m_next)
-		if (c->m_url->url_user && strcmp(c->m_url->url_user, user) == 0 && c->m_expires)
-			return (unsigned)strtoul(c->m_expires, NULL, 10);
-	if (m && m->sip_expires)
-		return (unsigned)m->sip_expires->ex_delta;
-	return asked;
+	unsigned long long v = 0;
+	bool found = false;
+
+	for (const sip_contact_t *c = m ? m->sip_contact : NULL; c && !found; c = c->m_next)
+		if (c->m_url->url_user && strcmp(c->m_url->url_user, user) == 0 && c->m_expires) {
+			for (const char *s = c->m_expires; *s >= '0' && *s <= '9'; s++)
+				v = v > (ULLONG_MAX - 9) / 10 ? ULLONG_MAX : v * 10 + (unsigned)(*s - '0');
+			found = true;
+		}
+	if (!found && m && m->sip_expires) {
+		v = m->sip_expires->ex_delta;
+		found = true;
+	}
+	return !found || v == 0 || v > asked ? asked : (unsigned)v;
 }
 
 bool sip_cloud_ids_event(nua_event_t ev, int status, const char *phrase, nua_hmagic_t *hm,
@@ -299,9 +311,7 @@ bool sip_cloud_ids_event(nua_event_t ev, int status, const char *phrase, nua_hma
 		sip_cloud_failed(what);
 		return true;
 	}
-	g->granted = granted_expires(m, g->user, 3600);
-	if (g->granted == 0)
-		g->granted = 3600;
+	g->granted = sip_cloud_granted(m, g->user, 3600);
 	g->expires_at = sip_now_ms() + (uint64_t)g->granted * 1000;
 	if (!g->registered && cl.state == CLOUD_REGISTERED)
 		log_info("registered %s at the cloud", g->user);

@@ -186,7 +186,7 @@ static void reinvite_answered(struct sip_leg *sl, int status, const char *phrase
 	if (status < 200)
 		return;
 	sl->reinvite_pending = false;
-	if (sl->refreshing && !sip_timer_refreshed(sl, "re-INVITE", status, phrase))
+	if (sl->refreshing && !sip_timer_refreshed(sl, "re-INVITE", status, phrase, m))
 		return;
 	if (status == 491) {
 		glare(sl);
@@ -368,9 +368,9 @@ bool sip_dialog_event(struct sip_leg *sl, nua_event_t ev, int status, const char
 		}
 		if (!sl->answered)
 			return false; /* the answer to the first INVITE: sip_call.c */
-		sip_timer_refreshed(sl, "re-INVITE", status, phrase);
+		sip_timer_refreshed(sl, "re-INVITE", status, phrase, m);
 		return true;
-	case nua_r_update: sip_timer_refreshed(sl, "UPDATE", status, phrase); return true;
+	case nua_r_update: sip_timer_refreshed(sl, "UPDATE", status, phrase, m); return true;
 	default: return false;
 	}
 }

@@ -20,11 +20,13 @@
  * transaction for every request before the module could refuse it. sofia-sip does not hand out
  * its sockets, so they are found once, after the stack bound them: the sockets of this process
  * whose local port is a sip.listen port (datagram, or a listening stream). Accepted TCP
- * connections inherit the filter of their listener. IPv4 sources only (an IPv6 ban is kept by
- * the module, which drops the request itself). */
+ * connections inherit the filter of their listener. IPv4 and IPv6 sources (an IPv4-mapped IPv6
+ * address is matched as the IPv4 packet it arrives in). */
 
 #define MAX_SOCKS  8
-#define MAX_BANNED 2000 /* two instructions each: well under BPF_MAXINSNS (4096) */
+#define MAX_BANNED 2000 /* addresses handed to the filter at most */
+#define MAX_INSNS  4000 /* an IPv4 address costs 2 instructions, an IPv6 one 9: under
+			 * BPF_MAXINSNS (4096); what does not fit is refused by the module */
 
 static struct {
 	int fd[MAX_SOCKS];
@@ -86,15 +88,48 @@ void sip_filter_open(void)
 	}
 }
 
-/* The filter for the addresses banned now: for an IPv4 packet whose source is one of them,
- * drop; anything else passes. Offsets are from the network header (SKF_NET_OFF). */
+/* The filter for the addresses banned now: for an IPv4 or IPv6 packet whose source is one of
+ * them, drop; anything else passes. Offsets are from the network header (SKF_NET_OFF): the IPv4
+ * source at 12, the IPv6 one at 8 (four words). Classic BPF's conditional jumps reach 255
+ * instructions at most, so the IPv4 list is skipped with an unconditional jump (32 bits). */
+#define INS(x) (struct sock_filter)x
+static size_t build(struct sock_filter *prog, const uint32_t *a4, size_t n4,
+		    const uint32_t (*a6)[4], size_t n6)
+{
+	size_t k = 0;
+
+	prog[k++] = INS(BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 0));
+	prog[k++] = INS(BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0)); /* version nibble */
+	prog[k++] = INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 1, 0));
+	prog[k++] = INS(BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)(2 * n4 + 2))); /* not IPv4 */
+	prog[k++] = INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 12));
+	for (size_t i = 0; i < n4; i++) { /* equal: the next instruction drops; else skip it */
+		prog[k++] = INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a4[i], 0, 1));
+		prog[k++] = INS(BPF_STMT(BPF_RET | BPF_K, 0));
+	}
+	prog[k++] = INS(BPF_STMT(BPF_RET | BPF_K, 0xffffffff));
+	/* A still holds the version nibble */
+	prog[k++] = INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x60, 1, 0));
+	prog[k++] = INS(BPF_STMT(BPF_RET | BPF_K, 0xffffffff));
+	for (size_t i = 0; i < n6; i++) /* a word that differs skips to the next address */
+		for (int w = 0; w < 4; w++) {
+			prog[k++] = INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 8 + 4 * w));
+			prog[k++] = INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a6[i][w], 0,
+						 (uint8_t)(7 - 2 * w)));
+			if (w == 3)
+				prog[k++] = INS(BPF_STMT(BPF_RET | BPF_K, 0));
+		}
+	prog[k++] = INS(BPF_STMT(BPF_RET | BPF_K, 0xffffffff));
+	return k;
+}
+
 void sip_filter_update(void)
 {
 	static const char *banned[MAX_BANNED];
-	static struct sock_filter prog[2 * MAX_BANNED + 8];
+	static struct sock_filter prog[MAX_INSNS + 16];
+	static uint32_t a4[MAX_BANNED], a6[MAX_BANNED][4];
 	uint64_t now = sip_now_ms(), next = sip_guard_next_end(now);
-	size_t nb = sip_guard_banned(now, banned, MAX_BANNED), k = 0, n4 = 0;
-	uint32_t a4[MAX_BANNED];
+	size_t nb = sip_guard_banned(now, banned, MAX_BANNED), n4 = 0, n6 = 0, used = 0;
 	struct sock_fprog fp;
 
 	if (!flt.n)
@@ -105,29 +140,35 @@ void sip_filter_update(void)
 	else
 		uv_timer_stop(&flt.timer);
 	if (nb > MAX_BANNED)
-		nb = MAX_BANNED; /* the rest are dropped by the module */
+		nb = MAX_BANNED; /* the rest are refused by the module */
 	for (size_t i = 0; i < nb; i++) {
 		struct in_addr in;
-		if (inet_pton(AF_INET, banned[i], &in) == 1)
+		struct in6_addr in6;
+		if (inet_pton(AF_INET, banned[i], &in) == 1 && used + 2 <= MAX_INSNS) {
 			a4[n4++] = ntohl(in.s_addr);
+			used += 2;
+		} else if (inet_pton(AF_INET6, banned[i], &in6) == 1) {
+			if (IN6_IS_ADDR_V4MAPPED(&in6) && used + 2 <= MAX_INSNS) {
+				memcpy(&in.s_addr, &in6.s6_addr[12], 4);
+				a4[n4++] = ntohl(in.s_addr);
+				used += 2;
+			} else if (!IN6_IS_ADDR_V4MAPPED(&in6) && used + 9 <= MAX_INSNS) {
+				for (int w = 0; w < 4; w++) {
+					uint32_t v;
+					memcpy(&v, &in6.s6_addr[4 * w], 4);
+					a6[n6][w] = ntohl(v);
+				}
+				n6++;
+				used += 9;
+			}
+		}
 	}
-	/* version nibble: not IPv4 -> accept */
-	prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_B | BPF_ABS, SKF_NET_OFF + 0);
-	prog[k++] = (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0);
-	prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 1, 0);
-	prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
-	prog[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_NET_OFF + 12);
-	for (size_t i = 0; i < n4; i++) { /* equal: the next instruction drops; else skip it */
-		prog[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, a4[i], 0, 1);
-		prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
-	}
-	prog[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffff);
-	fp.len = (unsigned short)k;
+	fp.len = (unsigned short)build(prog, a4, n4, (const uint32_t(*)[4])a6, n6);
 	fp.filter = prog;
 	for (size_t i = 0; i < flt.n; i++) {
 		int zero = 0; /* the kernel wants an int's worth of option even to detach */
-		int rc = n4 ? setsockopt(flt.fd[i], SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp)
-			    : setsockopt(flt.fd[i], SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof zero);
+		int rc = n4 + n6 ? setsockopt(flt.fd[i], SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof fp)
+				 : setsockopt(flt.fd[i], SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof zero);
 		if (rc < 0 && errno != ENOENT && !flt.warned) {
 			flt.warned = true;
 			log_warn("cannot install the ban filter on a SIP socket: %s (banned "

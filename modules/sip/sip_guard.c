@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #define SB_MODULE "sip"
 #include "sip_priv.h"
@@ -17,32 +19,16 @@
 
 /* ---- settings ------------------------------------------------------------------------------ */
 
-static void check_algorithms(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
-			     const char *path, const void *field)
-{
-	const struct sb_strlist *l = field;
-
-	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->v[i], "SHA-256") != 0 && strcmp(l->v[i], "MD5") != 0)
-			sb_conf_error(cx, src, path, "\"%s\": unknown digest algorithm (allowed: "
-				      "\"SHA-256\", \"MD5\", in the order they are offered)",
-				      l->v[i]);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(l->v[i], l->v[j]) == 0)
-				sb_conf_error(cx, src, path, "\"%s\" is listed twice (allowed: "
-					      "each algorithm once)", l->v[i]);
-	}
-}
-
 static const struct sb_conf_key security_keys[] = {
 	{ .name = "digest_algorithms",
 	  .type = SB_CT_STRLIST,
 	  .offset = offsetof(struct sip_security_conf, digest_algorithms),
-	  .def = "[ \"SHA-256\", \"MD5\" ]",
+	  .def = "[ \"MD5\", \"SHA-256\" ]",
 	  .min = 1,
 	  .max = 2,
-	  .check = check_algorithms,
-	  .help = "digest algorithms offered to stations, one challenge each, in this order" },
+	  .check = sb_conf_check_digest_algorithms,
+	  .help = "digest algorithms offered to stations, one challenge each, in this order (MD5 "
+		  "first by default: many stations answer only the first challenge and know only MD5)" },
 	{ .name = "request_limit",
 	  .type = SB_CT_INT,
 	  .offset = offsetof(struct sip_security_conf, request_limit),
@@ -343,6 +329,12 @@ void sip_guard_show(struct sb_reply *r, uint64_t now)
 int sip_guard_unban(const char *key, uint64_t now)
 {
 	int found = -ENOENT;
+	struct in6_addr a6;
+	char canon[INET6_ADDRSTRLEN];
+
+	/* an IPv6 address as the table holds it (inet_ntop's form: "::1", not "0:0::1") */
+	if (inet_pton(AF_INET6, key, &a6) == 1 && inet_ntop(AF_INET6, &a6, canon, sizeof canon))
+		key = canon;
 
 	for (unsigned char kind = KIND_ADDR; kind <= KIND_USER; kind++) {
 		struct entry *e = entry_get(kind, key, now, false);

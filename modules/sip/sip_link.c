@@ -236,6 +236,19 @@ void sip_link_close(void)
 	links.n = 0;
 }
 
+void sip_link_metrics(struct sb_metrics *m)
+{
+	char slot[16];
+
+	sb_metric_family(m, "symbridge_link_up", SB_METRIC_GAUGE,
+			 "link cards: 1 when the intercom server answers OPTIONS (show links)");
+	for (size_t i = 0; i < links.n; i++) {
+		snprintf(slot, sizeof slot, "%d", links.v[i]->slot);
+		sb_metric_sample(m, links.v[i]->state == LINK_UP, "slot", slot, "name",
+				 links.v[i]->name, NULL);
+	}
+}
+
 void sip_link_show(struct sb_reply *r)
 {
 	static const char *const cols[] = { "slot",   "name",        "peer",  "transport",

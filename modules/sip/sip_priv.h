@@ -128,10 +128,15 @@ struct sip_digest_req {
 	uint64_t now;
 	const char *realm;
 	const struct sb_strlist *algs;
+	/* the algorithms a user is offered (NULL, or NULL returned: algs) */
+	const struct sb_strlist *(*algs_cb)(const char *user);
 	const char *(*password_cb)(const char *user); /* NULL: no such user */
 	char user[65];                                /* out: the user the credentials name */
 };
 int sip_digest_setup(void);
+#ifdef SB_FUZZING
+void sip_digest_fuzz_accept(bool on); /* fuzz builds: any nonce and response of a known user */
+#endif
 int sip_digest_nonce(uint64_t now, const char *source, char out[57]);
 int sip_digest_nonce_check(const char *nonce, const char *source, uint64_t now);
 int sip_digest_nc_use(const char *nonce, uint64_t issued, uint32_t nc, uint64_t now);
@@ -140,6 +145,7 @@ size_t sip_digest_challenge(const struct sb_strlist *algs, const char *realm, co
 const msg_auth_t *sip_digest_credentials(const msg_auth_t *list, const char *realm);
 enum sip_digest_rc sip_digest_check(struct sip_digest_req *dr);
 const char *sip_digest_what(enum sip_digest_rc rc);
+const char *sip_digest_challenge_user(const sip_t *req, const msg_auth_t *list, const char *realm);
 
 /* sip_guard.c: per-source request limit, failed authentications per source and per user, bans.
  * ip is an address without port. */
@@ -227,13 +233,36 @@ int sip_reg_auth_call(const sip_t *req, const char *source, uint64_t now, const 
 		      struct sip_reg_answer *a);
 
 void sip_link_show(struct sb_reply *r);
+void sip_link_metrics(struct sb_metrics *m);
+/* sip_trace.c: symbridgectl trace sip (sofia's tport message log, redirected) */
+void sip_trace_init(void);
+void sip_trace_close(void);
+bool sip_trace_capturing(void);
+void sip_trace_stack_created(nua_t *nua); /* a stack made while the trace runs takes it */
+int sip_trace_cmd(const struct sb_ctl_req *req, struct sb_reply *r);
+/* sip_metrics.c: the module's families for the Prometheus endpoint */
+void sip_metrics(struct sb_metrics *m);
 void sip_cloud_show(struct sb_reply *r);
+/* sip_cert.c: the device certificate in use (cloud.tls.cert_file): show cloud's cert_* fields,
+ * a warning 30 days before it expires (at open, then daily) */
+void sip_cert_open(const char *path);
+void sip_cert_close(void);
+void sip_cert_show(struct sb_reply *r);
+/* take cloud.tls's certificate, key and CA files again into the running link: 0, or < 0 with
+ * why (the link keeps what it had) */
+int sip_cert_reload(const struct sb_conf *conf, char *why, size_t len);
+/* the same for the tls: listener, from sip.certificate_dir's agent.pem and cafile.pem */
+int sip_cert_reload_local(const char *dir, char *why, size_t len);
 
 /* sip_tls.c: TLS policy (minimum version) of every sofia-sip context; capture_next marks the
  * next context made as the cloud's, whose handshakes are then reported to the watcher */
 void sip_tls_policy(int min_proto, bool capture_next);
 void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, const char *why));
 bool sip_tls_captured(void);
+struct ssl_ctx_st;
+struct ssl_ctx_st *sip_tls_cloud_ctx(void); /* the cloud stack's SSL_CTX, NULL: not captured */
+void sip_tls_capture_local(bool on);         /* the next SSL_CTX made is the local stack's */
+struct ssl_ctx_st *sip_tls_local_ctx(void);
 void sip_tls_ciphers(const char *list); /* NULL: the default */
 int sip_tls_check_ciphers(const char *list);
 

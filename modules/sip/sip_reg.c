@@ -59,6 +59,15 @@ static void source_ip(const char *source, char *ip, size_t len)
 	ip[n] = '\0';
 }
 
+/* The algorithms a user name is challenged with: the station's own list, else sip.security's
+ * (an unknown name gets sip.security's, like a station without its own list). */
+static const struct sb_strlist *station_algs(const char *user)
+{
+	const struct sb_station_conf *st = station_find(user);
+	return st && st->digest_algorithms.n ? &st->digest_algorithms
+					     : &reg.sc->security.digest_algorithms;
+}
+
 int sip_reg_nonce_check(const char *nonce, const char *source, uint64_t now)
 {
 	char ip[64];
@@ -197,12 +206,13 @@ static unsigned long long expires_param(const char *s)
 
 /* ---- the decision -------------------------------------------------------------------------- */
 
-static void challenge(struct sip_reg_answer *a, const char *ip, uint64_t now, bool stale)
+static void challenge(struct sip_reg_answer *a, const char *user, const char *ip, uint64_t now,
+		      bool stale)
 {
 	a->status = 401;
 	a->phrase = sip_401_Unauthorized;
-	a->n_auth = sip_digest_challenge(&reg.sc->security.digest_algorithms, reg.sc->realm, ip,
-					 now, stale, a->www_authenticate, SIP_CHALLENGES);
+	a->n_auth = sip_digest_challenge(station_algs(user), reg.sc->realm, ip, now, stale,
+					 a->www_authenticate, SIP_CHALLENGES);
 }
 
 /* The credentials of a request (REGISTER: Authorization, INVITE: Proxy-Authorization) checked;
@@ -219,6 +229,7 @@ static enum sip_digest_rc authenticate(const sip_t *req, const msg_auth_t *list,
 		.now = now,
 		.realm = reg.sc->realm,
 		.algs = &reg.sc->security.digest_algorithms,
+		.algs_cb = station_algs,
 		.password_cb = station_password,
 	};
 	enum sip_digest_rc rc = sip_digest_check(&dr);
@@ -275,7 +286,8 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 	}
 	drc = authenticate(req, req->sip_authorization, ip, now, &user);
 	if (drc != SIP_DIGEST_OK) {
-		challenge(a, ip, now, drc == SIP_DIGEST_STALE || drc == SIP_DIGEST_REPLAY);
+		challenge(a, sip_digest_challenge_user(req, req->sip_authorization, reg.sc->realm),
+			  ip, now, drc == SIP_DIGEST_STALE || drc == SIP_DIGEST_REPLAY);
 		goto out;
 	}
 	st = station_find(user);
@@ -385,7 +397,9 @@ int sip_reg_auth_call(const sip_t *req, const char *source, uint64_t now, const 
 		*userp = user;
 		return 1;
 	}
-	challenge(a, ip, now, rc == SIP_DIGEST_STALE || rc == SIP_DIGEST_REPLAY);
+	challenge(a, sip_digest_challenge_user(req, req->sip_proxy_authorization,
+					     reg.sc->realm), ip, now,
+		  rc == SIP_DIGEST_STALE || rc == SIP_DIGEST_REPLAY);
 	a->status = 407;
 	a->phrase = sip_407_Proxy_auth_required;
 	return 0;

@@ -57,13 +57,52 @@ static int station_dtmf(const char *user)
 	return CARD_LINK_DTMF_RFC4733;
 }
 
+/* While the daemon drains, a new call is refused with 503 and a Retry-After (RFC 3261
+ * 21.5.4), and a call record says so, as the core writes for the calls it refuses then. Callers
+ * are identified first (stations authenticated), so no unknown source makes records. */
+static bool refused_draining(nua_handle_t *nh, const struct sb_leg *from, const char *called)
+{
+	struct sb_party to = { 0 };
+	char ra[16];
+
+	if (!sb_draining())
+		return false;
+	snprintf(to.number, sizeof to.number, "%s", called);
+	snprintf(ra, sizeof ra, "%d", sb_drain_retry_after());
+	log_info("call from %s (%s) to %s refused: draining (503, retry after %s s)",
+		 from->party.number, from->card, to.number, ra);
+	sb_call_refused(from, &to, 41, "draining");
+	nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
+	nua_handle_destroy(nh);
+	return true;
+}
+
+/* the caller's side of a call not yet taken, for refused_draining: the core only reads it to
+ * write the record (its ops are there because observers may ask a leg for its media) */
+static void refused_hangup(struct sb_leg *leg, int q850)
+{
+}
+static const struct sb_leg_ops refused_ops = { .hangup = refused_hangup };
+
+static void caller_leg(struct sb_leg *l, enum sb_leg_kind kind, const char *card, int slot,
+		       const char *number)
+{
+	*l = (struct sb_leg){ .owner = "sip", .kind = kind, .slot = slot, .ops = &refused_ops };
+	snprintf(l->card, sizeof l->card, "%s", card);
+	snprintf(l->party.number, sizeof l->party.number, "%s", number);
+}
+
 /* An intercom server calls over its link: trusted by its address (the link's configured peer),
  * routed by the number in the Request-URI. */
 static void link_invite(nua_handle_t *nh, const sip_t *m, int slot, const char *name)
 {
-	struct sip_leg *sl = sip_leg_new(false, true);
+	struct sip_leg *sl;
+	struct sb_leg from;
 
-	if (!sl) {
+	caller_leg(&from, SB_LEG_KIND_LINK, name, slot, url_user(m->sip_from->a_url));
+	if (refused_draining(nh, &from, url_user(m->sip_request->rq_url)))
+		return;
+	if (!(sl = sip_leg_new(false, true))) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		nua_handle_destroy(nh);
 		return;
@@ -94,6 +133,7 @@ void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m)
 	char source[80], name[65];
 	struct sip_reg_answer a;
 	struct sip_leg *sl;
+	struct sb_leg from;
 	int slot;
 
 	if (!m || !m->sip_request || !m->sip_from) {
@@ -114,6 +154,10 @@ void sip_route_local_invite(nua_t *nua, nua_handle_t *nh, const sip_t *m)
 		nua_handle_destroy(nh);
 		return;
 	}
+	snprintf(name, sizeof name, "station:%s", user);
+	caller_leg(&from, SB_LEG_KIND_STATION, name, 0, user);
+	if (refused_draining(nh, &from, url_user(m->sip_request->rq_url)))
+		return;
 	if (!(sl = sip_leg_new(false, true))) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(nua), TAG_END());
 		nua_handle_destroy(nh);
@@ -141,6 +185,7 @@ void sip_route_cloud_invite(nua_handle_t *nh, const sip_t *m)
 	const char *called, *identity;
 	const struct sb_channel *ch;
 	struct sip_leg *sl;
+	struct sb_leg from;
 	char ruri[256], aor[256];
 
 	if (!m || !m->sip_request || !m->sip_from || !m->sip_to) {
@@ -157,6 +202,12 @@ void sip_route_cloud_invite(nua_handle_t *nh, const sip_t *m)
 		nua_handle_destroy(nh);
 		return;
 	}
+	caller_leg(&from, SB_LEG_KIND_CLOUD, ch->card->name, ch->card->slot,
+		   url_user(m->sip_from->a_url));
+	from.channel = ch->index;
+	from.flags = SB_LEG_FROM_CLOUD;
+	if (refused_draining(nh, &from, called))
+		return;
 	if (!(sl = sip_leg_new(true, true))) {
 		nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_END());
 		nua_handle_destroy(nh);

@@ -217,6 +217,55 @@ int sip_sdp_answer(const char *sdp, size_t len, bool cloud, const char *addr, ui
 	return 0;
 }
 
+enum media_codec sip_sdp_first(const struct media_sdp_media *a_offer, bool cloud,
+			       enum media_codec current)
+{
+	size_t n;
+	const enum media_codec *cs = codecs_for(cloud, &n);
+
+	if (!cloud || !a_offer)
+		return current;
+	for (size_t j = 0; j < n; j++)
+		for (size_t i = 0; i < a_offer->ncodecs; i++)
+			if (a_offer->codecs[i].codec == cs[j])
+				return cs[j];
+	return current;
+}
+
+int sip_sdp_rematch(const struct media_sdp_media *offer, bool cloud, enum media_codec c,
+		    struct media_leg_conf *lc, struct media_sdp_media *answer)
+{
+	size_t n;
+	const enum media_codec *cs = codecs_for(cloud, &n);
+	const struct media_sdp_codec *pick = NULL;
+	bool allowed = false;
+	unsigned dclock;
+
+	if (c == lc->codec)
+		return 0;
+	for (size_t j = 0; j < n; j++)
+		allowed |= cs[j] == c;
+	for (size_t i = 0; i < offer->ncodecs && !pick; i++)
+		if (offer->codecs[i].codec == c)
+			pick = &offer->codecs[i];
+	if (!allowed || !pick)
+		return -ENOENT;
+	lc->codec = c;
+	lc->pt = pick->pt;
+	lc->dtmf_pt = dtmf_with(offer, c, &dclock);
+	lc->ptime = offer->ptime && media_codec_ptime_ok(c, offer->ptime) ? offer->ptime : 20;
+	answer->codecs[0] = *pick;
+	answer->ncodecs = 1;
+	answer->ndtmf = 0;
+	if (lc->dtmf_pt >= 0) {
+		answer->dtmf[0] =
+			(struct media_sdp_dtmf){ .pt = (uint8_t)lc->dtmf_pt, .clock = dclock };
+		answer->ndtmf = 1;
+	}
+	answer->ptime = lc->ptime;
+	return 1;
+}
+
 int sip_sdp_answered(const struct media_sdp_media *offer, const char *sdp, size_t len,
 		     struct media_leg_conf *lc, char *why, size_t wl)
 {

@@ -23,6 +23,17 @@ void sip_sdp_cloud_codecs(const enum media_codec *cs, size_t n);
  * the cloud: -EPROTO without); lc is what the session leg runs with. Errors say why. */
 int sip_sdp_answer(const char *sdp, size_t len, bool cloud, const char *addr, uint16_t port,
 		   struct media_leg_conf *lc, struct media_sdp_media *answer, char *why, size_t wl);
+/* The codec to list first toward a b leg while the a leg's answer is not sent yet: toward the
+ * cloud the first of cloud.codecs that the a leg's offer lists (then the cloud's answer can be
+ * passed through), else current (the a leg's codec so far). */
+enum media_codec sip_sdp_first(const struct media_sdp_media *a_offer, bool cloud,
+			       enum media_codec current);
+/* Answer offer with codec c instead of lc's (the b side's codec, for pass-through): lc and
+ * answer get c's payload type, telephone-event and ptime; keys and addresses stay. 1 when
+ * changed, 0 when c is lc's already, -ENOENT when the offer lacks c or c may not be used on this
+ * side (cloud.codecs). */
+int sip_sdp_rematch(const struct media_sdp_media *offer, bool cloud, enum media_codec c,
+		    struct media_leg_conf *lc, struct media_sdp_media *answer);
 /* The answer to our offer: the session leg's settings; -EPROTO when SRTP was offered and the
  * answer is plain RTP, -ENOTSUP when its a=crypto matches none of ours. */
 int sip_sdp_answered(const struct media_sdp_media *offer, const char *sdp, size_t len,

@@ -1,6 +1,6 @@
 /* sip_timer.c: session refresh (RFC 4028) of call legs: UPDATE only toward a peer whose Allow lists
  * it, else re-INVITE (ours, with our SDP); a refresh refused with anything but 408 or 481 keeps
- * the call (section 10), and 408/481 end it with cause 102. */
+ * the call (section 10), and 408/481 end it with cause 102 and a BYE. */
 #include "config.h"
 
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/url.h>
 
 #define SB_MODULE "sip"
 #include "sip_call.h"
@@ -20,6 +21,34 @@ static unsigned long long cid(const struct sip_leg *sl)
 	return sl->leg.call ? (unsigned long long)sb_call_id(sl->leg.call) : 0ULL;
 }
 
+/* Where a BYE of our own would go: the peer's Contact and the route set (RFC 3261 12.1: the
+ * Record-Route of the INVITE in order, of the 2xx reversed), as Route header values. */
+static void remember_route(struct sip_leg *sl, const sip_t *m, bool response)
+{
+	const sip_record_route_t *rr[16];
+	size_t n = 0, off = 0;
+	char u[256];
+
+	sl->target[0] = sl->route[0] = '\0';
+	if (m && m->sip_contact)
+		url_e(sl->target, sizeof sl->target, m->sip_contact->m_url);
+	for (const sip_record_route_t *r = m ? m->sip_record_route : NULL; r && n < 16;
+	     r = r->r_next)
+		rr[n++] = r;
+	for (size_t i = 0; i < n; i++) {
+		const sip_record_route_t *r = rr[response ? n - 1 - i : i];
+		if (url_e(u, sizeof u, r->r_url) < 0)
+			continue;
+		int w = snprintf(sl->route + off, sizeof sl->route - off, "%s<%s>", off ? "," : "",
+				 u);
+		if (w < 0 || (size_t)w >= sizeof sl->route - off) {
+			sl->route[off] = '\0';
+			break;
+		}
+		off += (size_t)w;
+	}
+}
+
 /* What the peer's request or answer says: whether it takes UPDATE, the interval, and whether we
  * are the refresher. */
 static void peer_says(struct sip_leg *sl, const sip_t *m, bool response)
@@ -27,6 +56,7 @@ static void peer_says(struct sip_leg *sl, const sip_t *m, bool response)
 	const sip_session_expires_t *x = m ? m->sip_session_expires : NULL;
 	unsigned ours = sip.sc ? (unsigned)sip.sc->session_interval : 1800;
 
+	remember_route(sl, m, response);
 	sl->peer_update =
 		m && m->sip_allow && sip_is_allowed(m->sip_allow, sip_method_update, NULL);
 	sl->refresh_s = x && x->x_delta && x->x_delta < ours ? (unsigned)x->x_delta : ours;
@@ -90,9 +120,56 @@ void sip_timer_answered(struct sip_leg *sl, const sip_t *m)
 				    : "re-INVITE");
 }
 
+/* The handles of our own BYEs carry this as their magic: their answer only frees them. */
+static char bye_magic;
+
+bool sip_timer_bye_event(nua_event_t ev, int status, nua_handle_t *nh, nua_hmagic_t *hm)
+{
+	if (hm != (nua_hmagic_t *)&bye_magic)
+		return false;
+	if (ev == nua_r_method && status >= 200) {
+		log_debug("the BYE after a failed session refresh was answered %d", status);
+		nua_handle_destroy(nh);
+	}
+	return true;
+}
+
+/* A 408 or 481 to an in-dialog request makes sofia-sip 1.12 end the dialog at once (RFC 5057's
+ * "terminate usage", sip_response_terminates_dialog), with no BYE, and nua_bye() then has no
+ * dialog to send it in. RFC 4028 section 10 asks for one: sent here on a handle of our own, with
+ * the dialog's Call-ID, tags and a CSeq above the refused request's, to the peer's Contact along
+ * the route set. Without an answer from the peer (nua's own 408 for a transaction that timed
+ * out) there are no headers to build it from, and the peer did not answer anyway. */
+static void bye_after(struct sip_leg *sl, const sip_t *m, int status)
+{
+	nua_t *nua = sl->cloud ? sip.cloud : sip.local;
+	nua_handle_t *nh;
+	char cseq[32], reason[80];
+
+	if (!sl->answered || sl->ended || !nua || !sl->target[0] || !m || !m->sip_call_id ||
+	    !m->sip_from || !m->sip_to || !m->sip_to->a_tag || !m->sip_cseq) {
+		log_info("call %llu: no BYE to %s after the refresh's %d (no answer of the peer "
+			 "to build it from)",
+			 cid(sl), sl->leg.party.number, status);
+		return;
+	}
+	if (!(nh = nua_handle(nua, (nua_hmagic_t *)&bye_magic, TAG_END())))
+		return;
+	snprintf(cseq, sizeof cseq, "%u BYE", (unsigned)(m->sip_cseq->cs_seq + 1));
+	snprintf(reason, sizeof reason, "SIP;cause=%d;text=\"Session refresh failed\"", status);
+	nua_method(nh, NUTAG_METHOD("BYE"), NUTAG_URL(sl->target),
+		   SIPTAG_CALL_ID(m->sip_call_id), SIPTAG_FROM(m->sip_from), SIPTAG_TO(m->sip_to),
+		   SIPTAG_CSEQ_STR(cseq), TAG_IF(sl->route[0], SIPTAG_ROUTE_STR(sl->route)),
+		   SIPTAG_REASON_STR(reason), TAG_END());
+	sl->bye_sent = true;
+	log_info("call %llu: BYE sent to %s after the session refresh's %d", cid(sl),
+		 sl->leg.party.number, status);
+}
+
 /* The answer to a session refresh, nua's (UPDATE or re-INVITE) or ours (re-INVITE). true when
  * the call goes on. */
-bool sip_timer_refreshed(struct sip_leg *sl, const char *how, int status, const char *phrase)
+bool sip_timer_refreshed(struct sip_leg *sl, const char *how, int status, const char *phrase,
+			 const sip_t *m)
 {
 	sl->refreshing = false;
 	if (status < 300) {
@@ -109,6 +186,7 @@ bool sip_timer_refreshed(struct sip_leg *sl, const char *how, int status, const 
 		log_warn("call %llu: session refresh (%s) toward %s failed: %d %s; ending the call "
 			 "(cause 102)",
 			 cid(sl), how, sl->leg.party.number, status, phrase);
+		bye_after(sl, m, status);
 		sip_leg_end(sl, 102);
 		return false;
 	}

@@ -37,6 +37,8 @@ static bool capture;
 static char expect[EXPECT_MAX][160];
 static size_t nexpect;
 static SSL_CTX *cloud_ctx;
+static bool capture_local;  /* the next context is the local stack's (its tls: listener) */
+static SSL_CTX *local_ctx;
 static void (*connected_cb)(bool ok, const char *version, const char *cipher, const char *why);
 
 void sip_tls_policy(int min_proto, bool capture_next)
@@ -64,6 +66,23 @@ void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, 
 bool sip_tls_captured(void)
 {
 	return cloud_ctx != NULL;
+}
+
+SSL_CTX *sip_tls_cloud_ctx(void)
+{
+	return cloud_ctx;
+}
+
+void sip_tls_capture_local(bool on)
+{
+	capture_local = on;
+	if (on)
+		local_ctx = NULL;
+}
+
+SSL_CTX *sip_tls_local_ctx(void)
+{
+	return local_ctx;
 }
 
 /* The list is kept: the setting needs a restart, so a reload's new configuration (and the
@@ -162,6 +181,9 @@ SSL_CTX *SSL_CTX_new(const SSL_METHOD *meth)
 	if (capture) {
 		cloud_ctx = ctx;
 		capture = false;
+	} else if (capture_local) {
+		local_ctx = ctx;
+		capture_local = false;
 	}
 	return ctx;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -169,9 +170,10 @@ static bool rb_take(char **linep, size_t *lenp, bool at_eof)
  * -ETIMEDOUT, -EMSGSIZE, -ENODATA when the daemon closed without a byte, or an
  * errno of the socket. A last line without "\n" is accepted; parsing judges it.
  */
-static int read_line(int fd, char **linep, size_t *lenp)
+/* timeout_s < 0: no time limit (a stream that follows events: trace sip --follow) */
+static int read_line_within(int fd, char **linep, size_t *lenp, int timeout_s)
 {
-	int64_t deadline = now_ms() + CTL_TIMEOUT_S * 1000;
+	int64_t deadline = timeout_s < 0 ? INT64_MAX : now_ms() + (int64_t)timeout_s * 1000;
 	bool eof = false;
 
 	for (;;) {
@@ -185,7 +187,7 @@ static int read_line(int fd, char **linep, size_t *lenp)
 			return -ENODATA;
 		if (left <= 0)
 			return -ETIMEDOUT;
-		n = poll(&pfd, 1, (int)left);
+		n = poll(&pfd, 1, timeout_s < 0 ? -1 : (int)left);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -215,6 +217,11 @@ static int read_line(int fd, char **linep, size_t *lenp)
 			eof = true;
 		rb.len += (size_t)n;
 	}
+}
+
+static int read_line(int fd, char **linep, size_t *lenp)
+{
+	return read_line_within(fd, linep, lenp, CTL_TIMEOUT_S);
 }
 
 /* The request line, {"argv":[...]}\n, into *linep. Returns 0, -EILSEQ (a word is not UTF-8) or -ENOMEM. */
@@ -329,9 +336,9 @@ out:
 	return rc;
 }
 
-/* The lines of a streamed reply after its first: data goes out as it comes. Returns true when
- * the daemon ended the stream with ok. */
-static bool print_stream(int fd)
+/* The lines of a streamed reply after its first: data goes out as it comes (at once when it
+ * follows events). Returns true when the daemon ended the stream with ok. */
+static bool print_stream(int fd, bool follow)
 {
 	bool ok = false;
 
@@ -340,7 +347,7 @@ static bool print_stream(int fd)
 		size_t len;
 		json_error_t jerr;
 		json_t *j, *data;
-		int rc = read_line(fd, &line, &len);
+		int rc = read_line_within(fd, &line, &len, follow ? -1 : CTL_TIMEOUT_S);
 
 		if (rc < 0) {
 			fprintf(stderr, CTL_PROG ": the reply from symbridged stopped early: %s\n",
@@ -362,6 +369,8 @@ static bool print_stream(int fd)
 		data = json_object_get(j, "data");
 		if (!opt_json && json_is_string(data))
 			fwrite(json_string_value(data), 1, json_string_length(data), stdout);
+		if (follow)
+			fflush(stdout);
 		if (json_is_true(json_object_get(j, "end"))) {
 			ok = json_is_true(json_object_get(j, "ok"));
 			if (!ok)
@@ -393,7 +402,7 @@ static int run_command(char *const *words, size_t nwords)
 			fwrite(raw, 1, rawlen, stdout);
 			fputc('\n', stdout);
 		}
-		ok = print_stream(sfd);
+		ok = print_stream(sfd, json_is_true(json_object_get(reply, "follow")));
 		fflush(stdout);
 		free(raw);
 		json_decref(reply);

@@ -12,7 +12,8 @@
  * pays for delivering into the engine's sockets and the engine for delivering its own sends.
  * The ratio compares the engine's calls per core with media-limit measured in the same run.
  *
- * usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [nss]]]]   (defaults 100, 5, one per core)
+ * usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [coop] [nss]]]]   (defaults 100, 5, one per core)
+ * "coop" sets the io_uring up with IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG, for an A/B.
  * "nss" runs both the limit and the engine on libsrtp2's built-in (Debian: NSS) AES and HMAC
  * kernels instead of OpenSSL's, for an A/B.
  * last line: media-load: <N> calls, <cpu%> cpu, <ratio> of limit, p99 <us> us, loss <pct>% */
@@ -346,6 +347,8 @@ int main(int argc, char **argv)
 			wake_receiver = true;
 		else if (strcmp(argv[a], "poll") == 0)
 			ec.io = MEDIA_IO_POLL;
+		else if (strcmp(argv[a], "coop") == 0)
+			ec.uring_coop = true;
 		else if (strcmp(argv[a], "nss") == 0 && media_limit_srtp_builtin() < 0)
 			return 1;
 		else if (strcmp(argv[a], "nss") == 0)
@@ -358,7 +361,7 @@ int main(int argc, char **argv)
 		((int64_t)rts.tv_sec - mts.tv_sec) * 1000000000LL + (rts.tv_nsec - mts.tv_nsec);
 	if (ncalls < 1 || seconds < 1) {
 		fprintf(stderr,
-			"usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [nss]]]]\n");
+			"usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [coop] [nss]]]]\n");
 		return 2;
 	}
 	struct rlimit rl;
@@ -499,9 +502,11 @@ int main(int argc, char **argv)
 
 	struct media_engine_status es;
 	media_engine_status(eng, &es);
-	printf("calls %d, %u workers (packet I/O: %s), %d s, %.0f packets/s each way in total; "
+	printf("calls %d, %u workers (packet I/O: %s%s), %d s, %.0f packets/s each way in total; "
 	       "SRTP kernels: %s\n",
-	       ncalls, es.workers, es.io, seconds, ncalls * 50.0,
+	       ncalls, es.workers, es.io,
+	       strcmp(es.io, "io_uring") ? "" : ec.uring_coop ? ", coop task run" : ", plain",
+	       seconds, ncalls * 50.0,
 	       srtp_builtin ? "libsrtp2 built-in (NSS)" : media_srtp_kernel());
 	printf("engine cpu %.1f%% (%.1f us per call per 20 ms): worker threads' own CPU clocks\n",
 	       cpu_pct, per_call * 0.02 * 1e6);
@@ -511,6 +516,8 @@ int main(int argc, char **argv)
 	       load1[0]);
 	printf("engine calls/core %.0f, media-limit %.0f: ratio %.2f (loopback ceiling %.2f)\n",
 	       engine_calls_per_core, limit, ratio, ceiling_ratio);
+	printf("sends by plain sendto (no free io_uring slot): %llu\n",
+	       (unsigned long long)es.sends_direct);
 	printf("worker context switches %.0f/s, %.2f per packet received (wake-ups)\n",
 	       (double)engine_csw / wall, (double)engine_csw / (ncalls * 100.0 * wall));
 	printf("receiver: %s\n", wake_receiver ? "sleeps in poll(), woken by each engine send"

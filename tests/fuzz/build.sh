@@ -19,6 +19,11 @@ stamp=$out/.headers
 find "$srcdir/src" "$srcdir/modules" "$srcdir/cards" -name '*.h' -newer "$stamp" 2>/dev/null |
 	grep -q . && touch "$stamp"
 [ config.h -nt "$stamp" ] && touch "$stamp"
+# other flags (make fuzz added -DSB_FUZZING): every object again
+if [ "$(cat "$out/.cflags" 2>/dev/null)" != "$objflags" ]; then
+	printf '%s\n' "$objflags" >"$out/.cflags"
+	touch "$stamp"
+fi
 
 objs=
 todo=

@@ -1,13 +1,13 @@
 #!/bin/sh
 # sanitized.sh: make check's short fuzzing run: builds every libFuzzer target with clang, ASan and
-# UBSan (`make fuzz`, incremental) and runs each for SB_FUZZ_SECONDS (default 15) on a copy of
+# UBSan (`make fuzz`, incremental) and runs each for SB_FUZZ_SECONDS (default 8) on a copy of
 # its corpus; a crash, a sanitizer report or a leak fails that target, and its input is kept in
 # tests/fuzz/findings/. Skipped without clang.
 : "${top_builddir:?run through make check}"
 : "${top_srcdir:?run through make check}"
 . "$top_srcdir/tests/lib/tap.sh"
 command -v clang >/dev/null 2>&1 || { echo "1..0 # SKIP clang is not installed"; exit 0; }
-secs=${SB_FUZZ_SECONDS:-15}
+secs=${SB_FUZZ_SECONDS:-8}
 cd "$top_builddir" || exit 1
 log=tests/fuzz/sanitized-build.log
 # a fresh make: the one running make check has its own jobserver

@@ -1,6 +1,6 @@
 #!/bin/sh
 # 136-sip-digest.sh: digest done right (RFC 7616) and the registrar's checks, against hostile
-# requests in a network namespace of the test's own: SHA-256 first, a sniffed REGISTER or INVITE
+# requests in a network namespace of the test's own: MD5 and SHA-256 offered, a sniffed REGISTER or INVITE
 # replayed (new Call-ID, Contact, port; or another address) is refused, Expires: 4294967296,
 # foreign Contacts, MESSAGE/INFO outside a dialog, the Server header.
 . "$top_srcdir/tests/lib/netns.sh"
@@ -29,9 +29,9 @@ out=$(sc request OPTIONS --show User-Agent --show Server --show Allow)
 tap_ok $? "replies carry symbridge (sip.server_header), no versions; Allow lists no MESSAGE" || tap_diag "$out"
 
 out=$(sc request REGISTER --to d1 --show WWW-Authenticate)
-echo "$out" | sed -n 2p | grep -q 'algorithm=SHA-256, qop="auth"' &&
-	echo "$out" | sed -n 3p | grep -q 'algorithm=MD5, qop="auth"'
-tap_ok $? "a REGISTER is challenged twice (RFC 7616): SHA-256 first, then MD5" || tap_diag "$out"
+echo "$out" | sed -n 2p | grep -q 'algorithm=MD5, qop="auth"' &&
+	echo "$out" | sed -n 3p | grep -q 'algorithm=SHA-256, qop="auth"'
+tap_ok $? "a REGISTER is challenged twice (RFC 7616): MD5 first (the default), then SHA-256" || tap_diag "$out"
 
 [ "$(sc register d1 door-pass-1 --alg SHA-256 --save "$sb_tmp/reg.sip")" = 200 ]
 tap_ok $? "a station registers with SHA-256"

@@ -7,7 +7,9 @@
 
 # sb_station_start NAME CODEC ACCOUNT: start baresip NAME with CODEC ("G722/16000",
 # "PCMA/8000", "opus/48000/2") and account line ACCOUNT (its address and registration);
-# the pid goes in st_pid_NAME, the control port in st_ctrl_NAME, the SIP port in st_port_NAME
+# the pid goes in st_pid_NAME, the control port in st_ctrl_NAME, the SIP port in st_port_NAME.
+# What it sends: a 600 Hz sine, or what st_source names ("aufile,FILE.wav": a recording, e.g.
+# digits as tones; 48 kHz stereo as ausrc_srate/ausrc_channels say)
 sb_station_start() {
 	_d=$sb_tmp/st-$1
 	_sp=$(sb_free_port)
@@ -18,7 +20,7 @@ poll_method		epoll
 sip_listen		127.0.0.1:$_sp
 net_interface		127.0.0.1
 audio_player		aubridge,spk
-audio_source		ausine,600
+audio_source		${st_source:-ausine,600}
 audio_alert		aubridge,spk
 ausrc_srate		48000
 ausrc_channels		2
@@ -28,6 +30,7 @@ module			g722.so
 module			g711.so
 module			opus.so
 module			ausine.so
+module			aufile.so
 module			aubridge.so
 module			sndfile.so
 module			ctrl_tcp.so

@@ -19,6 +19,11 @@ import sys
 import time
 
 
+def br(host):
+    """a host as it goes into a SIP URI or Via: an IPv6 address in brackets"""
+    return "[%s]" % host if ":" in host else host
+
+
 def rid(n=10):
     return "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n))
 
@@ -26,30 +31,32 @@ def rid(n=10):
 class Client:
     def __init__(self, host, port, bind, timeout):
         self.dst = (host, port)
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.s = socket.socket(fam, socket.SOCK_DGRAM)
         self.s.bind((bind, 0))
         self.s.settimeout(timeout)
-        self.ip, self.port = self.s.getsockname()
+        self.ip, self.port = self.s.getsockname()[:2]
         self.cseq = 1
 
     def build(self, method, ruri, user, extra=(), contact_host=None, call_id=None, to=None):
         to = to or user
         lines = [
             "%s %s SIP/2.0" % (method, ruri),
-            "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s;rport" % (self.ip, self.port, rid()),
+            "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s;rport" % (br(self.ip), self.port, rid()),
             "Max-Forwards: 70",
-            "From: <sip:%s@%s>;tag=%s" % (user, self.dst[0], rid(6)),
-            "To: <sip:%s@%s>" % (to, self.dst[0]),
+            "From: <sip:%s@%s>;tag=%s" % (user, br(self.dst[0]), rid(6)),
+            "To: <sip:%s@%s>" % (to, br(self.dst[0])),
             "Call-ID: %s" % (call_id or rid(16)),
             "CSeq: %d %s" % (self.cseq, method),
-            "Contact: <sip:%s@%s:%d>" % (user, contact_host or self.ip, self.port),
+            "Contact: <sip:%s@%s:%d>" % (user, br(contact_host or self.ip), self.port),
             "User-Agent: sip-client-test",
         ] + list(extra)
         self.cseq += 1
         body = ""
         if method == "INVITE":
-            body = ("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-                    "m=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n" % (self.ip, self.ip))
+            v = "IP6" if ":" in self.ip else "IP4"
+            body = ("v=0\r\no=- 1 1 IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
+                    "m=audio 40000 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n" % (v, self.ip, v, self.ip))
             lines.append("Content-Type: application/sdp")
         lines.append("Content-Length: %d" % len(body))
         return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
@@ -146,13 +153,13 @@ def main():
     p.add_argument("--show", action="append", default=[])
     a = p.parse_args()
     c = Client(a.host, a.port, a.bind, a.timeout)
-    ruri = "sip:%s:%d" % (a.host, a.port)
+    ruri = "sip:%s:%d" % (br(a.host), a.port)
     if a.cmd in ("register", "invite"):
         a.user, a.password = a.args[0], a.args[1]
         if a.cmd == "register":
             r, req = authed(c, a, "REGISTER", ruri, extra=["Expires: %s" % a.expires])
         else:
-            r, req = authed(c, a, "INVITE", "sip:%s@%s:%d" % (a.args[2], a.host, a.port))
+            r, req = authed(c, a, "INVITE", "sip:%s@%s:%d" % (a.args[2], br(a.host), a.port))
         if a.save:
             open(a.save, "wb").write(req)
         print(status(r), *[h for s in a.show for h in header_all(r, s)], sep="\n" if a.show else "")
@@ -160,15 +167,15 @@ def main():
         req = open(a.args[0], "rb").read().decode()
         req = re.sub(r"^Call-ID: .*$", "Call-ID: %s" % rid(16), req, flags=re.M)
         req = re.sub(r"branch=z9hG4bK[^;\r]*", "branch=z9hG4bK" + rid(), req)
-        req = re.sub(r"^(Via: SIP/2.0/UDP )[^;]*", r"\g<1>%s:%d" % (c.ip, c.port), req, flags=re.M)
-        req = re.sub(r"^(Contact: <sip:[^@]*@)[^>]*", r"\g<1>%s:%d" % (c.ip, c.port), req, flags=re.M)
+        req = re.sub(r"^(Via: SIP/2.0/UDP )[^;]*", r"\g<1>%s:%d" % (br(c.ip), c.port), req, flags=re.M)
+        req = re.sub(r"^(Contact: <sip:[^@]*@)[^>]*", r"\g<1>%s:%d" % (br(c.ip), c.port), req, flags=re.M)
         c.send(req.encode())
         r = c.recv_final()
         if r and req.startswith("INVITE"):
             c.ack(req.encode(), r)
         print(status(r))
     elif a.cmd == "request":
-        c.send(c.build(a.args[0], ruri if not a.to else "sip:%s@%s:%d" % (a.to, a.host, a.port),
+        c.send(c.build(a.args[0], ruri if not a.to else "sip:%s@%s:%d" % (a.to, br(a.host), a.port),
                        "probe", to=a.to))
         r = c.recv_final()
         print(status(r), *[h for s in a.show for h in header_all(r, s)], sep="\n")

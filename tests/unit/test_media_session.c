@@ -744,6 +744,89 @@ static void test_inband_any_codec(void **state)
 	}
 }
 
+/* In-band digits from a leg without telephone-event, whatever its codec: peer a presses 1 as
+ * tones in ca (two 100 ms tones, 1 then 5), peer b takes events (pt 101) in cb. Each digit must be
+ * reported once (MEDIA_EV_DTMF) and reach b as one RFC 4733 event. */
+static void test_detect_any_codec(void **state)
+{
+	static const struct {
+		enum media_codec ca, cb;
+		uint8_t pa, pb;
+		const char *what;
+	} runs[] = {
+		{ MEDIA_G722, MEDIA_G722, 9, 9, "G.722 passed through" },
+		{ MEDIA_OPUS, MEDIA_G722, 111, 9, "Opus transcoded to G.722 (16 kHz)" },
+		{ MEDIA_G722, MEDIA_PCMA, 9, 8, "G.722 transcoded to A-law (8 kHz mode)" },
+		{ MEDIA_OPUS, MEDIA_OPUS, 111, 111, "Opus passed through" },
+	};
+	static const double lo[] = { 697, 770 }, hi[] = { 1209, 1336 }; /* 1, 5 */
+
+	(void)state;
+	for (size_t k = 0; k < sizeof runs / sizeof *runs; k++) {
+		struct peer a, b;
+		struct media_leg_conf legs[2];
+		struct media_session *s;
+		struct ev_log log = { 0 };
+		struct media_enc *ea;
+		uint8_t pay[400], buf[1600];
+		int16_t pcm[960];
+		char events[16];
+		int nev = 0;
+		uint32_t last_ts = 0;
+		unsigned ra = media_codec_info(runs[k].ca)->sample_rate;
+		unsigned tsa = media_codec_rtp_ts(runs[k].ca, 20);
+
+		peer_open(&a);
+		peer_open(&b);
+		leg_to(&legs[0], runs[k].ca, runs[k].pa, &a); /* no telephone-event */
+		leg_to(&legs[1], runs[k].cb, runs[k].pb, &b);
+		legs[1].dtmf_pt = 101;
+		assert_int_equal(media_session_alloc(&s, eng, legs, ev_cb, &log), 0);
+		assert_int_equal(media_enc_alloc(&ea, runs[k].ca, ra), 0);
+		for (int i = 0; i < 40; i++) {
+			size_t n = ra / 50;
+			memset(pcm, 0, sizeof pcm);
+			/* 1 in frames 3-7, 5 in frames 15-19 (100 ms each, -10 dBm0 a tone) */
+			int d = i >= 3 && i < 8 ? 0 : i >= 15 && i < 20 ? 1 : -1;
+			for (size_t j = 0; d >= 0 && j < n; j++) {
+				double t = (double)((size_t)i * n + j) / ra; /* phase runs on */
+				pcm[j] = (int16_t)lrint(5000 * sin(2 * M_PI * lo[d] * t) +
+							5000 * sin(2 * M_PI * hi[d] * t));
+			}
+			int l = media_enc_encode(ea, pcm, n, pay, sizeof pay);
+			peer_send(&a, media_session_port(s, 0), runs[k].pa, pay, (size_t)l, tsa, NULL);
+			uint64_t due = uv_hrtime() + 20000000ULL;
+			for (uint64_t now; (now = uv_hrtime()) < due;) {
+				struct pollfd pf = { b.fd, POLLIN, 0 };
+				uv_run(&loop, UV_RUN_NOWAIT);
+				if (poll(&pf, 1, (int)((due - now) / 1000000) + 1) <= 0)
+					continue;
+				ssize_t r = recv(b.fd, buf, sizeof buf, 0);
+				if (r >= 16 && (buf[1] & 0x7f) == 101 &&
+				    (!nev || rd32(buf + 4) != last_ts) && nev < 15) {
+					events[nev++] = "0123456789*#ABCD"[buf[12] & 15];
+					last_ts = rd32(buf + 4);
+				}
+			}
+		}
+		for (int i = 0; i < 50 && log.dtmf < 2; i++)
+			uv_run(&loop, UV_RUN_NOWAIT), usleep(10000);
+		print_message("# %s: reported \"%.*s\", events at the other leg \"%.*s\"\n",
+			      runs[k].what, log.dtmf, log.digits, nev, events);
+		assert_int_equal(log.dtmf, 2);
+		assert_int_equal(log.digits[0], '1');
+		assert_int_equal(log.digits[1], '5');
+		assert_int_equal(nev, 2);
+		assert_int_equal(events[0], '1');
+		assert_int_equal(events[1], '5');
+		media_enc_free(ea);
+		media_session_destroy(s);
+		WAIT_FOR(ports_in_use() == 0);
+		peer_close(&a);
+		peer_close(&b);
+	}
+}
+
 /* a peer with an RTCP socket on the odd port above its RTP port */
 static int peer_open_pair(struct peer *p)
 {
@@ -1089,6 +1172,7 @@ int main(void)
 		BOTH_IO(test_rfc4733_relayed),
 		BOTH_IO(test_dtmf_every_path),
 		BOTH_IO(test_inband_any_codec),
+		BOTH_IO(test_detect_any_codec),
 		BOTH_IO(test_rtcp_reports_and_rtt),
 		BOTH_IO(test_jitter_buffer_reorder_and_loss),
 		BOTH_IO(test_ports_full_and_released),

@@ -240,6 +240,56 @@ static void test_answered(void **state)
 }
 
 /* hold and resume: the direction of a body, media level over session level, c=0.0.0.0 */
+/* A station offering Opus first and G.722 calls the cloud: the offer to the cloud puts G.722
+ * first (the first of cloud.codecs the station offered), and when the cloud answers G.722 the
+ * station's answer is made G.722 too (pass-through), with the event at G.722's clock. */
+static const char opus_g722_offer[] = "v=0\r\no=s 1 1 IN IP4 10.0.0.5\r\ns=-\r\n"
+				      "c=IN IP4 10.0.0.5\r\nt=0 0\r\n"
+				      "m=audio 4000 RTP/AVP 96 9 8 97 101\r\n"
+				      "a=rtpmap:96 opus/48000/2\r\na=rtpmap:9 G722/8000\r\n"
+				      "a=rtpmap:8 PCMA/8000\r\n"
+				      "a=rtpmap:97 telephone-event/48000\r\n"
+				      "a=rtpmap:101 telephone-event/8000\r\na=ptime:20\r\n";
+
+static void test_first_and_rematch(void **state)
+{
+	struct media_sdp_media offer, ans;
+	struct media_leg_conf lc;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(media_sdp_parse(opus_g722_offer, sizeof opus_g722_offer - 1, &offer), 0);
+	assert_int_equal(sip_sdp_answer(opus_g722_offer, sizeof opus_g722_offer - 1, false,
+					"10.0.0.1", 30000, &lc, &ans, why, sizeof why),
+			 0);
+	assert_int_equal(lc.codec, MEDIA_OPUS); /* the station alone: best by bandwidth */
+	assert_int_equal(lc.dtmf_pt, 97);
+	/* toward the cloud (G.722, A-law): G.722 first; toward a station: what a runs */
+	assert_int_equal(sip_sdp_first(&offer, true, lc.codec), MEDIA_G722);
+	assert_int_equal(sip_sdp_first(&offer, false, lc.codec), MEDIA_OPUS);
+	/* cloud.codecs with Opus first: Opus first toward the cloud */
+	enum media_codec oc[] = { MEDIA_OPUS, MEDIA_G722 };
+	sip_sdp_cloud_codecs(oc, 2);
+	assert_int_equal(sip_sdp_first(&offer, true, lc.codec), MEDIA_OPUS);
+	enum media_codec dc[] = { MEDIA_G722, MEDIA_PCMA };
+	sip_sdp_cloud_codecs(dc, 2);
+	/* the cloud answered G.722: the station is answered G.722, event at 8000 */
+	assert_int_equal(sip_sdp_rematch(&offer, false, MEDIA_G722, &lc, &ans), 1);
+	assert_int_equal(lc.codec, MEDIA_G722);
+	assert_int_equal(lc.pt, 9);
+	assert_int_equal(lc.dtmf_pt, 101);
+	assert_int_equal(ans.ncodecs, 1);
+	assert_int_equal(ans.codecs[0].codec, MEDIA_G722);
+	assert_int_equal(ans.ndtmf, 1);
+	assert_int_equal(ans.dtmf[0].clock, 8000);
+	assert_int_equal(ans.port, 30000); /* the address and port stay */
+	assert_int_equal(sip_sdp_rematch(&offer, false, MEDIA_G722, &lc, &ans), 0);
+	/* a codec the offer lacks, or one the cloud side may not use: no change */
+	assert_int_equal(sip_sdp_rematch(&offer, false, MEDIA_PCMU, &lc, &ans), -ENOENT);
+	assert_int_equal(sip_sdp_rematch(&offer, true, MEDIA_OPUS, &lc, &ans), -ENOENT);
+	assert_int_equal(lc.codec, MEDIA_G722);
+}
+
 static void test_direction(void **state)
 {
 	(void)state;
@@ -303,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_answer_cloud_needs_srtp),
 		cmocka_unit_test(test_answer_srtp),
 		cmocka_unit_test(test_answered),
+		cmocka_unit_test(test_first_and_rematch),
 		cmocka_unit_test(test_direction),
 		cmocka_unit_test(test_body_dir),
 	};

@@ -456,11 +456,15 @@ static void test_reopen(void **state)
 #define CRASH_MIN_WRITES 20
 
 /* The child: count up for ever, one committed key and then the counter, one byte per round. */
+static unsigned crash_sync_ms; /* the child's sync interval: 0, each commit synced */
+
 static void __attribute__((noreturn)) crash_child(const char *dir, int fd)
 {
 	struct sb_store *s;
 
 	if (sb_store_open(&s, dir, 0) < 0)
+		_exit(2);
+	if (crash_sync_ms && sb_store_set_sync_interval(s, crash_sync_ms) < 0)
 		_exit(2);
 	for (uint32_t i = 0;; i++) {
 		uint32_t next = i + 1;
@@ -544,6 +548,43 @@ static int fill_cb(struct sb_store_txn *txn, void *arg)
 	return 0;
 }
 
+/* With a syncer whose window (10 s) the kill falls into, nothing the child committed is lost:
+ * commits are in the kernel's page cache before sb_store_put returns. */
+static void test_crash_sigkill_syncer(void **state)
+{
+	crash_sync_ms = 10000;
+	test_crash_sigkill(state);
+	crash_sync_ms = 0;
+}
+
+/* Many commits, few syncs; back to 0, every commit is synced again. */
+static void test_sync_interval_stats(void **state)
+{
+	struct fixture *f = *state;
+	struct sb_store *s = open_store(f->dir, 0);
+	struct sb_store_stats st;
+	char k[16];
+
+	assert_int_equal(sb_store_set_sync_interval(s, 10000), 0);
+	for (int i = 0; i < 50; i++) {
+		snprintf(k, sizeof k, "k%d", i);
+		put_str(s, "data", k, "v");
+	}
+	sb_store_get_stats(s, &st);
+	assert_int_equal(st.sync_interval_ms, 10000);
+	assert_int_equal(st.commits, 50);
+	assert_true(st.syncs <= 1); /* the window is still open, or one sync took them all */
+	assert_int_equal(sb_store_set_sync_interval(s, 0), 0);
+	sb_store_get_stats(s, &st);
+	assert_int_equal(st.syncs, 1); /* stopping the syncer synced what waited, once */
+	put_str(s, "data", "after", "v");
+	sb_store_get_stats(s, &st);
+	assert_int_equal(st.commits, 51);
+	assert_int_equal(st.syncs, 2);
+	expect_val(s, "data", "k49", "v", 1);
+	sb_store_close(s);
+}
+
 static void test_map_full(void **state)
 {
 	struct fixture *f = *state;
@@ -591,6 +632,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_sigkill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_sigkill_syncer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_interval_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_full, setup, teardown),
 	};
 

@@ -1,0 +1,88 @@
+/* lic_net.h: inside the license module: the master protocol in the daemon: the master's (and a
+ * standby's) listener, a slave's connection to its masters, their shared helpers. */
+#ifndef LIC_NET_H
+#define LIC_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "lic_proto.h"
+#include "lic_tls.h"
+
+struct sb_reply;
+struct lic_conf;
+
+#define LIC_PING_EVERY_MS  2000  /* a slave's ping; the master's last contact */
+#define LIC_DEAD_AFTER_MS  10000 /* no line for this long: the connection is dead */
+#define LIC_BACKOFF_MIN_MS 250   /* a slave's reconnect delay, doubling up to the max */
+#define LIC_BACKOFF_MAX_MS 8000
+
+/* The protocol's settings as the daemon started with them (license.* changes to them take
+ * effect at the next restart; a reload may free the config they came from). */
+struct lic_net_conf {
+	int mode; /* enum lic_mode */
+	bool standby;
+	char masters[4][64];
+	size_t nmasters;
+	char listen[65];
+	int grace_hours, takeover_seconds, prefetch;
+};
+extern struct lic_net_conf lic_net;
+
+/* lic_link.c */
+/* lic_net from the config, before anything starts */
+void lic_net_conf_take(const struct lic_conf *lc);
+/* "ADDRESS:PORT" or "[V6]:PORT", numeric; 0 or -EINVAL */
+int lic_addr_parse(const char *s, struct sockaddr_storage *ss);
+/* format m and send it on c; 0 or -errno */
+int lic_send(struct lic_tls *c, const struct lic_msg *m);
+/* a grant/error answer */
+int lic_send_answer(struct lic_tls *c, enum lic_msg_type t, uint64_t seq, bool ok,
+		    const char *reason, const char *detail);
+/* the TLS context for one side from license.tls_*; NULL with the reason logged */
+SSL_CTX *lic_net_ctx(bool server);
+/* Is this node a standby allowed to serve: its Standby licenses cover its Ports (rule 3)?
+ * why says why not */
+bool lic_standby_covers(char *why, size_t wlen);
+
+/* lic_grants.c: the master's record of its slaves' grants in the store */
+void lic_grants_record(const char *slave, const struct lic_msg_item *it, bool on);
+void lic_grants_rewrite(const char *slave); /* the store follows the engine for one slave */
+void lic_grants_load(void);                 /* the stored grants into the engine */
+
+/* lic_held.c: the grants a central slave holds, cached in the store */
+#define LIC_HELD_MAX LIC_PROTO_ITEMS_MAX
+struct lic_grant {
+	enum lic_kind kind;
+	char id[24]; /* "port-N": drawn for the slave, any owner of it uses it */
+};
+struct lic_held {
+	struct lic_grant g[LIC_HELD_MAX];
+	size_t n;
+	unsigned next_id; /* the N of the next grant asked for */
+};
+extern struct lic_held lic_held;
+int lic_held_load(void);
+void lic_held_add(const struct lic_grant *g);
+void lic_held_del(enum lic_kind k, const char *id);
+unsigned lic_held_count(enum lic_kind k);
+/* the mirror node (lic_st.mirror) named master, holding the grants, or none when !usable */
+void lic_held_mirror(const char *master, bool usable);
+
+/* lic_serve.c: the master and the standby master */
+int lic_serve_start(void);
+void lic_serve_stop(void);
+void lic_serve_rebuilt(void); /* the engine node was rebuilt: the slaves' grants go back in */
+bool lic_serve_serving(void); /* a master, or a standby that took over */
+void lic_serve_master_seen(bool up); /* a standby's view of its master (lic_slave.c) */
+void lic_serve_show(struct sb_reply *r);
+
+/* lic_slave.c: central and decentral slaves, and a standby watching its master */
+int lic_slave_start(bool watch_only);
+void lic_slave_stop(void);
+void lic_slave_rebuilt(void);
+const char *lic_slave_master(void); /* the master serving it now, NULL when none */
+void lic_slave_show(struct sb_reply *r);
+
+#endif

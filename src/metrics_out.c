@@ -1,0 +1,112 @@
+/* metrics_out.c: the Prometheus text exposition: the writer modules use, and the core's own families. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+struct sb_metrics {
+	FILE *out;
+	char family[96]; /* the family being written: its samples take this name */
+};
+
+void sb_metric_family(struct sb_metrics *m, const char *name, enum sb_metric_type type,
+		      const char *help)
+{
+	snprintf(m->family, sizeof m->family, "%s", name);
+	/* HELP text escapes only backslash and newline; ours has neither */
+	fprintf(m->out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+		type == SB_METRIC_COUNTER ? "counter" : "gauge");
+}
+
+/* a label value: backslash, double quote and newline escaped */
+static void put_value(FILE *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', out), fputc(*v, out);
+		else if (*v == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*v, out);
+	}
+}
+
+void sb_metric_sample(struct sb_metrics *m, double v, ...)
+{
+	va_list ap;
+	const char *name;
+	bool any = false;
+
+	fputs(m->family, m->out);
+	va_start(ap, v);
+	while ((name = va_arg(ap, const char *))) {
+		const char *val = va_arg(ap, const char *);
+		fprintf(m->out, "%s%s=\"", any ? "," : "{", name);
+		put_value(m->out, val ? val : "");
+		fputc('"', m->out);
+		any = true;
+	}
+	va_end(ap);
+	if (any)
+		fputc('}', m->out);
+	if (v != v)
+		fputs(" NaN\n", m->out);
+	else if (v > -1e15 && v < 1e15 && v == (double)(long long)v)
+		fprintf(m->out, " %.0f\n", v);
+	else
+		fprintf(m->out, " %.9g\n", v);
+}
+
+/* What the core itself counts: calls now and offered, channels, the process. */
+static void core_metrics(struct sb_metrics *m)
+{
+	const struct sb_conf *conf = sb_daemon_conf();
+	const struct sb_model *model = conf ? conf->model : NULL;
+	static const char *const chan_states[] = { "idle", "busy", "blocked" };
+	unsigned per_state[3] = { 0 };
+
+	sb_metric_family(m, "symbridge_calls_active", SB_METRIC_GAUGE,
+			 "calls in progress (ringing or up)");
+	sb_metric_sample(m, sb_call_count(), NULL);
+	sb_metric_family(m, "symbridge_call_attempts_total", SB_METRIC_COUNTER,
+			 "calls offered to routing since the start, refused ones included");
+	sb_metric_sample(m, (double)sb__route_attempts, NULL);
+	for (size_t i = 0; model && i < model->ncards; i++)
+		for (size_t k = 0; k < model->cards[i].nchannels; k++)
+			if ((unsigned)model->cards[i].channels[k].state < 3)
+				per_state[model->cards[i].channels[k].state]++;
+	sb_metric_family(m, "symbridge_channels", SB_METRIC_GAUGE,
+			 "card channels by state (show channels)");
+	for (int s = 0; s < 3; s++)
+		sb_metric_sample(m, per_state[s], "state", chan_states[s], NULL);
+	sb_metric_family(m, "symbridge_start_time_seconds", SB_METRIC_GAUGE,
+			 "when the daemon started, in seconds since the epoch");
+	sb_metric_sample(m, (double)sb__d.started, NULL);
+	sb_metric_family(m, "symbridge_config_reloads_total", SB_METRIC_COUNTER,
+			 "configuration reloads by result");
+	sb_metric_sample(m, sb__d.reloads_ok, "result", "ok", NULL);
+	sb_metric_sample(m, sb__d.reloads_failed, "result", "refused", NULL);
+}
+
+int sb_metrics_render(char **textp, size_t *lenp)
+{
+	struct sb_metrics m = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+
+	if (!(m.out = open_memstream(&text, &len)))
+		return -errno;
+	core_metrics(&m);
+	sb__modules_metrics(&m);
+	if (fclose(m.out) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	*textp = text;
+	*lenp = len;
+	return 0;
+}
