@@ -5,7 +5,7 @@ pkgs="build-essential autoconf automake pkg-config
       libuv1-dev libconfig-dev liblmdb-dev libjansson-dev libedit-dev libssl-dev
       libsofia-sip-ua-dev libsrtp2-dev libspandsp-dev libopus-dev libpri-dev dahdi-source
       libmicrohttpd-dev curl prometheus
-      libcmocka-dev liburing-dev libmosquitto-dev mosquitto mosquitto-clients python3 tmux libfaketime baresip-core
+      libcmocka-dev liburing-dev libmosquitto-dev libcurl4-openssl-dev mosquitto mosquitto-clients python3 tmux libfaketime baresip-core
       sip-tester kamailio kamailio-tls-modules openssl valgrind strace fail2ban
       clang libclang-rt-14-dev"
 # --packaging: also what `make deb`, `make rpm` and `make check-packages` need

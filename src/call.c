@@ -607,6 +607,12 @@ void sb_leg_dtmf(struct sb_leg *leg, char digit)
 		peer->ops->dtmf(peer, digit);
 }
 
+void sb_leg_dtmf_relayed(struct sb_leg *leg, char digit)
+{
+	if (leg->call)
+		publish(leg->call, SB_CALL_EV_DIGIT, leg, side_of(leg->call, leg), 0, digit);
+}
+
 void sb_leg_hungup(struct sb_leg *leg, int q850)
 {
 	struct sb_call *c = leg->call;

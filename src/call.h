@@ -155,6 +155,9 @@ void sb_leg_proceeding(struct sb_leg *leg);
 void sb_leg_alerting(struct sb_leg *leg);
 void sb_leg_answered(struct sb_leg *leg);
 void sb_leg_dtmf(struct sb_leg *leg, char digit);
+/* A digit from leg that its owner relayed to the other side itself (a media session carrying
+ * both sides): observers are told (SB_CALL_EV_DIGIT) as for sb_leg_dtmf; nothing is forwarded. */
+void sb_leg_dtmf_relayed(struct sb_leg *leg, char digit);
 /* The leg's own side ended it; the core lets go of it at once. */
 void sb_leg_hungup(struct sb_leg *leg, int q850);
 /* The connected other side of an answered call (for media), NULL otherwise. */

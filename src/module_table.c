@@ -6,7 +6,7 @@
 /* Each module's export, declared here rather than through its header: the core includes no
  * module header (tests/layering.sh checks it), as nginx's generated ngx_modules.c does. */
 extern const struct sb_module lic_module, cdr_module, media_module, isdn_module, sip_module,
-	mgmt_module, metrics_module;
+	mgmt_module, events_module, metrics_module;
 
 /* Adding a module: its folder under modules/, its local.mk included from Makefile.am, a row here. */
 const struct sb_module *const sb_modules[] = {
@@ -16,6 +16,7 @@ const struct sb_module *const sb_modules[] = {
 	&isdn_module,
 	&sip_module,
 	&mgmt_module,
+	&events_module,
 	&metrics_module, /* last: it reads what the others count */
 	NULL,
 };

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <uv.h>
 
 #include "mgmt.h"
 
@@ -72,5 +73,66 @@ void mgmt_report_stop(void);
 void mgmt_state_start(void);
 void mgmt_state_stop(void);
 void mgmt_state_connected(void); /* publish the state again (a new connection) */
+
+/* ---- mgmt_http.c: webhook deliveries, libcurl's multi interface driven from the main loop -- */
+
+/* One webhook as the configuration gives it (events.webhooks), with what became of its
+ * deliveries. Deliveries go out one at a time per webhook, in the order of the events. */
+struct mgmt_hook_item;
+struct mgmt_hook {
+	/* the settings, copied: a reload does not touch deliveries under way */
+	char *url, *secret, *ca, *content_type, *tmpl;
+	unsigned events; /* bit per enum mgmt_hook_event */
+	int timeout_ms, max_attempts, queue_max;
+	/* state */
+	struct mgmt_hook_item *head, *tail;
+	unsigned depth;
+	void *easy;      /* CURL *: the request in flight, NULL: none */
+	void *headers;   /* struct curl_slist * of that request */
+	char errbuf[256];
+	uv_timer_t backoff;
+	bool waiting;    /* backoff running */
+	uint64_t delivered, retried, failed, dropped;
+	long last_status; /* HTTP status of the last answer, 0: none */
+	char last_error[256];
+};
+
+enum mgmt_hook_event { MGMT_EV_INCOMING, MGMT_EV_ANSWERED, MGMT_EV_DTMF, MGMT_EV_ENDED,
+		       MGMT_EV_COUNT };
+extern const char *const mgmt_hook_event_names[]; /* "call.incoming", ... NULL-terminated */
+
+/* ---- mgmt_webhook_conf.c: the settings (events.webhooks) ---------------------------------- */
+
+#define MGMT_HOOKS_MAX 16
+struct webhook_conf {
+	struct sb_conf_src src;
+	char *url;
+	struct sb_strlist events;
+	char *tmpl;
+	char *content_type;
+	char *secret;
+	char *ca;
+	int timeout_ms, max_attempts, queue_max;
+};
+
+struct events_conf {
+	struct sb_conf_src src;
+	struct sb_conf_list webhooks; /* struct webhook_conf */
+};
+
+extern const struct sb_conf_section mgmt_events_section;
+/* the placeholders a template or URL may use, NULL-terminated: {event} {caller} ... */
+extern const char *const mgmt_placeholders[];
+#define MGMT_PLACEHOLDERS 11
+/* the length of the placeholder's name when p starts one ({word}), else 0 */
+size_t mgmt_placeholder_at(const char *p);
+int mgmt_hook_event_index(const char *name); /* enum mgmt_hook_event, -1: not an event */
+
+int mgmt_http_start(void);
+void mgmt_http_stop(void);
+void mgmt_hook_init(struct mgmt_hook *h);
+void mgmt_hook_fini(struct mgmt_hook *h); /* drops what still waits, ends what is in flight */
+/* queue one delivery: the body is signed with the hook's secret as it is sent */
+void mgmt_hook_post(struct mgmt_hook *h, const char *event, const char *url, const char *body);
 
 #endif

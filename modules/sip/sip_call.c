@@ -154,7 +154,8 @@ struct sip_bridge *sip_call_bridge(const struct sb_call *c)
 static void session_event_cb(struct media_session *s, const struct media_event *ev, void *arg)
 {
 	/* Both legs of the session are SIP: the engine relays digits inside the session (RFC 4733
-	 * to RFC 4733 or in-band), so the core is not told again (each digit once). */
+	 * to RFC 4733 or in-band), so the core does not forward it again (each digit once); its
+	 * observers are told (sb_leg_dtmf_relayed). */
 	if (ev->type != MEDIA_EV_DTMF)
 		return;
 	/* logged with how it went out; by SIP INFO where the other side wants that (a link with

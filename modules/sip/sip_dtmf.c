@@ -89,6 +89,8 @@ void sip_dtmf_session_digit(struct sip_bridge *br, unsigned idx, char digit)
 		 party(to), how(&br->lc[1 - idx], h, sizeof h));
 	if (to && strcmp(to->owner, "sip") == 0)
 		sip_dtmf_info_out(to->priv, digit);
+	if (from)
+		sb_leg_dtmf_relayed(from, digit); /* observers (webhooks) see it as any digit */
 }
 
 void sip_dtmf_log_out(const struct sip_leg *sl, const struct media_leg_conf *lc, char digit)

@@ -1,0 +1,347 @@
+/* mgmt_webhook.c: the events module: call-event webhooks (events.webhooks): an observer of the
+ * core's call events renders each event a webhook asked for (its template or JSON) and queues
+ * it for delivery (mgmt_http.c); show webhooks says what became of them. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SB_MODULE "events"
+#include "mgmt_int.h"
+
+/* ---- rendering ---------------------------------------------------------------------------- */
+
+/* what the placeholders of one event say */
+struct evctx {
+	const char *event;
+	char values[MGMT_PLACEHOLDERS][64]; /* in the order of mgmt_placeholders[] */
+};
+
+static void set(struct evctx *x, const char *name, const char *v)
+{
+	for (int i = 0; mgmt_placeholders[i]; i++)
+		if (strcmp(mgmt_placeholders[i], name) == 0) {
+			size_t n = v ? strnlen(v, sizeof x->values[i] - 1) : 0;
+			if (n)
+				memcpy(x->values[i], v, n);
+			x->values[i][n] = '\0';
+		}
+}
+
+static const char *get(const struct evctx *x, const char *name, size_t n)
+{
+	for (int i = 0; mgmt_placeholders[i]; i++)
+		if (strlen(mgmt_placeholders[i]) == n && strncmp(mgmt_placeholders[i], name, n) == 0)
+			return x->values[i];
+	return "";
+}
+
+/* text with its placeholders replaced; URL-encoded values for a URL. malloc'd, NULL: no memory */
+static char *expand(const char *text, const struct evctx *x, CURL *esc)
+{
+	size_t cap = strlen(text) + 256, len = 0;
+	char *out = malloc(cap);
+
+	for (const char *p = text; out && *p;) {
+		size_t n = mgmt_placeholder_at(p), vl;
+		const char *v = NULL;
+		char *e = NULL;
+
+		if (n) {
+			v = get(x, p + 1, n);
+			if (esc)
+				v = e = curl_easy_escape(esc, v, 0);
+			if (!v)
+				v = "";
+		}
+		vl = n ? strlen(v) : 1;
+		if (len + vl + 1 > cap) {
+			char *o = realloc(out, cap = 2 * (len + vl + 1));
+			if (!o) {
+				free(out);
+				out = NULL;
+				curl_free(e);
+				break;
+			}
+			out = o;
+		}
+		memcpy(out + len, n ? v : p, vl);
+		len += vl;
+		p += n ? n + 2 : 1;
+		curl_free(e);
+	}
+	if (out)
+		out[len] = '\0';
+	return out;
+}
+
+static char *json_body(const struct evctx *x)
+{
+	json_t *j = json_object();
+	char *text;
+
+	json_object_set_new(j, "v", json_integer(MGMT_FORMAT_VERSION));
+	json_object_set_new(j, "device", json_string(sb_daemon_conf()->system.name));
+	for (int i = 0; mgmt_placeholders[i]; i++) {
+		const char *v = x->values[i];
+		if (strcmp(mgmt_placeholders[i], "call_id") == 0 || strcmp(mgmt_placeholders[i], "channel") == 0 ||
+		    strcmp(mgmt_placeholders[i], "cause") == 0)
+			json_object_set_new(j, mgmt_placeholders[i],
+					    *v ? json_integer(atoll(v)) : json_null());
+		else
+			json_object_set_new(j, mgmt_placeholders[i], *v ? json_string(v) : json_null());
+	}
+	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return text;
+}
+
+/* ---- the observer ------------------------------------------------------------------------- */
+
+static struct {
+	bool running;
+	struct mgmt_hook hooks[MGMT_HOOKS_MAX];
+	unsigned n;
+	CURL *esc; /* for curl_easy_escape only */
+} ev;
+
+static void now_iso(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
+}
+
+static void fill(struct evctx *x, const struct sb_call_event *e, int type)
+{
+	const struct sb_leg *leg = e->leg ? e->leg : sb_call_leg(e->call, 0);
+	char num[32];
+
+	memset(x, 0, sizeof *x);
+	x->event = mgmt_hook_event_names[type];
+	set(x, "event", x->event);
+	set(x, "caller", sb_call_caller(e->call)->number);
+	set(x, "called", sb_call_called(e->call)->number);
+	if (leg) {
+		set(x, "card", leg->card);
+		snprintf(num, sizeof num, "%u", leg->channel);
+		set(x, "channel", leg->channel ? num : "");
+	}
+	snprintf(num, sizeof num, "%llu", (unsigned long long)sb_call_id(e->call));
+	set(x, "call_id", num);
+	if (type == MGMT_EV_ENDED) {
+		snprintf(num, sizeof num, "%d", e->q850);
+		set(x, "cause", num);
+		set(x, "reason", e->reason);
+	}
+	if (type == MGMT_EV_DTMF) {
+		num[0] = e->digit;
+		num[1] = '\0';
+		set(x, "digit", num);
+		set(x, "direction", e->side ? "from-called" : "from-caller");
+	}
+	now_iso(num, sizeof num);
+	set(x, "time", num);
+}
+
+static void event_cb(const struct sb_call_event *e, void *arg)
+{
+	int type;
+	struct evctx x;
+
+	switch (e->type) {
+	case SB_CALL_EV_BEGIN: type = MGMT_EV_INCOMING; break;
+	case SB_CALL_EV_ANSWER: type = MGMT_EV_ANSWERED; break;
+	case SB_CALL_EV_DIGIT: type = MGMT_EV_DTMF; break;
+	case SB_CALL_EV_END: type = MGMT_EV_ENDED; break;
+	default: return;
+	}
+	fill(&x, e, type);
+	for (unsigned i = 0; i < ev.n; i++) {
+		struct mgmt_hook *h = &ev.hooks[i];
+		char *url, *body;
+
+		if (!(h->events & (1u << type)))
+			continue;
+		url = expand(h->url, &x, ev.esc);
+		body = h->tmpl ? expand(h->tmpl, &x, NULL) : json_body(&x);
+		if (url && body)
+			mgmt_hook_post(h, x.event, url, body);
+		else
+			log_err("call %s: %s not sent: no memory", x.values[5], x.event);
+		free(url);
+		free(body);
+	}
+}
+
+static const struct sb_call_observer hook_observer = {
+	.name = "events",
+	.event_cb = event_cb,
+};
+
+/* ---- life cycle --------------------------------------------------------------------------- */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void hooks_free(void)
+{
+	for (unsigned i = 0; i < ev.n; i++) {
+		struct mgmt_hook *h = &ev.hooks[i];
+		mgmt_hook_fini(h);
+		free(h->url);
+		free(h->secret);
+		free(h->ca);
+		free(h->content_type);
+		free(h->tmpl);
+	}
+	ev.n = 0;
+}
+
+extern const struct sb_module events_module;
+
+static int events_init(const struct sb_conf *conf)
+{
+	const struct events_conf *ec = sb_module_conf(conf, &events_module);
+	const char *ca = conf->cloud.tls.ca_file;
+	int rc;
+
+	if (!ec || ec->webhooks.n == 0)
+		return 0; /* no webhook: nothing runs */
+	if ((rc = mgmt_http_start()) < 0 || !(ev.esc = curl_easy_init())) {
+		log_err("cannot start webhook deliveries: %s", strerror(rc < 0 ? -rc : ENOMEM));
+		return rc < 0 ? rc : -ENOMEM;
+	}
+	for (size_t i = 0; i < ec->webhooks.n; i++) {
+		const struct webhook_conf *w = (const struct webhook_conf *)ec->webhooks.v + i;
+		struct mgmt_hook *h = &ev.hooks[ev.n++];
+
+		memset(h, 0, sizeof *h);
+		h->url = strdup(w->url);
+		h->secret = dup_or_null(w->secret);
+		h->ca = dup_or_null(w->ca ? w->ca : ca);
+		h->content_type = strdup(w->content_type);
+		h->tmpl = dup_or_null(w->tmpl);
+		h->timeout_ms = w->timeout_ms;
+		h->max_attempts = w->max_attempts;
+		h->queue_max = w->queue_max;
+		for (size_t k = 0; k < w->events.n; k++)
+			h->events |= 1u << mgmt_hook_event_index(w->events.v[k]);
+		mgmt_hook_init(h);
+		if (!h->url || !h->content_type) {
+			hooks_free();
+			mgmt_http_stop();
+			return -ENOMEM;
+		}
+	}
+	if ((rc = sb_call_observer_register(&hook_observer)) < 0) {
+		log_err("cannot observe calls: %s", strerror(-rc));
+		hooks_free();
+		mgmt_http_stop();
+		return rc;
+	}
+	ev.running = true;
+	log_info("%u webhook(s) told of call events", ev.n);
+	return 0;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool hooks_same(const struct events_conf *a, const struct events_conf *b)
+{
+	size_t n = a ? a->webhooks.n : 0;
+
+	if (n != (b ? b->webhooks.n : 0))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct webhook_conf *x = (const struct webhook_conf *)a->webhooks.v + i,
+					  *y = (const struct webhook_conf *)b->webhooks.v + i;
+		if (!same(x->url, y->url) || !same(x->tmpl, y->tmpl) || !same(x->ca, y->ca) ||
+		    !same(x->secret, y->secret) || !same(x->content_type, y->content_type) ||
+		    x->timeout_ms != y->timeout_ms || x->max_attempts != y->max_attempts ||
+		    x->queue_max != y->queue_max || x->events.n != y->events.n)
+			return false;
+		for (size_t k = 0; k < x->events.n; k++)
+			if (strcmp(x->events.v[k], y->events.v[k]) != 0)
+				return false;
+	}
+	return true;
+}
+
+static void events_reload(const struct sb_conf *conf, const struct sb_conf *old)
+{
+	if (!hooks_same(sb_module_conf(conf, &events_module), sb_module_conf(old, &events_module)))
+		log_warn("events.webhooks changed: the webhooks take it after a restart");
+}
+
+static void events_close(void)
+{
+	if (!ev.running)
+		return;
+	ev.running = false;
+	sb_call_observer_unregister(&hook_observer);
+	hooks_free();
+	curl_easy_cleanup(ev.esc);
+	ev.esc = NULL;
+	mgmt_http_stop();
+}
+
+static int cmd_show_webhooks(const struct sb_ctl_req *req, struct sb_reply *r)
+{
+	static const char *const cols[] = { "url", "events", "queued", "delivered", "retried",
+					    "failed", "dropped", "last_status", "last_error", NULL };
+
+	sb_reply_table(r, cols);
+	for (unsigned i = 0; i < ev.n; i++) {
+		const struct mgmt_hook *h = &ev.hooks[i];
+		char url[256], evs[80] = "";
+
+		snprintf(url, sizeof url, "%.*s", (int)strcspn(h->url, "?#"), h->url);
+		for (int k = 0; k < MGMT_EV_COUNT; k++)
+			if (h->events & (1u << k))
+				snprintf(evs + strlen(evs), sizeof evs - strlen(evs), "%s%s",
+					 evs[0] ? "," : "", mgmt_hook_event_names[k]);
+		sb_reply_row(r);
+		sb_reply_str(r, "url", url);
+		sb_reply_str(r, "events", evs);
+		sb_reply_int(r, "queued", h->depth);
+		sb_reply_int(r, "delivered", (long long)h->delivered);
+		sb_reply_int(r, "retried", (long long)h->retried);
+		sb_reply_int(r, "failed", (long long)h->failed);
+		sb_reply_int(r, "dropped", (long long)h->dropped);
+		sb_reply_int(r, "last_status", h->last_status);
+		sb_reply_str(r, "last_error", h->last_error);
+	}
+	return 0;
+}
+
+static const struct sb_ctl_cmd events_cmds[] = {
+	{ "show webhooks", cmd_show_webhooks,
+	  "the call-event webhooks: deliveries waiting, delivered, retried, given up, dropped", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+
+const struct sb_module events_module = {
+	.name = "events",
+	.conf = &mgmt_events_section,
+	.cmds = events_cmds,
+	.init = events_init,
+	.reload = events_reload,
+	.close = events_close,
+};
