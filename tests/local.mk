@@ -84,11 +84,11 @@ EXTRA_DIST += tests/fuzz/README.md tests/fuzz/lsan.supp tests/fuzz/corpus tests/
 SB_FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -DSB_FUZZING \
 	$(AM_CPPFLAGS) -I$(top_builddir) \
 	$(UV_CFLAGS) $(JANSSON_CFLAGS) $(OPUS_CFLAGS) $(SPANDSP_CFLAGS) $(SRTP_CFLAGS) $(URING_CFLAGS) \
-	$(MHD_CFLAGS) $(MOSQUITTO_CFLAGS)
+	$(MHD_CFLAGS) $(MOSQUITTO_CFLAGS) $(CURL_CFLAGS)
 # the core's table names the modules: their sources and libraries come along
 SB_FUZZ_LINK = $(UV_LIBS) $(LIBCONFIG_LIBS) $(LMDB_LIBS) $(JANSSON_LIBS) $(SRTP_LIBS) \
 	$(SPANDSP_LIBS) $(OPUS_LIBS) $(OPENSSL_LIBS) $(PRI_LIBS) $(URING_LIBS) $(MHD_LIBS) \
-	$(MOSQUITTO_LIBS) -lm
+	$(MOSQUITTO_LIBS) $(CURL_LIBS) -lm
 SB_FUZZ_TARGETS = conf ctl
 # tests/fuzz/build.sh compiles the sources once (tests/fuzz/san/) and links every target
 fuzz:
