@@ -42,8 +42,25 @@ static const char *get(const struct evctx *x, const char *name, size_t n)
 	return "";
 }
 
-/* text with its placeholders replaced; URL-encoded values for a URL. malloc'd, NULL: no memory */
-static char *expand(const char *text, const struct evctx *x, CURL *esc)
+/* V as the inside of a JSON string (quotes, backslashes and controls escaped). malloc'd */
+static char *json_inner(const char *v)
+{
+	json_t *s = json_string(v);
+	char *q = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+
+	json_decref(s);
+	if (q) { /* "..." without its quotes */
+		size_t n = strlen(q);
+		memmove(q, q + 1, n - 2);
+		q[n - 2] = '\0';
+	}
+	return q;
+}
+
+/* text with its placeholders replaced: URL-encoded values for a URL (ESC), JSON-escaped ones for
+ * a JSON template (a caller's number or name is the caller's to choose: it must not add fields).
+ * malloc'd, NULL: no memory */
+static char *expand(const char *text, const struct evctx *x, CURL *esc, bool json)
 {
 	size_t cap = strlen(text) + 256, len = 0;
 	char *out = malloc(cap);
@@ -51,12 +68,14 @@ static char *expand(const char *text, const struct evctx *x, CURL *esc)
 	for (const char *p = text; out && *p;) {
 		size_t n = mgmt_placeholder_at(p), vl;
 		const char *v = NULL;
-		char *e = NULL;
+		char *e = NULL, *j = NULL;
 
 		if (n) {
 			v = get(x, p + 1, n);
 			if (esc)
 				v = e = curl_easy_escape(esc, v, 0);
+			else if (json)
+				v = j = json_inner(v);
 			if (!v)
 				v = "";
 		}
@@ -67,6 +86,7 @@ static char *expand(const char *text, const struct evctx *x, CURL *esc)
 				free(out);
 				out = NULL;
 				curl_free(e);
+				free(j);
 				break;
 			}
 			out = o;
@@ -75,6 +95,7 @@ static char *expand(const char *text, const struct evctx *x, CURL *esc)
 		len += vl;
 		p += n ? n + 2 : 1;
 		curl_free(e);
+		free(j);
 	}
 	if (out)
 		out[len] = '\0';
@@ -174,8 +195,9 @@ static void event_cb(const struct sb_call_event *e, void *arg)
 
 		if (!(h->events & (1u << type)))
 			continue;
-		url = expand(h->url, &x, ev.esc);
-		body = h->tmpl ? expand(h->tmpl, &x, NULL) : json_body(&x);
+		url = expand(h->url, &x, ev.esc, false);
+		body = h->tmpl ? expand(h->tmpl, &x, NULL, strstr(h->content_type, "json") != NULL)
+			       : json_body(&x);
 		if (url && body)
 			mgmt_hook_post(h, x.event, url, body);
 		else
