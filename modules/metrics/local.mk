@@ -7,6 +7,6 @@ AM_CPPFLAGS += -I$(top_srcdir)/modules/metrics
 EXTRA_DIST += modules/metrics/README.md
 
 SB_METRICS_INTEGRATION = tests/integration/200-metrics.sh tests/integration/201-sip-trace.sh \
-	tests/integration/202-call-id-logs.sh
+	tests/integration/202-call-id-logs.sh tests/integration/203-sip-trace-cloud.sh
 TESTS += $(SB_METRICS_INTEGRATION)
 EXTRA_DIST += $(SB_METRICS_INTEGRATION)
