@@ -61,17 +61,35 @@ void sb_metric_sample(struct sb_metrics *m, double v, ...)
 		fprintf(m->out, " %.9g\n", v);
 }
 
+/* a call's direction as call records name it: from the cloud, to the cloud, or local */
+static int count_dir(void *arg, struct sb_call *c)
+{
+	unsigned *per_dir = arg;
+	const struct sb_leg *a = sb_call_leg(c, 0), *b = sb_call_b(c);
+
+	if (a && a->kind == SB_LEG_KIND_CLOUD)
+		per_dir[1]++;
+	else if (b && b->kind == SB_LEG_KIND_CLOUD)
+		per_dir[0]++;
+	else
+		per_dir[2]++;
+	return 0;
+}
+
 /* What the core itself counts: calls now and offered, channels, the process. */
 static void core_metrics(struct sb_metrics *m)
 {
 	const struct sb_conf *conf = sb_daemon_conf();
 	const struct sb_model *model = conf ? conf->model : NULL;
 	static const char *const chan_states[] = { "idle", "busy", "blocked" };
-	unsigned per_state[3] = { 0 };
+	static const char *const dirs[] = { "to-cloud", "from-cloud", "local" };
+	unsigned per_state[3] = { 0 }, per_dir[3] = { 0 };
 
+	sb_call_foreach(count_dir, per_dir);
 	sb_metric_family(m, "symbridge_calls_active", SB_METRIC_GAUGE,
-			 "calls in progress (ringing or up)");
-	sb_metric_sample(m, sb_call_count(), NULL);
+			 "calls in progress (ringing or up), by direction");
+	for (int d = 0; d < 3; d++)
+		sb_metric_sample(m, per_dir[d], "direction", dirs[d], NULL);
 	sb_metric_family(m, "symbridge_call_attempts_total", SB_METRIC_COUNTER,
 			 "calls offered to routing since the start, refused ones included");
 	sb_metric_sample(m, (double)sb__route_attempts, NULL);

@@ -53,7 +53,8 @@ python3 -W ignore "$top_srcdir/tests/peers/rtp-seq-peer.py" "$smp" 2 "$bport" \
 sent=$(json_get 'j["tx"]' <"$sb_tmp/server-rtp.json")
 scrape during.prom >/dev/null
 rx=$(value 'symbridge_media_packets_total{direction="rx"}' during.prom)
-[ "$(value symbridge_calls_active during.prom)" = 1 ] &&
+[ "$(value 'symbridge_calls_active{direction="local"}' during.prom)" = 1 ] &&
+	[ "$(value 'symbridge_calls_active{direction="to-cloud"}' during.prom)" = 0 ] &&
 	[ "$(value symbridge_media_sessions during.prom)" = 1 ] &&
 	[ "$(value 'symbridge_licenses_in_use{kind="PBX-Port"}' during.prom)" -ge 1 ] &&
 	[ "${rx:-0}" -gt 0 ] && [ "$rx" -le "$sent" ]
@@ -70,7 +71,7 @@ tap_ok $? "promtool check metrics accepts it after the call" || tap_diag "$(cat 
 [ "$(value 'symbridge_calls_total{direction="local",cause="16"}' after.prom)" = 1 ] &&
 	[ "$(value 'symbridge_calls_answered_total{direction="local"}' after.prom)" = 1 ] &&
 	[ "$(value symbridge_call_attempts_total after.prom)" = 1 ] &&
-	[ "$(value symbridge_calls_active after.prom)" = 0 ] &&
+	[ "$(value 'symbridge_calls_active{direction="local"}' after.prom)" = 0 ] &&
 	[ "$(value symbridge_media_sessions_total after.prom)" = 1 ]
 tap_ok $? "after the call: calls_total{local,16} 1, answered 1, attempts 1, none active, one session" ||
 	tap_diag "$(grep -v '^#' "$sb_tmp/after.prom" | grep -v licenses)"
