@@ -3,7 +3,8 @@ libsbcore_a_SOURCES += \
 	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
 	modules/license/lic_glue.h modules/license/lic_node.h modules/license/lic_proto.h \
 	modules/license/lic_master.h modules/license/lic_tls.h modules/license/lic_net.h \
-	modules/license/license.c modules/license/lic_rules.c modules/license/lic_node.c \
+	modules/license/license.c modules/license/lic_rules.c modules/license/lic_pool.c \
+	modules/license/lic_user.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c \
 	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
 	modules/license/lic_hwid.c modules/license/lic_keys.c modules/license/lic_proto.c \
@@ -16,7 +17,8 @@ AM_CPPFLAGS += -I$(top_srcdir)/modules/license
 EXTRA_DIST += modules/license/README.md
 
 # the rule engine alone: pure C, linked without the core
-LIC_RULES_SOURCES = modules/license/lic_rules.c modules/license/lic_node.c \
+LIC_RULES_SOURCES = modules/license/lic_rules.c modules/license/lic_pool.c \
+	modules/license/lic_user.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c modules/license/lic_node.h
 check_PROGRAMS += tests/unit/test_license_rules
 tests_unit_test_license_rules_SOURCES = tests/unit/test_license_rules.c $(LIC_RULES_SOURCES)
@@ -70,7 +72,8 @@ fuzz: fuzz-license-proto
 fuzz-license-proto:
 	clang $(SB_FUZZ_CFLAGS) $(JANSSON_CFLAGS) -o tests/fuzz/license-proto-libfuzzer \
 	  $(srcdir)/tests/fuzz/fuzz_license_proto.c $(srcdir)/modules/license/lic_proto.c \
-	  $(srcdir)/modules/license/lic_rules.c $(srcdir)/modules/license/lic_node.c \
+	  $(srcdir)/modules/license/lic_rules.c $(srcdir)/modules/license/lic_pool.c \
+	  $(srcdir)/modules/license/lic_user.c $(srcdir)/modules/license/lic_node.c \
 	  $(srcdir)/modules/license/lic_kinds.c $(JANSSON_LIBS)
 .PHONY: fuzz-license-proto
 CLEANFILES += tests/fuzz/license-proto-libfuzzer
