@@ -44,7 +44,7 @@ void lic_metrics(struct sb_metrics *m)
 			    lic_status(lic_st.node, (enum lic_kind)k, &st) < 0)
 				continue;
 			sb_metric_sample(m,
-					 f == 0	  ? st.installed
+					 f == 0   ? st.installed
 					 : f == 1 ? st.in_use
 						  : st.usable,
 					 "kind", kind, NULL);
@@ -123,7 +123,8 @@ static void lic_source_name(enum lic_kind k, char *buf, size_t len)
 {
 	const struct lic_kind_info *ki = lic_kind_info(k);
 	const char *m = lic_slave_master();
-	bool own = (ki->flags & (LIC_KF_HARDWARE | LIC_KF_VERSIONLESS)) || k == LIC_IPVA ||
+	bool own = (ki->flags & LIC_KF_HARDWARE) || k == LIC_IPVA ||
+		   ((ki->flags & LIC_KF_VERSIONLESS) && lic_net.mode != LIC_MODE_SLAVE_CENTRAL) ||
 		   !m || lic_net.mode == LIC_MODE_SINGLE || lic_net.mode == LIC_MODE_MASTER ||
 		   (lic_net.mode == LIC_MODE_SLAVE_DECENTRAL && k != LIC_STANDBY);
 	if (own)
@@ -188,10 +189,10 @@ static char *read_file(const char *path, size_t *lenp, int *errp)
 		*errp = errno;
 		return NULL;
 	}
-	*errp = fstat(fd, &st) < 0	      ? errno
-		: !S_ISREG(st.st_mode)	      ? EINVAL
+	*errp = fstat(fd, &st) < 0          ? errno
+		: !S_ISREG(st.st_mode)      ? EINVAL
 		: st.st_size > LIC_FILE_MAX ? EFBIG
-					      : 0;
+					    : 0;
 	if (*errp) {
 		close(fd);
 		return NULL;
@@ -268,7 +269,7 @@ static int cmd_install(const struct sb_ctl_req *req, struct sb_reply *r)
 	}
 	if (!(buf = read_file(path, &len, &err))) {
 		sb_reply_error(r, "license install: cannot read %s: %s", path,
-			       err == EINVAL ? "not a regular file"
+			       err == EINVAL  ? "not a regular file"
 			       : err == EFBIG ? "larger than a license file can be"
 					      : strerror(err));
 		return -1;

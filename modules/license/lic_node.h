@@ -37,6 +37,7 @@ struct lic_node {
 	char *ipva_binding;
 	struct lic_node *master;
 	bool master_reachable;
+	bool master_cache; /* master holds what was granted to this node (lic_node_conf) */
 	struct lic_set *sets;
 	/* from the sets, recomputed at install/remove */
 	unsigned inst[LIC_KIND_MAX];   /* counted licenses (SMB: Ports) */
@@ -46,6 +47,7 @@ struct lic_node {
 	unsigned used[LIC_KIND_MAX];
 	struct lic_alloc **tab;
 	size_t tabsize, nalloc;
+	unsigned long gen; /* bumped when an allocation comes or goes (a slave's grants follow) */
 };
 
 uint32_t lic__owner_hash(enum lic_kind k, enum lic_owner_type t, const char *id);

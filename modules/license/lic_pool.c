@@ -37,9 +37,10 @@ struct lic_node *lic__source(const struct lic_node *n, enum lic_kind k, bool new
 	const struct lic_kind_info *ki = lic_kind_info(k);
 	struct lic_node *self = (struct lic_node *)n;
 
-	/* rule 8: hardware licenses are bound to this hardware; bridge licenses and IPVA belong
-	 * to the machine too */
-	if (ki->flags & (LIC_KF_HARDWARE | LIC_KF_VERSIONLESS) || k == LIC_IPVA)
+	/* rule 8: hardware licenses are bound to this hardware, IPVA to the machine; the bridge
+	 * licenses (versionless) are a node's own unless it draws everything from a master */
+	if (ki->flags & LIC_KF_HARDWARE || k == LIC_IPVA ||
+	    (ki->flags & LIC_KF_VERSIONLESS && n->mode != LIC_MODE_SLAVE_CENTRAL))
 		return self;
 	switch (n->mode) {
 	case LIC_MODE_SINGLE:
@@ -56,7 +57,9 @@ struct lic_node *lic__source(const struct lic_node *n, enum lic_kind k, bool new
 				 n->name);
 			return NULL;
 		}
-		if (new_take && !n->master_reachable) {
+		/* a master that is a cache of the grants (the daemon's mirror) still supplies
+		 * what was granted and is free; the caller says master-unreachable beyond it */
+		if (new_take && !n->master_reachable && !n->master_cache) {
 			*reason = LIC_R_MASTER_UNREACHABLE;
 			lic__say(detail, dlen,
 				 "master %s is unreachable: %s keeps what it drew, takes "

@@ -44,6 +44,21 @@ static void decide(struct lic_decision *d, bool ok, const char *reason, enum lic
 	d->kind = k;
 }
 
+/* A central slave whose master is away draws on its cached grants only: beyond them the
+ * refusal is master-unreachable, not the cache's own exhaustion. */
+static bool beyond_cache(const struct lic_node *n, const struct lic_node *p, enum lic_kind ck,
+			 struct lic_decision *d)
+{
+	if (p != n->master || !n->master_cache || n->master_reachable)
+		return false;
+	decide(d, false, LIC_R_MASTER_UNREACHABLE, ck);
+	lic__say(d->detail, sizeof d->detail,
+		 "master %s is unreachable: %s uses the %u %s granted before, all in use, and "
+		 "takes nothing new",
+		 p->name, n->name, p->inst[ck], lic_kind_info(ck)->name);
+	return true;
+}
+
 /* The common path of acquire and check: everything but the taking. need: licenses of the kind
  * the owner would take; *srcp: where from; *ipvap: IPVA taken along. */
 static int evaluate(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, unsigned count,
@@ -121,11 +136,15 @@ static int evaluate(struct lic_node *n, const struct lic_owner *o, enum lic_kind
 				 n->name, ki->name, n->master->name);
 			r = LIC_R_DECENTRAL_OWN_ONLY;
 		}
+		if (SAME(r, LIC_R_NOT_INSTALLED) && beyond_cache(n, p, ck, d))
+			return 0;
 		decide(d, false, r, ck == LIC_PORT ? LIC_PORT : k);
 		return 0;
 	}
 	unsigned used = p->used[ck], avail = cap > used ? cap - used : 0;
 	d->free = avail;
+	if (avail < count && beyond_cache(n, p, ck, d))
+		return 0;
 	if (avail < count) {
 		decide(d, false, LIC_R_EXHAUSTED, k);
 		lic__say(d->detail, sizeof d->detail, "%u of %u %s in use, %u more asked", used,

@@ -130,9 +130,11 @@ static void on_take_give(struct sess *s, struct lic_msg *m)
 	struct slave *sl = &sv.slaves[s->slave];
 	struct lic_msg_item it = { .kind = m->kind, .owner = m->owner };
 	struct lic_decision d = { .ok = false };
-	bool take = m->type == LIC_MSG_TAKE;
-	int rc = take ? lic_master_take(lic_st.node, sl->name, m->kind, m->owner, m->id, &d)
-		      : lic_master_give(lic_st.node, sl->name, m->kind, m->owner, m->id, &d);
+	bool take = m->type == LIC_MSG_TAKE, move = take && m->from;
+	int rc = move   ? lic_master_move(lic_st.node, sl->name, m->kind, m->from_owner, m->from_id,
+					  m->owner, m->id, &d)
+		 : take ? lic_master_take(lic_st.node, sl->name, m->kind, m->owner, m->id, &d)
+			: lic_master_give(lic_st.node, sl->name, m->kind, m->owner, m->id, &d);
 
 	if (rc < 0) {
 		lic_send_answer(s->c, LIC_MSG_GRANT, m->seq, false, LIC_R_WRONG_OWNER,
@@ -140,6 +142,11 @@ static void on_take_give(struct sess *s, struct lic_msg *m)
 		return;
 	}
 	snprintf(it.id, sizeof it.id, "%s", m->id);
+	if (d.ok && move) {
+		struct lic_msg_item old = { .kind = m->kind, .owner = m->from_owner };
+		snprintf(old.id, sizeof old.id, "%s", m->from_id);
+		lic_grants_record(sl->name, &old, false);
+	}
 	if (d.ok)
 		lic_grants_record(sl->name, &it, take);
 	if (take && !d.ok)
@@ -364,8 +371,10 @@ bool lic_serve_serving(void)
 struct show {
 	struct sb_reply *r;
 	const char *slave;
-	char buf[512];
+	char buf[1024];
 	unsigned counts[LIC_KIND_MAX], total;
+	struct lic_msg_item items[256]; /* what the grants are for (the first 256) */
+	size_t nitems;
 };
 
 static int count_cb(void *arg, const char *slave, const struct lic_msg_item *it)
@@ -373,6 +382,8 @@ static int count_cb(void *arg, const char *slave, const struct lic_msg_item *it)
 	struct show *sh = arg;
 	sh->counts[it->kind]++;
 	sh->total++;
+	if (sh->nitems < sizeof sh->items / sizeof sh->items[0])
+		sh->items[sh->nitems++] = *it;
 	return 0;
 }
 
@@ -389,7 +400,7 @@ static void kinds_str(char *buf, size_t len, const unsigned *counts)
 void lic_serve_show(struct sb_reply *r)
 {
 	static const char *const cols[] = { "node",   "role", "state", "last_contact",
-					    "grants", "held", NULL };
+					    "grants", "held", "for",   NULL };
 	char when[32];
 
 	sb_reply_message(r, "license %s %s: %s", lic_net.standby ? "standby master" : "master",
@@ -398,7 +409,9 @@ void lic_serve_show(struct sb_reply *r)
 	sb_reply_table(r, cols);
 	for (size_t i = 0; i < sv.nslaves; i++) {
 		struct slave *sl = &sv.slaves[i];
-		struct show sh = { .r = r };
+		static struct show sh; /* 35 kB: not on the stack */
+		memset(&sh, 0, sizeof sh);
+		sh.r = r;
 		lic_master_grants(lic_st.node, sl->name, count_cb, &sh);
 		kinds_str(sh.buf, sizeof sh.buf, sh.counts);
 		sb_reply_row(r);
@@ -416,6 +429,8 @@ void lic_serve_show(struct sb_reply *r)
 		}
 		sb_reply_str(r, "grants", sh.buf[0] ? sh.buf : "none");
 		sb_reply_int(r, "held", sh.total);
+		lic_grants_for(sh.buf, sizeof sh.buf, sh.items, sh.nitems);
+		sb_reply_str(r, "for", sh.buf[0] ? sh.buf : "none");
 		if (sl->nreport) {
 			unsigned used[LIC_KIND_MAX] = { 0 };
 			for (size_t j = 0; j < sl->nreport; j++)
