@@ -17,6 +17,8 @@
 
 static bool any_installed(void)
 {
+	if (lic_net.mode == LIC_MODE_SLAVE_CENTRAL && lic_held.n)
+		return true; /* granted by its master */
 	for (const struct lic_loaded *l = lic_st.files; l; l = l->next)
 		if (strcmp(l->state, "ok") == 0)
 			return true;

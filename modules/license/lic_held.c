@@ -41,9 +41,14 @@ void lic_held_mirror(const char *master, bool usable)
 		for (size_t i = 0; i < lic_held.n; i++)
 			cnt += lic_held.g[i].kind == (enum lic_kind)k;
 		if (cnt)
-			items[n++] = (struct lic_item){ .kind = (enum lic_kind)k,
-							.version = lic_st.sw / 10000,
-							.count = cnt };
+			items[n++] =
+				(struct lic_item){ .kind = (enum lic_kind)k,
+						   .version =
+							   lic_kind_info((enum lic_kind)k)->flags &
+									   LIC_KF_VERSIONLESS
+								   ? 0
+								   : lic_st.sw / 10000,
+						   .count = cnt };
 	}
 	/* a bridge license granted means the master has the L-SIS it needs (rule 9): the master
 	 * checked it before granting */

@@ -115,7 +115,8 @@ dist_man_MANS += man/symbridge-license.1 man/symbridge-license-vendor.1
 SB_LICENSE_INTEGRATION = tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
 	tests/integration/112-license-isdn-use.sh tests/integration/113-license-hwid.sh \
 	tests/integration/114-license-install-guard.sh tests/integration/115-license-station-use.sh \
-	tests/integration/116-license-master.sh tests/integration/117-license-slaves.sh
+	tests/integration/116-license-master.sh tests/integration/117-license-slaves.sh \
+	tests/integration/118-license-slave-owners.sh
 TESTS += $(SB_LICENSE_INTEGRATION)
 EXTRA_DIST += $(SB_LICENSE_INTEGRATION) tests/lib/licnode.sh \
 	tests/fuzz/corpus/license
