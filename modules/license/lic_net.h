@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "lic_proto.h"
 #include "lic_tls.h"
@@ -84,6 +85,27 @@ void lic_draw_start(void);
 void lic_draw_stop(void);
 void lic_draw_answer(const struct lic_msg *m); /* a grant message */
 void lic_draw_lost(void);                      /* the connection ended: answers are lost */
+
+/* lic_nodes.c: what a master knows of a slave, connected or not (show license-nodes) */
+#define LIC_KNOWN_MAX 64
+struct lic_known {
+	char name[65];
+	char cert[128]; /* its certificate's CN */
+	int mode;
+	unsigned sw;
+	time_t last;
+	bool connected;
+	struct lic_msg_item *report; /* a decentral slave's counts */
+	size_t nreport;
+};
+struct lic_known_tab {
+	struct lic_known v[LIC_KNOWN_MAX];
+	size_t n;
+};
+extern struct lic_known_tab lic_known;
+struct lic_known *lic_known_get(const char *name); /* found or added; NULL when full */
+void lic_known_clear(void);
+void lic_known_show(struct sb_reply *r); /* the table of show license-nodes on a master */
 
 /* lic_serve.c: the master and the standby master */
 int lic_serve_start(void);

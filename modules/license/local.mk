@@ -7,10 +7,11 @@ libsbcore_a_SOURCES += \
 	modules/license/lic_user.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c \
 	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
+	modules/license/lic_show.c \
 	modules/license/lic_hwid.c modules/license/lic_keys.c modules/license/lic_proto.c \
 	modules/license/lic_master.c modules/license/lic_tls.c modules/license/lic_conf.c \
 	modules/license/lic_link.c modules/license/lic_grants.c modules/license/lic_held.c \
-	modules/license/lic_draw.c \
+	modules/license/lic_draw.c modules/license/lic_nodes.c \
 	modules/license/lic_serve.c modules/license/lic_slave.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
