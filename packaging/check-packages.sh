@@ -181,10 +181,15 @@ tap_ok $? "rpm: $(basename "${rpmf:-symbridge.rpm}") was built"
 rpmlist=$(rpm -qlp "$rpmf" 2>/dev/null)
 missing=
 for f in $programs /etc/symbridge/symbridge.conf /usr/lib/systemd/system/symbridged.service \
-	/var/lib/symbridge $f2b $upg $ex; do
+	/var/lib/symbridge $f2b $upg; do
 	printf '%s\n' "$rpmlist" | grep -qx "$f" || missing="$missing $f"
 done
 for m in $manpages; do printf '%s\n' "$rpmlist" | grep -qx "$m\(.gz\)\{0,1\}" || missing="$missing $m"; done
+# the docs go to rpm's %{_docdir}: /usr/share/doc/symbridge or symbridge-VERSION
+for f in $ex; do
+	printf '%s\n' "$rpmlist" | grep -qx "/usr/share/doc/symbridge[-0-9.]*/${f#/usr/share/doc/symbridge/}" ||
+		missing="$missing $f"
+done
 [ -z "$missing" ]
 tap_ok $? "rpm -qlp: programs, man pages, config, unit, state dir and kamailio example are in the package" ||
 	tap_diag "missing:$missing"
