@@ -13,7 +13,7 @@
  * engine is asked to detect in-band DTMF (our legs say telephone-event, rtpengine's SDP has
  * none; no event is sent).
  * A step: N calls set up, 10 packets each way to warm up, a 150 ms pause, then SECS s of
- * packets counted; loss = packets that did not come out of the engine. For each workload and
+ * packets counted; loss = packets that did not come out of the engine within 60 ms. For each workload and
  * engine the call count doubles from START until a step loses >= 0.1 % (or CAP), then two
  * steps halve the gap: "held" is the highest count with < 0.1 % loss. Reps interleave the
  * engines (the order alternates) and the ratio of each rep is ours over rtpengine's.
@@ -30,6 +30,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,14 @@ static uint64_t rtpe_cpu(void)
 	return mvr_rtpengine_cpu_ns(&rtpe);
 }
 
+/* stopped by a signal: rtpengine goes with us */
+static void on_signal(int sig)
+{
+	if (rtpe.pid > 0)
+		kill(rtpe.pid, SIGTERM);
+	_exit(128 + sig);
+}
+
 static const struct mvr_engine engines[2] = {
 	{ "symbridge", ours_setup, ours_teardown, ours_cpu },
 	{ "rtpengine", rtpe_setup, rtpe_teardown, rtpe_cpu },
@@ -148,9 +157,9 @@ static int one(enum mvr_work w, int e, int n, struct mvr_result *r)
 			engines[e].name, n, strerror(-rc));
 		return rc;
 	}
-	printf("  %-9s %-9s %5d calls: loss %.3f%%, cpu %.1f%% of its core (%.1f us per call "
+	printf("  %-9s %-9s %5d calls: loss %.3f%% (late %.3f%%), cpu %.1f%% of its core (%.1f us per call "
 	       "per 20 ms), p50/p99 %.0f/%.0f us, driver late %.1f ms, load %.2f\n",
-	       work_name[w], engines[e].name, n, r->loss, r->cpu_pct, r->us_call, r->p50_us,
+	       work_name[w], engines[e].name, n, r->loss, r->late, r->cpu_pct, r->us_call, r->p50_us,
 	       r->p99_us, r->late_ms, ld[0]);
 	fflush(stdout);
 	return 0;
@@ -216,6 +225,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "media-vs-rtpengine: no free port range of %d ports\n", span);
 		return 1;
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	int rc = mvr_rtpengine_start(&rtpe, core, rtpe_lo, (uint16_t)(rtpe_lo + span - 1));
 	if (rc == -ENOENT) {
 		fprintf(stderr, "media-vs-rtpengine: SKIP: rtpengine is not installed "
