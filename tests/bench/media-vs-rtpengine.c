@@ -18,7 +18,9 @@
  * steps halve the gap: "held" is the highest count with < 0.1 % loss. Reps interleave the
  * engines (the order alternates) and the ratio of each rep is ours over rtpengine's.
  *
- * usage: media-vs-rtpengine [REPS]   env: MVR_START (25), MVR_CAP (1600), MVR_SECS (3),
+ * Everything runs at nice -15 (MVR_NICE), both engines alike, so that other processes on a
+ * shared machine take little of the engines' core.
+ * usage: media-vs-rtpengine [REPS]   env: MVR_START (25), MVR_CAP (1200), MVR_SECS (3),
  *        MVR_CORE (the last CPU), MVR_WORK (g722-srtp,relay,opus), RTPENGINE (/usr/bin/rtpengine)
  * Needs rtpengine (`apt-get install rtpengine-daemon`); without it: exit 77, said on stderr.
  * last line: media-vs-rtpengine: g722-srtp <r>x, relay <r>x, opus <r>x, loss <pct>%
@@ -31,6 +33,7 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,7 +210,7 @@ int main(int argc, char **argv)
 	int core = getenv("MVR_CORE") ? atoi(getenv("MVR_CORE")) : (int)ncpu - 1;
 	bool want[MVR_WORK_COUNT] = { true, true, true };
 	start = getenv("MVR_START") ? atoi(getenv("MVR_START")) : 25;
-	cap = getenv("MVR_CAP") ? atoi(getenv("MVR_CAP")) : 1600;
+	cap = getenv("MVR_CAP") ? atoi(getenv("MVR_CAP")) : 1200;
 	int secs = getenv("MVR_SECS") ? atoi(getenv("MVR_SECS")) : 3;
 	if (getenv("MVR_WORK"))
 		for (int w = 0; w < MVR_WORK_COUNT; w++)
@@ -217,6 +220,14 @@ int main(int argc, char **argv)
 				"MVR_SECS, MVR_CORE, MVR_WORK)\n");
 		return 2;
 	}
+
+	/* On a shared machine, other processes on the engines' core took most of it: an engine
+	 * using a quarter of the core fell behind. Everything the bench starts from here on (our
+	 * worker, the driver threads, rtpengine's threads) inherits this nice value, so both
+	 * engines get nearly the whole core against ordinary processes, alike. */
+	int nice_v = getenv("MVR_NICE") ? atoi(getenv("MVR_NICE")) : -15;
+	if (setpriority(PRIO_PROCESS, 0, nice_v) < 0)
+		nice_v = getpriority(PRIO_PROCESS, 0);
 
 	/* port ranges of our own for both engines (tests/lib/portrange.py), 4 ports a call */
 	uint16_t ours_lo, rtpe_lo;
@@ -272,8 +283,9 @@ int main(int argc, char **argv)
 	       core, ncpu, es.io, media_srtp_kernel(), (int)rtpe.pid,
 	       mvr_rtpengine_threads(&rtpe));
 	printf("steps of %d s from %d calls (doubling, then two halvings) up to %d; held: < 0.1 %% "
-	       "loss; %d reps, engines interleaved; load average %.2f %.2f %.2f\n",
-	       secs, start, cap, reps, ld[0], ld[1], ld[2]);
+	       "loss (later than 60 ms is lost); %d reps, engines interleaved; nice %d; load "
+	       "average %.2f %.2f %.2f\n",
+	       secs, start, cap, reps, nice_v, ld[0], ld[1], ld[2]);
 
 	double ratio[MVR_WORK_COUNT][64], worst_loss = 0;
 	int nr[MVR_WORK_COUNT] = { 0 };
