@@ -19,11 +19,12 @@ struct mvr_engine {
 
 struct mvr_result {
 	double loss;    /* % of the counted packets, both ways, that did not come out in time */
-	double late;    /* ... of which came out later than 60 ms */
+	double late;    /* ... of which came out later than 200 ms */
 	double cpu_pct; /* the engine's CPU for the counted part over its sending time, % */
 	double us_call; /* ... per call per 20 ms, in us */
 	double p50_us, p99_us; /* peer send -> the kernel queued it at the other peer */
 	double late_ms; /* how late the sender was at worst (it should be ~0) */
+	double mean_us[2]; /* mean latency toward peer B and toward peer A */
 };
 
 extern struct media_srtp_key mvr_peer_key; /* peer B's SRTP key (its a=crypto) */
