@@ -21,7 +21,7 @@
  *
  * Everything runs at nice -15 (MVR_NICE), both engines alike, so that other processes on a
  * shared machine take little of the engines' core.
- * usage: media-vs-rtpengine [REPS]   env: MVR_START (25), MVR_CAP (1200), MVR_SECS (3),
+ * usage: media-vs-rtpengine [REPS]   env: MVR_START (25), MVR_CAP (1600), MVR_SECS (3),
  *        MVR_CORE (the last CPU), MVR_WORK (g722-srtp,relay,opus), RTPENGINE (/usr/bin/rtpengine)
  * Needs rtpengine (`apt-get install rtpengine-daemon`); without it: exit 77, said on stderr.
  * last line: media-vs-rtpengine: g722-srtp <r>x, relay <r>x, opus <r>x, loss <pct>%
@@ -149,6 +149,7 @@ struct held {
 	double loss;     /* % at that count */
 	double us_call;  /* engine CPU per call per 20 ms at that count */
 	double p99_us;
+	bool capped; /* held at the cap: the knee is higher */
 };
 
 static int one(enum mvr_work w, int e, int n, struct mvr_result *r)
@@ -186,7 +187,7 @@ static int search(enum mvr_work w, int e, struct held *h)
 	struct mvr_result r;
 	int lo = 0, hi = 0;
 	*h = (struct held){ 0 };
-	for (int n = start; n <= cap; n *= 2) {
+	for (int n = start; n <= cap; n = n < cap && n * 2 > cap ? cap : n * 2) {
 		if (step(w, e, n, &r) < 0)
 			return -1;
 		if (r.loss >= 0.1) {
@@ -194,7 +195,11 @@ static int search(enum mvr_work w, int e, struct held *h)
 			break;
 		}
 		lo = n;
-		*h = (struct held){ n, r.loss, r.us_call, r.p99_us };
+		*h = (struct held){ n, r.loss, r.us_call, r.p99_us, false };
+		if (n == cap) {
+			h->capped = true;
+			break;
+		}
 	}
 	for (int k = 0; k < 2 && lo && hi && hi - lo > 2; k++) {
 		int n = (lo + hi) / 2;
@@ -202,7 +207,7 @@ static int search(enum mvr_work w, int e, struct held *h)
 			return -1;
 		if (r.loss < 0.1) {
 			lo = n;
-			*h = (struct held){ n, r.loss, r.us_call, r.p99_us };
+			*h = (struct held){ n, r.loss, r.us_call, r.p99_us, false };
 		} else {
 			hi = n;
 		}
@@ -223,7 +228,7 @@ int main(int argc, char **argv)
 	int core = getenv("MVR_CORE") ? atoi(getenv("MVR_CORE")) : (int)ncpu - 1;
 	bool want[MVR_WORK_COUNT] = { true, true, true };
 	start = getenv("MVR_START") ? atoi(getenv("MVR_START")) : 25;
-	cap = getenv("MVR_CAP") ? atoi(getenv("MVR_CAP")) : 1200;
+	cap = getenv("MVR_CAP") ? atoi(getenv("MVR_CAP")) : 1600;
 	int secs = getenv("MVR_SECS") ? atoi(getenv("MVR_SECS")) : 3;
 	if (getenv("MVR_WORK"))
 		for (int w = 0; w < MVR_WORK_COUNT; w++)
@@ -329,11 +334,12 @@ int main(int argc, char **argv)
 			if (h[0].loss > worst_loss)
 				worst_loss = h[0].loss;
 			getloadavg(ld, 1);
-			printf("rep %d %-9s: symbridge holds %d calls (%.1f us/call, p99 %.0f us), "
-			       "rtpengine %d (%.1f us/call, p99 %.0f us): %.2fx; by CPU per call "
+			printf("rep %d %-9s: symbridge holds %d%s calls (%.1f us/call, p99 %.0f us), "
+			       "rtpengine %d%s (%.1f us/call, p99 %.0f us): %.2fx; by CPU per call "
 			       "%.2fx; load %.2f\n",
-			       rep + 1, work_name[w], h[0].calls, h[0].us_call, h[0].p99_us,
-			       h[1].calls, h[1].us_call, h[1].p99_us, r,
+			       rep + 1, work_name[w], h[0].calls, h[0].capped ? " (the cap)" : "",
+			       h[0].us_call, h[0].p99_us, h[1].calls, h[1].capped ? " (the cap)" : "",
+			       h[1].us_call, h[1].p99_us, r,
 			       h[0].us_call > 0 ? h[1].us_call / h[0].us_call : 0, ld[0]);
 			fflush(stdout);
 		}
