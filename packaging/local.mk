@@ -31,6 +31,12 @@ fail2banfilter_DATA = packaging/fail2ban/filter.d/symbridge.conf
 fail2banjaildir = $(sysconfdir)/fail2ban/jail.d
 fail2banjail_DATA = packaging/fail2ban/jail.d/symbridge.conf
 
+# keepalived for an active/standby pair: its configuration and notify script, as examples (the
+# admin copies them to /etc/keepalived; README.md "Running more than one appliance")
+sbkeepaliveddir = $(docdir)/examples/keepalived
+dist_sbkeepalived_DATA = packaging/examples/keepalived/keepalived.conf \
+	packaging/examples/keepalived/symbridge-notify
+
 # The release tarball carries the packaging, so `rpmbuild -tb` and the Debian build start from it.
 SB_PACKAGING_FILES = \
 	packaging/README.md \

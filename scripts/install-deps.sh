@@ -6,7 +6,7 @@ pkgs="build-essential autoconf automake pkg-config
       libsofia-sip-ua-dev libsrtp2-dev libspandsp-dev libopus-dev libpri-dev dahdi-source
       libmicrohttpd-dev curl prometheus
       libcmocka-dev liburing-dev libmosquitto-dev libcurl4-openssl-dev mosquitto mosquitto-clients python3 tmux libfaketime baresip-core
-      sip-tester kamailio kamailio-tls-modules openssl valgrind strace fail2ban
+      sip-tester kamailio kamailio-tls-modules openssl valgrind strace fail2ban keepalived
       clang libclang-rt-14-dev"
 # --packaging: also what `make deb`, `make rpm` and `make check-packages` need
 if [ "${1:-}" = --packaging ]; then

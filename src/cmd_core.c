@@ -105,7 +105,7 @@ static const struct sb_ctl_cmd core_cmds[] = {
 int sb__cmd_register(void)
 {
 	extern const struct sb_ctl_cmd sb__model_cmds[], sb__call_cmds[], sb__log_cmds[],
-		sb__drain_cmds[];
+		sb__drain_cmds[], sb__cluster_cmds[];
 	int rc = sb_ctl_register(core_cmds);
 	if (rc == 0)
 		rc = sb_ctl_register(sb__drain_cmds);
@@ -115,5 +115,7 @@ int sb__cmd_register(void)
 		rc = sb_ctl_register(sb__model_cmds);
 	if (rc == 0)
 		rc = sb_ctl_register(sb__call_cmds);
+	if (rc == 0)
+		rc = sb_ctl_register(sb__cluster_cmds);
 	return rc < 0 ? rc : sb__modules_register_cmds();
 }

@@ -1,4 +1,4 @@
-/* conf_tables.c: the sections of symbridge.conf (system, cloud, cards, ring_groups, stations). */
+/* conf_tables.c: the sections of symbridge.conf (system, cloud, cluster, cards, ring_groups, stations). */
 #include "config.h"
 
 #include <ctype.h>
@@ -331,6 +331,36 @@ static const struct sb_conf_section cloud_section = {
 	.check = cloud_check,
 };
 
+/* ---- cluster ---- */
+
+static void check_role(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+		       const void *field)
+{
+	const char *v = *(char *const *)field;
+
+	if (v && strcmp(v, "auto") != 0 && strcmp(v, "active") != 0 && strcmp(v, "standby") != 0)
+		sb_conf_error(cx, src, path,
+			      "\"%s\" is not a role (allowed: \"auto\", \"active\", \"standby\")", v);
+}
+
+static const struct sb_conf_key cluster_keys[] = {
+	{ .name = "role", .type = SB_CT_STRING, .offset = OFF(sb_cluster_conf, role), .min = 1,
+	  .max = 16, .flags = SB_CK_OPTIONAL | SB_CK_RESTART, .check = check_role,
+	  .help = "the role at start: \"auto\" (standby until keepalived says activate), "
+		  "\"active\" or \"standby\"; without it the node is alone and always active" },
+	{ .name = "peer", .type = SB_CT_STRING, .offset = OFF(sb_cluster_conf, peer), .min = 1,
+	  .max = 255, .flags = SB_CK_OPTIONAL,
+	  .help = "the other node's address, shown by show cluster until keepalived names it" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section cluster_section = {
+	.name = "cluster",
+	.keys = cluster_keys,
+	.size = sizeof(struct sb_cluster_conf),
+	.src_offset = OFF(sb_cluster_conf, src),
+};
+
 /* ---- cards ---- */
 
 static void *card_variant(struct sb_conf_ctx *cx, const char *path, void *elem,
@@ -438,6 +468,8 @@ static const struct sb_conf_key root_keys[] = {
 	  .sub = &system_section, .help = "the appliance itself" },
 	{ .name = "cloud", .type = SB_CT_GROUP, .offset = OFF(sb_conf, cloud),
 	  .sub = &cloud_section, .help = "the connection to the cloud platform" },
+	{ .name = "cluster", .type = SB_CT_GROUP, .offset = OFF(sb_conf, cluster),
+	  .sub = &cluster_section, .help = "the node's role in an active/standby pair" },
 	{ .name = "cards", .type = SB_CT_LIST, .offset = OFF(sb_conf, cards), .sub = &card_section,
 	  .def = "()", .min = 0, .max = 64, .help = "the cards in their slots" },
 	{ .name = "ring_groups", .type = SB_CT_LIST, .offset = OFF(sb_conf, ring_groups),

@@ -133,6 +133,21 @@ void sb__drain_info(struct sb__drain_info *di);
 void sb__drain_close(void);
 void sb__drain_status(struct sb_reply *r); /* cmd_drain.c: show status's state and calls */
 
+/* cluster.c: the node's role in an active/standby pair (the public half is symbridge.h's
+ * sb_cluster_active and sb_not_taking_calls) */
+struct sb__cluster_info {
+	bool member, active;
+	long long since;             /* unix time of the last transition, or of the start */
+	const char *why;             /* why the node has its role */
+	const char *role, *peer;     /* cluster.role and cluster.peer as configured, or NULL */
+	unsigned long long to_active, to_standby; /* transitions since the start */
+};
+void sb__cluster_start(const struct sb_conf *conf);
+void sb__cluster_reload(const struct sb_conf *conf, const struct sb_conf *old,
+			struct sb_msgs *warns);
+int sb__cluster_set(bool active, const char *why); /* 0, -EALREADY, -ENOTSUP (no cluster) */
+void sb__cluster_info(struct sb__cluster_info *ci);
+
 /* modules.c */
 void *sb__modules_variant(struct sb_conf_ctx *cx, const char *path, void *elem,
 			  const struct sb_conf_section **secp);
@@ -144,6 +159,8 @@ void sb__modules_reload(const struct sb_conf *conf, const struct sb_conf *old);
 void sb__modules_close(void);
 void sb__modules_status(struct sb_reply *r);
 void sb__modules_metrics(struct sb_metrics *m);
+void sb__modules_cluster_role(bool active);
+int sb__modules_cluster_check(char *why, size_t len); /* 0, or the first module's refusal */
 /* calls offered since the start (sb_call_incoming, sb_call_refused), for the metrics */
 extern uint64_t sb__route_attempts;
 

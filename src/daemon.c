@@ -54,6 +54,7 @@ static void apply(struct sb_conf *conf, struct sb_msgs *warns)
 		sb__msgs_add(warns,
 			     "system.control_socket changed to %s: takes effect after a restart",
 			     conf->system.control_socket);
+	sb__cluster_reload(conf, sb__d.conf, warns);
 	for (size_t i = 0; i < warns->n; i++)
 		log_warn("%s", warns->v[i]);
 

@@ -7,7 +7,7 @@ libsbcore_a_SOURCES = \
 	src/conf.c src/conf_tables.c src/model.c \
 	src/store.c src/store_sync.c \
 	src/reply.c src/ctl_cmd.c src/ctl.c \
-	src/daemon.c src/drain.c src/cmd_drain.c src/cmd_core.c src/cmd_log.c src/cmd_model.c src/loglevels.h \
+	src/daemon.c src/drain.c src/cmd_drain.c src/cluster.c src/cmd_cluster.c src/cmd_core.c src/cmd_log.c src/cmd_model.c src/loglevels.h \
 	src/modules.c src/module_table.c src/metrics_out.c \
 	src/call.c src/call_media.c src/route.c src/route_pick.c src/cmd_call.c src/cause.c
 

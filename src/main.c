@@ -235,6 +235,7 @@ static int run(bool foreground)
 			uv_strerror(rc));
 		goto out;
 	}
+	sb__cluster_start(conf); /* before the modules: the cloud link registers only when active */
 	if ((rc = sb__modules_init(conf)) < 0)
 		goto out;
 	sb__cards_open(conf, NULL);

@@ -108,6 +108,19 @@ static void core_metrics(struct sb_metrics *m)
 			 "configuration reloads by result");
 	sb_metric_sample(m, sb__d.reloads_ok, "result", "ok", NULL);
 	sb_metric_sample(m, sb__d.reloads_failed, "result", "refused", NULL);
+
+	struct sb__cluster_info ci;
+	sb__cluster_info(&ci);
+	sb_metric_family(m, "symbridge_cluster_role", SB_METRIC_GAUGE,
+			 "1 for the node's role in its active/standby pair (show cluster; a node "
+			 "without a cluster section is active)");
+	sb_metric_sample(m, ci.active ? 1 : 0, "role", "active", NULL);
+	sb_metric_sample(m, ci.active ? 0 : 1, "role", "standby", NULL);
+	sb_metric_family(m, "symbridge_cluster_transitions_total", SB_METRIC_COUNTER,
+			 "role transitions since the start (cluster activate|standby), by the role "
+			 "taken");
+	sb_metric_sample(m, (double)ci.to_active, "to", "active", NULL);
+	sb_metric_sample(m, (double)ci.to_standby, "to", "standby", NULL);
 }
 
 int sb_metrics_render(char **textp, size_t *lenp)

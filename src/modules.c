@@ -114,6 +114,23 @@ void sb__modules_metrics(struct sb_metrics *m)
 			sb_modules[i]->metrics(m);
 }
 
+void sb__modules_cluster_role(bool active)
+{
+	for (size_t i = 0; i < started; i++)
+		if (sb_modules[i]->cluster_role)
+			sb_modules[i]->cluster_role(active);
+}
+
+int sb__modules_cluster_check(char *why, size_t len)
+{
+	for (size_t i = 0; i < started; i++) {
+		int rc = sb_modules[i]->cluster_check ? sb_modules[i]->cluster_check(why, len) : 0;
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 void sb_modules_cloud_status(struct sb_reply *r)
 {
 	for (size_t i = 0; i < started; i++)

@@ -191,10 +191,14 @@ int sb_call_incoming(struct sb_leg *a, const struct sb_party *called, int *q850)
 	struct sb_call *c;
 
 	sb__route_attempts++;
-	if (sb_draining()) {
-		log_info("call from %s to %s refused: draining", a->party.number, called->number);
-		*q850 = 41; /* temporary failure: try again (another node, or later) */
-		sb_call_refused(a, called, *q850, "draining");
+	const char *not_taking = sb_not_taking_calls();
+	if (not_taking) {
+		log_info("call from %s to %s refused: %s", a->party.number, called->number,
+			 not_taking);
+		/* draining: temporary failure, try again (another node, or later); standby: no
+		 * circuit here, as with every B-channel out of service (the PBX routes on) */
+		*q850 = strcmp(not_taking, "standby") == 0 ? 34 : 41;
+		sb_call_refused(a, called, *q850, not_taking);
 		return -EAGAIN;
 	}
 	if (!ch) {

@@ -172,6 +172,14 @@ struct sb_cloud_conf {
 	struct sb_cloud_mqtt_conf mqtt;
 };
 
+/* cluster: the node's place in an active/standby pair (keepalived decides through symbridgectl
+ * cluster activate|standby); without the section the node is alone and always active */
+struct sb_cluster_conf {
+	struct sb_conf_src src;
+	char *role; /* "auto", "active", "standby"; NULL: no cluster section (a single node) */
+	char *peer; /* the other node's address, for show cluster (optional) */
+};
+
 struct sb_ring_group_conf {
 	struct sb_conf_src src;
 	char *name;
@@ -194,6 +202,7 @@ struct sb_conf {
 	char *path; /* the file it was loaded from */
 	struct sb_system_conf system;
 	struct sb_cloud_conf cloud;
+	struct sb_cluster_conf cluster;
 	struct sb_conf_list cards;       /* struct sb_card_conf */
 	struct sb_conf_list ring_groups; /* struct sb_ring_group_conf */
 	struct sb_conf_list stations;    /* struct sb_station_conf */
@@ -210,6 +219,12 @@ struct uv_loop_s *sb_daemon_loop(void); /* the main loop: all state lives on it 
  * call with cause 41), calls up go on. */
 bool sb_draining(void);
 int sb_drain_retry_after(void);
+/* Whether the node takes new calls, links and stations: NULL when it does, else why not:
+ * "draining", or "standby" (the standby node of a cluster: SIP 503 to INVITE and OPTIONS, the
+ * core refuses every other new call). The one decision every part asks. */
+const char *sb_not_taking_calls(void);
+/* The node is the active one of its cluster (always true without a cluster section). */
+bool sb_cluster_active(void);
 
 /* ---- the object model: cards and channels ----------------------------- */
 
@@ -433,6 +448,11 @@ struct sb_module {
 	void (*metrics)(struct sb_metrics *m);
 	/* its lines of `show cloud` (another channel to the cloud: the management channel) */
 	void (*cloud_status)(struct sb_reply *r);
+	/* the node became active (true) or standby (false): cluster activate|standby */
+	void (*cluster_role)(bool active);
+	/* cluster check on an active node: 0 when the module can serve, else a negative errno
+	 * and why (the cloud link down) */
+	int (*cluster_check)(char *why, size_t len);
 };
 
 extern const struct sb_module *const sb_modules[];

@@ -131,6 +131,12 @@ EXTRA_DIST += tests/integration/210-drain.sh
 # show cloud: the device certificate's subject and expiry, a warning 30 days before
 TESTS += tests/integration/212-cloud-cert-expiry.sh
 EXTRA_DIST += tests/integration/212-cloud-cert-expiry.sh
+# cluster: role auto starts standby, activate/standby/check, the role across reload and restart
+TESTS += tests/integration/250-cluster-role.sh
+EXTRA_DIST += tests/integration/250-cluster-role.sh
+# cluster: a pair run by keepalived in two namespaces: kill -9 and kill -STOP of the active node
+TESTS += tests/integration/252-cluster-keepalived.sh
+EXTRA_DIST += tests/integration/252-cluster-keepalived.sh
 # reload takes new cloud certificate files: the next connection presents the new certificate
 TESTS += tests/integration/213-cloud-cert-reload.sh
 EXTRA_DIST += tests/integration/213-cloud-cert-reload.sh

@@ -26,4 +26,7 @@ EXTRA_DIST += $(SB_ISDN_INTEGRATION) tests/lib/isdn.sh tests/bench/isdn-calls.sh
 # drain: a new SETUP is refused with cause 41, the call up goes on
 TESTS += tests/integration/214-isdn-drain.sh
 EXTRA_DIST += tests/integration/214-isdn-drain.sh
+# cluster standby: spans up, SETUPs refused with cause 34; activate takes calls again
+TESTS += tests/integration/251-cluster-isdn.sh
+EXTRA_DIST += tests/integration/251-cluster-isdn.sh
 

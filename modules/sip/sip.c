@@ -266,15 +266,25 @@ static void local_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		if (status >= 200)
 			sip.local_down = true;
 		return;
-	case nua_i_register: sip_reg_request(nua, nh, sipm); return;
+	case nua_i_register:
+		/* stations register at the active node only: a standby sends them on (503) */
+		if (!sb_cluster_active()) {
+			nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(nua), TAG_END());
+			nua_handle_destroy(nh);
+			return;
+		}
+		sip_reg_request(nua, nh, sipm);
+		return;
 	case nua_i_options:
-		/* a link peer or anyone else asking whether we are alive: while draining, no (a
-		 * dispatcher in front of several gateways then marks this one down) */
-		if (sb_draining()) {
+		/* a link peer or anyone else asking whether we are alive: while draining or
+		 * standby, no (a dispatcher in front of several gateways then marks this one
+		 * down); only a drain ends by itself, so only it says when to retry */
+		if (sb_not_taking_calls()) {
 			char ra[16];
+			bool draining = strcmp(sb_not_taking_calls(), "draining") == 0;
 			snprintf(ra, sizeof ra, "%d", sb_drain_retry_after());
 			nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS(nua),
-				    SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
+				    TAG_IF(draining, SIPTAG_RETRY_AFTER_STR(ra)), TAG_END());
 		} else {
 			nua_respond(nh, SIP_200_OK, NUTAG_WITH_THIS(nua), TAG_END());
 		}
@@ -545,4 +555,6 @@ const struct sb_module sip_module = {
 	.reload = sip_reload,
 	.close = sip_close,
 	.metrics = sip_metrics,
+	.cluster_role = sip_cloud_cluster_role,
+	.cluster_check = sip_cloud_cluster_check,
 };

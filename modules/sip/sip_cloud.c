@@ -20,7 +20,8 @@
 #define SB_MODULE "sip"
 #include "sip_cloud.h"
 
-static const char *const state_names[] = { "off", "registering", "registered", "waiting to retry" };
+static const char *const state_names[] = { "off", "registering", "registered", "waiting to retry",
+					   "standby" };
 
 struct cloud_link cl;
 
@@ -182,6 +183,35 @@ static void start_round(void)
 	nua_options(cl.conn_nh, NUTAG_URL(cl.reg_uri[0]), TAG_END());
 }
 
+/* The node became its cluster's active one: a round at once, from the first registrar (a
+ * promotion does not wait out a backoff it had before it went standby). */
+void sip_cloud_begin(void)
+{
+	uv_timer_stop(&cl.retry);
+	cl.failures = 0;
+	cl.host = 0;
+	cl.last_error[0] = '\0';
+	start_round();
+}
+
+/* The node became standby: the identities are unregistered already (sip_cloud_role.c); no
+ * keepalive, probe or retry goes on until it is active again. */
+void sip_cloud_halt(void)
+{
+	if (cl.ka_nh)
+		nua_handle_destroy(cl.ka_nh);
+	if (cl.probe_nh)
+		nua_handle_destroy(cl.probe_nh);
+	if (cl.conn_nh)
+		nua_handle_destroy(cl.conn_nh);
+	cl.ka_nh = cl.probe_nh = cl.conn_nh = NULL;
+	cl.ka_pending = cl.probe_pending = cl.conn_pending = false;
+	uv_timer_stop(&cl.retry);
+	uv_timer_stop(&cl.keepalive);
+	uv_timer_stop(&cl.refused);
+	cl.state = CLOUD_STANDBY;
+}
+
 bool sip_cloud_connected(void)
 {
 	return sip.cloud && (cl.state == CLOUD_REGISTERED ||
@@ -227,6 +257,8 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 {
 	char what[128];
 
+	if (sip_cloud_role_event(ev, status, nh, hm))
+		return;
 	if (ev == nua_r_options && nh && nh == cl.conn_nh) {
 		if (status < 200)
 			return;
@@ -412,7 +444,13 @@ int sip_cloud_open(const struct sb_conf *conf)
 	sip_cert_open(conf->cloud.tls.cert_file);
 	log_info("cloud link: %zu registration(s) at %s%s", cl.nregs, cl.registrar.v[0],
 		 cl.registrar.n > 1 ? " (and fallbacks)" : "");
-	start_round();
+	if (sb_cluster_active()) {
+		start_round();
+	} else {
+		cl.state = CLOUD_STANDBY;
+		log_notice("cloud link: standby node: nothing is registered until the node is "
+			   "activated (symbridgectl cluster activate)");
+	}
 	return 0;
 }
 

@@ -9,7 +9,8 @@
 
 #include "sip_priv.h"
 
-enum cloud_state { CLOUD_OFF, CLOUD_REGISTERING, CLOUD_REGISTERED, CLOUD_BACKOFF };
+/* CLOUD_STANDBY: the node is its cluster's standby: nothing registered, no request goes */
+enum cloud_state { CLOUD_OFF, CLOUD_REGISTERING, CLOUD_REGISTERED, CLOUD_BACKOFF, CLOUD_STANDBY };
 
 /* one identity registered at the cloud: a channel number, or the appliance's name (trunk) */
 struct cloud_reg {
@@ -59,6 +60,11 @@ void sip_cloud_contact(char *out, size_t len, const char *user);
 bool sip_cloud_connected(void); /* a round's connection is up: requests may go */
 void sip_cloud_failed(const char *what);
 void sip_cloud_round_check(void); /* every identity registered: the round is done */
+void sip_cloud_begin(void);       /* a round now, from the first registrar (activate) */
+void sip_cloud_halt(void);        /* no request goes: the state is CLOUD_STANDBY */
+
+/* sip_cloud_role.c: the link follows the node's cluster role */
+bool sip_cloud_role_event(nua_event_t ev, int status, nua_handle_t *nh, nua_hmagic_t *hm);
 
 /* sip_cloud_ids.c */
 int sip_cloud_ids_open(const struct sb_conf *conf);

@@ -212,6 +212,9 @@ void sip_cloud_event(nua_event_t ev, int status, char const *phrase, nua_handle_
 		     nua_hmagic_t *hm, sip_t const *sip_msg, tagi_t tags[]);
 
 bool sip_cloud_ready(void);
+/* sip_cloud_role.c: the module's cluster hooks (struct sb_module) */
+void sip_cloud_cluster_role(bool active);
+int sip_cloud_cluster_check(char *why, size_t len);
 bool sip_cloud_trunk(void);
 void sip_cloud_uris(const char *user, const char *identity, char *ruri, size_t rl, char *aor,
 		    size_t al, char *contact, size_t cl_len);

@@ -58,21 +58,26 @@ static int station_dtmf(const char *user)
 }
 
 /* While the daemon drains, a new call is refused with 503 and a Retry-After (RFC 3261
- * 21.5.4), and a call record says so, as the core writes for the calls it refuses then. Callers
+ * 21.5.4); on a standby node with 503 alone; a call record says so, as the core writes for the calls it refuses then. Callers
  * are identified first (stations authenticated), so no unknown source makes records. */
 static bool refused_draining(nua_handle_t *nh, const struct sb_leg *from, const char *called)
 {
+	const char *why = sb_not_taking_calls();
 	struct sb_party to = { 0 };
 	char ra[16];
+	bool draining = why && strcmp(why, "draining") == 0;
 
-	if (!sb_draining())
+	if (!why)
 		return false;
 	snprintf(to.number, sizeof to.number, "%s", called);
 	snprintf(ra, sizeof ra, "%d", sb_drain_retry_after());
-	log_info("call from %s (%s) to %s refused: draining (503, retry after %s s)",
-		 from->party.number, from->card, to.number, ra);
-	sb_call_refused(from, &to, 41, "draining");
-	nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, SIPTAG_RETRY_AFTER_STR(ra), TAG_END());
+	log_info("call from %s (%s) to %s refused: %s (503%s%s%s)", from->party.number, from->card,
+		 to.number, why, draining ? ", retry after " : "", draining ? ra : "",
+		 draining ? " s" : "");
+	/* a standby says no Retry-After: keepalived, not time, makes it active */
+	sb_call_refused(from, &to, draining ? 41 : 34, why);
+	nua_respond(nh, SIP_503_SERVICE_UNAVAILABLE, TAG_IF(draining, SIPTAG_RETRY_AFTER_STR(ra)),
+		    TAG_END());
 	nua_handle_destroy(nh);
 	return true;
 }

@@ -33,6 +33,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 
 static const char *sock_path;
 static bool opt_json;
+static int opt_timeout = CTL_TIMEOUT_S; /* seconds a reply may take: --timeout */
 
 /* The command patterns of the daemon's `help`, for tab completion; NULL completes nothing. */
 static char **help_patterns;
@@ -43,13 +44,15 @@ static size_t comp_next;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " CTL_PROG " [-s PATH] [--json] [COMMAND WORDS...]\n"
+		"usage: " CTL_PROG " [-s PATH] [-t SECONDS] [--json] [COMMAND WORDS...]\n"
 		"Send a command to symbridged and print its reply; without a command,\n"
 		"read commands interactively (with tab completion on a terminal).\n"
 		"\n"
 		"  -s, --socket PATH  control socket (default: $" CTL_SOCKET_ENV ",\n"
 		"                     else " CTL_DEFAULT_SOCKET ")\n"
 		"      --json         print each reply as the daemon's JSON, one line\n"
+		"  -t, --timeout SECONDS  wait at most this long for a reply (default 30,\n"
+		"                     1..3600; a hung daemon fails the command)\n"
 		"  -h, --help         print this help and exit\n"
 		"  -v, --version      print the version and exit\n"
 		"\n"
@@ -93,7 +96,7 @@ static const char *connect_reason(int err)
 static int ctl_connect(const char *path)
 {
 	/* Bounds connect (a full listen backlog blocks it) and every send. */
-	struct timeval tv = { .tv_sec = CTL_TIMEOUT_S };
+	struct timeval tv = { .tv_sec = opt_timeout };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int fd, err;
 
@@ -221,7 +224,7 @@ static int read_line_within(int fd, char **linep, size_t *lenp, int timeout_s)
 
 static int read_line(int fd, char **linep, size_t *lenp)
 {
-	return read_line_within(fd, linep, lenp, CTL_TIMEOUT_S);
+	return read_line_within(fd, linep, lenp, opt_timeout);
 }
 
 /* The request line, {"argv":[...]}\n, into *linep. Returns 0, -EILSEQ (a word is not UTF-8) or -ENOMEM. */
@@ -301,7 +304,7 @@ static int ctl_request(char *const *words, size_t nwords, bool quiet, char **raw
 			fputs(CTL_PROG ": symbridged closed the connection without a reply\n", stderr);
 		else if (rc == -ETIMEDOUT || rc == -EAGAIN)
 			fprintf(stderr, CTL_PROG ": symbridged did not reply within %d seconds\n",
-				CTL_TIMEOUT_S);
+				opt_timeout);
 		else if (rc == -EMSGSIZE)
 			fprintf(stderr, CTL_PROG ": reply from symbridged is larger than %u MiB\n",
 				CTL_MAX_REPLY >> 20);
@@ -347,7 +350,7 @@ static bool print_stream(int fd, bool follow)
 		size_t len;
 		json_error_t jerr;
 		json_t *j, *data;
-		int rc = read_line_within(fd, &line, &len, follow ? -1 : CTL_TIMEOUT_S);
+		int rc = read_line_within(fd, &line, &len, follow ? -1 : opt_timeout);
 
 		if (rc < 0) {
 			fprintf(stderr, CTL_PROG ": the reply from symbridged stopped early: %s\n",
@@ -570,6 +573,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -581,7 +585,7 @@ int main(int argc, char **argv)
 	/* getopt names the program from argv[0]; keep messages the same whatever the path used. */
 	argv[0] = (char *)CTL_PROG;
 	/* "+": options end at the first command word, so "cdr show -1" reaches the daemon intact. */
-	while ((c = getopt_long(argc, argv, "+s:hv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:t:hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (!*optarg) {
@@ -593,6 +597,18 @@ int main(int argc, char **argv)
 		case 'j':
 			opt_json = true;
 			break;
+		case 't': {
+			char *end;
+			long t = strtol(optarg, &end, 10);
+			if (!*optarg || *end || t < 1 || t > 3600) {
+				fprintf(stderr, CTL_PROG ": --timeout: \"%s\" is not a number of "
+						"seconds (allowed: 1..3600)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			opt_timeout = (int)t;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;

@@ -139,7 +139,7 @@ static void test_section_errors(void **state)
 	assert_int_equal(load("demo: {\n retention_day = 3;\n};\nlater: { };\n", &conf, &errs), -EINVAL);
 	assert_true(has(&errs, "m.conf:2: demo.retention_day: unknown setting (did you mean \"retention_days\"?"));
 	/* the root's allowed list names the modules' sections too */
-	assert_true(has(&errs, "m.conf:4: later: unknown setting (allowed: system, cloud, cards, "
+	assert_true(has(&errs, "m.conf:4: later: unknown setting (allowed: system, cloud, cluster, cards, "
 			       "ring_groups, stations, demo)"));
 	sb__msgs_free(&errs);
 
