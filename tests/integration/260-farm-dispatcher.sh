@@ -4,7 +4,8 @@
 # server: calls are spread by load over the active nodes, a drained node is marked down by the
 # OPTIONS probes, gets no new call and finishes its own, the least loaded node gets the next
 # calls, a killed node's new calls go to the
-# others, and `kamcmd dispatcher.list` shows each state. Every node routes channel 400 to the
+# others, an active/standby pair's standby gets calls only once active, and `kamcmd
+# dispatcher.list` shows each state. Every node routes channel 400 to the
 # same answering sipp server on a second link card.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -13,7 +14,7 @@
 . "$top_srcdir/tests/lib/licnode.sh"
 sb_need_peers sipp kamailio
 command -v kamcmd >/dev/null || { echo "1..0 # SKIP kamcmd (package kamailio) is missing"; exit 0; }
-tap_plan 10
+tap_plan 14
 
 kp=$(sb_free_port) # kamailio, the dispatcher
 sp=$(sb_free_port) # the answering server every node calls
@@ -21,7 +22,8 @@ lp=$(sb_free_port) # the intercom server's calls come from here
 sb_license_calls 40 1
 ex=$top_srcdir/packaging/examples/kamailio-dispatcher
 
-# farm_node NAME: its config, listening on a port of its own
+# farm_node NAME [SETTINGS]: its config (with SETTINGS: e.g. a cluster section), listening on a
+# port of its own, and its line in dispatcher.list
 farm_node() {
 	_port=$(sb_free_port)
 	sb_port_range _rtp
@@ -35,6 +37,7 @@ cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
     { number = "400"; target = "card:3/555"; } ); },
   { slot = 2; type = "link"; name = "dispatcher"; transport = "udp"; peer = "127.0.0.1:$kp"; },
   { slot = 3; type = "link"; name = "server"; transport = "udp"; peer = "127.0.0.1:$sp"; } );
+${2:-}
 CONF
 	printf '1 sip:127.0.0.1:%s 0 0 duid=%s;maxload=0\n' "$_port" "$1" >>"$sb_tmp/dispatcher.list"
 }
@@ -121,7 +124,35 @@ a_seven() { [ "$(nup a)" = 7 ]; }
 sb_poll 30 a_seven
 tap_ok $? "3 new calls all go to node a (up on a: $(nup a) of 7)" || tap_diag "$(tail -3 "$sb_tmp/uac-three.out")"
 
+# an active/standby pair joins the farm (dispatcher.list read again): both listed, the standby
+# answers OPTIONS 503 and gets nothing; the active one dies, the standby is made active (by
+# keepalived's notify script in production: 252), and the new calls go to it
+farm_node p 'cluster: { role = "active"; };'
+farm_node q 'cluster: { role = "standby"; };'
+for n in p q; do node $n && nctl $n license install "$lic_file" >/dev/null || break; done
+kamcmd -s "unix:$sb_tmp/kam/ctl" dispatcher.reload >/dev/null
+sb_poll 20 flags_are "$sip_p" AP && sb_poll 10 flags_are "$sip_q" IP
+tap_ok $? "a pair joins: its active node is active (AP), its standby inactive (IP: 503 to OPTIONS)" ||
+	tap_diag "p $(ds_flags "$sip_p"), q $(ds_flags "$sip_q")"
+# (dispatcher.reload starts kamailio's call-load counts again from 0: a and p now tie)
+a0=$(nup a)
+calls 2 pair
+two_more() { [ "$(($(nup a) + $(nup p)))" = $((a0 + 2)) ]; }
+sb_poll 30 two_more && [ "$(nup q)" = 0 ]
+tap_ok $? "2 new calls go to the active nodes, none to the standby (a $(($(nup a) - a0)), p $(nup p), q $(nup q))"
+# a drained, so that only the pair can take the next calls
+nctl a drain >/dev/null && sb_poll 10 flags_are "$sip_a" IP || tap_diag "a not marked inactive"
+node_stop p KILL
+nctl q cluster activate "test: p was killed" >/dev/null
+sb_poll 10 flags_are "$sip_p" IP && sb_poll 10 flags_are "$sip_q" AP
+tap_ok $? "p killed, q activated: kamailio marks p inactive and q active"
+calls 2 standby
+q_two() { [ "$(nup q)" = 2 ]; }
+sb_poll 30 q_two
+tap_ok $? "the dead node's new calls go to its standby (up on q: $(nup q))" ||
+	tap_diag "$(tail -3 "$sb_tmp/uac-standby.out")"
+
 st=$(kamcmd -s "unix:$sb_tmp/kam/ctl" dispatcher.list 2>/dev/null | grep -c 'FLAGS:')
-[ "$st" = 2 ]
-tap_ok $? "dispatcher.list lists the two nodes ($st)"
+[ "$st" = 4 ]
+tap_ok $? "dispatcher.list lists the four nodes ($st)"
 tap_done
