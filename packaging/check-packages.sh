@@ -136,8 +136,9 @@ grep -q '^Type=notify$' "$unit" && grep -q '^User=symbridge$' "$unit" &&
 	grep -q '^ExecReload=/usr/bin/symbridgectl -s /run/symbridge/ctl.sock reload$' "$unit" &&
 	grep -q '^StateDirectory=symbridge$' "$unit" && grep -q '^RuntimeDirectory=symbridge$' "$unit" &&
 	grep -q '^CapabilityBoundingSet=$' "$unit" && grep -q '^ProtectSystem=strict$' "$unit" &&
-	grep -q '^NoNewPrivileges=yes$' "$unit" && grep -q '^PrivateTmp=yes$' "$unit"
-tap_ok $? "deb: the unit is Type=notify as user symbridge, -t before start, reload by symbridgectl, hardened"
+	grep -q '^NoNewPrivileges=yes$' "$unit" && grep -q '^PrivateTmp=yes$' "$unit" &&
+	grep -q '^LimitNOFILE=65536$' "$unit"
+tap_ok $? "deb: the unit is Type=notify as user symbridge, -t before start, reload by symbridgectl, hardened, 65536 open files (issue 15)"
 
 # systemd-analyze verify needs the unit's programs where it says; point it at the unpacked root
 mkdir -p "$tmp/verify"

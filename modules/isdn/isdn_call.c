@@ -453,10 +453,18 @@ static bool glare_retry(struct isdn_call *ic, int cause)
 
 /* ---- release --------------------------------------------------------------------------------- */
 
+/* The cause of a DISCONNECT or RELEASE: libpri gives -1 when the message carried none (a RELEASE
+ * may leave it out) and passes any value the far end wrote; the core and the other leg take a
+ * Q.850 cause, 1..127, so anything else is normal clearing. */
+static int event_cause(const pri_event *e)
+{
+	return e->hangup.cause >= 1 && e->hangup.cause <= 127 ? e->hangup.cause : 16;
+}
+
 static void ev_hangup_req(struct isdn_span *s, pri_event *e)
 {
 	struct isdn_call *ic = call_find(s, e->hangup.call);
-	int cause = e->hangup.cause;
+	int cause = event_cause(e);
 
 	if (!ic) {
 		pri_hangup(s->pri, e->hangup.call, cause);
@@ -473,7 +481,7 @@ static void ev_hangup_req(struct isdn_span *s, pri_event *e)
 static void ev_hangup(struct isdn_span *s, pri_event *e)
 {
 	struct isdn_call *ic = call_find(s, e->hangup.call);
-	int cause = e->hangup.cause;
+	int cause = event_cause(e);
 
 	/* libpri frees the call once we hang it up after this event */
 	pri_hangup(s->pri, e->hangup.call, cause);
@@ -496,7 +504,7 @@ static void ev_hangup_ack(struct isdn_span *s, pri_event *e)
 	if (!ic)
 		return;
 	ic->q = NULL;
-	leg_gone(ic, e->hangup.cause ? e->hangup.cause : 16);
+	leg_gone(ic, event_cause(e));
 	call_free(ic);
 }
 

@@ -30,3 +30,13 @@ EXTRA_DIST += tests/integration/214-isdn-drain.sh
 TESTS += tests/integration/251-cluster-isdn.sh
 EXTRA_DIST += tests/integration/251-cluster-isdn.sh
 
+
+# fuzz target: Q.931 frames from the far end of a span's D-channel into the glue (libpri, the
+# call core, fake legs on the other side)
+check_PROGRAMS += tests/fuzz/fuzz_isdn
+tests_fuzz_fuzz_isdn_SOURCES = tests/fuzz/fuzz_isdn.c tests/fuzz/driver.c
+tests_fuzz_fuzz_isdn_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"isdn"'
+tests_fuzz_fuzz_isdn_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
+tests_fuzz_fuzz_isdn_LDADD = $(SB_CORE_LIBS)
+TESTS += tests/fuzz/fuzz_isdn
+SB_FUZZ_TARGETS += isdn

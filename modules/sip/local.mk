@@ -2,7 +2,7 @@
 libsbcore_a_SOURCES += \
 	modules/sip/sip.h modules/sip/sip_priv.h \
 	modules/sip/sip.c modules/sip/sip_loop.c modules/sip/sip_text.c \
-	modules/sip/sip_reg.c modules/sip/sip_digest.c modules/sip/sip_guard.c \
+	modules/sip/sip_reg.c modules/sip/sip_reg_bind.c modules/sip/sip_digest.c modules/sip/sip_guard.c \
 	modules/sip/sip_filter.c modules/sip/sip_mem.c modules/sip/sip_link.c modules/sip/sip_cloud.h \
 	modules/sip/sip_cloud.c modules/sip/sip_cloud_ids.c modules/sip/sip_cloud_role.c modules/sip/sip_cert.c \
 	modules/sip/sip_cli.c modules/sip/sip_metrics.c modules/sip/sip_trace.c modules/sip/sip_tls.c modules/sip/sip_lic.c modules/sip/sip_conn.c \

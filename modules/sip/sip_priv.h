@@ -191,6 +191,17 @@ void sip_reg_reload(const struct sb_conf *conf);
 void sip_reg_close(void);
 void sip_reg_request(nua_t *nua, nua_handle_t *nh, const sip_t *req);
 
+/* sip_reg_bind.c: the bindings; -EACCES (no license, why says so) or -ENOMEM on set */
+int sip_bind_set(const char *user, const char *contact, const char *source, const char *transport,
+		 const char *ua, unsigned expires, uint64_t now, char *why, size_t wlen);
+void sip_bind_del(const char *user, const char *contact); /* contact NULL: all the user's */
+void sip_bind_expire(uint64_t now);
+void sip_bind_arm(void); /* the timer, for the next binding to expire */
+void sip_bind_contacts(const char *user, uint64_t now, char *out, size_t len);
+void sip_bind_keep(bool (*known)(const char *user));
+void sip_bind_open(void);
+void sip_bind_close(void);
+
 /* sip_link.c: link cards */
 int sip_link_open(const struct sb_conf *conf);
 void sip_link_reload(const struct sb_conf *conf);

@@ -1,4 +1,5 @@
-/* sip_reg.c: the local registrar for `stations`: digest authentication, bindings, expiry. */
+/* sip_reg.c: the local registrar for `stations`: who may register (digest, Contact, Expires)
+ * and the answer; the bindings themselves are in sip_reg_bind.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -16,16 +17,9 @@
 #define SB_MODULE "sip"
 #include "sip_priv.h"
 
-#define MAX_PER_USER 4            /* contacts one station may bind */
-#define MAX_BINDINGS (64 * 1024)
-
 static struct {
 	const struct sb_conf_list *stations;
 	const struct sip_conf *sc;
-	struct sip_binding *b;
-	size_t n, cap;
-	uv_timer_t timer;
-	bool timer_on;
 	unsigned long long ok, failed; /* REGISTERs accepted, refused for credentials */
 } reg;
 
@@ -39,6 +33,11 @@ static const struct sb_station_conf *station_find(const char *user)
 		if (strcmp(st[i].user, user) == 0)
 			return &st[i];
 	return NULL;
+}
+
+static bool station_known(const char *user)
+{
+	return station_find(user) != NULL;
 }
 
 static const char *station_password(const char *user)
@@ -74,118 +73,6 @@ int sip_reg_nonce_check(const char *nonce, const char *source, uint64_t now)
 
 	source_ip(source, ip, sizeof ip);
 	return sip_digest_nonce_check(nonce, ip, now);
-}
-
-/* ---- bindings ------------------------------------------------------------------------------ */
-
-static void binding_drop(size_t i)
-{
-	sip_lic_give(false, reg.b[i].user, reg.b[i].contact);
-	reg.b[i] = reg.b[--reg.n];
-}
-
-static void expire(uint64_t now)
-{
-	for (size_t i = 0; i < reg.n;) {
-		if (reg.b[i].expires_at <= now) {
-			log_info("registration of %s at %s expired", reg.b[i].user,
-				 reg.b[i].contact);
-			binding_drop(i);
-		} else {
-			i++;
-		}
-	}
-}
-
-static void timer_cb(uv_timer_t *t);
-
-/* One timer for the next binding to expire. */
-static void timer_arm(void)
-{
-	uint64_t next = UINT64_MAX, now = sip_now_ms();
-
-	if (!reg.timer_on)
-		return;
-	for (size_t i = 0; i < reg.n; i++)
-		if (reg.b[i].expires_at < next)
-			next = reg.b[i].expires_at;
-	if (next == UINT64_MAX)
-		uv_timer_stop(&reg.timer);
-	else
-		uv_timer_start(&reg.timer, timer_cb, next > now ? next - now : 0, 0);
-}
-
-static void timer_cb(uv_timer_t *t)
-{
-	expire(sip_now_ms());
-	timer_arm();
-}
-
-static struct sip_binding *binding_find(const char *user, const char *contact)
-{
-	for (size_t i = 0; i < reg.n; i++)
-		if (strcmp(reg.b[i].user, user) == 0 && strcmp(reg.b[i].contact, contact) == 0)
-			return &reg.b[i];
-	return NULL;
-}
-
-static int binding_set(const char *user, const char *contact, const char *source,
-		       const char *transport, const char *ua, unsigned expires, uint64_t now,
-		       char *why, size_t wlen)
-{
-	struct sip_binding *b = binding_find(user, contact);
-	size_t mine = 0, oldest = SIZE_MAX;
-
-	if (!b) {
-		for (size_t i = 0; i < reg.n; i++)
-			if (strcmp(reg.b[i].user, user) == 0) {
-				mine++;
-				if (oldest == SIZE_MAX || reg.b[i].since < reg.b[oldest].since)
-					oldest = i;
-			}
-		if (mine >= MAX_PER_USER)
-			binding_drop(oldest); /* the newest device of a station wins */
-		if (sip_lic_take(false, user, contact, why, wlen) < 0)
-			return -EACCES;
-		if (reg.n == reg.cap) {
-			size_t cap = reg.cap ? reg.cap * 2 : 16;
-			struct sip_binding *nb;
-			if (cap > MAX_BINDINGS || !(nb = realloc(reg.b, cap * sizeof *nb))) {
-				sip_lic_give(false, user, contact);
-				return -ENOMEM;
-			}
-			reg.b = nb;
-			reg.cap = cap;
-		}
-		b = &reg.b[reg.n++];
-		memset(b, 0, sizeof *b);
-		snprintf(b->user, sizeof b->user, "%s", user);
-		snprintf(b->contact, sizeof b->contact, "%s", contact);
-		b->since = now;
-	}
-	snprintf(b->source, sizeof b->source, "%s", source);
-	snprintf(b->transport, sizeof b->transport, "%s", transport);
-	snprintf(b->user_agent, sizeof b->user_agent, "%s", ua ? ua : "");
-	b->expires_at = now + (uint64_t)expires * 1000;
-	b->granted = expires;
-	return 0;
-}
-
-static void binding_del(const char *user, const char *contact)
-{
-	for (size_t i = 0; i < reg.n;)
-		if (strcmp(reg.b[i].user, user) == 0 &&
-		    (!contact || strcmp(reg.b[i].contact, contact) == 0))
-			binding_drop(i);
-		else
-			i++;
-}
-
-const struct sip_binding *sip_reg_bindings(uint64_t now, size_t *np)
-{
-	expire(now);
-	*np = reg.n;
-	return reg.b;
 }
 
 /* An Expires value as sofia-sip read it, or a Contact's expires parameter: 64 bits, saturated
@@ -278,7 +165,7 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 
 	memset(a, 0, sizeof *a);
 	source_ip(source, ip, sizeof ip);
-	expire(now);
+	sip_bind_expire(now);
 	if (!req || !req->sip_request || !req->sip_to || !req->sip_call_id || !req->sip_cseq) {
 		a->status = 400;
 		a->phrase = sip_400_Bad_request;
@@ -312,7 +199,7 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 			a->phrase = sip_400_Bad_request;
 			goto out;
 		}
-		binding_del(user, NULL);
+		sip_bind_del(user, NULL);
 		log_info("station %s unregistered every contact (from %s)", user, source);
 	}
 	for (const sip_contact_t *m = req->sip_contact; m && m->m_url->url_type != url_any;
@@ -330,7 +217,7 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 			goto out;
 		}
 		if (ex == 0) {
-			binding_del(user, contact);
+			sip_bind_del(user, contact);
 			log_info("station %s unregistered %s (from %s)", user, contact, source);
 			continue;
 		}
@@ -343,7 +230,7 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 		if (ex > (unsigned long long)reg.sc->max_expires)
 			ex = (unsigned long long)reg.sc->max_expires;
 		char why[256] = "";
-		rc = binding_set(user, contact, source, transport,
+		rc = sip_bind_set(user, contact, source, transport,
 				 req->sip_user_agent ? req->sip_user_agent->g_string : NULL,
 				 (unsigned)ex, now, why, sizeof why);
 		if (rc == -EACCES) {
@@ -360,23 +247,13 @@ int sip_reg_handle(const sip_t *req, const char *source, uint64_t now, struct si
 			 source, transport);
 	}
 	/* the answer lists every binding the station now has */
-	size_t o = 0;
-	for (size_t i = 0; i < reg.n; i++) {
-		if (strcmp(reg.b[i].user, user) != 0)
-			continue;
-		unsigned left = (unsigned)((reg.b[i].expires_at - now + 999) / 1000);
-		int w = snprintf(a->contact + o, sizeof a->contact - o, "%s<%s>;expires=%u",
-				 o ? ", " : "", reg.b[i].contact, left);
-		if (w < 0 || (size_t)w >= sizeof a->contact - o)
-			break;
-		o += (size_t)w;
-	}
+	sip_bind_contacts(user, now, a->contact, sizeof a->contact);
 	reg.ok++;
 	a->status = 200;
 	a->phrase = sip_200_OK;
 out:
 	su_home_deinit(home);
-	timer_arm();
+	sip_bind_arm();
 	return 0;
 }
 
@@ -452,8 +329,7 @@ int sip_reg_open(const struct sb_conf *conf)
 
 	if (rc < 0)
 		return rc;
-	uv_timer_init(sb_daemon_loop(), &reg.timer);
-	reg.timer_on = true;
+	sip_bind_open();
 	return 0;
 }
 
@@ -462,20 +338,10 @@ void sip_reg_reload(const struct sb_conf *conf)
 {
 	reg.stations = &conf->stations;
 	reg.sc = sip.sc;
-	for (size_t i = 0; i < reg.n;)
-		if (!station_find(reg.b[i].user))
-			binding_drop(i);
-		else
-			i++;
-	timer_arm();
+	sip_bind_keep(station_known);
 }
 
 void sip_reg_close(void)
 {
-	if (reg.timer_on)
-		uv_close((uv_handle_t *)&reg.timer, NULL);
-	reg.timer_on = false;
-	free(reg.b);
-	reg.b = NULL;
-	reg.n = reg.cap = 0;
+	sip_bind_close();
 }
