@@ -192,6 +192,7 @@ struct sb_model;
 
 struct sb_conf {
 	char *path; /* the file it was loaded from */
+	char *overlay; /* the pushed configuration merged over it (sb_conf_push), NULL: none */
 	struct sb_system_conf system;
 	struct sb_cloud_conf cloud;
 	struct sb_conf_list cards;       /* struct sb_card_conf */
@@ -210,6 +211,27 @@ struct uv_loop_s *sb_daemon_loop(void); /* the main loop: all state lives on it 
  * call with cause 41), calls up go on. */
 bool sb_draining(void);
 int sb_drain_retry_after(void);
+
+/* A configuration pushed by a management channel (the cloud): libconfig text that may carry
+ * `cards` (sym-bridge cards only) and `ring_groups`, merged over the file's (a pushed card
+ * replaces the file's sym-bridge card in its slot, a ring group the file's group of its name).
+ * It is checked with the file exactly like `symbridged -t`, then applied by the same
+ * all-or-nothing reload; only a valid one replaces STATE_DIR/cloud-config.conf, which every
+ * later load (start, reload, -t) merges too. An empty text removes what was pushed. Every change
+ * is logged with origin ("mqtt"). done_cb runs on the loop once it is applied (rc 0) or refused
+ * (rc < 0, errors as FILE:LINE: key: what is wrong); 0: it will; < 0: nothing was started
+ * (-EINVAL: longer than SB_CONF_PUSH_MAX or with a NUL byte, -EAGAIN: the daemon is not running). */
+#define SB_CONF_PUSH_MAX (256 * 1024)
+struct sb_conf_result {
+	int rc;
+	const char *const *errors;
+	size_t nerrors;
+	const char *const *warnings;
+	size_t nwarnings;
+};
+typedef void (*sb_conf_push_cb)(void *arg, const struct sb_conf_result *res);
+int sb_conf_push(const char *origin, const char *text, size_t len, sb_conf_push_cb done_cb,
+		 void *arg);
 
 /* ---- the object model: cards and channels ----------------------------- */
 
