@@ -361,7 +361,7 @@ int sb_conf_push(const char *origin, const char *text, size_t len, sb_conf_push_
 
 	if (!sb__d.loop || !sb__d.state_dir || sb__d.stopping)
 		return -EAGAIN;
-	if (len > SB_CONF_PUSH_MAX || memchr(text, '\0', len))
+	if (len > SB_CONF_PUSH_MAX || (len && memchr(text, '\0', len)))
 		return -EINVAL;
 	if (!(pw = malloc(sizeof *pw)))
 		return -ENOMEM;

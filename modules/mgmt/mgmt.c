@@ -98,6 +98,7 @@ static int mgmt_init(const struct sb_conf *conf)
 	uv_timer_init(sb_daemon_loop(), &mg.expire);
 	uv_timer_start(&mg.expire, expire_cb, 60 * 1000, 60 * 1000);
 	mgmt_state_start();
+	mgmt_config_start();
 	mg.running = true;
 	return mgmt_mqtt_start(&mg.mc);
 }
@@ -169,6 +170,7 @@ static int cmd_show_mqtt(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_str(r, "topic_prefix", mg.prefix);
 	mgmt_mqtt_show(r);
 	outbox_lines(r);
+	mgmt_config_show(r);
 	return 0;
 }
 
@@ -184,6 +186,7 @@ static void mgmt_close(void)
 		return;
 	mg.running = false;
 	mgmt_report_stop();
+	mgmt_config_stop();
 	mgmt_state_stop();
 	mgmt_mqtt_stop();
 	uv_close((uv_handle_t *)&mg.expire, NULL);

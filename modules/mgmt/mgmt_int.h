@@ -68,6 +68,14 @@ void mgmt_mqtt_show(struct sb_reply *r);
 int mgmt_report_start(void);
 void mgmt_report_stop(void);
 
+/* ---- mgmt_config.c: the configuration topic (a pushed configuration, sb_conf_push) -------- */
+
+void mgmt_config_start(void);
+void mgmt_config_stop(void);
+const char *mgmt_config_topic(void); /* PREFIX/CLIENT/config, NULL while off */
+void mgmt_config_message(const char *topic, const void *payload, size_t len);
+void mgmt_config_show(struct sb_reply *r);
+
 /* ---- mgmt_state.c: the appliance's state, published when it changes ----------------------- */
 
 void mgmt_state_start(void);

@@ -119,6 +119,11 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 	log_notice("mqtt broker %s:%d connected as %s", mq.conf.host, mq.conf.port,
 		   mq.conf.client_id);
 	mosquitto_publish(m, NULL, mq.status_topic, 6, "online", 1, true);
+	/* clean session: subscribed again on every connection; what the cloud keeps retained there
+	 * arrives now, so a box that was away gets the configuration it missed */
+	if (mgmt_config_topic() &&
+	    (rc = mosquitto_subscribe(m, NULL, mgmt_config_topic(), 1)) != MOSQ_ERR_SUCCESS)
+		log_warn("cannot subscribe to %s: %s", mgmt_config_topic(), mosquitto_strerror(rc));
 	mgmt_state_connected();
 	mq.sent_to = 0; /* everything not acknowledged goes again, in order */
 	mq.nfly = 0;
@@ -143,6 +148,12 @@ static void on_publish(struct mosquitto *m, void *arg, int mid)
 			break;
 		}
 	/* retained state has no place in the window: nothing to do for it */
+}
+
+static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
+{
+	mgmt_config_message(msg->topic, msg->payload,
+			    msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
 }
 
 /* ---- the socket under the loop -------------------------------------------------------------- */
@@ -286,6 +297,7 @@ static void connect_work(uv_work_t *w)
 		mosquitto_connect_callback_set(m, on_connect);
 		mosquitto_disconnect_callback_set(m, on_disconnect);
 		mosquitto_publish_callback_set(m, on_publish);
+		mosquitto_message_callback_set(m, on_message);
 		mosquitto_log_callback_set(m, log_cb);
 		errno = 0;
 		rc = mosquitto_connect_async(m, c->host, c->port, c->keepalive);
