@@ -93,8 +93,8 @@ static void apply(struct sb_conf *conf, struct sb_msgs *warns, const char *origi
 static void refused(const struct sb_msgs *errs, const char *origin)
 {
 	sb__d.reloads_failed++;
-	log_err("reload of %s (%s) refused, the running configuration stays: %zu error%s",
-		sb__d.conf_path, origin, errs->n, errs->n == 1 ? "" : "s");
+	log_err("reload of %s refused, the running configuration stays: %zu error%s (%s)",
+		sb__d.conf_path, errs->n, errs->n == 1 ? "" : "s", origin);
 	for (size_t i = 0; i < errs->n; i++)
 		log_err("%s", errs->v[i]);
 }

@@ -118,6 +118,7 @@ void sb_conf_error(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const 
 bool sb_conf_is_number(const char *s); /* a dialable number: [+]digits, '*', '#'; 1..32 */
 bool sb_conf_is_name(const char *s);   /* letters, digits, '-', '_', '.' */
 bool sb_conf_is_hostport(const char *s, bool need_port); /* host[:port], [v6][:port] */
+bool sb_conf_is_claim_code(const char *s); /* 4..64 letters, digits, '-' (cloud.claim_code) */
 void sb_conf_check_name(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 			const void *field); /* a key check for names */
 void sb_conf_check_digest_algorithms(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
@@ -170,6 +171,7 @@ struct sb_cloud_conf {
 	struct sb_strlist codecs; /* offered to the cloud, in order: "G722" "PCMA" "PCMU" "opus" */
 	struct sb_cloud_tls_conf tls;
 	struct sb_cloud_mqtt_conf mqtt;
+	char *claim_code; /* claim the appliance with this code over the management channel */
 };
 
 struct sb_ring_group_conf {

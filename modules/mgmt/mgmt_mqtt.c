@@ -90,6 +90,19 @@ void mgmt_mqtt_kick(void)
 	pump();
 }
 
+int mgmt_mqtt_publish(const char *topic, const char *payload, bool retain)
+{
+	if (mq.state != MQ_CONNECTED)
+		return -ENOTCONN;
+	if (mosquitto_publish(mq.mosq, NULL, topic, (int)strlen(payload), payload, 1, retain) !=
+	    MOSQ_ERR_SUCCESS) {
+		mq.lost = true;
+		return -ENOTCONN;
+	}
+	update_poll();
+	return 0;
+}
+
 void mgmt_mqtt_publish_retained(const char *topic, const char *payload)
 {
 	if (mq.state != MQ_CONNECTED)
@@ -121,13 +134,15 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 	mosquitto_publish(m, NULL, mq.status_topic, 6, "online", 1, true);
 	/* clean session: subscribed again on every connection; what the cloud keeps retained there
 	 * arrives now, so a box that was away gets the configuration it missed */
-	if (mgmt_config_topic() &&
-	    (rc = mosquitto_subscribe(m, NULL, mgmt_config_topic(), 1)) != MOSQ_ERR_SUCCESS)
-		log_warn("cannot subscribe to %s: %s", mgmt_config_topic(), mosquitto_strerror(rc));
+	const char *subs[] = { mgmt_config_topic(), mgmt_claim_topic() };
+	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
+		if (subs[i] && (rc = mosquitto_subscribe(m, NULL, subs[i], 1)) != MOSQ_ERR_SUCCESS)
+			log_warn("cannot subscribe to %s: %s", subs[i], mosquitto_strerror(rc));
 	mgmt_state_connected();
 	mq.sent_to = 0; /* everything not acknowledged goes again, in order */
 	mq.nfly = 0;
 	pump();
+	mgmt_claim_connected();
 }
 
 static void on_disconnect(struct mosquitto *m, void *arg, int rc)
@@ -152,8 +167,10 @@ static void on_publish(struct mosquitto *m, void *arg, int mid)
 
 static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
 {
-	mgmt_config_message(msg->topic, msg->payload,
-			    msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0);
+	size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+
+	mgmt_config_message(msg->topic, msg->payload, len);
+	mgmt_claim_message(msg->topic, msg->payload, len);
 }
 
 /* ---- the socket under the loop -------------------------------------------------------------- */
