@@ -36,7 +36,7 @@ TESTS += tests/config/run.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/daemon.sh tests/config/run.sh \
 	tests/config/good tests/config/bad
 # reserved RTP port ranges outside the ephemeral one (sb_port_range in tests/lib/daemon.sh)
-EXTRA_DIST += tests/lib/portrange.py tests/lib/run-one.sh tests/lib/deskdoor.sh
+EXTRA_DIST += tests/lib/portrange.py tests/lib/run-one.sh tests/lib/deskdoor.sh tests/lib/linkpair.sh
 
 # integration: the real daemon and CLI in a temp dir
 SB_INTEGRATION = \
