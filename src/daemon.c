@@ -32,6 +32,8 @@ struct sb_store *sb_daemon_store(void)
 
 /* Load a file and apply the command line's overrides, which win over the file; overlay is the
  * pushed configuration to merge (NULL: the one kept in the state dir, if any). */
+static const char no_overlay[] = "(none)"; /* load_with: merge nothing (by its address) */
+
 static int load_with(const char *path, const char *overlay, struct sb_conf **confp,
 		     struct sb_msgs *errs, struct sb_msgs *warns)
 {
@@ -39,7 +41,9 @@ static int load_with(const char *path, const char *overlay, struct sb_conf **con
 	char *kept = NULL;
 	int rc;
 
-	if (!overlay && sb__d.state_dir) { /* running: the state dir in effect since start */
+	if (overlay == no_overlay) {
+		overlay = NULL;
+	} else if (!overlay && sb__d.state_dir) { /* running: the state dir in effect since start */
 		if (asprintf(&kept, "%s/%s", sb__d.state_dir, SB_OVERLAY_NAME) < 0)
 			return -ENOMEM;
 		overlay = access(kept, F_OK) == 0 ? kept : NULL;
@@ -201,6 +205,17 @@ static void push_work(struct load_job *j)
 
 	snprintf(kept, sizeof kept, "%s/%s", sb__d.state_dir, SB_OVERLAY_NAME);
 	snprintf(next, sizeof next, "%s.new", kept);
+	if (j->push_len == 0) { /* an empty push: what was pushed goes */
+		rl.rc = load_with(sb__d.conf_path, no_overlay, &rl.conf, &rl.errs, &rl.warns);
+		if (rl.rc == 0 && unlink(kept) < 0 && errno != ENOENT) {
+			rl.rc = -errno;
+			sb__msgs_add(&rl.errs, "%s: cannot remove the pushed configuration: %s",
+				     kept, strerror(errno));
+			sb__conf_free(rl.conf);
+			rl.conf = NULL;
+		}
+		goto sync;
+	}
 	if ((rc = push_write(next, j->push, j->push_len)) < 0) {
 		sb__msgs_add(&rl.errs, "%s: cannot write the pushed configuration: %s", next,
 			     strerror(-rc));
@@ -221,7 +236,9 @@ static void push_work(struct load_job *j)
 		return;
 	}
 	rl.conf->overlay = sb__arena_strdup(rl.conf->arena, kept);
-	if ((dfd = open(sb__d.state_dir, O_RDONLY | O_DIRECTORY)) >= 0) { /* the rename, too */
+sync:
+	if (rl.rc == 0 && (dfd = open(sb__d.state_dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+		/* the rename (or the removal) too */
 		fsync(dfd);
 		close(dfd);
 	}

@@ -11,7 +11,7 @@
 . "$top_srcdir/tests/lib/cloud.sh"
 . "$top_srcdir/tests/lib/mqtt.sh"
 sb_need_peers kamailio openssl sipp baresip mosquitto mosquitto_sub mosquitto_pub
-tap_plan 12
+tap_plan 13
 
 pids=
 cleanup233() {
@@ -162,6 +162,14 @@ tap_ok $? "a restart keeps it too: 100 and 300 registered again, show status nam
 	grep -q "cloud-config.conf:1: stations: not allowed" "$sb_tmp/t.err"
 tap_ok $? "symbridged -t checks the kept fragment with the file" || tap_diag "$(cat "$sb_tmp/t.err")"
 cp "$sb_tmp/kept.conf" "$sb_tmp/state/cloud-config.conf"
+
+# an empty message: what was pushed goes (the file's channel 100 stays)
+mq_pub symbridge/t233/config "" && sb_poll 15 has_results 3 &&
+	last_result | json_get "j['result'] == 'ok' and j['bytes'] == 0" | grep -q True &&
+	sb_poll 10 registered 100 && [ ! -e "$sb_tmp/state/cloud-config.conf" ] &&
+	grep -q "config change (mqtt): channel 300 removed from slot 1" "$sb_tmp/daemon.log"
+tap_ok $? "an empty push removes what was pushed: 300 unregistered, the kept file gone" ||
+	tap_diag "$(last_result)" "$(ctl show cloud)" "$(ls "$sb_tmp/state")"
 
 pids=
 sb_stop
