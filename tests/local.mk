@@ -142,3 +142,7 @@ EXTRA_DIST += tests/integration/213-cloud-cert-reload.sh
 # reload takes a renewed certificate of the tls: listener: new connections present it
 TESTS += tests/integration/215-sip-tls-reload.sh
 EXTRA_DIST += tests/integration/215-sip-tls-reload.sh
+
+# several appliances behind kamailio's dispatcher (packaging/examples/kamailio-dispatcher)
+TESTS += tests/integration/260-farm-dispatcher.sh
+EXTRA_DIST += tests/integration/260-farm-dispatcher.sh

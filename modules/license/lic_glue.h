@@ -60,8 +60,8 @@ struct lic_refusal {
 struct lic_state {
 	struct lic_node *node;
 	struct lic_node *mirror; /* central slave: its master as seen from here (the grants) */
-	void *pubkey;   /* EVP_PKEY *, NULL: none configured */
-	char hwid[129]; /* what license files must be bound to */
+	void *pubkey;            /* EVP_PKEY *, NULL: none configured */
+	char hwid[129];          /* what license files must be bound to */
 	const char *hwid_source;
 	bool hwid_test; /* from the test override, not from the machine */
 	char mac[32];   /* what IPVA licenses bind to */
@@ -100,6 +100,11 @@ int lic_mac_first(char *buf, size_t len);
 
 /* lic_cmd.c */
 extern const struct sb_ctl_cmd lic_cmds[];
+/* lic_show.c */
+struct sb_ctl_req;
 void lic_metrics(struct sb_metrics *m); /* installed and in use per kind, as show licenses */
+int lic_cmd_show(const struct sb_ctl_req *req, struct sb_reply *r);
+int lic_cmd_nodes(const struct sb_ctl_req *req, struct sb_reply *r);
+int lic_cmd_files(const struct sb_ctl_req *req, struct sb_reply *r);
 
 #endif

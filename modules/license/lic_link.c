@@ -136,3 +136,28 @@ bool lic_standby_covers(char *why, size_t wlen)
 	snprintf(why, wlen, "%u Standby cover the %u Ports", sb.installed, port.installed);
 	return true;
 }
+
+/* what a set of grants is for, grouped by kind: "PBX-Port: user door, trunk spare/2;
+ * L-SYM-BRIDGE: card 1" (cut short with "..." when it does not fit) */
+void lic_grants_for(char *buf, size_t len, const struct lic_msg_item *v, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < LIC_KIND_MAX && off < len; k++) {
+		const char *sep = off ? "; " : "";
+		for (size_t i = 0; i < n && off < len; i++) {
+			if (v[i].kind != (enum lic_kind)k)
+				continue;
+			int w = *sep || !off ? snprintf(buf + off, len - off, "%s%s: %s %s", sep,
+							lic_kind_info(v[i].kind)->name,
+							lic_owner_names[v[i].owner], v[i].id)
+					     : snprintf(buf + off, len - off, ", %s %s",
+							lic_owner_names[v[i].owner], v[i].id);
+			off += w < 0 ? 0 : (size_t)w;
+			sep = "";
+		}
+	}
+	if (off >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}

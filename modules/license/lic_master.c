@@ -47,6 +47,24 @@ int lic_master_give(struct lic_node *m, const char *slave, enum lic_kind k, enum
 	return lic_release(m, &o, k, d);
 }
 
+int lic_master_move(struct lic_node *m, const char *slave, enum lic_kind k,
+		    enum lic_owner_type from_t, const char *from_id, enum lic_owner_type t,
+		    const char *id, struct lic_decision *d)
+{
+	struct lic_decision back;
+	int rc;
+
+	if ((rc = lic_master_give(m, slave, k, from_t, from_id, d)) < 0 || !d->ok)
+		return rc;
+	if ((rc = lic_master_take(m, slave, k, t, id, d)) < 0 || !d->ok) {
+		/* what was just given back is free: taking it again cannot be refused */
+		lic_master_take(m, slave, k, from_t, from_id, &back);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 struct each {
 	const char *slave;
 	lic_master_each_cb cb;

@@ -19,6 +19,15 @@ int lic_master_take(struct lic_node *m, const char *slave, enum lic_kind k, enum
 int lic_master_give(struct lic_node *m, const char *slave, enum lic_kind k, enum lic_owner_type t,
 		    const char *id, struct lic_decision *d);
 
+/* A slave's owner (t, id) takes over the grant of kind k it recorded for (from_t, from_id),
+ * a spare or another owner of the same slave: that one is given back and the new one taken in
+ * one step, so another slave cannot take the license in between. When the new one is refused
+ * (or from_t/from_id is not recorded: not-held) the old one stays. 0 with the decision, or
+ * -errno. */
+int lic_master_move(struct lic_node *m, const char *slave, enum lic_kind k,
+		    enum lic_owner_type from_t, const char *from_id, enum lic_owner_type t,
+		    const char *id, struct lic_decision *d);
+
 /* Every grant the master records for slave (NULL: for every slave): cb(arg, slave, item). */
 typedef int (*lic_master_each_cb)(void *arg, const char *slave, const struct lic_msg_item *it);
 int lic_master_grants(const struct lic_node *m, const char *slave, lic_master_each_cb cb,

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "lic_proto.h"
 #include "lic_tls.h"
@@ -51,24 +52,60 @@ void lic_grants_record(const char *slave, const struct lic_msg_item *it, bool on
 void lic_grants_rewrite(const char *slave); /* the store follows the engine for one slave */
 void lic_grants_load(void);                 /* the stored grants into the engine */
 
-/* lic_held.c: the grants a central slave holds, cached in the store */
-#define LIC_HELD_MAX LIC_PROTO_ITEMS_MAX
+/* lic_held.c: the grants a central slave holds, cached in the store. A grant is drawn for one
+ * owner of the slave (the trunk, card or user the guide counts), or is a spare drawn ahead of
+ * use (Ports only: owner trunk, id "spare/N") that the next owner takes over. */
+#define LIC_HELD_MAX  LIC_PROTO_ITEMS_MAX
+#define LIC_SPARE_PFX "spare/"
 struct lic_grant {
 	enum lic_kind kind;
-	char id[24]; /* "port-N": drawn for the slave, any owner of it uses it */
+	enum lic_owner_type owner;
+	char id[LIC_PROTO_ID_MAX + 1];
 };
 struct lic_held {
 	struct lic_grant g[LIC_HELD_MAX];
 	size_t n;
-	unsigned next_id; /* the N of the next grant asked for */
+	unsigned next_id; /* the N of the next spare asked for */
 };
 extern struct lic_held lic_held;
 int lic_held_load(void);
 void lic_held_add(const struct lic_grant *g);
-void lic_held_del(enum lic_kind k, const char *id);
+void lic_held_del(const struct lic_grant *g);
+int lic_held_find(const struct lic_grant *g); /* its index, or -1 */
+bool lic_held_spare(const struct lic_grant *g);
 unsigned lic_held_count(enum lic_kind k);
 /* the mirror node (lic_st.mirror) named master, holding the grants, or none when !usable */
 void lic_held_mirror(const char *master, bool usable);
+/* "PBX-Port: user door, trunk spare/2; L-SYM-BRIDGE: card 1" for show license-nodes */
+void lic_grants_for(char *buf, size_t len, const struct lic_msg_item *v, size_t n);
+
+/* lic_draw.c: what a central slave draws from its master: a grant per owner of what its
+ * engine took from the mirror, spares ahead of use, the cards' bridge licenses */
+void lic_draw_start(void);
+void lic_draw_stop(void);
+void lic_draw_answer(const struct lic_msg *m); /* a grant message */
+void lic_draw_lost(void);                      /* the connection ended: answers are lost */
+
+/* lic_nodes.c: what a master knows of a slave, connected or not (show license-nodes) */
+#define LIC_KNOWN_MAX 64
+struct lic_known {
+	char name[65];
+	char cert[128]; /* its certificate's CN */
+	int mode;
+	unsigned sw;
+	time_t last;
+	bool connected;
+	struct lic_msg_item *report; /* a decentral slave's counts */
+	size_t nreport;
+};
+struct lic_known_tab {
+	struct lic_known v[LIC_KNOWN_MAX];
+	size_t n;
+};
+extern struct lic_known_tab lic_known;
+struct lic_known *lic_known_get(const char *name); /* found or added; NULL when full */
+void lic_known_clear(void);
+void lic_known_show(struct sb_reply *r); /* the table of show license-nodes on a master */
 
 /* lic_serve.c: the master and the standby master */
 int lic_serve_start(void);
@@ -83,6 +120,9 @@ int lic_slave_start(bool watch_only);
 void lic_slave_stop(void);
 void lic_slave_rebuilt(void);
 const char *lic_slave_master(void); /* the master serving it now, NULL when none */
+bool lic_slave_welcomed(void);      /* a master serves it now */
+int lic_slave_send(const struct lic_msg *m);
+void lic_slave_mirror_sync(void); /* the grants changed: the mirror follows */
 void lic_slave_show(struct sb_reply *r);
 
 #endif

@@ -58,6 +58,7 @@ void lic__alloc_unlink(struct lic_node *n, struct lic_alloc *a)
 		pp = &(*pp)->next;
 	*pp = a->next;
 	n->nalloc--;
+	n->gen++;
 	for (size_t i = 0; i < a->nholders; i++)
 		free(a->holders[i]);
 	free(a->holders);
@@ -112,6 +113,7 @@ struct lic_alloc *lic__alloc_new(struct lic_node *n, enum lic_kind k, enum lic_o
 	a->next = n->tab[h & (n->tabsize - 1)];
 	n->tab[h & (n->tabsize - 1)] = a;
 	n->nalloc++;
+	n->gen++;
 	return a;
 }
 
@@ -136,6 +138,7 @@ int lic_node_alloc(struct lic_node **np, const struct lic_node_conf *conf)
 	n->va = conf->virtual_appliance;
 	n->master = conf->master;
 	n->master_reachable = true;
+	n->master_cache = conf->master_cache;
 	*np = n;
 	return 0;
 }

@@ -37,6 +37,7 @@ struct lic_node {
 	char *ipva_binding;
 	struct lic_node *master;
 	bool master_reachable;
+	bool master_cache; /* master holds what was granted to this node (lic_node_conf) */
 	struct lic_set *sets;
 	/* from the sets, recomputed at install/remove */
 	unsigned inst[LIC_KIND_MAX];   /* counted licenses (SMB: Ports) */
@@ -46,6 +47,7 @@ struct lic_node {
 	unsigned used[LIC_KIND_MAX];
 	struct lic_alloc **tab;
 	size_t tabsize, nalloc;
+	unsigned long gen; /* bumped when an allocation comes or goes (a slave's grants follow) */
 };
 
 uint32_t lic__owner_hash(enum lic_kind k, enum lic_owner_type t, const char *id);
@@ -56,5 +58,21 @@ struct lic_alloc *lic__alloc_new(struct lic_node *n, enum lic_kind k, enum lic_o
 void lic__alloc_unlink(struct lic_node *n, struct lic_alloc *a);
 int lic__holder_index(const struct lic_alloc *a, const char *holder);
 int lic__holder_add(struct lic_alloc *a, const char *holder);
+
+/* shared by the engine's files: lic_pool.c (where licenses come from, what a pool supplies) */
+void lic__say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+enum lic_kind lic__counted(enum lic_kind k);
+struct lic_node *lic__source(const struct lic_node *n, enum lic_kind k, bool new_take,
+			     const char **reason, char *detail, size_t dlen);
+const char *lic__port_state(const struct lic_node *p, const struct lic_node *n, unsigned *cap,
+			    unsigned *minver, char *detail, size_t dlen);
+const char *lic__kind_state(const struct lic_node *p, const struct lic_node *n, enum lic_kind k,
+			    unsigned *capp, unsigned *minverp, char *detail, size_t dlen);
+/* lic_user.c: rule 6 */
+bool lic__holds(const struct lic_node *n, const struct lic_owner *o, enum lic_kind k);
+const char *lic__user_feature(const struct lic_node *n, const struct lic_owner *o, enum lic_kind k,
+			      bool *included, char *detail, size_t dlen);
+const char *lic__still_needed(const struct lic_node *n, const struct lic_owner *o, enum lic_kind k,
+			      char *detail, size_t dlen);
 
 #endif

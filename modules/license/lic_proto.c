@@ -180,6 +180,12 @@ static int parse_fields(json_t *o, struct lic_msg *m, char *why, size_t wlen)
 	if ((f & F_LIC) && ((rc = get_kind(o, &m->kind, why, wlen)) < 0 ||
 			    (rc = get_owner(o, &m->owner, m->id, why, wlen)) < 0))
 		return rc;
+	json_t *from = m->type == LIC_MSG_TAKE ? json_object_get(o, "from") : NULL;
+	if (from && !json_is_object(from))
+		return bad(why, wlen, "\"from\": an object with owner and id is needed");
+	if (from && (rc = get_owner(from, &m->from_owner, m->from_id, why, wlen)) < 0)
+		return rc;
+	m->from = from != NULL;
 	if (f & F_ANSWER) {
 		json_t *b = json_object_get(o, "ok");
 		if (!json_is_boolean(b))
@@ -277,7 +283,8 @@ int lic_msg_format(const struct lic_msg *m, char **linep, size_t *lenp)
 	int rc = -ENOMEM;
 
 	if ((unsigned)m->type >= LIC_MSG_MAX || m->nitems > LIC_PROTO_ITEMS_MAX ||
-	    (unsigned)m->kind >= LIC_KIND_MAX || (unsigned)m->owner >= LIC_OWN_MAX)
+	    (unsigned)m->kind >= LIC_KIND_MAX || (unsigned)m->owner >= LIC_OWN_MAX ||
+	    (m->from && (unsigned)m->from_owner >= LIC_OWN_MAX))
 		return -EINVAL;
 	f = type_fields[m->type];
 	if (!(o = json_pack("{s:i, s:s}", "v", LIC_PROTO_VERSION, "type",
@@ -301,6 +308,11 @@ int lic_msg_format(const struct lic_msg *m, char **linep, size_t *lenp)
 		put(o, "kind", json_string(lic_kind_info(m->kind)->name), &spoilt);
 		put(o, "owner", json_string(lic_owner_names[m->owner]), &spoilt);
 		put(o, "id", json_string(m->id), &spoilt);
+		if (m->type == LIC_MSG_TAKE && m->from)
+			put(o, "from",
+			    json_pack("{s:s, s:s}", "owner", lic_owner_names[m->from_owner], "id",
+				      m->from_id),
+			    &spoilt);
 	}
 	if (f & F_ANSWER)
 		put(o, "ok", json_boolean(m->ok), &spoilt);

@@ -48,6 +48,12 @@ struct lic_msg {
 	enum lic_kind kind; /* take, give */
 	enum lic_owner_type owner;
 	char id[LIC_PROTO_ID_MAX + 1];
+	/* take: optional "from": the grant of the same kind this slave holds for another owner
+	 * (or a spare one) that the new owner takes over: the master gives that one back and
+	 * takes this one in one step, so the count does not move */
+	bool from;
+	enum lic_owner_type from_owner;
+	char from_id[LIC_PROTO_ID_MAX + 1];
 	bool ok;                    /* grant */
 	char reason[32];            /* grant, error: a fixed word (an LIC_R_* or a protocol word) */
 	char detail[200];           /* grant, error: for people */

@@ -146,6 +146,10 @@ struct lic_node_conf {
 	bool virtual_appliance;
 	const char *machine_id;  /* MAC/hardware id the IPVA licenses bind to */
 	struct lic_node *master; /* slaves: their license master */
+	/* master is this node's cache of what its real master granted it (a central slave's
+	 * mirror): while the master is unreachable the free grants may still be taken, and only
+	 * beyond them is a take refused master-unreachable */
+	bool master_cache;
 };
 
 int lic_node_alloc(struct lic_node **np, const struct lic_node_conf *conf);

@@ -18,25 +18,11 @@
 #include "lic_master.h"
 #include "lic_net.h"
 
-#define MAX_SLAVES 64
-
 struct sess {
 	struct lic_tls *c;
-	int slave; /* index into sv.slaves once it said hello, else -1 */
+	int slave; /* index into lic_known.v once it said hello, else -1 */
 	uint64_t last_ms;
 	struct sess *next;
-};
-
-/* what the master knows of a slave, connected or not (show license-nodes) */
-struct slave {
-	char name[65];
-	char cert[128]; /* its certificate's CN */
-	int mode;
-	unsigned sw;
-	time_t last;
-	bool connected;
-	struct lic_msg_item *report; /* a decentral slave's counts */
-	size_t nreport;
 };
 
 static struct {
@@ -45,29 +31,14 @@ static struct {
 	uv_timer_t tick;
 	SSL_CTX *ctx;
 	struct sess *list;
-	struct slave slaves[MAX_SLAVES];
-	size_t nslaves;
 	uint64_t lost_ms; /* standby: since when its master is gone */
 	time_t took_over;
 	char why[256]; /* standby: why it serves or does not */
 } sv;
 
-static struct slave *slave_get(const char *name)
-{
-	for (size_t i = 0; i < sv.nslaves; i++)
-		if (strcmp(sv.slaves[i].name, name) == 0)
-			return &sv.slaves[i];
-	if (sv.nslaves == MAX_SLAVES)
-		return NULL;
-	struct slave *s = &sv.slaves[sv.nslaves++];
-	memset(s, 0, sizeof *s);
-	snprintf(s->name, sizeof s->name, "%s", name);
-	return s;
-}
-
 static int grants_seen_cb(void *arg, const char *slave, const struct lic_msg_item *it)
 {
-	slave_get(slave);
+	lic_known_get(slave);
 	return 0;
 }
 
@@ -81,7 +52,7 @@ static void sess_end(struct sess *s, const char *reason, const char *detail)
 static void drop_cb(void *arg, const struct lic_msg_item *it, const struct lic_decision *d)
 {
 	struct sess *s = arg;
-	struct slave *sl = &sv.slaves[s->slave];
+	struct lic_known *sl = &lic_known.v[s->slave];
 	struct lic_msg m = { .type = LIC_MSG_GIVE,
 			     .version = LIC_PROTO_VERSION,
 			     .kind = it->kind,
@@ -95,16 +66,16 @@ static void drop_cb(void *arg, const struct lic_msg_item *it, const struct lic_d
 
 static void on_hello(struct sess *s, struct lic_msg *m)
 {
-	struct slave *sl;
+	struct lic_known *sl;
 	int dropped;
 
 	if (m->mode != LIC_MODE_SLAVE_CENTRAL && m->mode != LIC_MODE_SLAVE_DECENTRAL)
 		return sess_end(s, "bad-mode", "a slave is central or decentral");
-	if (!lic_master_slave_name_ok(m->node) || !(sl = slave_get(m->node)))
+	if (!lic_master_slave_name_ok(m->node) || !(sl = lic_known_get(m->node)))
 		return sess_end(s, "bad-name", "a slave name is 1 to 64 characters without '|'");
 	if (sl->connected)
 		return sess_end(s, "duplicate", "a slave of this name is connected already");
-	s->slave = (int)(sl - sv.slaves);
+	s->slave = (int)(sl - lic_known.v);
 	sl->connected = true;
 	sl->last = time(NULL); /* the hello is a contact: line_cb could not know the slave yet */
 	sl->mode = m->mode;
@@ -127,12 +98,14 @@ static void on_hello(struct sess *s, struct lic_msg *m)
 
 static void on_take_give(struct sess *s, struct lic_msg *m)
 {
-	struct slave *sl = &sv.slaves[s->slave];
+	struct lic_known *sl = &lic_known.v[s->slave];
 	struct lic_msg_item it = { .kind = m->kind, .owner = m->owner };
 	struct lic_decision d = { .ok = false };
-	bool take = m->type == LIC_MSG_TAKE;
-	int rc = take ? lic_master_take(lic_st.node, sl->name, m->kind, m->owner, m->id, &d)
-		      : lic_master_give(lic_st.node, sl->name, m->kind, m->owner, m->id, &d);
+	bool take = m->type == LIC_MSG_TAKE, move = take && m->from;
+	int rc = move   ? lic_master_move(lic_st.node, sl->name, m->kind, m->from_owner, m->from_id,
+					  m->owner, m->id, &d)
+		 : take ? lic_master_take(lic_st.node, sl->name, m->kind, m->owner, m->id, &d)
+			: lic_master_give(lic_st.node, sl->name, m->kind, m->owner, m->id, &d);
 
 	if (rc < 0) {
 		lic_send_answer(s->c, LIC_MSG_GRANT, m->seq, false, LIC_R_WRONG_OWNER,
@@ -140,6 +113,11 @@ static void on_take_give(struct sess *s, struct lic_msg *m)
 		return;
 	}
 	snprintf(it.id, sizeof it.id, "%s", m->id);
+	if (d.ok && move) {
+		struct lic_msg_item old = { .kind = m->kind, .owner = m->from_owner };
+		snprintf(old.id, sizeof old.id, "%s", m->from_id);
+		lic_grants_record(sl->name, &old, false);
+	}
 	if (d.ok)
 		lic_grants_record(sl->name, &it, take);
 	if (take && !d.ok)
@@ -157,7 +135,7 @@ static void line_cb(struct lic_tls *c, const char *line, size_t len)
 
 	s->last_ms = uv_now(sb_daemon_loop());
 	if (s->slave >= 0)
-		sv.slaves[s->slave].last = time(NULL);
+		lic_known.v[s->slave].last = time(NULL);
 	if ((rc = lic_msg_parse(line, len, &m, why, sizeof why)) < 0) {
 		log_warn("license slave %s: message refused: %s", lic_tls_peer(c), why);
 		return sess_end(s, rc == -EPROTONOSUPPORT ? "version" : "bad-message", why);
@@ -177,7 +155,7 @@ static void line_cb(struct lic_tls *c, const char *line, size_t len)
 				     .seq = m.seq };
 		lic_send(c, &p);
 	} else if (m.type == LIC_MSG_REPORT) {
-		struct slave *sl = &sv.slaves[s->slave];
+		struct lic_known *sl = &lic_known.v[s->slave];
 		free(sl->report);
 		sl->report = m.items;
 		sl->nreport = m.nitems;
@@ -204,8 +182,8 @@ static void closed_cb(struct lic_tls *c, int status, const char *why)
 			break;
 		}
 	if (s->slave >= 0) {
-		sv.slaves[s->slave].connected = false;
-		log_notice("license slave %s disconnected: %s", sv.slaves[s->slave].name,
+		lic_known.v[s->slave].connected = false;
+		log_notice("license slave %s disconnected: %s", lic_known.v[s->slave].name,
 			   status ? why : "closed");
 	} else if (status) {
 		log_warn("license slave connection refused: %s", why);
@@ -292,10 +270,10 @@ void lic_serve_master_seen(bool up)
 	log_notice("its master is back: the standby stops serving, its slaves go back");
 	for (struct sess *s = sv.list; s; s = s->next)
 		sess_end(s, "standby", "the master is back");
-	for (size_t i = 0; i < sv.nslaves; i++) {
+	for (size_t i = 0; i < lic_known.n; i++) {
 		struct lic_msg_item *v = NULL;
-		lic_master_reconcile(lic_st.node, sv.slaves[i].name, v, 0, NULL, NULL);
-		lic_grants_rewrite(sv.slaves[i].name);
+		lic_master_reconcile(lic_st.node, lic_known.v[i].name, v, 0, NULL, NULL);
+		lic_grants_rewrite(lic_known.v[i].name);
 	}
 }
 
@@ -305,6 +283,7 @@ int lic_serve_start(void)
 	int rc;
 
 	memset(&sv, 0, sizeof sv);
+	lic_known_clear();
 	if (lic_addr_parse(lic_net.listen, &ss) < 0 || !(sv.ctx = lic_net_ctx(true)))
 		return -EINVAL;
 	lic_grants_load();
@@ -343,8 +322,7 @@ void lic_serve_stop(void)
 		lic_tls_close(s->c);
 	uv_close((uv_handle_t *)&sv.tcp, NULL);
 	uv_close((uv_handle_t *)&sv.tick, NULL);
-	for (size_t i = 0; i < sv.nslaves; i++)
-		free(sv.slaves[i].report);
+	lic_known_clear();
 	/* the connections close on the loop after this (each SSL holds its context) */
 	lic_tls_ctx_free(sv.ctx);
 	sv.ctx = NULL;
@@ -361,67 +339,10 @@ bool lic_serve_serving(void)
 	return sv.on && sv.serving;
 }
 
-struct show {
-	struct sb_reply *r;
-	const char *slave;
-	char buf[512];
-	unsigned counts[LIC_KIND_MAX], total;
-};
-
-static int count_cb(void *arg, const char *slave, const struct lic_msg_item *it)
-{
-	struct show *sh = arg;
-	sh->counts[it->kind]++;
-	sh->total++;
-	return 0;
-}
-
-static void kinds_str(char *buf, size_t len, const unsigned *counts)
-{
-	size_t off = 0;
-	buf[0] = '\0';
-	for (int k = 0; k < LIC_KIND_MAX && off < len; k++)
-		if (counts[k])
-			off += (size_t)snprintf(buf + off, len - off, "%s%s %u", off ? ", " : "",
-						lic_kind_info((enum lic_kind)k)->name, counts[k]);
-}
-
 void lic_serve_show(struct sb_reply *r)
 {
-	static const char *const cols[] = { "node",   "role", "state", "last_contact",
-					    "grants", "held", NULL };
-	char when[32];
-
 	sb_reply_message(r, "license %s %s: %s", lic_net.standby ? "standby master" : "master",
 			 sb_daemon_conf()->system.name, sv.why);
 	sb_reply_bool(r, "serving", sv.serving);
-	sb_reply_table(r, cols);
-	for (size_t i = 0; i < sv.nslaves; i++) {
-		struct slave *sl = &sv.slaves[i];
-		struct show sh = { .r = r };
-		lic_master_grants(lic_st.node, sl->name, count_cb, &sh);
-		kinds_str(sh.buf, sizeof sh.buf, sh.counts);
-		sb_reply_row(r);
-		sb_reply_str(r, "node", sl->name);
-		sb_reply_str(r, "role",
-			     sl->mode == LIC_MODE_SLAVE_DECENTRAL ? "decentral"
-			     : sl->mode == LIC_MODE_SLAVE_CENTRAL ? "central"
-								  : "unknown");
-		sb_reply_str(r, "state", sl->connected ? "connected" : "gone");
-		if (sl->last) {
-			strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&sl->last));
-			sb_reply_str(r, "last_contact", when);
-		} else {
-			sb_reply_str(r, "last_contact", "never (grants from the store)");
-		}
-		sb_reply_str(r, "grants", sh.buf[0] ? sh.buf : "none");
-		sb_reply_int(r, "held", sh.total);
-		if (sl->nreport) {
-			unsigned used[LIC_KIND_MAX] = { 0 };
-			for (size_t j = 0; j < sl->nreport; j++)
-				used[sl->report[j].kind] = sl->report[j].in_use;
-			kinds_str(sh.buf, sizeof sh.buf, used);
-			sb_reply_str(r, "reported_in_use", sh.buf[0] ? sh.buf : "none");
-		}
-	}
+	lic_known_show(r);
 }

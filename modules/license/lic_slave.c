@@ -19,27 +19,17 @@
 #include "lic_net.h"
 #include "lic_node.h"
 
-#define MAX_GRANTS  LIC_HELD_MAX
-#define GRANT_OWNER LIC_OWN_TRUNK /* a grant is drawn for the slave, not for one owner */
-
-struct pend {
-	uint64_t seq;
-	bool take;
-	struct lic_grant g;
-};
+#define MAX_GRANTS LIC_HELD_MAX
 
 static struct {
 	bool on, watch, up, welcomed, grace_over, standby;
 	SSL_CTX *ctx;
 	struct lic_tls *c;
 	uv_timer_t retry, tick;
-	uv_check_t check;
 	size_t idx; /* the master in license.master being tried */
 	unsigned backoff;
-	uint64_t last_ms, lost_ms, seq, ping_ms, refused_until;
+	uint64_t last_ms, lost_ms, seq, ping_ms;
 	char master[65]; /* the name of the master that serves (or served) this node */
-	struct pend pend[64];
-	size_t npend;
 } sl;
 
 static void schedule(void);
@@ -55,68 +45,21 @@ static void mirror_sync(void)
 	lic_held_mirror(sl.master, !sl.grace_over);
 }
 
-static void grant_add(const struct lic_grant *g)
+void lic_slave_mirror_sync(void)
 {
-	lic_held_add(g);
 	mirror_sync();
 }
 
-static void grant_del(enum lic_kind k, const char *id)
+bool lic_slave_welcomed(void)
 {
-	lic_held_del(k, id);
-	mirror_sync();
+	return sl.on && sl.welcomed;
 }
 
-static unsigned pending(bool take)
+int lic_slave_send(const struct lic_msg *m)
 {
-	unsigned n = 0;
-	for (size_t i = 0; i < sl.npend; i++)
-		n += sl.pend[i].take == take;
-	return n;
-}
-
-static void request(bool take, const struct lic_grant *g)
-{
-	struct lic_msg m = { .type = take ? LIC_MSG_TAKE : LIC_MSG_GIVE,
-			     .version = LIC_PROTO_VERSION,
-			     .seq = ++sl.seq,
-			     .kind = g->kind,
-			     .owner = GRANT_OWNER };
-
-	if (sl.npend == sizeof sl.pend / sizeof sl.pend[0])
-		return;
-	snprintf(m.id, sizeof m.id, "%s", g->id);
-	if (lic_send(sl.c, &m) < 0)
-		return;
-	sl.pend[sl.npend++] = (struct pend){ .seq = m.seq, .take = take, .g = *g };
-}
-
-/* After every turn of the loop: keep `prefetch` Ports free ahead of use, give back what is
- * free beyond twice that, and tell the engine whether anything new can be taken: while the
- * master is away, only what is granted and free. */
-static void check_cb(uv_check_t *h)
-{
-	unsigned have = lic_held_count(LIC_PORT),
-		 used = lic_st.mirror ? lic_st.mirror->used[LIC_PORT] : 0;
-	unsigned free_ = have > used ? have - used : 0, want = (unsigned)lic_net.prefetch;
-
-	if (lic_st.node)
-		lic_node_set_master_reachable(lic_st.node,
-					      sl.welcomed || (!sl.grace_over && free_ > 0));
-	if (!sl.welcomed)
-		return;
-	if (free_ + pending(true) < want && lic_held.n + sl.npend < MAX_GRANTS &&
-	    now_ms() >= sl.refused_until) {
-		struct lic_grant g = { .kind = LIC_PORT };
-		snprintf(g.id, sizeof g.id, "port-%u", lic_held.next_id++);
-		request(true, &g);
-	} else if (free_ > 2 * want && !pending(false) && !pending(true)) {
-		for (size_t i = lic_held.n; i-- > 0;)
-			if (lic_held.g[i].kind == LIC_PORT) {
-				request(false, &lic_held.g[i]);
-				break;
-			}
-	}
+	if (!sl.welcomed || !sl.c)
+		return -ENOTCONN;
+	return lic_send(sl.c, m);
 }
 
 static void report(void)
@@ -145,8 +88,8 @@ static void hello(void)
 	m.mode = sl.watch ? LIC_MODE_SLAVE_CENTRAL : (enum lic_mode)lic_net.mode;
 	snprintf(m.node, sizeof m.node, "%s", sb_daemon_conf()->system.name);
 	for (size_t i = 0; i < lic_held.n; i++) {
-		items[i] =
-			(struct lic_msg_item){ .kind = lic_held.g[i].kind, .owner = GRANT_OWNER };
+		items[i] = (struct lic_msg_item){ .kind = lic_held.g[i].kind,
+						  .owner = lic_held.g[i].owner };
 		snprintf(items[i].id, sizeof items[i].id, "%s", lic_held.g[i].id);
 	}
 	m.items = items;
@@ -159,27 +102,6 @@ static void up_cb(struct lic_tls *c)
 	sl.up = true;
 	sl.last_ms = now_ms();
 	hello();
-}
-
-static void on_grant(const struct lic_msg *m)
-{
-	for (size_t i = 0; i < sl.npend; i++) {
-		if (sl.pend[i].seq != m->seq)
-			continue;
-		struct pend p = sl.pend[i];
-		sl.pend[i] = sl.pend[--sl.npend];
-		if (p.take && m->ok) {
-			grant_add(&p.g);
-		} else if (p.take) {
-			/* refused: ask again later, not on every turn of the loop */
-			sl.refused_until = now_ms() + 5000;
-			log_notice("license master %s grants no %s: %s: %s", sl.master,
-				   lic_kind_info(p.g.kind)->name, m->reason, m->detail);
-		} else {
-			grant_del(p.g.kind, p.g.id); /* given back, or the master held none */
-		}
-		return;
-	}
 }
 
 static void line_cb(struct lic_tls *c, const char *line, size_t len)
@@ -210,13 +132,17 @@ static void line_cb(struct lic_tls *c, const char *line, size_t len)
 		else if (lic_net.mode == LIC_MODE_SLAVE_DECENTRAL)
 			report();
 		break;
-	case LIC_MSG_GRANT: on_grant(&m); break;
-	case LIC_MSG_GIVE:
+	case LIC_MSG_GRANT: lic_draw_answer(&m); break;
+	case LIC_MSG_GIVE: {
 		/* the master withdraws a grant it can no longer record (reconciliation) */
-		log_warn("license master %s withdraws %s %s", sl.master,
-			 lic_kind_info(m.kind)->name, m.id);
-		grant_del(m.kind, m.id);
+		struct lic_grant g = { .kind = m.kind, .owner = m.owner };
+		snprintf(g.id, sizeof g.id, "%s", m.id);
+		log_warn("license master %s withdraws %s of %s %s", sl.master,
+			 lic_kind_info(m.kind)->name, lic_owner_names[m.owner], m.id);
+		lic_held_del(&g);
+		mirror_sync();
 		break;
+	}
 	case LIC_MSG_ERROR:
 		log_notice("license master at %s: %s: %s", lic_net.masters[sl.idx], m.reason,
 			   m.detail);
@@ -233,7 +159,7 @@ static void closed_cb(struct lic_tls *c, int status, const char *why)
 
 	sl.c = NULL;
 	sl.up = sl.welcomed = false;
-	sl.npend = 0; /* unanswered: the next hello reconciles them */
+	lic_draw_lost(); /* unanswered: the next hello reconciles them */
 	if (!sl.on)
 		return;
 	if (was) {
@@ -326,12 +252,11 @@ int lic_slave_start(bool watch_only)
 	}
 	uv_timer_init(sb_daemon_loop(), &sl.retry);
 	uv_timer_init(sb_daemon_loop(), &sl.tick);
-	uv_check_init(sb_daemon_loop(), &sl.check);
 	sl.on = true;
 	uv_timer_start(&sl.retry, retry_cb, 0, 0);
 	uv_timer_start(&sl.tick, tick_cb, 500, 500);
 	if (!watch_only && lic_net.mode == LIC_MODE_SLAVE_CENTRAL)
-		uv_check_start(&sl.check, check_cb);
+		lic_draw_start();
 	log_notice("license %s: master%s %s%s, %zu cached grants",
 		   watch_only ? "standby watches its master" : lic_mode_names[lic_net.mode],
 		   lic_net.nmasters > 1 ? "s" : "", lic_net.masters[0],
@@ -348,7 +273,7 @@ void lic_slave_stop(void)
 		lic_tls_close(sl.c);
 	uv_close((uv_handle_t *)&sl.retry, NULL);
 	uv_close((uv_handle_t *)&sl.tick, NULL);
-	uv_close((uv_handle_t *)&sl.check, NULL);
+	lic_draw_stop();
 	lic_tls_ctx_free(sl.ctx);
 	sl.ctx = NULL;
 }
@@ -367,8 +292,11 @@ const char *lic_slave_master(void)
 void lic_slave_show(struct sb_reply *r)
 {
 	static const char *const cols[] = { "node",   "role", "state", "address",
-					    "grants", "held", NULL };
-	unsigned have = lic_held_count(LIC_PORT);
+					    "grants", "held", "for",   NULL };
+	struct lic_msg_item items[MAX_GRANTS];
+	unsigned counts[LIC_KIND_MAX] = { 0 };
+	char buf[1024];
+	size_t off = 0;
 
 	sb_reply_message(r, "license %s %s: master %s %s", lic_mode_names[lic_net.mode],
 			 sb_daemon_conf()->system.name, sl.master,
@@ -381,8 +309,20 @@ void lic_slave_show(struct sb_reply *r)
 	sb_reply_str(r, "role", sl.standby ? "standby master" : "master");
 	sb_reply_str(r, "state", sl.welcomed ? "connected" : "unreachable");
 	sb_reply_str(r, "address", lic_net.masters[sl.idx]);
-	char buf[64];
-	snprintf(buf, sizeof buf, "Port %u", have);
+	for (size_t i = 0; i < lic_held.n; i++) {
+		items[i] = (struct lic_msg_item){ .kind = lic_held.g[i].kind,
+						  .owner = lic_held.g[i].owner };
+		snprintf(items[i].id, sizeof items[i].id, "%s", lic_held.g[i].id);
+		counts[lic_held.g[i].kind]++;
+	}
+	buf[0] = '\0';
+	for (int k = 0; k < LIC_KIND_MAX && off < sizeof buf; k++)
+		if (counts[k])
+			off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s %u",
+						off ? ", " : "",
+						lic_kind_info((enum lic_kind)k)->name, counts[k]);
 	sb_reply_str(r, "grants", lic_held.n ? buf : "none");
 	sb_reply_int(r, "held", (long long)lic_held.n);
+	lic_grants_for(buf, sizeof buf, items, lic_held.n);
+	sb_reply_str(r, "for", lic_held.n ? buf : "none");
 }

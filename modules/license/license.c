@@ -17,7 +17,6 @@
 #include "lic_glue.h"
 #include "lic_net.h"
 
-
 struct lic_state lic_st;
 
 /* License files expire (or, after a clock step back, are not valid yet) while the daemon runs:
@@ -26,7 +25,6 @@ struct lic_state lic_st;
 #define LIC_DATES_EVERY_S (10 * 60)
 static uv_timer_t dates_timer;
 static bool dates_timer_on;
-
 
 struct lic_node *lic_daemon_node(void)
 {
@@ -93,7 +91,8 @@ struct held_cards {
 static int held_card_cb(void *arg, const struct lic_owner *o, enum lic_kind k, unsigned holders)
 {
 	struct held_cards *h = arg;
-	if (o->type == LIC_OWN_CARD && h->n < 64) {
+	/* a slave's grant on the master ("SLAVE|ID") is no card of this node */
+	if (o->type == LIC_OWN_CARD && h->n < 64 && !strchr(o->id, '|')) {
 		snprintf(h->v[h->n].id, sizeof h->v[0].id, "%s", o->id);
 		h->v[h->n++].kind = k;
 	}
@@ -216,6 +215,7 @@ int lic_rebuild(const struct sb_conf *conf)
 	}
 	struct lic_node_conf nc = {
 		.master = lic_st.mirror,
+		.master_cache = lic_st.mirror != NULL,
 		.name = conf->system.name,
 		.mode = (enum lic_mode)lic_net.mode,
 		.sw = lic_st.sw,
@@ -304,8 +304,7 @@ static int lic_init(const struct sb_conf *conf)
 	if ((rc = dates_arm()) < 0)
 		return rc;
 	log_info("licenses for hardware id %s (%s), software %s, mode %s%s", lic_st.hwid,
-		 lic_st.hwid_source, lic_st.conf->software_version,
-		 lic_mode_names[lic_net.mode],
+		 lic_st.hwid_source, lic_st.conf->software_version, lic_mode_names[lic_net.mode],
 		 lic_st.conf->virtual_appliance ? ", virtual appliance" : "");
 	/* the master protocol (lic_net.h): a master (or standby) listens, a standby also
 	 * watches its master, slaves connect */
@@ -331,7 +330,8 @@ static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	const struct lic_conf *o = sb_module_conf(old, &lic_module);
 
 	if (n->mode != o->mode || n->standby != o->standby || n->masters.n != o->masters.n ||
-	    str_differs(n->listen, o->listen) || str_differs(n->tls_certificate, o->tls_certificate) ||
+	    str_differs(n->listen, o->listen) ||
+	    str_differs(n->tls_certificate, o->tls_certificate) ||
 	    str_differs(n->tls_key, o->tls_key) || str_differs(n->tls_ca, o->tls_ca) ||
 	    n->grace_hours != o->grace_hours || n->takeover_seconds != o->takeover_seconds ||
 	    n->prefetch != o->prefetch)

@@ -3,12 +3,15 @@ libsbcore_a_SOURCES += \
 	modules/license/license.h modules/license/lic_rules.h modules/license/lic_file.h \
 	modules/license/lic_glue.h modules/license/lic_node.h modules/license/lic_proto.h \
 	modules/license/lic_master.h modules/license/lic_tls.h modules/license/lic_net.h \
-	modules/license/license.c modules/license/lic_rules.c modules/license/lic_node.c \
+	modules/license/license.c modules/license/lic_rules.c modules/license/lic_pool.c \
+	modules/license/lic_user.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c \
 	modules/license/lic_file.c modules/license/lic_store.c modules/license/lic_cmd.c \
+	modules/license/lic_show.c \
 	modules/license/lic_hwid.c modules/license/lic_keys.c modules/license/lic_proto.c \
 	modules/license/lic_master.c modules/license/lic_tls.c modules/license/lic_conf.c \
 	modules/license/lic_link.c modules/license/lic_grants.c modules/license/lic_held.c \
+	modules/license/lic_draw.c modules/license/lic_nodes.c \
 	modules/license/lic_serve.c modules/license/lic_slave.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
@@ -16,7 +19,8 @@ AM_CPPFLAGS += -I$(top_srcdir)/modules/license
 EXTRA_DIST += modules/license/README.md
 
 # the rule engine alone: pure C, linked without the core
-LIC_RULES_SOURCES = modules/license/lic_rules.c modules/license/lic_node.c \
+LIC_RULES_SOURCES = modules/license/lic_rules.c modules/license/lic_pool.c \
+	modules/license/lic_user.c modules/license/lic_node.c \
 	modules/license/lic_kinds.c modules/license/lic_node.h
 check_PROGRAMS += tests/unit/test_license_rules
 tests_unit_test_license_rules_SOURCES = tests/unit/test_license_rules.c $(LIC_RULES_SOURCES)
@@ -70,7 +74,8 @@ fuzz: fuzz-license-proto
 fuzz-license-proto:
 	clang $(SB_FUZZ_CFLAGS) $(JANSSON_CFLAGS) -o tests/fuzz/license-proto-libfuzzer \
 	  $(srcdir)/tests/fuzz/fuzz_license_proto.c $(srcdir)/modules/license/lic_proto.c \
-	  $(srcdir)/modules/license/lic_rules.c $(srcdir)/modules/license/lic_node.c \
+	  $(srcdir)/modules/license/lic_rules.c $(srcdir)/modules/license/lic_pool.c \
+	  $(srcdir)/modules/license/lic_user.c $(srcdir)/modules/license/lic_node.c \
 	  $(srcdir)/modules/license/lic_kinds.c $(JANSSON_LIBS)
 .PHONY: fuzz-license-proto
 CLEANFILES += tests/fuzz/license-proto-libfuzzer
@@ -111,7 +116,8 @@ dist_man_MANS += man/symbridge-license.1 man/symbridge-license-vendor.1
 SB_LICENSE_INTEGRATION = tests/integration/100-license.sh tests/integration/110-license-expiry.sh \
 	tests/integration/112-license-isdn-use.sh tests/integration/113-license-hwid.sh \
 	tests/integration/114-license-install-guard.sh tests/integration/115-license-station-use.sh \
-	tests/integration/116-license-master.sh tests/integration/117-license-slaves.sh
+	tests/integration/116-license-master.sh tests/integration/117-license-slaves.sh \
+	tests/integration/118-license-slave-owners.sh
 TESTS += $(SB_LICENSE_INTEGRATION)
 EXTRA_DIST += $(SB_LICENSE_INTEGRATION) tests/lib/licnode.sh \
 	tests/fuzz/corpus/license

@@ -79,6 +79,14 @@ tests_bench_media_load_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SRTP_CFLAGS
 	$(UV_CFLAGS) -DMEDIA_LIMIT_LIB
 tests_bench_media_load_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) -lpthread
 SB_BENCH += tests/bench/media-limit tests/bench/media-load
+# against rtpengine from Debian (`apt-get install rtpengine-daemon`; exit 77 without it)
+check_PROGRAMS += tests/bench/media-vs-rtpengine
+tests_bench_media_vs_rtpengine_SOURCES = tests/bench/media-vs-rtpengine.c tests/bench/mvr-drive.c \
+	tests/bench/mvr-drive.h tests/bench/mvr-rtpengine.c tests/bench/mvr.h
+tests_bench_media_vs_rtpengine_CFLAGS = $(AM_CFLAGS) -O2 $(UV_CFLAGS) \
+	-DMVR_SRCDIR='"$(abs_top_srcdir)"'
+tests_bench_media_vs_rtpengine_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) -lpthread -lm
+SB_BENCH += tests/bench/media-vs-rtpengine
 
 # interop with a real SIP user agent (baresip): a minimal UAC driving one engine session
 check_PROGRAMS += tests/peers/media-sip-call

@@ -120,11 +120,46 @@ static void test_reconcile(void **state_)
 	lic_node_free(m);
 }
 
+/* A grant moves from a spare (or another owner) to a new owner in one step: the count stays,
+ * no other slave gets it in between, one owner's release leaves another's grant alone. */
+static void test_move_per_owner(void **state_)
+{
+	struct lic_node *m = master("2");
+	struct lic_decision d;
+	unsigned n = 0;
+
+	assert_string_equal(take(m, "a", LIC_OWN_TRUNK, "spare/1"), "ok");
+	assert_string_equal(take(m, "b", LIC_OWN_TRUNK, "spare/1"), "ok");
+	assert_int_equal(lic_master_move(m, "a", LIC_PORT, LIC_OWN_TRUNK, "spare/1", LIC_OWN_USER,
+					 "door", &d),
+			 0);
+	assert_true(d.ok);
+	assert_int_equal(ports_in_use(m), 2);
+	/* from a grant the slave does not hold: refused, nothing moves */
+	assert_int_equal(lic_master_move(m, "a", LIC_PORT, LIC_OWN_TRUNK, "spare/9", LIC_OWN_USER,
+					 "desk", &d),
+			 0);
+	assert_false(d.ok);
+	assert_string_equal(d.reason, "not-held");
+	/* another slave's spare is its own: b moves its, a's door stays */
+	assert_int_equal(lic_master_move(m, "b", LIC_PORT, LIC_OWN_TRUNK, "spare/1", LIC_OWN_USER,
+					 "door", &d),
+			 0);
+	assert_true(d.ok);
+	assert_int_equal(lic_master_give(m, "b", LIC_PORT, LIC_OWN_USER, "door", &d), 0);
+	assert_true(d.ok);
+	assert_int_equal(lic_master_grants(m, "a", count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ports_in_use(m), 1);
+	lic_node_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_take_give_per_slave),
 		cmocka_unit_test(test_reconcile),
+		cmocka_unit_test(test_move_per_owner),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,6 +48,10 @@ static void test_every_type_round_trips(void **state_)
 	round_trip("{\"v\":1,\"type\":\"welcome\",\"node\":\"master\",\"standby\":true}");
 	round_trip("{\"v\":1,\"type\":\"take\",\"seq\":7,\"kind\":\"PBX-Port\",\"owner\":\"user\","
 		   "\"id\":\"bob\"}");
+	/* a take that moves a grant the slave holds (a spare, or another owner's) to a new owner */
+	round_trip("{\"v\":1,\"type\":\"take\",\"seq\":9,\"kind\":\"L-SYM-BRIDGE\","
+		   "\"owner\":\"card\",\"id\":\"3\",\"from\":{\"owner\":\"card\",\"id\":"
+		   "\"spare/1\"}}");
 	round_trip("{\"v\":1,\"type\":\"give\",\"seq\":8,\"kind\":\"PBX-UC\",\"owner\":\"user\","
 		   "\"id\":\"bob\"}");
 	round_trip("{\"v\":1,\"type\":\"grant\",\"seq\":7,\"ok\":false,\"reason\":\"exhausted\","
@@ -73,6 +77,24 @@ static void test_fields_parsed(void **state_)
 	assert_int_equal(m.kind, LIC_RELAY_CHANNELS);
 	assert_int_equal(m.owner, LIC_OWN_BCHANNEL);
 	assert_string_equal(m.id, "2/5");
+	assert_false(m.from);
+	assert_int_equal(parse("{\"type\":\"take\",\"v\":1,\"seq\":43,\"kind\":\"PBX-Port\","
+			       "\"owner\":\"user\",\"id\":\"door\",\"from\":{\"owner\":\"trunk\","
+			       "\"id\":\"spare/4\"}}",
+			       &m, why),
+			 0);
+	assert_true(m.from);
+	assert_int_equal(m.from_owner, LIC_OWN_TRUNK);
+	assert_string_equal(m.from_id, "spare/4");
+	assert_int_equal(parse("{\"type\":\"take\",\"v\":1,\"seq\":44,\"kind\":\"PBX-Port\","
+			       "\"owner\":\"user\",\"id\":\"door\",\"from\":\"spare/4\"}",
+			       &m, why),
+			 -EBADMSG);
+	assert_int_equal(parse("{\"type\":\"take\",\"v\":1,\"seq\":45,\"kind\":\"PBX-Port\","
+			       "\"owner\":\"user\",\"id\":\"door\",\"from\":{\"owner\":\"nobody\","
+			       "\"id\":\"x\"}}",
+			       &m, why),
+			 -EBADMSG);
 	assert_int_equal(parse("{\"v\":1,\"type\":\"hello\",\"node\":\"s\",\"mode\":\"decentral\","
 			       "\"sw\":\"11.1.6\",\"grants\":[]}",
 			       &m, why),

@@ -529,6 +529,46 @@ static void test_rule10_license_master(void **state_)
 	lic_node_free(m);
 }
 
+/* Issue 16: a central slave takes its sym-bridge cards' bridge licenses from its master like
+ * its Ports (a decentral one keeps its own); when its master is a cache of what was granted
+ * (the daemon's mirror) and the master is away, the free grants are still taken and only
+ * beyond them is a take refused master-unreachable. */
+static void test_central_slave_bridge_and_cache(void **state_)
+{
+	struct lic_node *m = node("13.0", LIC_MODE_MASTER, NULL);
+	struct lic_node *c = node("13.0", LIC_MODE_SLAVE_CENTRAL, m);
+	struct lic_node *dz = node("13.0", LIC_MODE_SLAVE_DECENTRAL, m);
+
+	install(m, "b", "L-SYM-BRIDGE 1, L-SIS-11 1, PBX-Port13 2");
+	assert_string_equal(take(c, LIC_OWN_CARD, "1", NULL, LIC_SYM_BRIDGE), "ok");
+	assert_int_equal(in_use(m, LIC_SYM_BRIDGE), 1);
+	assert_string_equal(take(c, LIC_OWN_CARD, "2", NULL, LIC_SYM_BRIDGE), "exhausted");
+	assert_string_equal(take(dz, LIC_OWN_CARD, "1", NULL, LIC_SYM_BRIDGE), "decentral-own-only");
+	assert_string_equal(give(c, LIC_OWN_CARD, "1", NULL, LIC_SYM_BRIDGE), "ok");
+	lic_node_free(c);
+	lic_node_free(dz);
+
+	struct lic_node_conf cc = {
+		.name = "cached",
+		.mode = LIC_MODE_SLAVE_CENTRAL,
+		.sw = LIC_SW(13, 0, 0),
+		.master = m,
+		.master_cache = true,
+	};
+	assert_int_equal(lic_node_alloc(&c, &cc), 0);
+	lic_node_set_master_reachable(c, false);
+	assert_string_equal(take(c, LIC_OWN_USER, "a", "p", LIC_PORT), "ok");
+	assert_string_equal(take(c, LIC_OWN_USER, "b", "p", LIC_PORT), "ok");
+	assert_string_equal(take(c, LIC_OWN_USER, "c", "p", LIC_PORT), "master-unreachable");
+	assert_string_equal(take(c, LIC_OWN_CARD, "1", NULL, LIC_SYM_BRIDGE), "ok");
+	assert_string_equal(take(c, LIC_OWN_CARD, "2", NULL, LIC_SYM_BRIDGE), "master-unreachable");
+	assert_string_equal(take(c, LIC_OWN_USER, "a", NULL, LIC_UC), "master-unreachable");
+	lic_node_set_master_reachable(c, true);
+	assert_string_equal(take(c, LIC_OWN_USER, "c", "p", LIC_PORT), "exhausted");
+	lic_node_free(c);
+	lic_node_free(m);
+}
+
 static void test_check_takes_nothing(void **state_)
 {
 	struct lic_node *n = node("13.0", LIC_MODE_SINGLE, NULL);
@@ -650,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_rule8_hardware),
 		cmocka_unit_test(test_rule9_bridge),
 		cmocka_unit_test(test_rule10_license_master),
+		cmocka_unit_test(test_central_slave_bridge_and_cache),
 		cmocka_unit_test(test_check_takes_nothing),
 		cmocka_unit_test(test_software_versions),
 		cmocka_unit_test(test_use_after_remove),
