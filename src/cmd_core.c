@@ -41,6 +41,7 @@ static int cmd_status(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_int(r, "uptime_seconds", now - sb__d.started);
 	sb_reply_int(r, "starts", (long long)sb__d.starts);
 	sb_reply_str(r, "config", sb__d.conf_path);
+	sb_reply_str(r, "config_pushed", sb__d.conf->overlay); /* sb_conf_push's, merged */
 	sb_reply_int(r, "config_age_seconds", now - sb__d.loaded);
 	sb_reply_int(r, "reloads", sb__d.reloads_ok);
 	sb_reply_int(r, "reloads_refused", sb__d.reloads_failed);

@@ -520,8 +520,25 @@ void sb__conf_free(struct sb_conf *conf)
 		sb__arena_free(conf->arena);
 }
 
+/* One of the file's top-level lists (cards, ring_groups) from grp into base, which has the layout
+ * of struct sb_conf: the pushed configuration (conf_overlay.c) is parsed by the same table. */
+void sb__conf_parse_root_key(struct sb_conf_ctx *cx, const struct config_setting_t *grp,
+			     const char *name, void *base, const struct sb_conf_src *src)
+{
+	const struct sb_conf_key *k = key_find(&sb__conf_root, name);
+
+	if (k)
+		parse_key(cx, grp, k, base, "", src);
+}
+
 int sb__conf_load(const char *path, struct sb_conf **confp, struct sb_msgs *errs,
 		  struct sb_msgs *warns)
+{
+	return sb__conf_load_with(path, NULL, NULL, confp, errs, warns);
+}
+
+int sb__conf_load_with(const char *path, const char *state_dir, const char *overlay,
+		       struct sb_conf **confp, struct sb_msgs *errs, struct sb_msgs *warns)
 {
 	struct sb_conf_ctx cx = { .errs = errs, .warns = warns };
 	struct sb_arena *arena = NULL;
@@ -563,6 +580,10 @@ int sb__conf_load(const char *path, struct sb_conf **confp, struct sb_msgs *errs
 	src.file = conf->path;
 	src.line = 1;
 	parse_section(&cx, config_root_setting(&cfg), &sb__conf_root, conf, "", &src);
+	if (state_dir)
+		conf->system.state_dir = sb__arena_strdup(arena, state_dir);
+	if (overlay)
+		sb__conf_overlay(&cx, overlay);
 	/* the rules across sections run even after other errors, so one pass reports them all */
 	sb__model_build(&cx);
 	sb__modules_check(&cx);

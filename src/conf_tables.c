@@ -270,9 +270,36 @@ static void check_cloud_codecs(struct sb_conf_ctx *cx, const struct sb_conf_src 
 	}
 }
 
+/* what the cloud's portal hands out: letters, digits, '-' (sent as it is in the claim request) */
+bool sb_conf_is_claim_code(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 4 || n > 64)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return false;
+	return true;
+}
+
+static void check_claim_code(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+			     const char *path, const void *field)
+{
+	const char *v = *(char *const *)field;
+	if (v && !sb_conf_is_claim_code(v))
+		sb_conf_error(cx, src, path, "the value is not a claim code (allowed: 4..64 "
+			      "letters, digits and '-')");
+}
+
 static void cloud_check(struct sb_conf_ctx *cx, const char *path, void *elem)
 {
 	struct sb_cloud_conf *c = elem;
+
+	if (c->claim_code && !c->mqtt.broker)
+		sb_conf_error(cx, &c->src, "cloud.claim_code",
+			      "needs the management channel, cloud.mqtt.broker (claiming goes over "
+			      "it)");
 
 	for (size_t i = 0; i < c->registrar.n; i++)
 		if (!registrar_valid(c->registrar.v[i]))
@@ -320,6 +347,10 @@ static const struct sb_conf_key cloud_keys[] = {
 	  .help = "TLS settings of the cloud connection" },
 	{ .name = "mqtt", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, mqtt),
 	  .sub = &mqtt_section, .help = "the MQTTS management channel (status, reports)" },
+	{ .name = "claim_code", .type = SB_CT_STRING, .offset = OFF(sb_cloud_conf, claim_code),
+	  .min = 4, .max = 64, .flags = SB_CK_OPTIONAL | SB_CK_SECRET, .check = check_claim_code,
+	  .help = "claim this appliance with this code (from the cloud's portal) over the "
+		  "management channel; needs cloud.mqtt.broker" },
 	SB_CONF_END
 };
 

@@ -35,6 +35,11 @@ void sb__msgs_free(struct sb_msgs *m);
 int sb__conf_load(const char *path, struct sb_conf **confp, struct sb_msgs *errs,
 		  struct sb_msgs *warns);
 void sb__conf_free(struct sb_conf *conf);
+/* the same with system.state_dir overridden (NULL: as the file says) and the pushed
+ * configuration merged in (conf_overlay.c): overlay is its file, "" for the one in the state
+ * dir (STATE_DIR/SB_OVERLAY_NAME, when it exists), NULL for none */
+int sb__conf_load_with(const char *path, const char *state_dir, const char *overlay,
+		       struct sb_conf **confp, struct sb_msgs *errs, struct sb_msgs *warns);
 
 struct sb_conf_ctx {
 	struct sb_conf *conf;
@@ -42,6 +47,19 @@ struct sb_conf_ctx {
 	char *dir; /* folder of the main config file: relative paths start there */
 	struct sb_msgs *errs, *warns;
 };
+
+struct config_setting_t;
+void sb__conf_parse_root_key(struct sb_conf_ctx *cx, const struct config_setting_t *grp,
+			     const char *name, void *base, const struct sb_conf_src *src);
+
+/* conf_overlay.c: the configuration pushed by the cloud (sb_conf_push), kept in the state dir and
+ * merged over the file's cards and ring groups at every load */
+#define SB_OVERLAY_NAME "cloud-config.conf"
+void sb__conf_overlay(struct sb_conf_ctx *cx, const char *file);
+/* conf_diff.c: every change between two configurations' channels and ring groups, logged with
+ * where it came from ("file", "mqtt") */
+void sb__conf_log_changes(const struct sb_conf *old, const struct sb_conf *conf,
+			  const char *origin);
 
 /* conf_tables.c: the sections of the file */
 extern const struct sb_conf_section sb__conf_root;

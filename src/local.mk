@@ -4,7 +4,7 @@ libsbcore_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(LIBCONFIG_CFLAGS) $(LMDB_CFLAGS
 libsbcore_a_SOURCES = \
 	src/symbridge.h src/core.h src/call.h \
 	src/arena.c src/log.c \
-	src/conf.c src/conf_tables.c src/model.c \
+	src/conf.c src/conf_tables.c src/conf_overlay.c src/conf_diff.c src/model.c \
 	src/store.c src/store_sync.c \
 	src/reply.c src/ctl_cmd.c src/ctl.c \
 	src/daemon.c src/drain.c src/cmd_drain.c src/cluster.c src/cmd_cluster.c src/cmd_core.c src/cmd_log.c src/cmd_model.c src/loglevels.h \

@@ -118,6 +118,7 @@ void sb_conf_error(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const 
 bool sb_conf_is_number(const char *s); /* a dialable number: [+]digits, '*', '#'; 1..32 */
 bool sb_conf_is_name(const char *s);   /* letters, digits, '-', '_', '.' */
 bool sb_conf_is_hostport(const char *s, bool need_port); /* host[:port], [v6][:port] */
+bool sb_conf_is_claim_code(const char *s); /* 4..64 letters, digits, '-' (cloud.claim_code) */
 void sb_conf_check_name(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
 			const void *field); /* a key check for names */
 void sb_conf_check_digest_algorithms(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
@@ -170,6 +171,7 @@ struct sb_cloud_conf {
 	struct sb_strlist codecs; /* offered to the cloud, in order: "G722" "PCMA" "PCMU" "opus" */
 	struct sb_cloud_tls_conf tls;
 	struct sb_cloud_mqtt_conf mqtt;
+	char *claim_code; /* claim the appliance with this code over the management channel */
 };
 
 /* cluster: the node's place in an active/standby pair (keepalived decides through symbridgectl
@@ -200,6 +202,7 @@ struct sb_model;
 
 struct sb_conf {
 	char *path; /* the file it was loaded from */
+	char *overlay; /* the pushed configuration merged over it (sb_conf_push), NULL: none */
 	struct sb_system_conf system;
 	struct sb_cloud_conf cloud;
 	struct sb_cluster_conf cluster;
@@ -225,6 +228,27 @@ int sb_drain_retry_after(void);
 const char *sb_not_taking_calls(void);
 /* The node is the active one of its cluster (always true without a cluster section). */
 bool sb_cluster_active(void);
+
+/* A configuration pushed by a management channel (the cloud): libconfig text that may carry
+ * `cards` (sym-bridge cards only) and `ring_groups`, merged over the file's (a pushed card
+ * replaces the file's sym-bridge card in its slot, a ring group the file's group of its name).
+ * It is checked with the file exactly like `symbridged -t`, then applied by the same
+ * all-or-nothing reload; only a valid one replaces STATE_DIR/cloud-config.conf, which every
+ * later load (start, reload, -t) merges too. An empty text removes what was pushed. Every change
+ * is logged with origin ("mqtt"). done_cb runs on the loop once it is applied (rc 0) or refused
+ * (rc < 0, errors as FILE:LINE: key: what is wrong); 0: it will; < 0: nothing was started
+ * (-EINVAL: longer than SB_CONF_PUSH_MAX or with a NUL byte, -EAGAIN: the daemon is not running). */
+#define SB_CONF_PUSH_MAX (256 * 1024)
+struct sb_conf_result {
+	int rc;
+	const char *const *errors;
+	size_t nerrors;
+	const char *const *warnings;
+	size_t nwarnings;
+};
+typedef void (*sb_conf_push_cb)(void *arg, const struct sb_conf_result *res);
+int sb_conf_push(const char *origin, const char *text, size_t len, sb_conf_push_cb done_cb,
+		 void *arg);
 
 /* ---- the object model: cards and channels ----------------------------- */
 

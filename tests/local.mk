@@ -11,6 +11,11 @@ SB_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 
 # unit tests: one program per source file, linked against the core library
 check_PROGRAMS += tests/unit/test_store tests/unit/test_conf tests/unit/test_ctl
+check_PROGRAMS += tests/unit/test_conf_overlay
+tests_unit_test_conf_overlay_SOURCES = tests/unit/test_conf_overlay.c
+tests_unit_test_conf_overlay_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_conf_overlay_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+TESTS += tests/unit/test_conf_overlay
 tests_unit_test_store_SOURCES = tests/unit/test_store.c
 tests_unit_test_store_CFLAGS = $(SB_TEST_CFLAGS) $(LMDB_CFLAGS)
 tests_unit_test_store_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)

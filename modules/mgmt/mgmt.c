@@ -98,7 +98,9 @@ static int mgmt_init(const struct sb_conf *conf)
 	uv_timer_init(sb_daemon_loop(), &mg.expire);
 	uv_timer_start(&mg.expire, expire_cb, 60 * 1000, 60 * 1000);
 	mgmt_state_start();
+	mgmt_config_start();
 	mg.running = true;
+	mgmt_claim_start(conf->cloud.claim_code);
 	return mgmt_mqtt_start(&mg.mc);
 }
 
@@ -114,6 +116,8 @@ static void mgmt_reload(const struct sb_conf *conf, const struct sb_conf *old)
 	if (!same(n->broker, o->broker) || !same(n->client_id, o->client_id) ||
 	    !same(n->topic_prefix, o->topic_prefix) || n->keepalive != o->keepalive)
 		log_warn("cloud.mqtt changed: the channel takes it after a restart");
+	if (mg.running)
+		mgmt_claim_conf(conf->cloud.claim_code);
 	if (mg.running && (n->outbox_max_kb != o->outbox_max_kb ||
 			   n->outbox_max_age_hours != o->outbox_max_age_hours)) {
 		mgmt_outbox_limits(max_bytes(n), max_age_us(n));
@@ -157,6 +161,7 @@ static void mgmt_cloud_status(struct sb_reply *r)
 	sb_reply_int(r, "outbox_depth", (long long)s.depth);
 	sb_reply_int(r, "outbox_dropped",
 		     (long long)(s.dropped_full + s.dropped_age + s.dropped_store));
+	mgmt_claim_show(r);
 }
 
 static int cmd_show_mqtt(const struct sb_ctl_req *req, struct sb_reply *r)
@@ -169,12 +174,36 @@ static int cmd_show_mqtt(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_str(r, "topic_prefix", mg.prefix);
 	mgmt_mqtt_show(r);
 	outbox_lines(r);
+	mgmt_config_show(r);
+	mgmt_claim_show(r);
+	return 0;
+}
+
+static int cmd_cloud_claim(const struct sb_ctl_req *req, struct sb_reply *r)
+{
+	int rc;
+
+	if (!mg.running) {
+		sb_reply_error(r, "the cloud management channel is off: claiming needs "
+			       "cloud.mqtt.broker (symbridge.conf(5))");
+		return 0;
+	}
+	if ((rc = mgmt_claim_begin(req->argv[0], "symbridgectl")) == -EINVAL)
+		sb_reply_error(r, "not a claim code (allowed: 4..64 letters, digits and '-')");
+	else if (rc < 0)
+		sb_reply_error(r, "cannot claim: %s", strerror(-rc));
+	else
+		sb_reply_message(r, "claim requested: the appliance asks the cloud until it "
+				 "answers (show cloud)");
 	return 0;
 }
 
 static const struct sb_ctl_cmd mgmt_cmds[] = {
 	{ "show mqtt", cmd_show_mqtt,
 	  "the cloud management channel: connection, outbox depth, what was dropped and why", 0 },
+	{ "cloud claim <CODE>", cmd_cloud_claim,
+	  "ask the cloud to claim this appliance with CODE (from the portal), until it answers",
+	  SB_CTL_PRIV },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -184,6 +213,8 @@ static void mgmt_close(void)
 		return;
 	mg.running = false;
 	mgmt_report_stop();
+	mgmt_config_stop();
+	mgmt_claim_stop();
 	mgmt_state_stop();
 	mgmt_mqtt_stop();
 	uv_close((uv_handle_t *)&mg.expire, NULL);

@@ -61,12 +61,33 @@ bool mgmt_mqtt_connected(void);
 void mgmt_mqtt_kick(void);
 /* publish now, retained, QoS 1, outside the outbox (the latest state replaces the last) */
 void mgmt_mqtt_publish_retained(const char *topic, const char *payload);
+/* publish now, QoS 1, outside the outbox (what is asked again until answered); -ENOTCONN */
+int mgmt_mqtt_publish(const char *topic, const char *payload, bool retain);
 void mgmt_mqtt_show(struct sb_reply *r);
 
 /* ---- mgmt_report.c: one VoIP report per finished call (an observer of call events) -------- */
 
 int mgmt_report_start(void);
 void mgmt_report_stop(void);
+
+/* ---- mgmt_config.c: the configuration topic (a pushed configuration, sb_conf_push) -------- */
+
+void mgmt_config_start(void);
+void mgmt_config_stop(void);
+const char *mgmt_config_topic(void); /* PREFIX/CLIENT/config, NULL while off */
+void mgmt_config_message(const char *topic, const void *payload, size_t len);
+void mgmt_config_show(struct sb_reply *r);
+
+/* ---- mgmt_claim.c: claiming (cloud.claim_code, symbridgectl cloud claim) ------------------ */
+
+int mgmt_claim_start(const char *conf_code);
+void mgmt_claim_stop(void);
+int mgmt_claim_begin(const char *code, const char *origin); /* -EINVAL: not a code */
+int mgmt_claim_conf(const char *code); /* cloud.claim_code: a claim the first time it is seen */
+void mgmt_claim_connected(void);
+const char *mgmt_claim_topic(void); /* PREFIX/CLIENT/claim/result, NULL while off */
+void mgmt_claim_message(const char *topic, const void *payload, size_t len);
+void mgmt_claim_show(struct sb_reply *r);
 
 /* ---- mgmt_state.c: the appliance's state, published when it changes ----------------------- */
 

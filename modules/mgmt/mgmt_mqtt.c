@@ -90,6 +90,19 @@ void mgmt_mqtt_kick(void)
 	pump();
 }
 
+int mgmt_mqtt_publish(const char *topic, const char *payload, bool retain)
+{
+	if (mq.state != MQ_CONNECTED)
+		return -ENOTCONN;
+	if (mosquitto_publish(mq.mosq, NULL, topic, (int)strlen(payload), payload, 1, retain) !=
+	    MOSQ_ERR_SUCCESS) {
+		mq.lost = true;
+		return -ENOTCONN;
+	}
+	update_poll();
+	return 0;
+}
+
 void mgmt_mqtt_publish_retained(const char *topic, const char *payload)
 {
 	if (mq.state != MQ_CONNECTED)
@@ -119,10 +132,17 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 	log_notice("mqtt broker %s:%d connected as %s", mq.conf.host, mq.conf.port,
 		   mq.conf.client_id);
 	mosquitto_publish(m, NULL, mq.status_topic, 6, "online", 1, true);
+	/* clean session: subscribed again on every connection; what the cloud keeps retained there
+	 * arrives now, so a box that was away gets the configuration it missed */
+	const char *subs[] = { mgmt_config_topic(), mgmt_claim_topic() };
+	for (size_t i = 0; i < sizeof subs / sizeof *subs; i++)
+		if (subs[i] && (rc = mosquitto_subscribe(m, NULL, subs[i], 1)) != MOSQ_ERR_SUCCESS)
+			log_warn("cannot subscribe to %s: %s", subs[i], mosquitto_strerror(rc));
 	mgmt_state_connected();
 	mq.sent_to = 0; /* everything not acknowledged goes again, in order */
 	mq.nfly = 0;
 	pump();
+	mgmt_claim_connected();
 }
 
 static void on_disconnect(struct mosquitto *m, void *arg, int rc)
@@ -143,6 +163,14 @@ static void on_publish(struct mosquitto *m, void *arg, int mid)
 			break;
 		}
 	/* retained state has no place in the window: nothing to do for it */
+}
+
+static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_message *msg)
+{
+	size_t len = msg->payloadlen > 0 ? (size_t)msg->payloadlen : 0;
+
+	mgmt_config_message(msg->topic, msg->payload, len);
+	mgmt_claim_message(msg->topic, msg->payload, len);
 }
 
 /* ---- the socket under the loop -------------------------------------------------------------- */
@@ -286,6 +314,7 @@ static void connect_work(uv_work_t *w)
 		mosquitto_connect_callback_set(m, on_connect);
 		mosquitto_disconnect_callback_set(m, on_disconnect);
 		mosquitto_publish_callback_set(m, on_publish);
+		mosquitto_message_callback_set(m, on_message);
 		mosquitto_log_callback_set(m, log_cb);
 		errno = 0;
 		rc = mosquitto_connect_async(m, c->host, c->port, c->keepalive);

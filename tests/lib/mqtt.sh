@@ -65,3 +65,15 @@ mq_sub() {
 	mq_pids="$mq_pids $!"
 	sb_poll 10 grep -q "$1 1 $2" "$sb_tmp/mq/broker.log"
 }
+
+# mq_pub TOPIC FILE [OPTIONS]: publish FILE's content (FILE "": an empty message) on TOPIC, QoS
+# 1, as the cloud would (the test PKI's device certificate); OPTIONS such as -r (retained) go to
+# mosquitto_pub
+mq_pub() {
+	_t=$1 _f=$2
+	shift 2
+	if [ -z "$_f" ]; then set -- -n "$@"; else set -- -f "$_f" "$@"; fi
+	mosquitto_pub -h 127.0.0.1 -p "$mq_port" --cafile "$sb_tmp/pki/ca.pem" \
+		--cert "$sb_tmp/pki/ca-device.crt" --key "$sb_tmp/pki/ca-device.key" \
+		-q 1 -t "$_t" "$@"
+}
