@@ -72,16 +72,38 @@ struct sb_leg_media {
 enum sb_media_kind {
 	SB_MEDIA_NONE,
 	SB_MEDIA_TDM, /* an ISDN B-channel: a descriptor carrying 8 kHz G.711 frames */
+	SB_MEDIA_RTP, /* RTP (or SRTP) with a peer, as the owner's offer/answer agreed it */
 };
+
+/* A local RTP port pair reserved by the media module before any session exists (so an SDP can
+ * name it); opaque to the core. It returns to the port table once its owner released it and
+ * no session uses it any more. */
+struct sb_media_port;
+
+#define SB_MEDIA_KEY_LEN 30 /* an SDES master key and salt (RFC 4568, AES_CM_128) */
 
 struct sb_media_ep {
 	enum sb_media_kind kind;
-	char codec[17]; /* by SDP name: "PCMA" (E1, BRI) or "PCMU" (T1) */
+	char codec[17]; /* by SDP name: "PCMA" (E1, BRI) or "PCMU" (T1); RTP: also G722, opus */
 	int fd;         /* TDM: the descriptor (-1: not connected yet); the session takes a copy */
 	/* TDM: a failed read that is an event of the device (DAHDI's ELAST) is taken by this,
 	 * which returns true; NULL: none. It runs on a media worker thread: it may touch nothing
 	 * the main loop owns. */
 	bool (*fd_event)(int fd, int err);
+	/* RTP: the local port (its owner's reservation; the session takes a reference), where the
+	 * peer is, and what offer/answer agreed on */
+	struct sb_media_port *port;
+	char remote_addr[64]; /* IPv4 or IPv6 text; "": not known yet (latching learns it) */
+	uint16_t remote_port;
+	unsigned clock;       /* the codec's a=rtpmap clock rate */
+	uint8_t pt;           /* the codec's payload type */
+	int dtmf_pt;          /* telephone-event payload type, -1: none (digits in band) */
+	unsigned ptime;       /* ms per packet we send; 0: 20 */
+	bool latch;           /* symmetric RTP: follow the address the peer's packets come from */
+	bool dtmf_by_signalling; /* the other side's digits go out by signalling (SIP INFO) */
+	char srtp_suite[40];  /* "": plain RTP; else the suite both keys are for */
+	uint8_t key_tx[SB_MEDIA_KEY_LEN]; /* ours: what we protect with (our a=crypto) */
+	uint8_t key_rx[SB_MEDIA_KEY_LEN]; /* the peer's: what its packets are checked with */
 };
 
 /* What the core asks of a leg's owner; every hook is optional but hangup. */

@@ -12,26 +12,6 @@
 
 #include "media.h"
 
-int media_conf_from_ep(struct media_leg_conf *lc, const struct sb_media_ep *ep)
-{
-	enum media_codec codec;
-
-	if (ep->kind != SB_MEDIA_TDM)
-		return -ENOTSUP;
-	if (media_codec_find(ep->codec, 8000, &codec) < 0 ||
-	    (codec != MEDIA_PCMA && codec != MEDIA_PCMU))
-		return -ENOTSUP;
-	memset(lc, 0, sizeof *lc);
-	lc->codec = codec;
-	lc->pt = (uint8_t)media_codec_info(codec)->static_pt;
-	lc->dtmf_pt = -1; /* digits travel in band (and as keypad digits on the D-channel) */
-	lc->ptime = 20;
-	lc->tdm = true;
-	lc->tdm_fd = ep->fd;
-	lc->tdm_event = ep->fd_event;
-	return 0;
-}
-
 void media_session_leg_media(const struct media_session *s, unsigned leg,
 			     const struct media_leg_conf *lc, struct sb_leg_media *mi)
 {
@@ -57,8 +37,8 @@ void media_session_leg_media(const struct media_session *s, unsigned leg,
 
 /* ---- the operations ---- */
 
-/* The session of a call whose legs carry their own media (B-channels): its events (digits
- * heard in band) need nothing more, since the engine relays them in band itself. */
+/* The session of a call from its legs' endpoints (B-channels, RTP on reserved ports): its events
+ * (digits) need nothing more, since the engine relays them inside the session itself. */
 static int op_open(void **msp, const struct sb_media_ep ep[2], uint64_t call_id)
 {
 	struct media_engine *e = media_daemon_engine();
