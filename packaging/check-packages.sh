@@ -96,13 +96,14 @@ dpkg-deb -x "$deb" "$root" 2>/dev/null
 missing=
 f2b="/etc/fail2ban/filter.d/symbridge.conf /etc/fail2ban/jail.d/symbridge.conf"
 upg="/usr/libexec/symbridge/upgrade-restart /etc/default/symbridge"
+ex="/usr/share/doc/symbridge/examples/kamailio-dispatcher/kamailio.cfg /usr/share/doc/symbridge/examples/kamailio-dispatcher/dispatcher.list"
 for f in $programs /etc/symbridge/symbridge.conf /lib/systemd/system/symbridged.service \
-	/usr/share/doc/symbridge/copyright $f2b $upg; do
+	/usr/share/doc/symbridge/copyright $f2b $upg $ex; do
 	[ -e "$root$f" ] || missing="$missing $f"
 done
 for m in $manpages; do [ -e "$root$m.gz" ] || missing="$missing $m.gz"; done
 [ -n "$programs" ] && [ -n "$manpages" ] && [ -z "$missing" ]
-tap_ok $? "deb: programs ($(echo $programs | tr '\n' ' ')), man pages, config, unit, fail2ban filter and jail are in the package" ||
+tap_ok $? "deb: programs ($(echo $programs | tr '\n' ' ')), man pages, config, unit, fail2ban filter and jail, kamailio example are in the package" ||
 	tap_diag "missing:$missing"
 for p in $programs; do [ -x "$root$p" ] || missing="$missing $p"; done
 [ -z "$missing" ]
@@ -184,8 +185,13 @@ for f in $programs /etc/symbridge/symbridge.conf /usr/lib/systemd/system/symbrid
 	printf '%s\n' "$rpmlist" | grep -qx "$f" || missing="$missing $f"
 done
 for m in $manpages; do printf '%s\n' "$rpmlist" | grep -qx "$m\(.gz\)\{0,1\}" || missing="$missing $m"; done
+# the docs go to rpm's %{_docdir}: /usr/share/doc/symbridge or symbridge-VERSION
+for f in $ex; do
+	printf '%s\n' "$rpmlist" | grep -qx "/usr/share/doc/symbridge[-0-9.]*/${f#/usr/share/doc/symbridge/}" ||
+		missing="$missing $f"
+done
 [ -z "$missing" ]
-tap_ok $? "rpm -qlp: programs, man pages, config, unit and state dir are in the package" ||
+tap_ok $? "rpm -qlp: programs, man pages, config, unit, state dir and kamailio example are in the package" ||
 	tap_diag "missing:$missing"
 [ "$(rpm -qp --configfiles "$rpmf" 2>/dev/null | sort)" = "$conffiles" ]
 tap_ok $? "rpm: /etc/symbridge/symbridge.conf and the fail2ban files are the %config files"

@@ -83,3 +83,9 @@ check-packages: dist-gzip
 	sh $(srcdir)/packaging/check-packages.sh $(SB_PKG_OUT) $(PACKAGE) $(VERSION)
 clean-packages:
 	rm -rf $(SB_PKG_OUT)
+
+# kamailio's dispatcher in front of several appliances: an example, tested by 260
+kamdispatcherdir = $(docdir)/examples/kamailio-dispatcher
+dist_kamdispatcher_DATA = packaging/examples/kamailio-dispatcher/kamailio.cfg \
+	packaging/examples/kamailio-dispatcher/dispatcher.list \
+	packaging/examples/kamailio-dispatcher/README.md

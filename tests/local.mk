@@ -31,7 +31,7 @@ TESTS += tests/config/run.sh
 EXTRA_DIST += tests/lib/tap.sh tests/lib/daemon.sh tests/config/run.sh \
 	tests/config/good tests/config/bad
 # reserved RTP port ranges outside the ephemeral one (sb_port_range in tests/lib/daemon.sh)
-EXTRA_DIST += tests/lib/portrange.py tests/lib/run-one.sh tests/lib/deskdoor.sh
+EXTRA_DIST += tests/lib/portrange.py tests/lib/run-one.sh tests/lib/deskdoor.sh tests/lib/linkpair.sh
 
 # integration: the real daemon and CLI in a temp dir
 SB_INTEGRATION = \
@@ -137,3 +137,7 @@ EXTRA_DIST += tests/integration/213-cloud-cert-reload.sh
 # reload takes a renewed certificate of the tls: listener: new connections present it
 TESTS += tests/integration/215-sip-tls-reload.sh
 EXTRA_DIST += tests/integration/215-sip-tls-reload.sh
+
+# several appliances behind kamailio's dispatcher (packaging/examples/kamailio-dispatcher)
+TESTS += tests/integration/260-farm-dispatcher.sh
+EXTRA_DIST += tests/integration/260-farm-dispatcher.sh

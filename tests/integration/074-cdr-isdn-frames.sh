@@ -12,12 +12,8 @@ tap_plan 6
 isdn_pair_conf
 sb_start c.conf && isdn_license_install
 tap_ok $? "daemon starts"
-peer_start a 3 "$sb_tmp/a.sock" net e1 --audio
-peer_start b 4 "$sb_tmp/b.sock" cpe e1 --audio
-span_up 2 && span_up 3
+isdn_pair_peers --audio
 tap_ok $? "both spans up"
-peer a audio-log off
-peer b audio-log off
 # answered by command once it rang (auto-answer could be read after the SETUP on a busy machine)
 peer a call 100 4930
 peer_wait b '^ring 1 ' 1 20 && peer b answer 1 && peer_wait a '^answer 1' 1 20 &&

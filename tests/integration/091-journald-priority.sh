@@ -63,8 +63,41 @@ if [ -S /run/systemd/journal/stdout ] && command -v systemd-cat >/dev/null &&
 	sb_wait_ready && sb_stop
 	sb_poll 10 sh -c "journalctl -q -p err -t '$tag' -o cat | grep -q 'dahdi:97 cannot start'"
 	tap_ok $? "journalctl -p err -t $tag shows the error the daemon logged"
+elif [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && command -v systemd-cat >/dev/null &&
+	command -v journalctl >/dev/null && [ -x /lib/systemd/systemd-journald ]; then
+	# No journal runs here (a container): start a private systemd-journald in a mount namespace
+	# of the test's own, where a tmpfs hides the machine's /run and /var/log/journal, so the
+	# daemon's stderr goes to a real journal stream and journalctl reads a real journal.
+	tag=sbtest091-$$
+	cat >"$sb_tmp/journal-ns.sh" <<NS
+mount -t tmpfs -o mode=755 sbtest091 /run || exit 2
+[ ! -d /var/log/journal ] || mount -t tmpfs sbtest091 /var/log/journal || exit 2
+mkdir -p /run/systemd/journal
+/lib/systemd/systemd-journald & jd=\$!
+i=0
+while [ ! -S /run/systemd/journal/stdout ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done
+systemd-cat -t '$tag' sh -c 'JOURNAL_STREAM=\$(stat -L -c %d:%i /proc/self/fd/2) exec "\$@"' \\
+	sh '$SYMBRIDGED' -f -c '$sb_tmp/j.conf' --state-dir '$sb_tmp/state' \\
+	--control-socket '$sb_tmp/ctl.sock' & sd=\$!
+i=0
+until '$SYMBRIDGECTL' -s '$sb_tmp/ctl.sock' version >/dev/null 2>&1 || [ \$i -ge 200 ]; do
+	sleep 0.05; i=\$((i + 1))
+done
+kill -TERM \$sd; wait \$sd
+rc=1 i=0
+while [ \$i -lt 100 ]; do
+	journalctl -q -p err -t '$tag' -o cat | grep -q 'dahdi:97 cannot start' && { rc=0; break; }
+	sleep 0.1; i=\$((i + 1))
+done
+journalctl -q -t '$tag' -o short-monotonic >'$sb_tmp/journal-ns.log' 2>&1
+kill \$jd; wait \$jd
+exit \$rc
+NS
+	timeout 60 unshare -m --propagation private sh "$sb_tmp/journal-ns.sh"
+	tap_ok $? "journalctl -p err -t $tag shows the error the daemon logged (a private journald)" ||
+		tap_diag "$(cat "$sb_tmp/journal-ns.log" 2>/dev/null)"
 else
-	echo "ok 8 # SKIP journald is not running here: journalctl -p err not tried"
+	echo "ok 8 # SKIP journald is not running here and no private one can be started (root, unshare)"
 	tap_n=8
 fi
 tap_done

@@ -13,12 +13,8 @@ CALLS=30
 isdn_pair_conf
 sb_start c.conf && isdn_license_install
 tap_ok $? "daemon starts"
-peer_start a 3 "$sb_tmp/a.sock" net e1 --audio
-peer_start b 4 "$sb_tmp/b.sock" cpe e1 --audio
-span_up 2 && span_up 3
+isdn_pair_peers --audio
 tap_ok $? "both spans up"
-peer a audio-log off
-peer b audio-log off
 peer b auto-answer
 
 i=1

@@ -4,60 +4,24 @@
 # Retry-After, OPTIONS gets 503, `show status` counts the calls down as they end, and each ended
 # normally; `undrain` takes calls again. `restart --when-idle` exits 75 once the last call ends,
 # and `--max-wait` ends the calls still up when it passes.
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/daemon.sh"
-. "$top_srcdir/tests/lib/sip.sh"
-. "$top_srcdir/tests/lib/cloud.sh"
-sb_need_peers sipp
+. "$top_srcdir/tests/lib/linkpair.sh"
 tap_plan 15
 
-pids=
-cleanup210() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
-trap cleanup210 EXIT
-
-sip_port=$(sb_free_port)
-lp=$(sb_free_port) # the intercom server that calls (sipp UAC)
 np=$(sb_free_port) # a second server on the same link card's host, calling during the drain
-sp=$(sb_free_port) # the server the calls go to (sipp UAS)
-sb_port_range rtp
 sb_license_calls 40 1
-sb_conf c.conf <<CONF
-$lic_conf
-system: { name = "t210"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
-cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
-    { number = "400"; target = "card:3/555"; } ); },
-  { slot = 2; type = "link"; name = "intercom"; transport = "udp"; peer = "127.0.0.1:$lp"; },
-  { slot = 3; type = "link"; name = "server"; transport = "udp"; peer = "127.0.0.1:$sp"; },
-  { slot = 4; type = "link"; name = "late"; transport = "udp"; peer = "127.0.0.1:$np"; } );
-CONF
-
-# the server: answers OPTIONS and every call (183, 200 after 100 ms), waits for the BYE
-sed "s/@DELAY@/100/; s/@MPORT@/$(sb_free_port)/g" "$top_srcdir/tests/peers/sipp/link-server.xml" \
-	>"$sb_tmp/server.xml"
-(cd "$sb_tmp" && exec timeout 300 sipp -sf server.xml -i 127.0.0.1 -p "$sp" -nostdin \
-	>server.out 2>&1) &
-pids="$pids $!"
-sb_wait_listen "$sp"
-sb_start c.conf && ctl license install "$lic_file" >/dev/null
-server_up() { ctl --json show links | json_get "[r['state'] for r in j['rows'] if r['name'] == 'server'][0]" | grep -qx up; }
-sb_poll 15 server_up
+linkpair_conf 210 "{ slot = 4; type = \"link\"; name = \"late\"; transport = \"udp\"; peer = \"127.0.0.1:$np\"; }" \
+	| sb_conf c.conf
+linkpair_server 300
+linkpair_start c.conf
 tap_ok $? "daemon up, the link to the answering server is up" || tap_diag "$(ctl show links)"
 
-# calls N TAG: N calls at once from the intercom server, each up until the daemon's BYE
-sed "s/@NUMBER@/400/g" "$top_srcdir/tests/peers/sipp/drain-uac.xml" >"$sb_tmp/uac.xml"
-calls() {
-	(cd "$sb_tmp" && exec timeout 240 sipp -sf uac.xml -i 127.0.0.1 -p "$lp" -mp "$(sb_free_port)" \
-		-m "$1" -l "$1" -r "$1" -nostdin -timeout 200s -timeout_error -recv_timeout 200s \
-		-trace_err -error_file "uac-$2.err" "127.0.0.1:$sip_port" >"uac-$2.out" 2>&1)
-}
-nup() { ctl --json show calls | json_get "sum(1 for r in j['rows'] if r['state'] == 'up')"; }
+calls() { linkpair_calls "$1" "$2" 200; }
 state() { ctl --json show status | json_get "j['item']['state']"; }
 calls 10 ten &
 uac_pid=$!
 pids="$pids $uac_pid"
-sb_poll 30 sh -c "[ \"\$($SYMBRIDGECTL -s $sb_tmp/ctl.sock --json show calls | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)[\"rows\"] if r[\"state\"] == \"up\"))')\" = 10 ]"
+ten() { [ "$(nup)" = 10 ]; }
+sb_poll 30 ten
 tap_ok $? "10 calls up (link intercom -> bridge 400 -> link server 555)" ||
 	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
 [ "$(state)" = running ]

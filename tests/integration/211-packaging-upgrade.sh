@@ -4,16 +4,8 @@
 # asks it to `restart --when-idle --max-wait SYMBRIDGE_UPGRADE_MAX_WAIT` (/etc/default/symbridge).
 # Here the helper, as built, runs against a daemon with a call up (systemd is not PID 1 in a
 # test: the unit's restart on status 75 is its RestartForceExitStatus= line).
-. "$top_srcdir/tests/lib/tap.sh"
-. "$top_srcdir/tests/lib/daemon.sh"
-. "$top_srcdir/tests/lib/sip.sh"
-. "$top_srcdir/tests/lib/cloud.sh"
-sb_need_peers sipp
+. "$top_srcdir/tests/lib/linkpair.sh"
 tap_plan 10
-
-pids=
-cleanup211() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
-trap cleanup211 EXIT
 
 helper=$top_builddir/packaging/upgrade-restart
 unit=$top_builddir/packaging/systemd/symbridged.service
@@ -33,27 +25,9 @@ sh -n "$at/call" && sh -n "$at/upgrade" && [ -x "$at/call" ] && [ -x "$at/upgrad
 	[ "$(grep -c '^Depends: symbridge, ' "$at/control")" = 2 ]
 tap_ok $? "debian/tests: call and upgrade parse and are declared in control"
 
-sip_port=$(sb_free_port)
-lp=$(sb_free_port)
-sp=$(sb_free_port)
-sb_port_range rtp
 sb_license_calls 4 1
-sb_conf c.conf <<CONF
-$lic_conf
-system: { name = "t211"; rtp_ports = [ $rtp, $((rtp + 98)) ]; };
-media: { workers = 1; bind_address = "127.0.0.1"; };
-sip: { listen = [ "udp:127.0.0.1:$sip_port" ]; options_interval = 3600; };
-cards = ( { slot = 1; type = "sym-bridge"; name = "bridge"; channels = (
-    { number = "400"; target = "card:3/555"; } ); },
-  { slot = 2; type = "link"; name = "intercom"; transport = "udp"; peer = "127.0.0.1:$lp"; },
-  { slot = 3; type = "link"; name = "server"; transport = "udp"; peer = "127.0.0.1:$sp"; } );
-CONF
-sed "s/@DELAY@/100/; s/@MPORT@/$(sb_free_port)/g" "$top_srcdir/tests/peers/sipp/link-server.xml" \
-	>"$sb_tmp/server.xml"
-(cd "$sb_tmp" && exec timeout 300 sipp -sf server.xml -i 127.0.0.1 -p "$sp" -nostdin \
-	>server.out 2>&1) &
-pids="$pids $!"
-sb_wait_listen "$sp"
+linkpair_conf 211 | sb_conf c.conf
+linkpair_server 300
 
 # no daemon answers: the helper says so and exits 1 (postinst then restarts plainly)
 out=$(SYMBRIDGECTL=$SYMBRIDGECTL SYMBRIDGE_DEFAULTS=/nonexistent sh "$helper" "$sb_tmp/ctl.sock" 2>&1)
@@ -61,16 +35,10 @@ rc=$?
 [ $rc -eq 1 ] && printf '%s' "$out" | grep -q 'cannot ask the running daemon to restart when idle'
 tap_ok $? "without a daemon: exit 1 and a reason (got $rc: $out)"
 
-sb_start c.conf && ctl license install "$lic_file" >/dev/null
-server_up() { ctl --json show links | json_get "[r['state'] for r in j['rows'] if r['name'] == 'server'][0]" | grep -qx up; }
-sed "s/@NUMBER@/400/g" "$top_srcdir/tests/peers/sipp/drain-uac.xml" >"$sb_tmp/uac.xml"
-sb_poll 15 server_up &&
-	(cd "$sb_tmp" && exec timeout 200 sipp -sf uac.xml -i 127.0.0.1 -p "$lp" -mp "$(sb_free_port)" \
-		-m 1 -nostdin -timeout 150s -timeout_error -recv_timeout 150s "127.0.0.1:$sip_port" \
-		>uac.out 2>&1) &
+linkpair_start c.conf
+linkpair_calls 1 one 150 &
 uac_pid=$!
 pids="$pids $uac_pid"
-nup() { ctl --json show calls | json_get "sum(1 for r in j['rows'] if r['state'] == 'up')"; }
 one() { [ "$(nup)" = 1 ]; }
 sb_poll 30 one
 tap_ok $? "a call is up through the daemon (link -> bridge -> link)" || tap_diag "$(ctl show calls)"
@@ -103,7 +71,7 @@ sb_pid=
 tap_ok $? "the call ended: the daemon exited 75, the status the unit restarts on (got $rc)" ||
 	tap_diag "$(tail -5 "$sb_tmp/daemon.log")"
 wait "$uac_pid"
-tap_ok $? "the call itself ended normally (BYE answered)" || tap_diag "$(tail -5 "$sb_tmp/uac.out")"
+tap_ok $? "the call itself ended normally (BYE answered)" || tap_diag "$(tail -5 "$sb_tmp/uac-one.out")"
 
 # a value that is no number: the default (4 h) and a warning, never a failed upgrade
 printf 'SYMBRIDGE_UPGRADE_MAX_WAIT=soon\n' >"$sb_tmp/default"

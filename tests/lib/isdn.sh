@@ -108,9 +108,14 @@ cards = (
 CONF
 }
 
-# isdn_pair_peers: the two peers of isdn_pair_conf started, and both spans up
+# isdn_pair_peers [--audio]: the two peers of isdn_pair_conf started, and both spans up; with
+# --audio the peers carry audio on their B-channels (their per-frame audio log off)
 isdn_pair_peers() {
-	peer_start a 3 "$sb_tmp/a.sock" net e1
-	peer_start b 4 "$sb_tmp/b.sock" cpe e1
+	peer_start a 3 "$sb_tmp/a.sock" net e1 "$@"
+	peer_start b 4 "$sb_tmp/b.sock" cpe e1 "$@"
+	if [ "${1:-}" = --audio ]; then
+		peer a audio-log off
+		peer b audio-log off
+	fi
 	span_up 2 && span_up 3
 }
