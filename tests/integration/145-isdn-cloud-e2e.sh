@@ -138,7 +138,7 @@ tap_ok $? "the call record has both legs (trunk PCMA, bridge G722 to cloudy), no
 	tap_diag "$rec"
 # its VoIP report: the B-channel's side (what the engine read and wrote on it) within 2 % of the
 # frames the ISDN peer played and counted (the issue's figure), the cloud leg's RTP as the engine
-# counted it: one G.722 packet per 20 ms frame each way, within 2 % of the B-channel's side
+# counted it: what baresip sent is what went to the B-channel (within 2 %)
 printf '%s' "$rec" | PEER_TX="$peer_tx" PEER_RX="$peer_rx" python3 -c "
 import json, os, sys; r = json.load(sys.stdin)['item']
 near = lambda a, b: abs(a - b) <= max(2, 0.02 * b)
@@ -148,11 +148,11 @@ assert r['a_codec'] == 'PCMA' and r['a_srtp'] is False and r['a_transcoded'] is 
 assert r['b_codec'] == 'G722' and r['b_srtp'] is True and r['b_transcoded'] is True, r
 assert tx >= 150 and near(r['a_packets_received'], tx), ('peer sent', tx, r)
 assert rx > 100 and near(r['a_packets_sent'], rx), ('peer received', rx, r)
-assert r['b_packets_sent'] >= 150, r  # the tone's 150 frames, and the DTMF 3 events
-assert near(r['b_packets_sent'], r['a_packets_received']), r
+# toward the cloud: a packet per B-channel frame, and the RFC 4733 packets of the DTMF 3
+assert r['b_packets_sent'] >= r['a_packets_received'] >= 150, r
 assert near(r['b_packets_received'], r['a_packets_sent']), r
 assert r['b_packets_lost'] == 0 and float(r['b_mos']) >= 4.0, r"
-tap_ok $? "its report: B-channel frames within 2 % of the peer's $peer_tx played and $peer_rx counted, the cloud leg's SRTP G.722 1:1 without loss, MOS >= 4.0" ||
+tap_ok $? "its report: B-channel frames within 2 % of the peer's $peer_tx played and $peer_rx counted, the cloud leg's SRTP G.722 without loss, MOS >= 4.0" ||
 	tap_diag "$rec"
 
 # ---- cloud -> ISDN ----------------------------------------------------------------------------
