@@ -210,17 +210,6 @@ static void media_sync(struct sb_call *c)
 	sb__media_sync(&c->media, c->id, c->a, c->winner);
 }
 
-/* leg's endpoint is new to the call: an owner that carries the call's media itself (SIP) is told,
- * when the call's own session does not have the leg */
-static void media_tell_others(struct sb_call *c, struct sb_leg *leg)
-{
-	for (unsigned i = 0; i <= c->nb; i++) {
-		struct sb_leg *o = i ? c->b[i - 1] : c->a;
-		if (o && o != leg && o->ops->peer_media)
-			o->ops->peer_media(o, leg);
-	}
-}
-
 /* A leg of the session leaves: the session ends (a leg taking its place makes a new one). */
 static void media_leg_gone(struct sb_call *c, const struct sb_leg *leg)
 {
@@ -335,8 +324,6 @@ static void xfer_answered(struct sb_call *c, struct sb_leg *leg)
 	if (!c->reason)
 		c->reason = "transferred";
 	media_sync(c); /* the new leg takes the side of the one it replaces */
-	if (c->media.leg[0] != leg && c->media.leg[1] != leg)
-		media_tell_others(c, leg);
 	publish(c, SB_CALL_EV_TRANSFER, leg, was_a ? 0 : 1, 0, 0);
 	if (from)
 		leg_release(from, 16);
@@ -626,8 +613,8 @@ void sb_leg_hungup(struct sb_leg *leg, int q850)
 	leg->call = NULL;
 	/* the transferor left: its side of the session waits for the leg the transfer places
 	 * (the call's end closes the session otherwise, after the record is written) */
-	if (leg == c->xfer_from)
-		media_leg_gone(c, leg);
+	if (leg == c->xfer_from || (!c->winner && leg != c->a))
+		media_leg_gone(c, leg); /* ... and a ringing leg with early media */
 	if (c->xfer_from && xfer_hungup(c, leg, q850))
 		return;
 	if (leg == c->a) {
@@ -672,9 +659,40 @@ void sb_leg_media_changed(struct sb_leg *leg)
 {
 	struct sb_call *c = leg->call;
 
-	if (!c || sb__media_changed(&c->media, leg))
+	if (c)
+		sb__media_changed(&c->media, c->id, leg);
+}
+
+void sb_leg_early_media(struct sb_leg *leg)
+{
+	struct sb_call *c = leg->call;
+
+	/* until a leg answers, the session follows the last one with early media */
+	if (c && !c->winner && c->a && leg != c->a && leg->state != SB_LEG_RELEASED)
+		sb__media_sync(&c->media, c->id, c->a, leg);
+}
+
+int sb_leg_media_dtmf(struct sb_leg *leg, char digit)
+{
+	return leg->call ? sb__media_dtmf(&leg->call->media, leg, digit) : -ENOENT;
+}
+
+void sb_call_media_digit(uint64_t call_id, unsigned side, char digit, const char *how)
+{
+	struct sb_call *c = sb_call_find(call_id);
+	struct sb_leg *from, *to;
+
+	if (!c || side > 1 || !(from = c->media.leg[side]))
 		return;
-	media_tell_others(c, leg); /* a leg whose owner carries the call's media (SIP) hears of it */
+	to = c->media.leg[1 - side];
+	log_info("call %llu: digit %c from %s to %s %s", (unsigned long long)call_id, digit,
+		 from->party.number[0] ? from->party.number : from->owner,
+		 to ? (to->party.number[0] ? to->party.number : to->owner) : "?", how);
+	/* an other side that wants digits by signalling (SIP INFO) gets it from its owner */
+	if (to && c->media.by_signalling[1 - side] && to->ops->dtmf)
+		to->ops->dtmf(to, digit);
+	if (from->call == c)
+		publish(c, SB_CALL_EV_DIGIT, from, side_of(c, from), 0, digit);
 }
 
 int sb_leg_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
@@ -683,13 +701,6 @@ int sb_leg_media_info(const struct sb_leg *leg, struct sb_leg_media *mi)
 		return 0;
 	if (leg->ops->media_info)
 		return leg->ops->media_info(leg, mi);
-	/* an owner that carries the call's media may carry this leg's too */
-	const struct sb_call *c = leg->call;
-	for (unsigned i = 0; c && i <= c->nb; i++) {
-		const struct sb_leg *o = i ? c->b[i - 1] : c->a;
-		if (o && o != leg && o->ops->peer_media_info && o->ops->peer_media_info(o, leg, mi) == 0)
-			return 0;
-	}
 	return -ENOENT;
 }
 

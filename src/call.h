@@ -72,16 +72,38 @@ struct sb_leg_media {
 enum sb_media_kind {
 	SB_MEDIA_NONE,
 	SB_MEDIA_TDM, /* an ISDN B-channel: a descriptor carrying 8 kHz G.711 frames */
+	SB_MEDIA_RTP, /* RTP (or SRTP) with a peer, as the owner's offer/answer agreed it */
 };
+
+/* A local RTP port pair reserved by the media module before any session exists (so an SDP can
+ * name it); opaque to the core. It returns to the port table once its owner released it and
+ * no session uses it any more. */
+struct sb_media_port;
+
+#define SB_MEDIA_KEY_LEN 30 /* an SDES master key and salt (RFC 4568, AES_CM_128) */
 
 struct sb_media_ep {
 	enum sb_media_kind kind;
-	char codec[17]; /* by SDP name: "PCMA" (E1, BRI) or "PCMU" (T1) */
+	char codec[17]; /* by SDP name: "PCMA" (E1, BRI) or "PCMU" (T1); RTP: also G722, opus */
 	int fd;         /* TDM: the descriptor (-1: not connected yet); the session takes a copy */
 	/* TDM: a failed read that is an event of the device (DAHDI's ELAST) is taken by this,
 	 * which returns true; NULL: none. It runs on a media worker thread: it may touch nothing
 	 * the main loop owns. */
 	bool (*fd_event)(int fd, int err);
+	/* RTP: the local port (its owner's reservation; the session takes a reference), where the
+	 * peer is, and what offer/answer agreed on */
+	struct sb_media_port *port;
+	char remote_addr[64]; /* IPv4 or IPv6 text; "": not known yet (latching learns it) */
+	uint16_t remote_port;
+	unsigned clock;       /* the codec's a=rtpmap clock rate */
+	uint8_t pt;           /* the codec's payload type */
+	int dtmf_pt;          /* telephone-event payload type, -1: none (digits in band) */
+	unsigned ptime;       /* ms per packet we send; 0: 20 */
+	bool latch;           /* symmetric RTP: follow the address the peer's packets come from */
+	bool dtmf_by_signalling; /* the other side's digits go out by signalling (SIP INFO) */
+	char srtp_suite[40];  /* "": plain RTP; else the suite both keys are for */
+	uint8_t key_tx[SB_MEDIA_KEY_LEN]; /* ours: what we protect with (our a=crypto) */
+	uint8_t key_rx[SB_MEDIA_KEY_LEN]; /* the peer's: what its packets are checked with */
 };
 
 /* What the core asks of a leg's owner; every hook is optional but hangup. */
@@ -91,18 +113,14 @@ struct sb_leg_ops {
 	/* end the leg with this Q.850 cause; the core has already let go of it */
 	void (*hangup)(struct sb_leg *leg, int q850);
 	void (*dtmf)(struct sb_leg *leg, char digit); /* a digit from the other side */
-	/* the leg's media now (show calls), for an owner that carries it itself; -ENOENT when it
-	 * has none */
+	/* the leg's media now (show calls), for an owner that carries it itself (none does now:
+	 * the call's session measures every leg it joins); -ENOENT when it has none */
 	int (*media_info)(const struct sb_leg *leg, struct sb_leg_media *mi);
-	/* describe the leg's media endpoint (0), or -ENOTSUP. A TDM leg's owner stops reading
-	 * its descriptor from then on: the media session does, on a worker. */
+	/* describe the leg's media endpoint (0), or -ENOTSUP (none), -EAGAIN (not agreed yet: its
+	 * owner calls sb_leg_media_changed once it is). A TDM leg's owner stops reading its
+	 * descriptor from then on: the media session does, on a worker. An RTP leg's port stays
+	 * its owner's reservation; the session shares it. */
 	int (*media_ep)(struct sb_leg *leg, struct sb_media_ep *ep);
-	/* For an owner that carries the call's media itself (the sip module's session): the
-	 * endpoint of another leg of the call changed (sb_leg_media_changed) */
-	void (*peer_media)(struct sb_leg *leg, struct sb_leg *other);
-	/* ... and what that other leg carries, as media_info says it (-ENOENT: not in its care) */
-	int (*peer_media_info)(const struct sb_leg *leg, const struct sb_leg *other,
-			       struct sb_leg_media *mi);
 };
 
 /* What the far end of a leg is, set by the module that creates it: call records and routing
@@ -162,9 +180,15 @@ void sb_leg_dtmf_relayed(struct sb_leg *leg, char digit);
 void sb_leg_hungup(struct sb_leg *leg, int q850);
 /* The connected other side of an answered call (for media), NULL otherwise. */
 struct sb_leg *sb_leg_peer(const struct sb_leg *leg);
-/* The leg's media endpoint changed (its B-channel connected again): the call's media session
- * takes the new description, or the owner that carries the call's media is told (peer_media). */
+/* The leg's media endpoint changed (its B-channel connected again, a re-INVITE, an answer): the
+ * call's media session takes the new description (or is made now, if it could not be before). */
 void sb_leg_media_changed(struct sb_leg *leg);
+/* A called leg has media before it answers (SIP 183 with SDP): until a leg answers, the call's
+ * session joins the a leg and this one, so the caller hears it. */
+void sb_leg_early_media(struct sb_leg *leg);
+/* A digit toward leg from outside the session (an ISDN keypad, SIP INFO): the call's session
+ * sends it toward that leg (RFC 4733 or tones). 0, or -ENOENT when the leg has no session. */
+int sb_leg_media_dtmf(struct sb_leg *leg, char digit);
 /* The leg's media now (codec, SRTP, packets): from the call's media session, else from its
  * owner (media_info); -ENOENT when neither can say. */
 int sb_leg_media_info(const struct sb_leg *leg, struct sb_leg_media *mi);
@@ -260,13 +284,21 @@ struct sb_leg *sb_call_b(const struct sb_call *c);
 struct sb_media_ops {
 	const char *name;
 	int (*open)(void **msp, const struct sb_media_ep ep[2], uint64_t call_id);
-	/* the endpoint on one side changed, or another leg took that side (a transfer) */
+	/* the endpoint on one side changed, or another leg took that side (a transfer); -ENOTSUP
+	 * when the session cannot take it (another RTP port): the core makes a new session */
 	int (*update)(void *ms, unsigned side, const struct sb_media_ep *ep);
 	int (*info)(void *ms, unsigned side, struct sb_leg_media *mi);
+	/* send a digit toward side (RFC 4733 where it takes events, else tones) */
+	int (*dtmf)(void *ms, unsigned side, char digit);
 	void (*close)(void *ms);
 };
 int sb_media_register(const struct sb_media_ops *ops); /* -EEXIST: one is registered */
 void sb_media_unregister(const struct sb_media_ops *ops);
+/* For the media module: the session of call call_id heard digit on side and relayed it inside
+ * the session already (how: the way it went toward the other side, for the log). Observers are
+ * told; an other side that takes digits by signalling (dtmf_by_signalling) gets it from its
+ * owner's dtmf hook. */
+void sb_call_media_digit(uint64_t call_id, unsigned side, char digit, const char *how);
 
 /* ---- Q.850 cause <-> SIP status (src/cause.c), RFC 3398 7.2.4.1 and 8.2.6.1 ----------------- */
 

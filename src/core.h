@@ -195,13 +195,17 @@ struct sb__call_media {
 	void *ms;                /* the media module's session, NULL: none */
 	struct sb_leg *leg[2];   /* the legs it joins */
 	bool failed;             /* it could not be made for these legs: said once */
+	bool by_signalling[2];   /* that side takes the other's digits by signalling (SIP INFO) */
 };
 /* make, update or end the session so that it joins a and b (NULL: the call has no pair) */
 void sb__media_sync(struct sb__call_media *m, uint64_t call_id, struct sb_leg *a,
 		    struct sb_leg *b);
 void sb__media_close(struct sb__call_media *m);
-/* leg's endpoint changed: true when the session had it (and took the change) */
-bool sb__media_changed(struct sb__call_media *m, struct sb_leg *leg);
+/* leg's endpoint changed: true when the session had it (and took the change, or was made now
+ * when it could not be before) */
+bool sb__media_changed(struct sb__call_media *m, uint64_t call_id, struct sb_leg *leg);
+/* a digit toward leg through the session; -ENOENT when the session does not have it */
+int sb__media_dtmf(struct sb__call_media *m, const struct sb_leg *leg, char digit);
 /* the media of a leg of the session; -ENOENT when the session does not have it */
 int sb__media_info(const struct sb__call_media *m, const struct sb_leg *leg,
 		   struct sb_leg_media *mi);

@@ -15,6 +15,8 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_rtp.c \
 	modules/media/media_tdm.c \
 	modules/media/media_ops.c \
+	modules/media/media_ep.c \
+	modules/media/media_port.c \
 	modules/media/media_uring.c \
 	modules/media/media_rtcp.c \
 	modules/media/media_stats.c
@@ -36,7 +38,7 @@ SB_MEDIA_TEST_CFLAGS = $(SB_TEST_CFLAGS) $(SRTP_CFLAGS) \
 	$(SPANDSP_CFLAGS) $(OPUS_CFLAGS) $(UV_CFLAGS)
 SB_MEDIA_UNIT = tests/unit/test_media_codec tests/unit/test_media_resample \
 	tests/unit/test_media_srtp tests/unit/test_media_sdp tests/unit/test_media_session \
-	tests/unit/test_media_stats
+	tests/unit/test_media_stats tests/unit/test_media_ep
 check_PROGRAMS += $(SB_MEDIA_UNIT)
 TESTS += $(SB_MEDIA_UNIT)
 tests_unit_test_media_codec_SOURCES = tests/unit/test_media_codec.c tests/unit/media_audio.h
@@ -55,6 +57,10 @@ tests_unit_test_media_sdp_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_media_stats_SOURCES = tests/unit/test_media_stats.c
 tests_unit_test_media_stats_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
 tests_unit_test_media_stats_LDADD = $(SB_MEDIA_LIBS) $(CMOCKA_LIBS)
+
+tests_unit_test_media_ep_SOURCES = tests/unit/test_media_ep.c
+tests_unit_test_media_ep_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)
+tests_unit_test_media_ep_LDADD = $(SB_MEDIA_LIBS) $(SB_CORE_LIBS) $(CMOCKA_LIBS)
 
 tests_unit_test_media_session_SOURCES = tests/unit/test_media_session.c
 tests_unit_test_media_session_CFLAGS = $(SB_MEDIA_TEST_CFLAGS)

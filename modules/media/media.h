@@ -270,6 +270,15 @@ struct media_engine_status {
 };
 void media_engine_status(const struct media_engine *e, struct media_engine_status *st);
 
+/* A local RTP/RTCP port pair reserved before its session exists, so that an SDP can name it
+ * (media_port.c). A session made on it (media_leg_conf.rsv) shares it; the pair returns to the
+ * table once the owner released it and the last session on it is gone, so a call that never
+ * connects gives it back at its owner's release. -ENOSPC/-EADDRINUSE as for sessions. */
+struct sb_media_port;
+int media_port_reserve(struct media_engine *e, struct sb_media_port **pp);
+uint16_t media_port_number(const struct sb_media_port *p); /* the RTP port (RTCP: + 1) */
+void media_port_release(struct sb_media_port *p);          /* NULL: nothing */
+
 /* One side of a session, as offer/answer agreed it. */
 struct media_leg_conf {
 	enum media_codec codec;
@@ -294,6 +303,9 @@ struct media_leg_conf {
 	/* a failed read that is an event of the device (DAHDI's ELAST) is taken by this, which
 	 * returns true; it runs on a worker thread */
 	bool (*tdm_event)(int fd, int err);
+	/* An RTP leg on a pair reserved with media_port_reserve (the session takes a reference;
+	 * an update cannot bring another one: -ENOTSUP); NULL: the session binds a pair itself */
+	struct sb_media_port *rsv;
 };
 
 enum media_event_type {
@@ -352,9 +364,22 @@ struct sb_media_ep;
 struct sb_leg_media;
 /* the operations registered with the call core while the engine runs */
 extern const struct sb_media_ops media_call_ops;
-/* a leg's endpoint as the core describes it (a B-channel) as one side of a session;
- * -ENOTSUP for what the engine cannot carry */
+/* media_ep.c: a leg's endpoint as the core describes it (a B-channel, or RTP on a reserved
+ * port) as one side of a session; -ENOTSUP for what the engine cannot carry */
 int media_conf_from_ep(struct media_leg_conf *lc, const struct sb_media_ep *ep);
+/* ... and back: the endpoint of a leg configured as lc (an RTP leg's port is lc->rsv) */
+int media_ep_from_conf(struct sb_media_ep *ep, const struct media_leg_conf *lc);
+/* The SDP media lines (c=, m=, a=) of an RTP endpoint with its reserved port at addr: its one
+ * codec, telephone-event, ptime, and our key (key_tx) as a=crypto with tag (0: 1). Returns the
+ * length, -EINVAL (no reserved port) or -ENOSPC. The offer/answer itself is the signalling
+ * module's: this writes what it agreed. */
+int media_ep_sdp_write(const struct sb_media_ep *ep, const char *addr, unsigned crypto_tag,
+		       char *buf, size_t len);
+/* The peer's SDP (an answer, or an offer of one codec) into ep: its address and port, first
+ * codec, telephone-event at that codec's clock, ptime, and its key (key_rx, the first a=crypto
+ * we accept). Leaves ep's port, key_tx, latch and dtmf_by_signalling as they are. -EINVAL,
+ * -ENOENT (no audio or no codec we know), -ENOTSUP (RTP/SAVP without a key we accept). */
+int media_ep_sdp_read(struct sb_media_ep *ep, const char *sdp, size_t len);
 /* what show calls and call records say of one leg of a session (lc: that leg's configuration);
  * filled from the engine's own counters */
 void media_session_leg_media(const struct media_session *s, unsigned leg,

@@ -248,7 +248,7 @@ static int bind_port(const char *ip, int port, int *fdp)
 }
 
 /* an even RTP port and the odd RTCP port above it, both bound */
-static int pair_take(struct media_engine *e, int *pairp, int fd[2])
+int media__pair_take(struct media_engine *e, int *pairp, int fd[2])
 {
 	unsigned busy = 0;
 
@@ -277,7 +277,7 @@ static int pair_take(struct media_engine *e, int *pairp, int fd[2])
 	return busy ? -EADDRINUSE : -ENOSPC;
 }
 
-static void pair_release(struct media_engine *e, int k)
+void media__pair_release(struct media_engine *e, int k)
 {
 	if (k >= 0 && e->pair_used[k]) {
 		e->pair_used[k] = 0;
@@ -293,7 +293,10 @@ static void session_free(struct media_session *s)
 
 	for (int i = 0; i < 2; i++) {
 		const struct media_counters *c = &s->leg[i].c;
-		pair_release(e, s->pair[i]);
+		if (s->rsv[i]) /* a reserved pair: back to its owner, or to the table */
+			media__port_unref(s->rsv[i]);
+		else
+			media__pair_release(e, s->pair[i]);
 		e->gone_rx += atomic_load_explicit(&c->rx_packets, memory_order_relaxed);
 		e->gone_tx += atomic_load_explicit(&c->tx_packets, memory_order_relaxed);
 		e->gone_lost += atomic_load_explicit(&c->lost, memory_order_relaxed);
@@ -416,6 +419,7 @@ static void engine_closed_cb(uv_handle_t *h)
 {
 	struct media_engine *e = h->data;
 
+	media__ports_orphan(e);
 	free(e->pair_used);
 	free(e->workers);
 	free(e);
@@ -520,7 +524,15 @@ int media_session_alloc(struct media_session **sp, struct media_engine *e,
 		s->fd[i][0] = s->fd[i][1] = -1;
 		if (legs[i].tdm)
 			continue; /* a B-channel: no port */
-		if ((rc = pair_take(e, &s->pair[i], s->fd[i])) < 0)
+		if (legs[i].rsv) { /* the owner's reserved pair: the worker reads copies */
+			if ((rc = media__port_use(legs[i].rsv, e, s->fd[i])) < 0)
+				goto out;
+			s->rsv[i] = legs[i].rsv;
+			s->pair[i] = legs[i].rsv->pair;
+			s->port[i] = legs[i].rsv->port;
+			continue;
+		}
+		if ((rc = media__pair_take(e, &s->pair[i], s->fd[i])) < 0)
 			goto out;
 		s->port[i] = (uint16_t)(e->port_base + 2 * s->pair[i]);
 	}
@@ -570,7 +582,10 @@ out:
 		if (s->pair[i] >= 0) {
 			close(s->fd[i][0]);
 			close(s->fd[i][1]);
-			pair_release(e, s->pair[i]);
+			if (s->rsv[i])
+				media__port_unref(s->rsv[i]);
+			else
+				media__pair_release(e, s->pair[i]);
 		}
 	free(s->destroy_msg);
 	pipe_free(s->pipe);
@@ -595,6 +610,9 @@ int media_session_update(struct media_session *s, unsigned leg, const struct med
 		return -EINVAL;
 	if (!c->tdm && s->pair[leg] < 0)
 		return -ENOTSUP; /* made for a B-channel: it has no socket for RTP */
+	/* the worker keeps the sockets it was made with: another reserved pair cannot come in */
+	if (!c->tdm && c->rsv && c->rsv != s->rsv[leg])
+		return -ENOTSUP;
 	legs[0] = s->conf[0];
 	legs[1] = s->conf[1];
 	legs[leg] = *c;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,26 +12,6 @@
 #include "symbridge.h"
 
 #include "media.h"
-
-int media_conf_from_ep(struct media_leg_conf *lc, const struct sb_media_ep *ep)
-{
-	enum media_codec codec;
-
-	if (ep->kind != SB_MEDIA_TDM)
-		return -ENOTSUP;
-	if (media_codec_find(ep->codec, 8000, &codec) < 0 ||
-	    (codec != MEDIA_PCMA && codec != MEDIA_PCMU))
-		return -ENOTSUP;
-	memset(lc, 0, sizeof *lc);
-	lc->codec = codec;
-	lc->pt = (uint8_t)media_codec_info(codec)->static_pt;
-	lc->dtmf_pt = -1; /* digits travel in band (and as keypad digits on the D-channel) */
-	lc->ptime = 20;
-	lc->tdm = true;
-	lc->tdm_fd = ep->fd;
-	lc->tdm_event = ep->fd_event;
-	return 0;
-}
 
 void media_session_leg_media(const struct media_session *s, unsigned leg,
 			     const struct media_leg_conf *lc, struct sb_leg_media *mi)
@@ -57,8 +38,35 @@ void media_session_leg_media(const struct media_session *s, unsigned leg,
 
 /* ---- the operations ---- */
 
-/* The session of a call whose legs carry their own media (B-channels): its events (digits
- * heard in band) need nothing more, since the engine relays them in band itself. */
+/* How a digit went toward a leg configured as lc, for the log line the core writes */
+static const char *dtmf_how(const struct media_leg_conf *lc, char *buf, size_t n)
+{
+	const struct media_codec_info *ci = media_codec_info(lc->codec);
+
+	if (lc->dtmf_by_signalling)
+		snprintf(buf, n, "as SIP INFO");
+	else if (lc->dtmf_pt >= 0)
+		snprintf(buf, n, "as RFC 4733 (payload type %d, %s at %u Hz)", lc->dtmf_pt,
+			 ci->name, ci->rtp_clock);
+	else
+		snprintf(buf, n, "in band (tones in %s)", ci->name);
+	return buf;
+}
+
+/* A digit the session heard on one leg: the engine relayed it to the other leg itself (events,
+ * tones, or nothing where that leg takes digits by signalling); the core tells the rest. */
+static void session_event_cb(struct media_session *s, const struct media_event *ev, void *arg)
+{
+	struct media_leg_conf other;
+	char how[96];
+
+	if (ev->type != MEDIA_EV_DTMF || ev->leg > 1 || media_session_conf(s, 1 - ev->leg, &other) < 0)
+		return;
+	sb_call_media_digit((uint64_t)(uintptr_t)arg, ev->leg, ev->digit,
+			    dtmf_how(&other, how, sizeof how));
+}
+
+/* The session of a call from its legs' endpoints (B-channels, RTP on reserved ports). */
 static int op_open(void **msp, const struct sb_media_ep ep[2], uint64_t call_id)
 {
 	struct media_engine *e = media_daemon_engine();
@@ -71,13 +79,19 @@ static int op_open(void **msp, const struct sb_media_ep ep[2], uint64_t call_id)
 	for (int i = 0; i < 2; i++)
 		if ((rc = media_conf_from_ep(&lc[i], &ep[i])) < 0)
 			return rc;
-	if ((rc = media_session_alloc(&s, e, lc, NULL, NULL)) < 0)
+	rc = media_session_alloc(&s, e, lc, session_event_cb, (void *)(uintptr_t)call_id);
+	if (rc < 0)
 		return rc;
 	media_session_set_call(s, call_id);
 	log_debug("call %llu: media session %s <-> %s", (unsigned long long)call_id, ep[0].codec,
 		  ep[1].codec);
 	*msp = s;
 	return 0;
+}
+
+static int op_dtmf(void *ms, unsigned side, char digit)
+{
+	return media_session_dtmf(ms, side, digit, 100);
 }
 
 static int op_update(void *ms, unsigned side, const struct sb_media_ep *ep)
@@ -110,5 +124,6 @@ const struct sb_media_ops media_call_ops = {
 	.open = op_open,
 	.update = op_update,
 	.info = op_info,
+	.dtmf = op_dtmf,
 	.close = op_close,
 };

@@ -182,6 +182,7 @@ struct media_session {
 	uint16_t port[2];              /* RTP ports; RTCP is port + 1 */
 	int pair[2];                   /* port pair index in the engine's table */
 	int fd[2][2];                  /* [leg][rtp, rtcp] until the worker opens them */
+	struct sb_media_port *rsv[2];  /* a leg on its owner's reserved pair (a reference) */
 	struct media_leg_conf conf[2]; /* the main thread's copy */
 	struct media_pipe *pipe;       /* the worker's, from CREATE and UPDATE on */
 	struct media_leg_rt leg[2];
@@ -260,9 +261,30 @@ struct media_engine {
 	char bind_ip[64];
 	struct media_session *sessions;
 	unsigned nsessions;
+	struct sb_media_port *ports; /* reserved pairs (media_port.c) */
 	/* what sessions gone counted (both legs), so that totals never go down (metrics) */
 	uint64_t gone_rx, gone_tx, gone_lost, gone_sessions;
 };
+
+/* media_engine.c: the port table: an even RTP port and the odd RTCP port above it, both bound */
+int media__pair_take(struct media_engine *e, int *pairp, int fd[2]);
+void media__pair_release(struct media_engine *e, int k);
+
+/* media_port.c: a pair reserved before its session (SDP names it), shared by reference */
+struct sb_media_port {
+	struct media_engine *e; /* NULL once the engine is gone */
+	int pair;
+	int fd[2];
+	uint16_t port;
+	unsigned refs; /* its owner's, and each session's on it */
+	bool released; /* the owner let go */
+	struct sb_media_port *next, *prev;
+};
+/* a session's leg on p: copies of its sockets in fd (the worker closes them) and a reference */
+int media__port_use(struct sb_media_port *p, struct media_engine *e, int fd[2]);
+void media__port_unref(struct sb_media_port *p);
+/* the engine is freed: pairs still reserved lose their sockets (their owners still release) */
+void media__ports_orphan(struct media_engine *e);
 
 void media__queue_init(struct media_queue *q);
 void media__queue_push(struct media_queue *q, struct media_msg *m);

@@ -1,4 +1,4 @@
-/* sip_call.h: SIP legs and the media of SIP calls, shared by sip_call.c and sip_route.c. */
+/* sip_call.h: SIP legs and their media endpoints, shared by sip_call.c and sip_route.c. */
 #ifndef SB_SIP_CALL_H
 #define SB_SIP_CALL_H
 
@@ -8,23 +8,6 @@
 
 #include "sip_sdp.h"
 #include "symbridge.h"
-
-/* The media of a call with SIP legs: one session, leg 0 the a side, leg 1 the b side. It is
- * found by the call's a leg (ours, or another module's that describes its endpoint, an ISDN
- * B-channel the session's worker reads itself) and lives as long as a SIP leg of the call holds
- * it. */
-struct sip_bridge {
-	struct sip_bridge *next;
-	const struct sb_leg *a;
-	unsigned refs;
-	struct media_session *ms;
-	struct media_leg_conf lc[2];
-	struct media_sdp_media answer; /* what the a leg is answered */
-	struct media_sdp_media a_offer; /* what the a leg offered (SIP a legs) */
-	uint64_t sdp_version;
-	/* another module's leg (an ISDN B-channel) at media leg i, NULL: a SIP leg's */
-	const struct sb_leg *foreign[2];
-};
 
 /* One SIP dialog as a leg of the call core. */
 struct sip_leg {
@@ -37,8 +20,15 @@ struct sip_leg {
 	bool early;                   /* a: 183 with SDP sent */
 	bool released;                /* the core let go of it, or never took it */
 	bool ended;                   /* nua says the dialog is over */
-	struct sip_bridge *br;        /* the call's media, while the leg holds it */
-	struct media_sdp_media offer; /* b legs: what we offered */
+	/* its media: our RTP port on this dialog, reserved at its first SDP (the call's session,
+	 * which the core makes, shares it), and the stream offer/answer agreed with the peer,
+	 * which the leg describes to the core (media_ep) */
+	struct sb_media_port *port;
+	struct media_leg_conf lc;
+	bool has_media;                 /* lc is agreed */
+	struct media_sdp_media offer;   /* b legs: what we offered */
+	struct media_sdp_media answer;  /* a legs: what we answer */
+	struct media_sdp_media a_offer; /* a legs: what the peer offered (a codec match later) */
 	char contact[256];            /* our Contact on this dialog, "" to let nua choose */
 	/* re-INVITE / UPDATE (sip_dialog.c) */
 	uint64_t sdp_ver;         /* o= version of the last SDP we sent on this dialog */
@@ -51,12 +41,11 @@ struct sip_leg {
 	bool answer_in_ack;       /* we offered in a 200 to an INVITE without SDP */
 	struct su_timer_s *retry; /* after 491 (RFC 3261 section 14.1) */
 	int dtmf;                 /* enum card_link_dtmf: how digits go toward this leg */
-	unsigned midx;            /* its media leg in the session: 0 the a side, 1 the b side */
 	/* transfer (sip_refer.c): a REFER of this leg's peer is being carried out */
 	bool xfer;
 	char xfer_event[64]; /* the Event of its NOTIFYs ("refer", "refer;id=N") */
 	char call_id[128];   /* of its dialog, for a Replaces that names it */
-	bool reoffer;        /* its media moved to another session: offer it again */
+	bool reoffer;        /* its port changed (an attended transfer): offer it again */
 	/* session refresh (sip_timer.c) */
 	bool peer_update;           /* the peer's Allow lists UPDATE */
 	bool refresher;             /* we refresh the session (RFC 4028) */
@@ -70,7 +59,6 @@ struct sip_leg {
 
 struct sip_leg *sip_leg_new(bool cloud, bool incoming);
 void sip_leg_free(struct sip_leg *sl);
-struct sip_bridge *sip_call_bridge(const struct sb_call *c);
 /* sip_addr.c: the address our SDP gives peer (a URL or a host) for the engine's ports */
 const char *sip_media_addr(bool cloud, const char *peer);
 
@@ -94,8 +82,8 @@ void sip_call_close(void);
 struct media_sdp_media *sip_leg_local_sdp(struct sip_leg *sl);
 /* BYE on an answered leg and the end of its call with cause q850 */
 void sip_leg_end(struct sip_leg *sl, int q850);
-/* index of the leg in its call's media session: 0 for the a side, 1 for the b side */
-unsigned sip_leg_media_index(const struct sip_leg *sl);
+/* the codec the other side of the leg's answered call carries, else dflt */
+enum media_codec sip_leg_peer_codec(struct sip_leg *sl, enum media_codec dflt);
 
 /* sip_dialog.c: re-INVITE and UPDATE of established dialogs (hold, resume, codec change,
  * offerless re-INVITE, glare); true when the event was one of those */
@@ -109,8 +97,6 @@ void sip_dialog_free(struct sip_leg *sl);
 void sip_dtmf_sdp(const struct sip_leg *sl, struct media_sdp_media *sdp, struct media_leg_conf *lc);
 /* a digit from the other side toward sl: true when it went as SIP INFO */
 bool sip_dtmf_info_out(struct sip_leg *sl, char digit);
-/* a digit the session reports on media leg idx: sent by INFO to the other side if it wants */
-void sip_dtmf_session_digit(struct sip_bridge *br, unsigned idx, char digit);
 /* the log line of a digit from outside the session (ISDN keypad, INFO) sent toward sl */
 void sip_dtmf_log_out(const struct sip_leg *sl, const struct media_leg_conf *lc, char digit);
 /* nua_i_info on a leg; true when handled */
@@ -120,8 +106,8 @@ int sip_dtmf_parse(const char *ctype, const char *body, size_t len, char *digit)
 
 /* attended transfer: the live leg whose dialog has this Call-ID, NULL: none */
 struct sip_leg *sip_leg_by_call_id(const char *call_id);
-/* b leaves its call's session for the one of t's call, taking t's media leg there (t's dialog is
- * about to end), and is offered the new port by re-INVITE */
+/* b takes t's RTP port (t's dialog is about to end; the session of t's call goes on with it)
+ * and is offered it by re-INVITE; the core then joins b to t's call (sb_call_join) */
 int sip_call_move_media(struct sip_leg *b, struct sip_leg *t);
 /* sip_timer.c: session refresh (RFC 4028): what the peer's INVITE (a legs) or 2xx (b legs,
  * and arms the refresh) says; the outcome of a refresh (false: the call was ended) */

@@ -318,13 +318,14 @@ int close(int fd)
 	return real ? real(fd) : (errno = ENOSYS, -1);
 }
 
-/* Raise the open-files limit to what the settings need: every RTP port, every SIP connection,
- * and a reserve; the soft limit goes up to the hard one at most. */
+/* Raise the open-files limit to what the settings need: two descriptors per RTP port (the leg's
+ * reservation and the session's copy of it), every SIP connection, and a reserve; the soft
+ * limit goes up to the hard one at most. */
 static void raise_nofile(const struct sb_conf *conf, const struct sip_limits_conf *lc)
 {
 	struct rlimit rl;
 	const struct sb_port_range *rp = &conf->system.rtp_ports;
-	rlim_t need = (rlim_t)(rp->hi - rp->lo + 1) + (rlim_t)lc->max_connections + FD_RESERVE;
+	rlim_t need = 2 * (rlim_t)(rp->hi - rp->lo + 1) + (rlim_t)lc->max_connections + FD_RESERVE;
 	rlim_t was;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
@@ -338,7 +339,7 @@ static void raise_nofile(const struct sb_conf *conf, const struct sip_limits_con
 			log_warn("cannot raise the open-files limit: %s", strerror(errno));
 		getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	log_info("open files: limit %llu (was %llu; %llu needed for %d rtp ports, %d sip "
+	log_info("open files: limit %llu (was %llu; %llu needed for %d rtp ports (two each), %d sip "
 		 "connections and %d in reserve)",
 		 (unsigned long long)rl.rlim_cur, (unsigned long long)was,
 		 (unsigned long long)need, rp->hi - rp->lo + 1, lc->max_connections, FD_RESERVE);

@@ -1,6 +1,6 @@
 /* sip_dialog.c: re-INVITE and UPDATE on established SIP legs: hold and resume passed to the
- * other leg of the call as a re-INVITE there, codec or address changes applied to the call's
- * media session (media_session_update: the streams go on), offerless re-INVITEs answered with
+ * other leg of the call as a re-INVITE there, codec or address changes given to the call core as
+ * the leg's new endpoint (its session takes them: the streams go on), offerless re-INVITEs answered with
  * an offer, and glare (491) retried as RFC 3261 section 14.1 says. */
 #include "config.h"
 
@@ -63,7 +63,7 @@ static const char *body_of(const sip_t *m, size_t *len)
 	return m->sip_payload->pl_data;
 }
 
-/* Our current key on media leg i stays when the peer still offers its suite: a hold or a codec
+/* Our current key on the leg stays when the peer still offers its suite: a hold or a codec
  * change need not rekey the stream (RFC 4568 allows either). */
 static void keep_key(const struct media_leg_conf *old, struct media_leg_conf *lc,
 		     struct media_sdp_media *ans)
@@ -80,27 +80,20 @@ static void set_codec(struct sip_leg *sl, const struct media_leg_conf *lc)
 	snprintf(sl->leg.codec, sizeof sl->leg.codec, "%s", media_codec_info(lc->codec)->name);
 }
 
-/* Apply media leg conf lc (from an offer or an answer of sl's peer) to the session. */
+/* Media leg conf lc (from an offer or an answer of sl's peer) is the leg's endpoint now: the
+ * call core gives it to the call's session. */
 static int apply(struct sip_leg *sl, struct media_leg_conf *lc, bool null_addr)
 {
-	struct sip_bridge *br = sl->br;
-	unsigned i = sip_leg_media_index(sl);
-	int rc;
-
 	if (null_addr) /* RFC 2543 hold: 0.0.0.0 is no address; the stream keeps its peer */
-		lc->remote = br->lc[i].remote;
+		lc->remote = sl->lc.remote;
 	sip_dtmf_sdp(sl, NULL, lc);
-	if ((rc = media_session_update(br->ms, i, lc)) < 0) {
-		log_warn("call %llu: cannot apply the new SDP of %s: %s", cid(sl),
-			 sl->leg.party.number, strerror(-rc));
-		return rc;
-	}
-	if (lc->codec != br->lc[i].codec)
+	lc->rsv = sl->port;
+	if (lc->codec != sl->lc.codec)
 		log_info("call %llu: %s now uses %s (was %s)", cid(sl), sl->leg.party.number,
-			 media_codec_info(lc->codec)->name,
-			 media_codec_info(br->lc[i].codec)->name);
-	br->lc[i] = *lc;
+			 media_codec_info(lc->codec)->name, media_codec_info(sl->lc.codec)->name);
+	sl->lc = *lc;
 	set_codec(sl, lc);
+	sb_leg_media_changed(&sl->leg);
 	return 0;
 }
 
@@ -138,7 +131,7 @@ static void reinvite(struct sip_leg *sl)
 	char body[2048];
 
 	if (sl->reinvite_pending || (sl->retry && su_timer_is_set(sl->retry)) || !sl->answered ||
-	    sl->ended || sl->released || !sl->br || !sl->nh ||
+	    sl->ended || sl->released || !sl->has_media || !sl->nh ||
 	    (sl->dir_want == sl->dir_sent && !sl->reoffer))
 		return;
 	if (sip_sdp_body_dir(sip_leg_local_sdp(sl), 1, sl->sdp_ver + 1, sl->dir_want, body,
@@ -198,7 +191,7 @@ static void reinvite_answered(struct sip_leg *sl, int status, const char *phrase
 			 sl->leg.party.number, status, phrase);
 		return;
 	}
-	if (sl->br && body) {
+	if (sl->has_media && body) {
 		/* the keys are those of our offer (sip_sdp_answered takes them from it) */
 		if (sip_sdp_answered(sip_leg_local_sdp(sl), body, len, &lc, why, sizeof why) < 0) {
 			log_warn("call %llu: the answer of %s to our re-INVITE is refused: %s",
@@ -223,8 +216,6 @@ static const char *our_addr(struct sip_leg *sl)
  * status to refuse with. */
 static int offer_in(struct sip_leg *sl, const char *body, size_t len, char *out, size_t outlen)
 {
-	struct sip_bridge *br = sl->br;
-	unsigned i = sip_leg_media_index(sl);
 	long long v = sip_sdp_version(body, len);
 	enum sip_dir d = sip_sdp_dir(body, len);
 	struct media_leg_conf lc;
@@ -234,14 +225,14 @@ static int offer_in(struct sip_leg *sl, const char *body, size_t len, char *out,
 
 	if (v < 0 || v != sl->remote_ver) {
 		rc = sip_sdp_answer(body, len, sl->cloud, our_addr(sl),
-				    media_session_port(br->ms, i), &lc, &ans, why, sizeof why);
+				    media_port_number(sl->port), &lc, &ans, why, sizeof why);
 		if (rc < 0) {
 			/* RFC 3261 section 14.2: 488, and the session stays as it was */
 			log_warn("call %llu: the new offer of %s is refused: %s", cid(sl),
 				 sl->leg.party.number, why);
 			return 488;
 		}
-		keep_key(&br->lc[i], &lc, &ans);
+		keep_key(&sl->lc, &lc, &ans);
 		sip_dtmf_sdp(sl, &ans, &lc);
 		if (apply(sl, &lc, sip_sdp_null_addr(body, len)) < 0)
 			return 500;
@@ -266,17 +257,15 @@ static int offer_in(struct sip_leg *sl, const char *body, size_t len, char *out,
  * current key; the answer comes in the ACK. */
 static int offer_out(struct sip_leg *sl, char *out, size_t outlen)
 {
-	struct sip_bridge *br = sl->br;
-	unsigned i = sip_leg_media_index(sl);
 	struct media_sdp_media o;
 
-	if (sip_sdp_offer(sl->cloud, br->lc[1 - i].codec, our_addr(sl),
-			  media_session_port(br->ms, i), &o) < 0)
+	if (sip_sdp_offer(sl->cloud, sip_leg_peer_codec(sl, sl->lc.codec), our_addr(sl),
+			  media_port_number(sl->port), &o) < 0)
 		return 500;
 	sip_dtmf_sdp(sl, &o, NULL);
 	for (size_t k = 0; k < o.ncrypto; k++)
-		if (br->lc[i].srtp && o.crypto[k].key.suite == br->lc[i].key_tx.suite)
-			o.crypto[k].key = br->lc[i].key_tx;
+		if (sl->lc.srtp && o.crypto[k].key.suite == sl->lc.key_tx.suite)
+			o.crypto[k].key = sl->lc.key_tx;
 	if (sip_sdp_body_dir(&o, 1, sl->sdp_ver + 1, sl->dir_want, out, outlen) < 0)
 		return 500;
 	*sip_leg_local_sdp(sl) = o;
@@ -320,7 +309,7 @@ static void request_in(struct sip_leg *sl, nua_event_t ev, nua_handle_t *nh, con
 	/* UPDATE is an application method (we answer it): the response names its request */
 	nua_t *stack = sl->cloud ? sip.cloud : sip.local;
 
-	if (!sl->br) {
+	if (!sl->has_media) {
 		nua_respond(nh, SIP_488_NOT_ACCEPTABLE, NUTAG_WITH_CURRENT(stack), TAG_END());
 		return;
 	}

@@ -76,23 +76,6 @@ static const char *party(const struct sb_leg *l)
 	return l ? (l->party.number[0] ? l->party.number : l->owner) : "?";
 }
 
-void sip_dtmf_session_digit(struct sip_bridge *br, unsigned idx, char digit)
-{
-	struct sb_leg *a = (struct sb_leg *)br->a;
-	struct sb_leg *b = a && a->call ? sb_leg_peer(a) : NULL;
-	struct sb_leg *from = idx == 0 ? a : b, *to = idx == 0 ? b : a;
-	char h[96];
-
-	/* the engine put it into the other leg's stream (events or tones), or left it to us */
-	log_info("call %llu: digit %c from %s to %s %s",
-		 a && a->call ? (unsigned long long)sb_call_id(a->call) : 0ULL, digit, party(from),
-		 party(to), how(&br->lc[1 - idx], h, sizeof h));
-	if (to && strcmp(to->owner, "sip") == 0)
-		sip_dtmf_info_out(to->priv, digit);
-	if (from)
-		sb_leg_dtmf_relayed(from, digit); /* observers (webhooks) see it as any digit */
-}
-
 void sip_dtmf_log_out(const struct sip_leg *sl, const struct media_leg_conf *lc, char digit)
 {
 	char h[96];

@@ -268,6 +268,15 @@ static bool play_frame(struct pcall *c)
 	return true;
 }
 
+/* at a call's release: the frames it played (since its last tone) and counted on its
+ * B-channel, so a test can hold call records against them */
+static void totals(const struct pcall *c)
+{
+	int ts = c->ts > 0 && c->ts <= MAXB ? c->ts : 0;
+
+	out("totals %d sent %d received %ld", c->id, c->tx_sent, ts ? P.rx_frames[ts] : 0);
+}
+
 /* every FRAME_MS: a frame from each call that plays something */
 static void play_tick(void)
 {
@@ -421,6 +430,7 @@ static void on_event(pri_event *e)
 		break;
 	case PRI_EVENT_HANGUP:
 		if ((c = by_q(e->hangup.call))) {
+			totals(c);
 			out("released %d cause %d", c->id, e->hangup.cause);
 			call_del(c);
 		}
@@ -428,6 +438,7 @@ static void on_event(pri_event *e)
 		break;
 	case PRI_EVENT_HANGUP_ACK:
 		if ((c = by_q(e->hangup.call))) {
+			totals(c);
 			out("released %d cause %d", c->id, e->hangup.cause);
 			call_del(c);
 		}
