@@ -16,6 +16,15 @@ sb_need_peers sipp kamailio
 command -v kamcmd >/dev/null || { echo "1..0 # SKIP kamcmd (package kamailio) is missing"; exit 0; }
 tap_plan 14
 
+# kamailio and the sipps get TERM first (kamailio then stops its children; KILL would leave
+# them behind), then licnode's cleanup KILLs the daemons; each sipp has its own -timeout
+peers=
+cleanup260() {
+	for p in $peers; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	licnode_cleanup
+}
+trap cleanup260 EXIT
+
 kp=$(sb_free_port) # kamailio, the dispatcher
 sp=$(sb_free_port) # the answering server every node calls
 lp=$(sb_free_port) # the intercom server's calls come from here
@@ -47,9 +56,9 @@ farm_node b
 
 sed "s/@DELAY@/100/; s/@MPORT@/$(sb_free_port)/g" "$top_srcdir/tests/peers/sipp/link-server.xml" \
 	>"$sb_tmp/server.xml"
-(cd "$sb_tmp" && exec timeout 300 sipp -sf server.xml -i 127.0.0.1 -p "$sp" -nostdin \
+(cd "$sb_tmp" && exec sipp -sf server.xml -i 127.0.0.1 -p "$sp" -nostdin -timeout 300s \
 	>server.out 2>&1) &
-pids="$pids $!"
+peers="$peers $!"
 sb_wait_listen "$sp"
 
 for n in a b; do node $n && nctl $n license install "$lic_file" >/dev/null || break; done
@@ -58,7 +67,7 @@ kamailio -f "$ex/kamailio.cfg" -DD -E -Y "$sb_tmp/kam" -P "$sb_tmp/kam/kamailio.
 	-A "LISTEN=udp:127.0.0.1:$kp" -A "DS_LIST=\"$sb_tmp/dispatcher.list\"" \
 	-A "CTL_SOCKET=\"unix:$sb_tmp/kam/ctl\"" -A PING_INTERVAL=1 -A FR_TIMER=1000 \
 	>"$sb_tmp/kamailio.log" 2>&1 &
-pids="$pids $!"
+peers="$peers $!"
 
 # ds_flags PORT: the dispatcher's flags for the node listening on PORT (AP: active, IP: inactive)
 ds_flags() {
@@ -73,11 +82,11 @@ tap_ok $? "kamailio probes both nodes with OPTIONS and marks them active (AP)" |
 # calls N TAG: N calls at once from the intercom server through kamailio, each up until BYE
 sed "s/@NUMBER@/400/g" "$top_srcdir/tests/peers/sipp/drain-uac.xml" >"$sb_tmp/uac.xml"
 calls() {
-	(cd "$sb_tmp" && exec timeout 200 sipp -sf uac.xml -i 127.0.0.1 -p "$(sb_free_port)" \
+	(cd "$sb_tmp" && exec sipp -sf uac.xml -i 127.0.0.1 -p "$(sb_free_port)" \
 		-mp "$(sb_free_port)" -m "$1" -l "$1" -r 10 -nostdin -timeout 150s -timeout_error \
 		-recv_timeout 150s -trace_err -error_file "uac-$2.err" "127.0.0.1:$kp" \
 		>"uac-$2.out" 2>&1) &
-	pids="$pids $!"
+	peers="$peers $!"
 }
 nup() { nctl "$1" --json show calls 2>/dev/null | json_get "sum(1 for r in j['rows'] if r['state'] == 'up')"; }
 total_is() { [ "$(($(nup a) + $(nup b)))" = "$1" ]; }
