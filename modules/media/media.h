@@ -357,6 +357,9 @@ int media_session_stats(const struct media_session *s, unsigned leg, struct medi
 int media_session_dtmf(struct media_session *s, unsigned leg, char digit, unsigned duration_ms);
 /* the leg's configuration as the session has it now (the main thread's copy) */
 int media_session_conf(const struct media_session *s, unsigned leg, struct media_leg_conf *c);
+/* how a digit goes toward a leg configured as lc, for log lines: "as SIP INFO", "as RFC 4733
+ * (payload type 101, G722 at 8000 Hz)" or "in band (tones in PCMA)"; returns buf */
+const char *media_leg_dtmf_how(const struct media_leg_conf *lc, char *buf, size_t n);
 
 /* ---- with the call core (media_ops.c) ---------------------------------------- */
 

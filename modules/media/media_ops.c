@@ -38,8 +38,7 @@ void media_session_leg_media(const struct media_session *s, unsigned leg,
 
 /* ---- the operations ---- */
 
-/* How a digit went toward a leg configured as lc, for the log line the core writes */
-static const char *dtmf_how(const struct media_leg_conf *lc, char *buf, size_t n)
+const char *media_leg_dtmf_how(const struct media_leg_conf *lc, char *buf, size_t n)
 {
 	const struct media_codec_info *ci = media_codec_info(lc->codec);
 
@@ -63,7 +62,7 @@ static void session_event_cb(struct media_session *s, const struct media_event *
 	if (ev->type != MEDIA_EV_DTMF || ev->leg > 1 || media_session_conf(s, 1 - ev->leg, &other) < 0)
 		return;
 	sb_call_media_digit((uint64_t)(uintptr_t)arg, ev->leg, ev->digit,
-			    dtmf_how(&other, how, sizeof how));
+			    media_leg_dtmf_how(&other, how, sizeof how));
 }
 
 /* The session of a call from its legs' endpoints (B-channels, RTP on reserved ports). */

@@ -82,9 +82,9 @@ static void registrar_uris(const char *r)
 	snprintf(cl.reg_uri[1], sizeof cl.reg_uri[1], "%.*s", (int)hl, hp);
 }
 
-static void handles_drop(void)
+/* the keepalive, probe and connection handles, and what was pending on them */
+static void handles_close(void)
 {
-	sip_cloud_ids_drop();
 	if (cl.ka_nh)
 		nua_handle_destroy(cl.ka_nh);
 	if (cl.probe_nh)
@@ -93,6 +93,12 @@ static void handles_drop(void)
 		nua_handle_destroy(cl.conn_nh);
 	cl.ka_nh = cl.probe_nh = cl.conn_nh = NULL;
 	cl.ka_pending = cl.probe_pending = cl.conn_pending = false;
+}
+
+static void handles_drop(void)
+{
+	sip_cloud_ids_drop();
+	handles_close();
 }
 
 /* "<sip:USER@HOST[:PORT];transport=tls>" with our side of the connection to the registrar */
@@ -198,14 +204,7 @@ void sip_cloud_begin(void)
  * keepalive, probe or retry goes on until it is active again. */
 void sip_cloud_halt(void)
 {
-	if (cl.ka_nh)
-		nua_handle_destroy(cl.ka_nh);
-	if (cl.probe_nh)
-		nua_handle_destroy(cl.probe_nh);
-	if (cl.conn_nh)
-		nua_handle_destroy(cl.conn_nh);
-	cl.ka_nh = cl.probe_nh = cl.conn_nh = NULL;
-	cl.ka_pending = cl.probe_pending = cl.conn_pending = false;
+	handles_close();
 	uv_timer_stop(&cl.retry);
 	uv_timer_stop(&cl.keepalive);
 	uv_timer_stop(&cl.refused);

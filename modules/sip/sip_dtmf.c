@@ -56,21 +56,6 @@ bool sip_dtmf_info_out(struct sip_leg *sl, char digit)
 	return true;
 }
 
-/* How a digit goes out toward media leg conf lc, for the log */
-static const char *how(const struct media_leg_conf *lc, char *buf, size_t n)
-{
-	const struct media_codec_info *ci = media_codec_info(lc->codec);
-
-	if (lc->dtmf_by_signalling)
-		snprintf(buf, n, "as SIP INFO");
-	else if (lc->dtmf_pt >= 0)
-		snprintf(buf, n, "as RFC 4733 (payload type %d, %s at %u Hz)", lc->dtmf_pt,
-			 ci->name, ci->rtp_clock);
-	else
-		snprintf(buf, n, "in band (tones in %s)", ci->name);
-	return buf;
-}
-
 static const char *party(const struct sb_leg *l)
 {
 	return l ? (l->party.number[0] ? l->party.number : l->owner) : "?";
@@ -82,7 +67,7 @@ void sip_dtmf_log_out(const struct sip_leg *sl, const struct media_leg_conf *lc,
 
 	log_info("call %llu: digit %c from outside the media to %s %s",
 		 sl->leg.call ? (unsigned long long)sb_call_id(sl->leg.call) : 0ULL, digit,
-		 party(&sl->leg), how(lc, h, sizeof h));
+		 party(&sl->leg), media_leg_dtmf_how(lc, h, sizeof h));
 }
 
 int sip_dtmf_parse(const char *ctype, const char *body, size_t len, char *digit)
