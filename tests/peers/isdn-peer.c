@@ -622,6 +622,23 @@ int main(int argc, char **argv)
 		int r = poll(pf, (nfds_t)nf, timeout_ms());
 		if (r < 0 && errno != EINTR)
 			return 1;
+		/* commands first: what the test wrote before a frame arrived (auto-answer, then a call
+		 * that rings here) applies before that frame's event (107 lost its first call once) */
+		if (pf[0].revents & (POLLIN | POLLHUP)) {
+			ssize_t k = read(0, buf + have, sizeof buf - 1 - have);
+			if (k <= 0)
+				return 0; /* stdin closed: the test is done with us */
+			have += (size_t)k;
+			buf[have] = '\0';
+			char *nl;
+			while ((nl = strchr(buf, '\n'))) {
+				*nl = '\0';
+				command(buf);
+				have -= (size_t)(nl + 1 - buf);
+				memmove(buf, nl + 1, have + 1);
+			}
+			continue; /* a command may have closed or opened descriptors: poll again */
+		}
 		if (r == 0 || !(pf[1].revents & POLLIN)) {
 			pri_event *e = pri_schedule_run(P.pri);
 			if (e)
@@ -660,19 +677,5 @@ int main(int argc, char **argv)
 							dtmf_rx(P.drx[ts], lin, (int)k);
 					}
 			}
-		if (pf[0].revents & (POLLIN | POLLHUP)) {
-			ssize_t k = read(0, buf + have, sizeof buf - 1 - have);
-			if (k <= 0)
-				return 0; /* stdin closed: the test is done with us */
-			have += (size_t)k;
-			buf[have] = '\0';
-			char *nl;
-			while ((nl = strchr(buf, '\n'))) {
-				*nl = '\0';
-				command(buf);
-				have -= (size_t)(nl + 1 - buf);
-				memmove(buf, nl + 1, have + 1);
-			}
-		}
 	}
 }
