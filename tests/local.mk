@@ -155,3 +155,6 @@ EXTRA_DIST += tests/integration/215-sip-tls-reload.sh
 # several appliances behind kamailio's dispatcher (packaging/examples/kamailio-dispatcher)
 TESTS += tests/integration/260-farm-dispatcher.sh
 EXTRA_DIST += tests/integration/260-farm-dispatcher.sh
+# stations registering through that kamailio reach the appliance (pair) that owns them
+TESTS += tests/integration/261-farm-register.sh
+EXTRA_DIST += tests/integration/261-farm-register.sh
