@@ -72,6 +72,7 @@ struct isdn_span {
 	bool port_taken; /* holds the trunk's Port license */
 	bool svc_in;           /* SERVICE: the last change sent was "in service" */
 	unsigned svc_pending;  /* SERVICE: acknowledgements still to come */
+	unsigned svc_sent;     /* SERVICE: messages of the last change */
 };
 
 /* isdn_span.c */

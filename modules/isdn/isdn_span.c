@@ -36,15 +36,26 @@ bool isdn_span_up(const struct isdn_span *s)
  * so that the switch routes its calls to the pair's active node */
 void isdn_span_service(struct isdn_span *s, bool in)
 {
+	unsigned busy = 0;
+
 	if (!s->conf.service || !isdn_span_up(s))
 		return;
 	s->svc_in = in;
-	s->svc_pending = s->nbc;
-	for (unsigned i = 0; i < s->nbc; i++)
-		pri_maintenance_service(s->pri, 0, s->bc[i].ts, in ? 0 : 2);
+	s->svc_pending = 0;
+	for (unsigned i = 0; i < s->nbc; i++) {
+		/* a call up stays: its channel is left in service (a SETUP on it is refused) */
+		if (!in && s->bc[i].state == ISDN_BC_BUSY) {
+			busy++;
+			continue;
+		}
+		if (pri_maintenance_service(s->pri, 0, s->bc[i].ts, in ? 0 : 2) == 0)
+			s->svc_pending++;
+	}
+	s->svc_sent = s->svc_pending;
 	isdn_span_sched(s);
-	log_notice("span %d (%s): SERVICE sent: its %u B-channels %s", s->slot, s->name, s->nbc,
-		   in ? "back in service (active)" : "out of service (standby)");
+	log_notice("span %d (%s): SERVICE sent: %u B-channels %s%s", s->slot, s->name,
+		   s->svc_pending, in ? "back in service (active)" : "out of service (standby)",
+		   busy ? ", those with a call up left in service" : "");
 }
 
 struct isdn_bchan *isdn_bchan_by_ts(struct isdn_span *s, int ts)
