@@ -44,6 +44,7 @@ extern const struct sb_module media_module;
  * libssl and can only be told by those frames: OpenSSL's own allocations are not checked here
  * (everything else is: sofia's homes, nua handles, our legs, libuv). */
 const char *__lsan_default_suppressions(void);
+void __lsan_ignore_object(const void *p) __attribute__((weak)); /* only with the sanitizers */
 const char *__lsan_default_suppressions(void)
 {
 	return "leak:tls_init_secondary\nleak:tls_connect\nleak:libcrypto.so\nleak:libssl.so\n";
@@ -301,6 +302,8 @@ static void teardown(void)
 		peer_answer_all();
 		advance(1000);
 	}
+	nua_t *stack = sip.cloud;
+	uint64_t t0 = vclock_ns;
 	sip_module.close();
 	/* nua's shutdown goes by its timers, within the module's 5 s bound */
 	for (int i = 0; i < 200 && sip_loop_root(); i++) {
@@ -309,6 +312,12 @@ static void teardown(void)
 	}
 	if (sip_loop_root())
 		fail("the module did not stop");
+	/* The bound ran out (a request of the shutdown got no answer sofia could match: garbage
+	 * on the stream makes sofia drop what follows on that connection): sofia's nua_destroy
+	 * then refuses to free the stack, which stays allocated until the exit, in the daemon as
+	 * here (tests/fuzz/README.md). Not a leak of ours: LeakSanitizer is told so. */
+	if (vclock_ns - t0 >= 5000000000u && stack && __lsan_ignore_object)
+		__lsan_ignore_object(stack);
 	peer_drop();
 	uv_run(&loop, UV_RUN_NOWAIT); /* closes what the module closed last */
 }
