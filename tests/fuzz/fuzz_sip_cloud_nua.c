@@ -7,7 +7,7 @@
  * lines after it (bare LF made CRLF) are headers, then after an empty line a body:
  *   R STATUS [PHRASE]  reply to the oldest request of the daemon not answered yet
  *   C [NUMBER]         a fake caller calls NUMBER (100: the cloud, over the link)
- *   A / H [CAUSE] / D DIGIT   the newest fake leg answers / hangs up / sends a digit
+ *   L / A / H [CAUSE] / D DIGIT   the newest fake leg rings / answers / hangs up / sends a digit
  *   Q METHOD           the cloud sends METHOD in the dialog of the daemon's last INVITE
  *   I NUMBER           the cloud calls NUMBER (a new INVITE over the connection)
  *   X                  the cloud closes the connection
@@ -261,6 +261,10 @@ static void command(const char *line, size_t ll, const char *rest, size_t rl)
 	case 'A':
 		if (f)
 			sb_leg_answered(&f->leg);
+		break;
+	case 'L':
+		if (f)
+			sb_leg_alerting(&f->leg);
 		break;
 	case 'H':
 		if (f) {
