@@ -1,5 +1,5 @@
-/* mgmt_http.c: webhook deliveries: HTTP POSTs with libcurl's multi interface on the main loop
- * (its sockets under uv_poll, its timeouts on a uv_timer), signed, retried with backoff. */
+/* mgmt_http.c: webhook deliveries: HTTP POSTs signed and retried with backoff, run by libcurl's
+ * multi interface on the main loop (mgmt_curl.c). */
 #include "config.h"
 
 #include <curl/curl.h>
@@ -25,15 +25,7 @@ struct mgmt_hook_item {
 	unsigned long long id;
 };
 
-/* one socket libcurl wants watched */
-struct sock {
-	uv_poll_t poll;
-	curl_socket_t fd;
-};
-
 static struct {
-	CURLM *multi;
-	uv_timer_t timer;
 	unsigned long long next_id;
 	bool running;
 } hs;
@@ -124,16 +116,16 @@ static void backoff_cb(uv_timer_t *t)
 
 static void request_free(struct mgmt_hook *h)
 {
-	curl_multi_remove_handle(hs.multi, h->easy);
-	curl_easy_cleanup(h->easy);
+	mgmt_curl_remove(h->easy);
 	curl_slist_free_all(h->headers);
 	h->easy = NULL;
 	h->headers = NULL;
 }
 
 /* the answer (or the failure) of the request in flight */
-static void done(struct mgmt_hook *h, CURLcode res)
+static void done_cb(void *arg, void *easy, int res)
 {
+	struct mgmt_hook *h = arg;
 	struct mgmt_hook_item *it = h->head;
 	long status = 0;
 	unsigned ms;
@@ -174,19 +166,6 @@ static void done(struct mgmt_hook *h, CURLcode res)
 	uv_timer_start(&h->backoff, backoff_cb, ms, 0);
 }
 
-static void check_done(void)
-{
-	CURLMsg *m;
-	int left;
-
-	while ((m = curl_multi_info_read(hs.multi, &left)))
-		if (m->msg == CURLMSG_DONE) {
-			struct mgmt_hook *h = NULL;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&h);
-			done(h, m->data.result);
-		}
-}
-
 /* start the first delivery waiting, unless one is in flight or the backoff runs */
 static void kick(struct mgmt_hook *h)
 {
@@ -216,107 +195,26 @@ static void kick(struct mgmt_hook *h)
 	h->headers = hd;
 	h->errbuf[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_URL, it->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+	mgmt_curl_tls(e, h->ca, false, true);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, it->body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(it->body));
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hd);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "symbridge/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (h->ca)
-		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)h);
-	if (curl_multi_add_handle(hs.multi, e) != CURLM_OK) {
+	if (mgmt_curl_add(e, done_cb, h) < 0) {
 		request_free(h);
 		log_err("webhook %.*s: the request could not start", url_len(h->url), h->url);
 	}
 }
 
-/* ---- libcurl on the loop ------------------------------------------------------------------ */
-
-static void poll_cb(uv_poll_t *p, int status, int events)
-{
-	struct sock *s = p->data;
-	int flags = 0, running;
-
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (events & UV_READABLE)
-		flags |= CURL_CSELECT_IN;
-	if (events & UV_WRITABLE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(hs.multi, s->fd, flags, &running);
-	check_done();
-}
-
-static void sock_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
-
-static int socket_cb(CURL *e, curl_socket_t fd, int what, void *userp, void *sockp)
-{
-	struct sock *s = sockp;
-	int ev = 0;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (s) {
-			uv_poll_stop(&s->poll);
-			uv_close((uv_handle_t *)&s->poll, sock_closed);
-			curl_multi_assign(hs.multi, fd, NULL);
-		}
-		return 0;
-	}
-	if (!s) {
-		if (!(s = calloc(1, sizeof *s)))
-			return -1;
-		s->fd = fd;
-		if (uv_poll_init_socket(sb_daemon_loop(), &s->poll, fd) < 0) {
-			free(s);
-			return -1;
-		}
-		s->poll.data = s;
-		curl_multi_assign(hs.multi, fd, s);
-	}
-	if (what & CURL_POLL_IN)
-		ev |= UV_READABLE;
-	if (what & CURL_POLL_OUT)
-		ev |= UV_WRITABLE;
-	uv_poll_start(&s->poll, ev, poll_cb);
-	return 0;
-}
-
-static void timeout_cb(uv_timer_t *t)
-{
-	int running;
-
-	curl_multi_socket_action(hs.multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done();
-}
-
-static int timer_cb(CURLM *m, long ms, void *userp)
-{
-	if (ms < 0)
-		uv_timer_stop(&hs.timer);
-	else
-		uv_timer_start(&hs.timer, timeout_cb, (uint64_t)ms, 0);
-	return 0;
-}
-
 int mgmt_http_start(void)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(hs.multi = curl_multi_init()))
-		return -ENOMEM;
-	curl_multi_setopt(hs.multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(hs.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	uv_timer_init(sb_daemon_loop(), &hs.timer);
-	hs.running = true;
-	return 0;
+	int rc = mgmt_curl_start();
+
+	hs.running = rc == 0;
+	return rc;
 }
 
 void mgmt_hook_init(struct mgmt_hook *h)
@@ -342,7 +240,5 @@ void mgmt_http_stop(void)
 	if (!hs.running)
 		return;
 	hs.running = false;
-	curl_multi_cleanup(hs.multi);
-	hs.multi = NULL;
-	uv_close((uv_handle_t *)&hs.timer, NULL);
+	mgmt_curl_stop();
 }

@@ -16,12 +16,12 @@ int64_t mgmt_now_us(void);
 void mgmt_topic(char *buf, size_t len, const char *suffix);
 const char *mgmt_client_id(void);
 
-/* ---- mgmt_outbox.c: what waits for the broker's PUBACK, in the store ---------------------- */
+/* ---- mgmt_outbox.c: what waits for a channel's receiver, in the store ---------------------- */
 
 struct mgmt_msg {
 	uint64_t seq; /* the outbox's key: order of publication */
 	int64_t created_us;
-	const char *topic;
+	const char *topic; /* MQTT: the topic; HTTPS: the kind ("report", "log") */
 	const void *payload;
 	size_t len;
 };
@@ -31,17 +31,34 @@ struct mgmt_outbox_stats {
 	uint64_t dropped_full, dropped_age, dropped_store; /* and why */
 };
 
-int mgmt_outbox_open(size_t max_bytes, int64_t max_age_us);
-void mgmt_outbox_limits(size_t max_bytes, int64_t max_age_us);
-/* keep a message until the broker acknowledges it (0, or a negative errno: not kept) */
-int mgmt_outbox_add(const char *topic, const void *payload, size_t len);
+/* One channel's outbox: its own named database in the store, its own bounds and counters. */
+struct mgmt_outbox {
+	const char *db;       /* the store's named database */
+	const char *name;     /* in log lines: "cloud outbox", "https outbox" */
+	const char *setting;  /* its settings' section: "cloud.mqtt", "cloud.https" */
+	const char *receiver; /* who acknowledges: "the broker", "the receiver" */
+	bool open;
+	size_t max_bytes;
+	int64_t max_age_us;
+	uint64_t last_seq; /* the highest key in the outbox, or the last one used */
+	struct mgmt_outbox_stats st;
+	bool full_said, store_said;
+	uint8_t *buf; /* the message mgmt_outbox_next returned */
+};
+extern struct mgmt_outbox mgmt_mqtt_outbox, mgmt_https_outbox;
+
+int mgmt_outbox_open(struct mgmt_outbox *ob, size_t max_bytes, int64_t max_age_us);
+void mgmt_outbox_limits(struct mgmt_outbox *ob, size_t max_bytes, int64_t max_age_us);
+/* keep a message until it is acknowledged (0, or a negative errno: not kept; -ENOTCONN: the
+ * outbox is not open, its channel is off) */
+int mgmt_outbox_add(struct mgmt_outbox *ob, const char *topic, const void *payload, size_t len);
 /* the first message after seq (0: the first of all); -ENOENT when none. The message points into
  * a buffer of the outbox's, valid until the next call. */
-int mgmt_outbox_next(uint64_t after, struct mgmt_msg *m);
-void mgmt_outbox_ack(uint64_t seq);
-void mgmt_outbox_expire(void); /* drop what is older than the age limit */
-void mgmt_outbox_stats(struct mgmt_outbox_stats *st);
-void mgmt_outbox_close(void);
+int mgmt_outbox_next(struct mgmt_outbox *ob, uint64_t after, struct mgmt_msg *m);
+void mgmt_outbox_ack(struct mgmt_outbox *ob, uint64_t seq);
+void mgmt_outbox_expire(struct mgmt_outbox *ob); /* drop what is older than the age limit */
+void mgmt_outbox_stats(const struct mgmt_outbox *ob, struct mgmt_outbox_stats *st);
+void mgmt_outbox_close(struct mgmt_outbox *ob);
 
 /* ---- mgmt_mqtt.c: the MQTT connection, libmosquitto driven from the main loop ------------- */
 
@@ -64,6 +81,14 @@ void mgmt_mqtt_publish_retained(const char *topic, const char *payload);
 /* publish now, QoS 1, outside the outbox (what is asked again until answered); -ENOTCONN */
 int mgmt_mqtt_publish(const char *topic, const char *payload, bool retain);
 void mgmt_mqtt_show(struct sb_reply *r);
+
+/* ---- mgmt_https.c: HTTPS uploads of reports and log lines (cloud.https) ------------------ */
+
+int mgmt_https_start(const struct sb_cloud_https_conf *h, const struct sb_cloud_tls_conf *t);
+void mgmt_https_stop(void);
+void mgmt_https_kick(void); /* the outbox has something new: upload it (after flush_ms) */
+void mgmt_https_level(int log_level); /* cloud.https.log_level changed at a reload */
+void mgmt_https_show(struct sb_reply *r);
 
 /* ---- mgmt_report.c: one VoIP report per finished call (an observer of call events) -------- */
 
@@ -94,6 +119,19 @@ void mgmt_claim_show(struct sb_reply *r);
 void mgmt_state_start(void);
 void mgmt_state_stop(void);
 void mgmt_state_connected(void); /* publish the state again (a new connection) */
+
+/* ---- mgmt_curl.c: libcurl's multi interface driven from the main loop, shared --------------- */
+
+/* easy (a CURL *) ended with res (a CURLcode); remove it with mgmt_curl_remove */
+typedef void (*mgmt_curl_done_cb)(void *arg, void *easy, int res);
+int mgmt_curl_start(void); /* counted: each user starts and stops it */
+void mgmt_curl_stop(void);
+/* run easy on the loop until done_cb; -ENOTCONN: not started */
+int mgmt_curl_add(void *easy, mgmt_curl_done_cb cb, void *arg);
+void mgmt_curl_remove(void *easy); /* takes it out and frees it (NULL: nothing) */
+/* HTTPS only, TLS >= 1.2 (1.3 only with tls13), the peer verified with ca (NULL: the system's
+ * CAs), its host name unless !verify_host */
+void mgmt_curl_tls(void *easy, const char *ca, bool tls13, bool verify_host);
 
 /* ---- mgmt_http.c: webhook deliveries, libcurl's multi interface driven from the main loop -- */
 
