@@ -45,7 +45,7 @@ struct mgmt_outbox {
 	bool full_said, store_said;
 	uint8_t *buf; /* the message mgmt_outbox_next returned */
 };
-extern struct mgmt_outbox mgmt_mqtt_outbox, mgmt_https_outbox;
+extern struct mgmt_outbox mgmt_mqtt_outbox, mgmt_https_outbox, mgmt_hook_outbox;
 
 int mgmt_outbox_open(struct mgmt_outbox *ob, size_t max_bytes, int64_t max_age_us);
 void mgmt_outbox_limits(struct mgmt_outbox *ob, size_t max_bytes, int64_t max_age_us);
@@ -143,8 +143,9 @@ struct mgmt_hook {
 	char *url, *secret, *ca, *content_type, *tmpl;
 	unsigned events; /* bit per enum mgmt_hook_event */
 	int timeout_ms, max_attempts, queue_max;
-	/* state */
-	struct mgmt_hook_item *head, *tail;
+	/* state: its deliveries wait in mgmt_hook_outbox under key, the first one in cur */
+	char key[24];
+	struct mgmt_hook_item *cur;
 	unsigned depth;
 	void *easy;      /* CURL *: the request in flight, NULL: none */
 	void *headers;   /* struct curl_slist * of that request */
@@ -157,7 +158,9 @@ struct mgmt_hook {
 };
 
 enum mgmt_hook_event { MGMT_EV_INCOMING, MGMT_EV_ANSWERED, MGMT_EV_DTMF, MGMT_EV_ENDED,
+		       MGMT_EV_LINK_UP, MGMT_EV_LINK_DOWN, MGMT_EV_CLOUD_UP, MGMT_EV_CLOUD_DOWN,
 		       MGMT_EV_COUNT };
+#define MGMT_EV_LINK_MASK (0xfu << MGMT_EV_LINK_UP) /* the events of mgmt_linkev.c */
 extern const char *const mgmt_hook_event_names[]; /* "call.incoming", ... NULL-terminated */
 
 /* ---- mgmt_webhook_conf.c: the settings (events.webhooks) ---------------------------------- */
@@ -177,20 +180,32 @@ struct webhook_conf {
 struct events_conf {
 	struct sb_conf_src src;
 	struct sb_conf_list webhooks; /* struct webhook_conf */
+	int outbox_max_kb, outbox_max_age_hours;
 };
 
 extern const struct sb_conf_section mgmt_events_section;
 /* the placeholders a template or URL may use, NULL-terminated: {event} {caller} ... */
 extern const char *const mgmt_placeholders[];
-#define MGMT_PLACEHOLDERS 11
+#define MGMT_PLACEHOLDERS 13
 /* the length of the placeholder's name when p starts one ({word}), else 0 */
 size_t mgmt_placeholder_at(const char *p);
 int mgmt_hook_event_index(const char *name); /* enum mgmt_hook_event, -1: not an event */
 
+/* ---- mgmt_webhook.c / mgmt_linkev.c: link and cloud up/down, from show links / show cloud -- */
+
+void mgmt_events_link(int type, const char *link, const char *peer, const char *reason);
+unsigned mgmt_events_wanted(void); /* the events some webhook asked for, bit per event */
+void mgmt_linkev_start(void);
+void mgmt_linkev_stop(void);
+
 int mgmt_http_start(void);
 void mgmt_http_stop(void);
-void mgmt_hook_init(struct mgmt_hook *h);
-void mgmt_hook_fini(struct mgmt_hook *h); /* drops what still waits, ends what is in flight */
+int mgmt_hook_outbox_open(struct mgmt_hook *hooks, unsigned n, size_t max_bytes,
+			  int64_t max_age_us);
+void mgmt_hook_init(struct mgmt_hook *h); /* its settings set: timer and key */
+void mgmt_hook_key(struct mgmt_hook *h);
+void mgmt_hook_start(struct mgmt_hook *h); /* depth counted from the outbox: send what waits */
+void mgmt_hook_fini(struct mgmt_hook *h); /* ends what is in flight; the outbox keeps it */
 /* queue one delivery: the body is signed with the hook's secret as it is sent */
 void mgmt_hook_post(struct mgmt_hook *h, const char *event, const char *url, const char *body);
 

@@ -14,11 +14,14 @@
 #define ENC_V1     1
 #define TOPIC_MAX  512
 
-/* the two channels' outboxes: what one has acknowledged says nothing of the other */
+/* the channels' outboxes: what one has acknowledged says nothing of the others (webhooks share
+ * one, each delivery under its webhook's key) */
 struct mgmt_outbox mgmt_mqtt_outbox = { .db = "mgmt_outbox", .name = "cloud outbox",
 					 .setting = "cloud.mqtt", .receiver = "the broker" };
 struct mgmt_outbox mgmt_https_outbox = { .db = "mgmt_https_outbox", .name = "https outbox",
 					  .setting = "cloud.https", .receiver = "the receiver" };
+struct mgmt_outbox mgmt_hook_outbox = { .db = "events_outbox", .name = "webhook outbox",
+					 .setting = "events", .receiver = "a webhook" };
 
 static void key_of(uint64_t seq, uint8_t k[8])
 {
