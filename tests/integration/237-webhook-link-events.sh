@@ -8,7 +8,7 @@
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 sb_need_peers sipp kamailio openssl
-tap_plan 9
+tap_plan 10
 
 sb_pki ca >/dev/null || { echo "Bail out! no test PKI"; exit 1; }
 kp=$(sb_free_port)
