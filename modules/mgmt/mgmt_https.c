@@ -39,7 +39,8 @@ static struct {
 	struct line *lines, **tail;
 	unsigned nlines;
 	bool taking;
-	struct sb_log_tap tap;
+	struct sb_log_tap tap; /* the first; a reload's level goes into another (mgmt_https_level) */
+	enum sb_log_level level;
 	CURL *easy;
 	struct curl_slist *headers;
 	char *body;
@@ -324,9 +325,10 @@ int mgmt_https_start(const struct sb_cloud_https_conf *h, const struct sb_cloud_
 	up.tail = &up.lines;
 	up.taking = true;
 	up.state = UP_IDLE;
-	up.tap = (struct sb_log_tap){ .upto = (enum sb_log_level)h->log_level, .line_cb = tap_cb };
+	up.level = (enum sb_log_level)h->log_level;
+	up.tap = (struct sb_log_tap){ .upto = up.level, .line_cb = tap_cb };
 	sb_log_tap_set(&up.tap);
-	log_info("https uploads to %.*s: reports and log lines at %s and above", 
+	log_info("https uploads to %.*s: reports and log lines at %s and above",
 		 (int)strcspn(up.url, "?#"), up.url, sb_log_level_name(up.tap.upto));
 	mgmt_https_kick(); /* what the last run left */
 	return 0;
@@ -338,15 +340,15 @@ void mgmt_https_level(int log_level)
 	static struct sb_log_tap taps[2];
 	static unsigned which;
 
-	if (up.state == UP_OFF || up.tap.upto == (enum sb_log_level)log_level)
+	if (up.state == UP_OFF || up.level == (enum sb_log_level)log_level)
 		return;
 	/* a thread may be reading the tap in use: the new one is another object */
 	which ^= 1;
 	taps[which] = (struct sb_log_tap){ .upto = (enum sb_log_level)log_level,
 					   .line_cb = tap_cb };
-	up.tap.upto = (enum sb_log_level)log_level;
+	up.level = (enum sb_log_level)log_level;
 	sb_log_tap_set(&taps[which]);
-	log_info("https uploads: log lines at %s and above", sb_log_level_name(up.tap.upto));
+	log_info("https uploads: log lines at %s and above", sb_log_level_name(up.level));
 }
 
 void mgmt_https_stop(void)
