@@ -4,13 +4,13 @@
 # 10 ISDN calls while it answers 500 twice: every VoIP report arrives once, by id, in call order,
 # with the device certificate; the receiver killed during 3 calls and restarted: nothing lost;
 # the daemon restarted with 2 reports still in its outbox: delivered after the restart; log lines
-# at or above cloud.https.log_level arrive, lower ones do not.
+# at or above cloud.https.log_level arrive, lower ones do not, and a reload changes the level.
 . "$top_srcdir/tests/lib/tap.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/isdn.sh"
 . "$top_srcdir/tests/lib/sip.sh"
 sb_need_peers openssl
-tap_plan 12
+tap_plan 13
 
 sh "$top_srcdir/tests/peers/mkpki.sh" "$sb_tmp/pki" ca >/dev/null
 wp=$(sb_free_port)
@@ -154,6 +154,13 @@ grep -q 'info mgmt: https uploads to' "$sb_tmp/daemon.log" &&
 	case "$lg" in *info* | *debug*) false ;; *notice*" 0 True") true ;; *) false ;; esac
 tap_ok $? "log lines at notice and above arrive once each, info lines do not ($lg)" ||
 	tap_diag "$lg"
+
+# a reload lowers the level at once: info lines arrive from then on
+sed -i 's/log_level = "notice"/log_level = "info"/' "$sb_tmp/c.conf"
+uploaded() { [ "$(got message "$1")" = True ]; }
+ctl reload >/dev/null && sb_poll 20 uploaded 'https uploads: log lines at info and above'
+tap_ok $? "a reload to log_level info: info lines arrive at once (the level's own change among them)" ||
+	tap_diag "$(got logs x)" "$(tail -3 "$sb_tmp/daemon.log")"
 
 sb_stop
 tap_ok $? "daemon exits 0"
