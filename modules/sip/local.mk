@@ -91,7 +91,8 @@ SB_FUZZ_TARGETS += sip_refer
 # make check runs it small so it cannot rot
 SB_BENCH += tests/bench/sip-load
 TESTS += tests/bench/sip-load-smoke.sh
-EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh tests/peers/setup-latency.py
+EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh tests/peers/setup-latency.py \
+	tests/bench/sip-gaps.py
 
 # fuzz targets of the call path: the body of an INFO (a digit), the SDP of a re-INVITE/UPDATE
 check_PROGRAMS += tests/fuzz/fuzz_sip_info tests/fuzz/fuzz_sip_reinvite
