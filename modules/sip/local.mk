@@ -6,7 +6,8 @@ libsbcore_a_SOURCES += \
 	modules/sip/sip_filter.c modules/sip/sip_mem.c modules/sip/sip_link.c modules/sip/sip_cloud.h \
 	modules/sip/sip_cloud.c modules/sip/sip_cloud_ids.c modules/sip/sip_cloud_role.c modules/sip/sip_cert.c \
 	modules/sip/sip_cli.c modules/sip/sip_metrics.c modules/sip/sip_trace.c modules/sip/sip_tls.c modules/sip/sip_lic.c modules/sip/sip_conn.c \
-	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_addr.c \
+	modules/sip/sip_call.h modules/sip/sip_call.c modules/sip/sip_ptrset.h modules/sip/sip_ptrset.c \
+	modules/sip/sip_addr.c \
 	modules/sip/sip_sdp.h modules/sip/sip_sdp.c \
 	modules/sip/sip_sdp_dir.c modules/sip/sip_dialog.c modules/sip/sip_dtmf.c \
 	modules/sip/sip_timer.c \
@@ -41,12 +42,15 @@ EXTRA_DIST += $(SB_SIP_INTEGRATION) tests/peers/sipp tests/peers/mkpki.sh tests/
 	tests/peers/valgrind-sofia.supp tests/peers/conn-flood.py tests/peers/tls-churn.py \
 	tests/peers/sip-client.py tests/peers/sip-torture.py
 
-SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg
+SB_SIP_UNIT = tests/unit/test_sip_text tests/unit/test_sip_reg tests/unit/test_sip_ptrset
 check_PROGRAMS += $(SB_SIP_UNIT)
 TESTS += $(SB_SIP_UNIT)
 tests_unit_test_sip_text_SOURCES = tests/unit/test_sip_text.c
 tests_unit_test_sip_text_CFLAGS = $(SB_TEST_CFLAGS)
 tests_unit_test_sip_text_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_sip_ptrset_SOURCES = tests/unit/test_sip_ptrset.c modules/sip/sip_ptrset.c
+tests_unit_test_sip_ptrset_CFLAGS = $(SB_TEST_CFLAGS)
+tests_unit_test_sip_ptrset_LDADD = $(CMOCKA_LIBS)
 tests_unit_test_sip_reg_SOURCES = tests/unit/test_sip_reg.c tests/unit/sip_sample.h
 tests_unit_test_sip_reg_CFLAGS = $(SB_TEST_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
 tests_unit_test_sip_reg_LDADD = $(SB_CORE_LIBS) $(CMOCKA_LIBS)
@@ -87,7 +91,8 @@ SB_FUZZ_TARGETS += sip_refer
 # make check runs it small so it cannot rot
 SB_BENCH += tests/bench/sip-load
 TESTS += tests/bench/sip-load-smoke.sh
-EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh tests/peers/setup-latency.py
+EXTRA_DIST += tests/bench/sip-load tests/bench/sip-load-smoke.sh tests/peers/setup-latency.py \
+	tests/bench/sip-gaps.py
 
 # fuzz targets of the call path: the body of an INFO (a digit), the SDP of a re-INVITE/UPDATE
 check_PROGRAMS += tests/fuzz/fuzz_sip_info tests/fuzz/fuzz_sip_reinvite

@@ -15,8 +15,10 @@
 #define SB_MODULE "sip"
 #include "sip_call.h"
 #include "sip_priv.h"
+#include "sip_ptrset.h"
 
-static struct sip_leg *live; /* every leg not yet freed: nua magic is checked against it */
+static struct sip_leg *live;        /* every leg not yet freed, in a list for the shutdown */
+static struct sip_ptrset live_set; /* and in a set: each nua event's magic is checked in it */
 static const struct sb_leg_ops sip_leg_ops;
 
 /* ---- legs ---------------------------------------------------------------------------------- */
@@ -27,6 +29,10 @@ struct sip_leg *sip_leg_new(bool cloud, bool incoming)
 
 	if (!sl)
 		return NULL;
+	if (sip_ptrset_add(&live_set, sl) < 0) {
+		free(sl);
+		return NULL;
+	}
 	sl->cloud = cloud;
 	sl->incoming = incoming;
 	sl->leg.owner = "sip";
@@ -42,12 +48,11 @@ struct sip_leg *sip_leg_new(bool cloud, bool incoming)
 	return sl;
 }
 
+/* Whether a nua handle's magic is one of our legs (it may be another kind, or NULL): constant
+ * time, since it runs for every nua event and the walk of the list grew with the calls up. */
 static bool leg_live(const void *p)
 {
-	for (struct sip_leg *sl = live; p && sl; sl = sl->next)
-		if (sl == p)
-			return true;
-	return false;
+	return sip_ptrset_has(&live_set, p);
 }
 
 void sip_leg_free(struct sip_leg *sl)
@@ -67,6 +72,7 @@ void sip_leg_free(struct sip_leg *sl)
 		live = sl->next;
 	if (sl->next)
 		sl->next->prev = sl->prev;
+	sip_ptrset_del(&live_set, sl);
 	free(sl);
 }
 
@@ -550,6 +556,7 @@ void sip_call_close(void)
 		}
 		sip_leg_free(sl);
 	}
+	sip_ptrset_free(&live_set);
 }
 
 /* Every line logged while an event of a leg is handled (here, in the call core and in the media
