@@ -8,7 +8,6 @@
 #define SB_MODULE "cdr"
 #include "cdr.h"
 #include "cdr_cli.h"
-#include "cdr_int.h"
 
 #define LIST_DEFAULT 50
 #define LIST_MAX     10000
@@ -197,8 +196,6 @@ static int cmd_list(const struct sb_ctl_req *req, struct sb_reply *r)
 	struct list l = { .r = r, .now = cdr_now_us() };
 	int rc;
 
-	cdr_q_flush(); /* what this turn of the loop changed, so the reply has it */
-
 	if (!parse_opts(req, OPT_SINCE | OPT_UNTIL | OPT_NUMBER | OPT_LIMIT, &o, r))
 		return 0;
 	l.left = o.limit;
@@ -252,8 +249,6 @@ static int cmd_show(const struct sb_ctl_req *req, struct sb_reply *r)
 	char *end, t[48];
 	unsigned long long id = strtoull(req->argv[0], &end, 10);
 	int rc;
-
-	cdr_q_flush(); /* what this turn of the loop changed, so the reply has it */
 
 	if (*end || end == req->argv[0] || req->argv[0][0] == '-') {
 		sb_reply_error(r, "\"%s\" is not a call record id (the first column of `cdr list`)",
@@ -338,8 +333,6 @@ static int cmd_export(const struct sb_ctl_req *req, struct sb_reply *r)
 {
 	struct opts o;
 	struct export *e;
-
-	cdr_q_flush(); /* what this turn of the loop changed, so the reply has it */
 
 	if (!parse_opts(req, OPT_SINCE | OPT_UNTIL | OPT_NUMBER | OPT_CSV, &o, r))
 		return 0;
@@ -446,8 +439,6 @@ static int cmd_stats(const struct sb_ctl_req *req, struct sb_reply *r)
 	struct opts o;
 	char slot[8];
 	int rc;
-
-	cdr_q_flush(); /* what this turn of the loop changed, so the reply has it */
 
 	if (!g) {
 		sb_reply_error(r, "out of memory");

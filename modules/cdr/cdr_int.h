@@ -31,8 +31,7 @@ void cdr_calls_refresh(void);
 struct cdr_entry *cdr_q_new(struct sb_call *call);
 struct cdr_entry *cdr_q_find(const struct sb_call *call);
 struct cdr_entry *cdr_q_first(void);
-/* e's record changed: write it at the end of this turn of the loop (queued while the store
- * refuses) */
+/* e's record changed: write it (now, or queued when the store refuses) */
 void cdr_q_changed(struct cdr_entry *e);
 void cdr_q_mark(struct cdr_entry *e); /* ... later: with the next cdr_q_flush */
 /* write every changed record in one transaction; 0, or the store's error (they stay queued) */

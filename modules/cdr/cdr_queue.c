@@ -1,6 +1,5 @@
-/* cdr_queue.c: call records on their way to the store: the changes of one turn of the loop
- * written in one transaction at its end, and kept in a bounded queue, retried every second,
- * while the store refuses them (disk full). */
+/* cdr_queue.c: call records on their way to the store: written in one transaction per change,
+ * and kept in a bounded queue, retried every second, while the store refuses them (disk full). */
 #include "config.h"
 
 #include <errno.h>
@@ -21,8 +20,6 @@ static struct {
 	unsigned long long merged;
 	bool timer_on;
 	uv_timer_t retry;
-	bool check_on; /* a flush is due at the end of this turn of the loop */
-	uv_check_t check;
 } q;
 
 struct cdr_entry *cdr_q_first(void)
@@ -212,25 +209,10 @@ int cdr_q_flush(void)
 	return 0;
 }
 
-static void check_cb(uv_check_t *h)
-{
-	q.check_on = false;
-	uv_check_stop(&q.check);
-	cdr_q_flush();
-}
-
-/* Written after the I/O callbacks of this turn of the loop (libuv's check phase), not here: the
- * SIP message or B-channel step that follows the change (the INVITE on to the cloud, the 200 to
- * the caller) goes out first, and every call changed in the same turn shares one transaction.
- * The loop runs the check before it waits again, so the record is in the store's file
- * microseconds later; a SIGKILL in between loses that turn's changes. */
 void cdr_q_changed(struct cdr_entry *e)
 {
 	cdr_q_mark(e);
-	if (!q.check_on) {
-		q.check_on = true;
-		uv_check_start(&q.check, check_cb);
-	}
+	cdr_q_flush();
 }
 
 void cdr_q_status(struct sb_reply *r)
@@ -260,7 +242,6 @@ void cdr_q_start(void)
 {
 	memset(&q, 0, sizeof q);
 	uv_timer_init(sb_daemon_loop(), &q.retry);
-	uv_check_init(sb_daemon_loop(), &q.check);
 }
 
 /* At shutdown (every call has ended): one last try, then each record the store would not take
@@ -285,6 +266,4 @@ void cdr_q_stop(void)
 	}
 	q.waiting = 0;
 	uv_close((uv_handle_t *)&q.retry, NULL);
-	q.check_on = false;
-	uv_close((uv_handle_t *)&q.check, NULL);
 }
