@@ -339,6 +339,11 @@ void sb__ctl_finish(struct sb_reply *r)
 	sb__reply_free(r);
 }
 
+void sb_reply_finish(struct sb_reply *r)
+{
+	sb__ctl_finish(r);
+}
+
 /* Clients that said nothing for system.control_idle_timeout and wait for nothing are closed:
  * an idle connection holds a slot. */
 static void idle_cb(uv_timer_t *t)

@@ -78,6 +78,11 @@ void sb__reply_defer(struct sb_reply *r)
 	r->deferred = true;
 }
 
+void sb_reply_defer(struct sb_reply *r)
+{
+	sb__reply_defer(r);
+}
+
 bool sb__reply_deferred(const struct sb_reply *r)
 {
 	return r->deferred;

@@ -443,6 +443,11 @@ void sb_reply_str(struct sb_reply *r, const char *key, const char *val);
 void sb_reply_int(struct sb_reply *r, const char *key, long long val);
 void sb_reply_bool(struct sb_reply *r, const char *key, bool val);
 void sb_reply_strlist(struct sb_reply *r, const char *key, const struct sb_strlist *l);
+/* A handler that can answer only later (it waits for a peer: the licence master) defers its
+ * reply, keeps r, fills it when the answer comes and hands it to sb_reply_finish(), which sends
+ * it (or frees it when the client went away). The client's later requests wait for it. */
+void sb_reply_defer(struct sb_reply *r);
+void sb_reply_finish(struct sb_reply *r);
 
 /* A streamed reply, for output too large to build at once (exports). After the reply itself the
  * control server calls more_cb for one chunk of text at a time, written to out, and sends each

@@ -265,9 +265,7 @@ static int cmd_check(const struct sb_ctl_req *req, struct sb_reply *r)
 static int assign(const struct sb_ctl_req *req, struct sb_reply *r, bool on)
 {
 	const char *user = req->argv[1];
-	struct lic_decision d;
 	enum lic_kind k;
-	int rc;
 
 	if (parse_kind(r, req->argv[0], &k) < 0)
 		return -1;
@@ -278,35 +276,11 @@ static int assign(const struct sb_ctl_req *req, struct sb_reply *r, bool on)
 			       lic_kind_info(k)->name);
 		return -1;
 	}
-	if (strlen(user) > 128) {
-		sb_reply_error(r, "user name longer than 128 characters");
+	if (strlen(user) > LIC_PROTO_ID_MAX) {
+		sb_reply_error(r, "user name longer than %d characters", LIC_PROTO_ID_MAX);
 		return -1;
 	}
-	struct lic_owner o = { .type = LIC_OWN_USER, .id = user };
-	rc = on ? lic_acquire(lic_st.node, &o, k, 0, &d) : lic_release(lic_st.node, &o, k, &d);
-	if (rc < 0 || !d.ok) {
-		sb_reply_error(r, "%s for user %s: %s: %s", lic_kind_info(k)->name, user,
-			       rc < 0 ? "error" : d.reason, rc < 0 ? strerror(-rc) : d.detail);
-		if (rc == 0)
-			sb_reply_str(r, "reason", d.reason);
-		return -1;
-	}
-	if ((rc = lic_store_assign(user, k, on)) < 0) {
-		/* undo, so the engine and the store agree */
-		if (on)
-			lic_release(lic_st.node, &o, k, &d);
-		else
-			lic_acquire(lic_st.node, &o, k, 0, &d);
-		sb_reply_error(r, "%s for user %s not saved: %s", lic_kind_info(k)->name, user,
-			       strerror(-rc));
-		return -1;
-	}
-	sb_reply_message(r, "%s %s user %s%s", lic_kind_info(k)->name,
-			 on ? "assigned to" : "taken from", user,
-			 on && !d.taken ? " (no license taken: included or held already)" : "");
-	if (on)
-		decision_fields(r, &d);
-	return 0;
+	return lic_assign(req, r, user, k, on);
 }
 
 static int cmd_assign(const struct sb_ctl_req *req, struct sb_reply *r)

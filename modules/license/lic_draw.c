@@ -27,6 +27,9 @@ struct pend {
 	bool take, move;
 	struct lic_grant g;    /* what is taken or given */
 	struct lic_grant from; /* move: the grant it takes over */
+	lic_draw_cb done_cb;   /* lic_draw_ask: told of the answer (NULL: nobody waits) */
+	void *arg;
+	bool forgotten; /* asked by lic_draw_ask for someone who stopped waiting */
 };
 
 static struct {
@@ -53,7 +56,8 @@ static bool pending(const struct lic_grant *g)
 	return false;
 }
 
-static int request(bool take, const struct lic_grant *g, const struct lic_grant *from)
+static int request_cb(bool take, const struct lic_grant *g, const struct lic_grant *from,
+		      lic_draw_cb done_cb, void *arg)
 {
 	struct lic_msg m = { .type = take ? LIC_MSG_TAKE : LIC_MSG_GIVE,
 			     .version = LIC_PROTO_VERSION,
@@ -73,9 +77,38 @@ static int request(bool take, const struct lic_grant *g, const struct lic_grant 
 	if ((rc = lic_slave_send(&m)) < 0)
 		return rc;
 	dr.pend[dr.npend++] = (struct pend){
-		.seq = m.seq, .take = take, .move = from != NULL, .g = *g, .from = from ? *from : *g
+		.seq = m.seq,
+		.take = take,
+		.move = from != NULL,
+		.g = *g,
+		.from = from ? *from : *g,
+		.done_cb = done_cb,
+		.arg = arg,
 	};
 	return 0;
+}
+
+static int request(bool take, const struct lic_grant *g, const struct lic_grant *from)
+{
+	return request_cb(take, g, from, NULL, NULL);
+}
+
+int lic_draw_ask(const struct lic_grant *g, lic_draw_cb done_cb, void *arg)
+{
+	if (!dr.on)
+		return -ENOTSUP;
+	if (pending(g))
+		return -EALREADY;
+	return request_cb(true, g, NULL, done_cb, arg);
+}
+
+void lic_draw_forget(void *arg)
+{
+	for (size_t i = 0; i < dr.npend; i++)
+		if (dr.pend[i].done_cb && dr.pend[i].arg == arg) {
+			dr.pend[i].done_cb = NULL;
+			dr.pend[i].forgotten = true;
+		}
 }
 
 /* a free held grant of kind k (not used by an allocation, not in flight): an owner's that
@@ -217,9 +250,17 @@ void lic_draw_answer(const struct lic_msg *m)
 			if (p.move)
 				lic_held_del(&p.from);
 			lic_held_add(&p.g);
+			/* no allocation uses it: the next turn gives it back */
+			if (p.forgotten)
+				log_notice("license master %s granted %s for %s %s after the "
+					   "asker stopped waiting: it goes back",
+					   lic_slave_master(), lic_kind_info(p.g.kind)->name,
+					   lic_owner_names[p.g.owner], p.g.id);
 		} else if (p.take) {
-			/* refused: ask again later, not on every turn of the loop */
-			dr.refused_until = uv_now(sb_daemon_loop()) + REFUSED_MS;
+			/* refused: ask again later, not on every turn of the loop (an admin's
+			 * assignment, refused, is not asked again: the admin heard why) */
+			if (!p.done_cb && !p.forgotten)
+				dr.refused_until = uv_now(sb_daemon_loop()) + REFUSED_MS;
 			log_notice("license master %s grants no %s for %s %s: %s: %s",
 				   lic_slave_master(), lic_kind_info(p.g.kind)->name,
 				   lic_owner_names[p.g.owner], p.g.id, m->reason, m->detail);
@@ -230,14 +271,23 @@ void lic_draw_answer(const struct lic_msg *m)
 		/* a card's bridge license arrived: the cards take theirs now */
 		if (p.take && m->ok && p.g.kind == LIC_SYM_BRIDGE && !p.move)
 			lic_sync_cards(sb_daemon_conf());
+		if (p.done_cb)
+			p.done_cb(p.arg, m);
 		return;
 	}
 }
 
 void lic_draw_lost(void)
 {
+	struct pend lost[MAX_PEND];
+	size_t n = dr.npend;
+
+	memcpy(lost, dr.pend, n * sizeof *lost);
 	dr.npend = 0;
 	dr.dirty = true;
+	for (size_t i = 0; i < n; i++)
+		if (lost[i].done_cb)
+			lost[i].done_cb(lost[i].arg, NULL);
 }
 
 void lic_draw_start(void)

@@ -157,6 +157,7 @@ int lic_held_load(void)
 
 	memset(&lic_held, 0, sizeof lic_held);
 	lic_held.next_id = 1;
+	lic_held.loaded = true;
 	rc = sb_store_foreach(sb_daemon_store(), DB_CACHE, cache_cb, NULL);
 	return rc == -ENOENT ? 0 : rc;
 }

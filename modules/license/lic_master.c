@@ -33,7 +33,7 @@ int lic_master_take(struct lic_node *m, const char *slave, enum lic_kind k, enum
 
 	if (owner_id(slave, id, oid, sizeof oid) < 0)
 		return -EINVAL;
-	return lic_acquire(m, &o, k, 0, d);
+	return lic_acquire(m, &o, k, LIC_ACQ_GRANT, d);
 }
 
 int lic_master_give(struct lic_node *m, const char *slave, enum lic_kind k, enum lic_owner_type t,

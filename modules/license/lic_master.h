@@ -13,7 +13,9 @@
 bool lic_master_slave_name_ok(const char *slave);
 
 /* take/give one license of kind for a slave's owner (owner, id): the rule engine decides as for
- * the master's own owners. 0 with the decision, or -errno (-EINVAL: a bad slave name or id). */
+ * the master's own owners, except the per-user rules (rule 6), which the slave holding the
+ * user's assignments applied (LIC_ACQ_GRANT): the master counts. 0 with the decision, or -errno
+ * (-EINVAL: a bad slave name or id). */
 int lic_master_take(struct lic_node *m, const char *slave, enum lic_kind k, enum lic_owner_type t,
 		    const char *id, struct lic_decision *d);
 int lic_master_give(struct lic_node *m, const char *slave, enum lic_kind k, enum lic_owner_type t,

@@ -66,6 +66,7 @@ struct lic_held {
 	struct lic_grant g[LIC_HELD_MAX];
 	size_t n;
 	unsigned next_id; /* the N of the next spare asked for */
+	bool loaded;      /* read from the store (at the first rebuild, before anything takes) */
 };
 extern struct lic_held lic_held;
 int lic_held_load(void);
@@ -85,6 +86,24 @@ void lic_draw_start(void);
 void lic_draw_stop(void);
 void lic_draw_answer(const struct lic_msg *m); /* a grant message */
 void lic_draw_lost(void);                      /* the connection ended: answers are lost */
+/* Ask the master for g now, for someone who waits for the answer (an admin's per-user
+ * assignment): done_cb(arg, the grant message) once it comes, after the grant is held when it
+ * was granted; done_cb(arg, NULL) when the connection ended first. 0, or -ENOTCONN (no master
+ * serves now), -EALREADY (g is being asked for), -EBUSY, -ENOTSUP (not a central slave). */
+typedef void (*lic_draw_cb)(void *arg, const struct lic_msg *m);
+int lic_draw_ask(const struct lic_grant *g, lic_draw_cb done_cb, void *arg);
+void lic_draw_forget(void *arg); /* arg waits no longer: its answer is not told */
+
+/* lic_assign.c: license assign/unassign; on a central slave a per-user license is asked of
+ * the master first and the command answers when the master answered, or after this long */
+#define LIC_ASSIGN_WAIT_MS 5000
+struct sb_ctl_req;
+int lic_assign(const struct sb_ctl_req *req, struct sb_reply *r, const char *user,
+	       enum lic_kind k, bool on);
+/* into the engine and the store (source: how it came, for the message; NULL: locally) */
+int lic_assign_apply(struct sb_reply *r, const char *user, enum lic_kind k, bool on,
+		     const char *source);
+void lic_assign_stop(void); /* the assignments still waiting are answered: the daemon stops */
 
 /* lic_nodes.c: what a master knows of a slave, connected or not (show license-nodes) */
 #define LIC_KNOWN_MAX 64

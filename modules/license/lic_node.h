@@ -23,6 +23,7 @@ struct lic_alloc {
 	unsigned taken;       /* licenses taken from src's pool */
 	unsigned ipva;        /* IPVA taken along (virtual appliance) */
 	bool included;        /* a user's app covered by the user's UC: took nothing */
+	bool grant;           /* a slave's grant (LIC_ACQ_GRANT): counted, no per-user rules */
 	struct lic_node *src; /* whose pool supplied it */
 	uint32_t hash;
 	struct lic_alloc *next;

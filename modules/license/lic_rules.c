@@ -52,10 +52,16 @@ static bool beyond_cache(const struct lic_node *n, const struct lic_node *p, enu
 	if (p != n->master || !n->master_cache || n->master_reachable)
 		return false;
 	decide(d, false, LIC_R_MASTER_UNREACHABLE, ck);
-	lic__say(d->detail, sizeof d->detail,
-		 "master %s is unreachable: %s uses the %u %s granted before, all in use, and "
-		 "takes nothing new",
-		 p->name, n->name, p->inst[ck], lic_kind_info(ck)->name);
+	if (p->inst[ck])
+		lic__say(d->detail, sizeof d->detail,
+			 "master %s is unreachable: %s uses the %u %s granted before, all in use, "
+			 "and takes nothing new",
+			 p->name, n->name, p->inst[ck], lic_kind_info(ck)->name);
+	else
+		lic__say(d->detail, sizeof d->detail,
+			 "master %s is unreachable: %s holds no usable %s grant (none cached, or "
+			 "the grace period is over) and takes nothing new",
+			 p->name, n->name, lic_kind_info(ck)->name);
 	return true;
 }
 
@@ -98,7 +104,7 @@ static int evaluate(struct lic_node *n, const struct lic_owner *o, enum lic_kind
 				 lic_owner_names[o->type], o->id, ki->name);
 			return 0;
 		}
-		if (ki->flags & LIC_KF_PER_USER) {
+		if ((ki->flags & LIC_KF_PER_USER) && !(flags & LIC_ACQ_GRANT)) {
 			if ((r = lic__user_feature(n, o, k, &included, d->detail,
 						   sizeof d->detail))) {
 				decide(d, false, r, k);
@@ -235,6 +241,7 @@ int lic_acquire(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, 
 	a->src = src;
 	a->included = (lic_kind_info(k)->flags & LIC_KF_PER_USER) && k != LIC_RCC && !need &&
 		      SAME(d->reason, LIC_R_OK);
+	a->grant = (flags & LIC_ACQ_GRANT) != 0;
 	if (src)
 		src->used[ck] += need;
 	n->used[LIC_IPVA] += ipva;
@@ -271,6 +278,10 @@ int lic_use(struct lic_node *n, const struct lic_owner *o, enum lic_kind k, stru
 		return 0;
 	const struct lic_node *p = a->src;
 	if ((r = lic__kind_state(p, n, ck, &cap, &minver, d->detail, sizeof d->detail))) {
+		/* a central slave's grant that is no longer usable while its master is away (the
+		 * grace period is over): the master's absence is the reason, not the cache's */
+		if (SAME(r, LIC_R_NOT_INSTALLED) && beyond_cache(n, p, ck, d))
+			return 0;
 		decide(d, false, r, k);
 		return 0;
 	}
@@ -317,7 +328,7 @@ int lic_release(struct lic_node *n, const struct lic_owner *o, enum lic_kind k,
 			 lic_kind_info(k)->name);
 		return 0;
 	}
-	if (a->nholders == 1 && o->type == LIC_OWN_USER &&
+	if (a->nholders == 1 && o->type == LIC_OWN_USER && !a->grant &&
 	    (r = lic__still_needed(n, o, ck, d->detail, sizeof d->detail))) {
 		decide(d, false, r, k);
 		return 0;

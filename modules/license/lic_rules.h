@@ -103,6 +103,10 @@ struct lic_owner {
 
 /* Acquire flags */
 #define LIC_ACQ_FAILOVER 0x01 /* a registration caused by failover: takes no license */
+/* a slave's grant recorded on its master: the slave, which holds the user's assignments,
+ * applied the per-user rules (rule 6: what needs the Phone App, what the UC includes); the
+ * master only counts, so its record does not depend on the order grants arrive or go */
+#define LIC_ACQ_GRANT 0x02
 
 /* The answer to acquire/check/release. reason is a fixed machine-readable word. */
 struct lic_decision {

@@ -238,12 +238,12 @@ int lic_slave_start(bool watch_only)
 
 	memset(&sl, 0, sizeof sl);
 	sl.watch = watch_only;
-	lic_held.next_id = 1;
 	sl.backoff = LIC_BACKOFF_MIN_MS;
 	if (!(sl.ctx = lic_net_ctx(false)))
 		return -EINVAL;
 	if (!watch_only) {
-		if ((rc = lic_held_load()) < 0)
+		/* read at the first rebuild already (lic_slave_rebuilt), unless no mirror */
+		if (!lic_held.loaded && (rc = lic_held_load()) < 0)
 			log_err("cached grants could not be read: %s", strerror(-rc));
 		snprintf(sl.master, sizeof sl.master, "%s", lic_net.masters[0]);
 		mirror_sync();
@@ -274,14 +274,28 @@ void lic_slave_stop(void)
 	uv_close((uv_handle_t *)&sl.retry, NULL);
 	uv_close((uv_handle_t *)&sl.tick, NULL);
 	lic_draw_stop();
+	lic_held.loaded = false; /* a new start reads the cache again */
 	lic_tls_ctx_free(sl.ctx);
 	sl.ctx = NULL;
 }
 
+/* The engine node was (re)built: the mirror holds the grants before the stored assignments
+ * and the cards take from it. At the first start that is before the connection starts: the
+ * cached grants are read here, so a restarted central slave's users and cards take what they
+ * held at once (kept until the grace period ends without a master). */
 void lic_slave_rebuilt(void)
 {
-	if (sl.on)
+	int rc;
+
+	if (sl.on) {
 		mirror_sync();
+		return;
+	}
+	if (!lic_st.mirror || lic_held.loaded)
+		return;
+	if ((rc = lic_held_load()) < 0)
+		log_err("cached grants could not be read: %s", strerror(-rc));
+	lic_held_mirror(lic_net.masters[0], true);
 }
 
 const char *lic_slave_master(void)

@@ -224,10 +224,10 @@ int lic_rebuild(const struct sb_conf *conf)
 	};
 	if ((rc = lic_node_alloc(&lic_st.node, &nc)) < 0)
 		return rc;
+	lic_slave_rebuilt(); /* a central slave's grants first: the assignments take from them */
 	if ((rc = lic_store_load()) < 0)
 		return rc;
 	lic_serve_rebuilt();
-	lic_slave_rebuilt();
 	lic_sync_cards(conf);
 	return 0;
 }
@@ -356,6 +356,7 @@ static void lic_reload(const struct sb_conf *conf, const struct sb_conf *old)
 
 static void lic_close(void)
 {
+	lic_assign_stop();
 	lic_slave_stop();
 	lic_serve_stop();
 	if (dates_timer_on)

@@ -12,7 +12,7 @@ libsbcore_a_SOURCES += \
 	modules/license/lic_master.c modules/license/lic_tls.c modules/license/lic_conf.c \
 	modules/license/lic_link.c modules/license/lic_grants.c modules/license/lic_held.c \
 	modules/license/lic_draw.c modules/license/lic_nodes.c \
-	modules/license/lic_serve.c modules/license/lic_slave.c
+	modules/license/lic_serve.c modules/license/lic_slave.c modules/license/lic_assign.c
 libsbcore_a_CFLAGS += $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/license
@@ -117,7 +117,8 @@ SB_LICENSE_INTEGRATION = tests/integration/100-license.sh tests/integration/110-
 	tests/integration/112-license-isdn-use.sh tests/integration/113-license-hwid.sh \
 	tests/integration/114-license-install-guard.sh tests/integration/115-license-station-use.sh \
 	tests/integration/116-license-master.sh tests/integration/117-license-slaves.sh \
-	tests/integration/118-license-slave-owners.sh
+	tests/integration/118-license-slave-owners.sh tests/integration/119-license-slave-users.sh \
+	tests/integration/120-license-slave-cloud-call.sh
 TESTS += $(SB_LICENSE_INTEGRATION)
 EXTRA_DIST += $(SB_LICENSE_INTEGRATION) tests/lib/licnode.sh \
 	tests/fuzz/corpus/license

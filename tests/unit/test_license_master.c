@@ -154,12 +154,76 @@ static void test_move_per_owner(void **state_)
 	lic_node_free(m);
 }
 
+static unsigned in_use(struct lic_node *n, enum lic_kind k)
+{
+	struct lic_status st;
+	assert_int_equal(lic_status(n, k, &st), 0);
+	return st.in_use;
+}
+
+/* A central slave's per-user licenses: the slave holds the assignments and applies rule 6
+ * (what needs the Phone App, what the UC includes); the master counts each grant, whatever
+ * order they arrive or go in (a reconciliation, the store read back), and refuses beyond what
+ * is installed with the engine's reason. */
+static void test_per_user_grants(void **state_)
+{
+	struct lic_node *m = master("4");
+	struct lic_item it[3];
+	struct lic_decision d;
+	char why[64];
+
+	assert_int_equal(lic_item_parse_name("PBX-UC13", &it[0], why, sizeof why), 0);
+	assert_int_equal(lic_item_parse_name("App(phone)13", &it[1], why, sizeof why), 0);
+	assert_int_equal(lic_item_parse_name("App(softphone)13", &it[2], why, sizeof why), 0);
+	it[0].count = 1;
+	it[1].count = it[2].count = 2;
+	assert_int_equal(lic_node_install(m, "users", it, 3), 0);
+
+	/* the Softphone App before the Phone App (a reconciliation's order): counted, not
+	 * refused requires-phone-app; the Phone App beside a UC: counted, not included */
+	assert_int_equal(lic_master_take(m, "s1", LIC_APP_SOFTPHONE, LIC_OWN_USER, "alice", &d), 0);
+	assert_true(d.ok);
+	assert_int_equal(d.taken, 1);
+	assert_int_equal(lic_master_take(m, "s1", LIC_UC, LIC_OWN_USER, "alice", &d), 0);
+	assert_true(d.ok);
+	assert_int_equal(lic_master_take(m, "s1", LIC_APP_PHONE, LIC_OWN_USER, "alice", &d), 0);
+	assert_true(d.ok);
+	assert_int_equal(d.taken, 1);
+	assert_int_equal(
+		in_use(m, LIC_UC) + in_use(m, LIC_APP_PHONE) + in_use(m, LIC_APP_SOFTPHONE), 3);
+	/* beyond what is installed: the engine's reason, for the slave to pass on */
+	assert_int_equal(lic_master_take(m, "s2", LIC_UC, LIC_OWN_USER, "bob", &d), 0);
+	assert_false(d.ok);
+	assert_string_equal(d.reason, "exhausted");
+	/* given back in any order: the Phone App and the UC before the Softphone App */
+	assert_int_equal(lic_master_give(m, "s1", LIC_APP_PHONE, LIC_OWN_USER, "alice", &d), 0);
+	assert_true(d.ok);
+	assert_int_equal(lic_master_give(m, "s1", LIC_UC, LIC_OWN_USER, "alice", &d), 0);
+	assert_true(d.ok);
+	assert_int_equal(in_use(m, LIC_UC), 0);
+	/* a reconciliation with the slave holding the UC again and nothing else */
+	struct lic_msg_item held = { .kind = LIC_UC, .owner = LIC_OWN_USER };
+	snprintf(held.id, sizeof held.id, "alice");
+	assert_int_equal(lic_master_reconcile(m, "s1", &held, 1, NULL, NULL), 0);
+	assert_int_equal(in_use(m, LIC_UC), 1);
+	assert_int_equal(in_use(m, LIC_APP_SOFTPHONE), 0);
+	assert_int_equal(grants_of(m, "s1"), 1);
+
+	/* the master's own users keep rule 6 */
+	struct lic_owner own = { .type = LIC_OWN_USER, .id = "boss" };
+	assert_int_equal(lic_acquire(m, &own, LIC_APP_SOFTPHONE, 0, &d), 0);
+	assert_false(d.ok);
+	assert_string_equal(d.reason, "requires-phone-app");
+	lic_node_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_take_give_per_slave),
 		cmocka_unit_test(test_reconcile),
 		cmocka_unit_test(test_move_per_owner),
+		cmocka_unit_test(test_per_user_grants),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

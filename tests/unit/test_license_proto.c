@@ -105,6 +105,42 @@ static void test_fields_parsed(void **state_)
 	lic_msg_clear(&m);
 }
 
+/* A central slave asks its master for its users' per-user licenses in protocol version 1:
+ * every per-user kind travels in take, give and hello with owner user, by its display name. */
+static void test_per_user_kinds(void **state_)
+{
+	for (int k = 0; k < LIC_KIND_MAX; k++) {
+		const struct lic_kind_info *ki = lic_kind_info((enum lic_kind)k);
+		struct lic_msg m = { .type = LIC_MSG_TAKE,
+				     .version = LIC_PROTO_VERSION,
+				     .seq = 3,
+				     .kind = (enum lic_kind)k,
+				     .owner = LIC_OWN_USER };
+		struct lic_msg back;
+		char why[200], *line;
+		size_t len;
+
+		if (!(ki->flags & LIC_KF_PER_USER))
+			continue;
+		snprintf(m.id, sizeof m.id, "alice");
+		assert_int_equal(lic_msg_format(&m, &line, &len), 0);
+		if (lic_msg_parse(line, len - 1, &back, why, sizeof why) < 0)
+			fail_msg("%s: %s", ki->name, why);
+		assert_int_equal(back.type, LIC_MSG_TAKE);
+		assert_int_equal(back.version, 1);
+		assert_int_equal(back.kind, k);
+		assert_int_equal(back.owner, LIC_OWN_USER);
+		assert_string_equal(back.id, "alice");
+		assert_non_null(strstr(line, ki->name));
+		free(line);
+		lic_msg_clear(&back);
+	}
+	round_trip("{\"v\":1,\"type\":\"hello\",\"node\":\"branch\",\"mode\":\"central\",\"sw\":"
+		   "\"13.0\",\"grants\":[{\"kind\":\"PBX-UC\",\"owner\":\"user\",\"id\":\"alice\"},"
+		   "{\"kind\":\"App(phone)\",\"owner\":\"user\",\"id\":\"bob\"},"
+		   "{\"kind\":\"Recording\",\"owner\":\"user\",\"id\":\"carol\"}]}");
+}
+
 static void test_refusals(void **state_)
 {
 	static const struct {
@@ -149,6 +185,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_type_round_trips),
 		cmocka_unit_test(test_fields_parsed),
+		cmocka_unit_test(test_per_user_kinds),
 		cmocka_unit_test(test_refusals),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -569,6 +569,43 @@ static void test_central_slave_bridge_and_cache(void **state_)
 	lic_node_free(m);
 }
 
+/* A central slave's card holds its cached bridge grant; the master away and the grace period
+ * over (the cache holds nothing any more), the card's next call is refused master-unreachable,
+ * the reason an admin can act on, not the empty cache's not-installed. */
+static void test_cache_gone_master_unreachable(void **state_)
+{
+	struct lic_node *mirror = node("13.0", LIC_MODE_MASTER, NULL);
+	struct lic_node_conf cc = {
+		.name = "branch",
+		.mode = LIC_MODE_SLAVE_CENTRAL,
+		.sw = LIC_SW(13, 0, 0),
+		.master = mirror,
+		.master_cache = true,
+	};
+	struct lic_owner card = { .type = LIC_OWN_CARD, .id = "1" };
+	struct lic_decision d;
+	struct lic_node *c;
+
+	install(mirror, "granted", "L-SYM-BRIDGE 1, L-SIS-11 1");
+	assert_int_equal(lic_node_alloc(&c, &cc), 0);
+	assert_string_equal(take(c, LIC_OWN_CARD, "1", NULL, LIC_SYM_BRIDGE), "ok");
+	lic_node_set_master_reachable(c, false);
+	assert_int_equal(lic_use(c, &card, LIC_SYM_BRIDGE, &d), 0);
+	assert_true(d.ok); /* the cached grant, in the grace period */
+	assert_int_equal(lic_node_remove(mirror, "granted"), 0); /* the grace period is over */
+	assert_int_equal(lic_use(c, &card, LIC_SYM_BRIDGE, &d), 0);
+	assert_false(d.ok);
+	assert_string_equal(d.reason, "master-unreachable");
+	assert_non_null(strstr(d.detail, "grace period"));
+	/* with the master connected, an empty cache is what it is */
+	lic_node_set_master_reachable(c, true);
+	assert_int_equal(lic_use(c, &card, LIC_SYM_BRIDGE, &d), 0);
+	assert_false(d.ok);
+	assert_string_equal(d.reason, "not-installed");
+	lic_node_free(c);
+	lic_node_free(mirror);
+}
+
 static void test_check_takes_nothing(void **state_)
 {
 	struct lic_node *n = node("13.0", LIC_MODE_SINGLE, NULL);
@@ -691,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_rule9_bridge),
 		cmocka_unit_test(test_rule10_license_master),
 		cmocka_unit_test(test_central_slave_bridge_and_cache),
+		cmocka_unit_test(test_cache_gone_master_unreachable),
 		cmocka_unit_test(test_check_takes_nothing),
 		cmocka_unit_test(test_software_versions),
 		cmocka_unit_test(test_use_after_remove),
