@@ -7,7 +7,7 @@ SB_CORE_LIBS += $(CURL_LIBS) $(OPENSSL_LIBS)
 AM_CPPFLAGS += -I$(top_srcdir)/modules/crl
 EXTRA_DIST += modules/crl/README.md tests/peers/mkcrlpki.sh
 
-SB_CRL_INTEGRATION = tests/integration/240-crl.sh
+SB_CRL_INTEGRATION = tests/integration/240-crl.sh tests/integration/241-crl-sips.sh
 TESTS += $(SB_CRL_INTEGRATION)
 EXTRA_DIST += $(SB_CRL_INTEGRATION)
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # mkcrlpki.sh: a test CA run with `openssl ca` (index, serials, CRLs), for the revocation tests.
-#   mkcrlpki.sh init DIR CDP     CA "ca" (ca.pem/.key) with ca-server.crt/.key (127.0.0.1) and
-#                                ca-device.crt/.key, each naming the CRL distribution point CDP
+#   mkcrlpki.sh init DIR CDP [ADDRESS]  CA "ca" (ca.pem/.key) with ca-server.crt/.key (127.0.0.1
+#                                and ADDRESS, as IP and DNS name) and ca-device.crt/.key, each
+#                                naming the CRL distribution point CDP
 #   mkcrlpki.sh issue DIR NAME   one more server certificate, ca-NAME.crt/.key
 #   mkcrlpki.sh revoke DIR NAME  revoke ca-NAME.crt
 #   mkcrlpki.sh gencrl DIR OUT [stale]  the CRL, DER, into OUT; stale: nextUpdate yesterday
@@ -42,7 +43,7 @@ unique_subject = no
 commonName = supplied
 [ leaf ]
 basicConstraints = CA:FALSE
-subjectAltName = IP:127.0.0.1,DNS:localhost,DNS:127.0.0.1
+subjectAltName = IP:127.0.0.1,DNS:localhost,DNS:127.0.0.1${4:+,IP:$4,DNS:$4}
 extendedKeyUsage = serverAuth,clientAuth
 crlDistributionPoints = URI:$3
 CNF
@@ -50,7 +51,7 @@ CNF
 		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
 		-keyout ca.key -out ca.pem 2>/dev/null
 	chmod 0644 ca.pem
-	issue server 127.0.0.1
+	issue server "${4:-127.0.0.1}"
 	issue device symbridge-device
 	;;
 issue) issue "$3" 127.0.0.1 ;;
