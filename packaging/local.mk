@@ -95,3 +95,6 @@ kamdispatcherdir = $(docdir)/examples/kamailio-dispatcher
 dist_kamdispatcher_DATA = packaging/examples/kamailio-dispatcher/kamailio.cfg \
 	packaging/examples/kamailio-dispatcher/dispatcher.list \
 	packaging/examples/kamailio-dispatcher/README.md
+# its owners table (db_text): which appliance's set each station registers at, tested by 261
+kamownersdir = $(docdir)/examples/kamailio-dispatcher/symbridge-owners
+dist_kamowners_DATA = packaging/examples/kamailio-dispatcher/symbridge-owners/owners

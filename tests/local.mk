@@ -142,6 +142,9 @@ EXTRA_DIST += tests/integration/250-cluster-role.sh
 # cluster: a pair run by keepalived in two namespaces: kill -9 and kill -STOP of the active node
 TESTS += tests/integration/252-cluster-keepalived.sh
 EXTRA_DIST += tests/integration/252-cluster-keepalived.sh
+# cluster and licences: the active node licence master, the standby node its standby master
+TESTS += tests/integration/253-cluster-license.sh
+EXTRA_DIST += tests/integration/253-cluster-license.sh
 # reload takes new cloud certificate files: the next connection presents the new certificate
 TESTS += tests/integration/213-cloud-cert-reload.sh
 EXTRA_DIST += tests/integration/213-cloud-cert-reload.sh
@@ -152,3 +155,6 @@ EXTRA_DIST += tests/integration/215-sip-tls-reload.sh
 # several appliances behind kamailio's dispatcher (packaging/examples/kamailio-dispatcher)
 TESTS += tests/integration/260-farm-dispatcher.sh
 EXTRA_DIST += tests/integration/260-farm-dispatcher.sh
+# stations registering through that kamailio reach the appliance (pair) that owns them
+TESTS += tests/integration/261-farm-register.sh
+EXTRA_DIST += tests/integration/261-farm-register.sh

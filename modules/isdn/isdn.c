@@ -75,6 +75,12 @@ static void span_row(struct sb_reply *r, const struct isdn_span *s)
 	sb_reply_int(r, "calls_in", (long long)s->calls_in);
 	sb_reply_int(r, "calls_out", (long long)s->calls_out);
 	sb_reply_int(r, "dchannel_drops", (long long)s->dchan_drops);
+	if (s->conf.service) { /* what the last SERVICE messages said, and whether the switch agreed */
+		char svc[64];
+		snprintf(svc, sizeof svc, "%s (%s)", s->svc_in ? "in service" : "out of service",
+			 s->svc_pending ? "acknowledgements pending" : "acknowledged");
+		sb_reply_str(r, "service", svc);
+	}
 }
 
 static struct isdn_span *span_arg(struct sb_reply *r, const char *arg)
@@ -209,10 +215,19 @@ static void isdn_metrics(struct sb_metrics *m)
 	}
 }
 
+/* the pair's active node puts its B-channels in service, the standby takes them out (on the
+ * spans with service_messages) */
+static void isdn_cluster_role(bool active)
+{
+	for (struct isdn_span *s = isdn_spans; s; s = s->next)
+		isdn_span_service(s, active);
+}
+
 const struct sb_module isdn_module = {
 	.name = "isdn",
 	.cmds = isdn_cmds,
 	.init = isdn_init,
 	.close = isdn_close,
 	.metrics = isdn_metrics,
+	.cluster_role = isdn_cluster_role,
 };

@@ -19,6 +19,7 @@ struct isdn_span_conf {
 	const char *dchannel; /* "dahdi:SPAN" or "socket:/path" */
 	bool overlap;         /* overlap receiving: collect the called number digit by digit */
 	int digit_timeout_ms;
+	bool service; /* PRI: standby blocks the B-channels with SERVICE messages */
 };
 
 /* The card types' runtime hooks (struct sb_card_type open/close/originate) for pri and bri. */

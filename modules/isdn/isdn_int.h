@@ -70,12 +70,16 @@ struct isdn_span {
 	unsigned long long calls_in, calls_out, dchan_drops;
 	bool closing;
 	bool port_taken; /* holds the trunk's Port license */
+	bool svc_in;           /* SERVICE: the last change sent was "in service" */
+	unsigned svc_pending;  /* SERVICE: acknowledgements still to come */
+	unsigned svc_sent;     /* SERVICE: messages of the last change */
 };
 
 /* isdn_span.c */
 extern struct isdn_span *isdn_spans;
 struct isdn_span *isdn_span_find(int slot);
 bool isdn_span_up(const struct isdn_span *s);
+void isdn_span_service(struct isdn_span *s, bool in); /* SERVICE for every B-channel */
 void isdn_span_sched(struct isdn_span *s);
 void isdn_spans_close_all(void);
 void isdn_handle_close(uv_handle_t *h); /* uv_close, then free the handle */

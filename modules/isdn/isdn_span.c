@@ -32,6 +32,32 @@ bool isdn_span_up(const struct isdn_span *s)
 	return s->fd >= 0 && s->l2_up;
 }
 
+/* Q.931 SERVICE (AT&T maintenance) for every B-channel: in service (0) or out of service (2),
+ * so that the switch routes its calls to the pair's active node */
+void isdn_span_service(struct isdn_span *s, bool in)
+{
+	unsigned busy = 0;
+
+	if (!s->conf.service || !isdn_span_up(s))
+		return;
+	s->svc_in = in;
+	s->svc_pending = 0;
+	for (unsigned i = 0; i < s->nbc; i++) {
+		/* a call up stays: its channel is left in service (a SETUP on it is refused) */
+		if (!in && s->bc[i].state == ISDN_BC_BUSY) {
+			busy++;
+			continue;
+		}
+		if (pri_maintenance_service(s->pri, 0, s->bc[i].ts, in ? 0 : 2) == 0)
+			s->svc_pending++;
+	}
+	s->svc_sent = s->svc_pending;
+	isdn_span_sched(s);
+	log_notice("span %d (%s): SERVICE sent: %u B-channels %s%s", s->slot, s->name,
+		   s->svc_pending, in ? "back in service (active)" : "out of service (standby)",
+		   busy ? ", those with a call up left in service" : "");
+}
+
 struct isdn_bchan *isdn_bchan_by_ts(struct isdn_span *s, int ts)
 {
 	for (unsigned i = 0; i < s->nbc; i++)
@@ -116,6 +142,15 @@ static void span_event(struct isdn_span *s, pri_event *e)
 		s->l2_up = true;
 		if (s->fd >= 0)
 			s->alarm[0] = '\0';
+		/* a standby's B-channels go out of service whenever the link comes up */
+		if (s->conf.service && !sb_cluster_active())
+			isdn_span_service(s, false);
+		break;
+	case PRI_EVENT_SERVICE_ACK:
+		if (s->svc_pending && --s->svc_pending == 0)
+			log_notice("span %d (%s): the switch acknowledged all %u B-channels %s",
+				   s->slot, s->name, s->nbc,
+				   s->svc_in ? "in service" : "out of service");
 		break;
 	case PRI_EVENT_DCHAN_DOWN:
 		if (s->l2_up)
@@ -336,7 +371,8 @@ static bool same_line(const struct isdn_span_conf *a, const struct isdn_span *s)
 {
 	const struct isdn_span_conf *b = &s->conf;
 	return a->bri == b->bri && a->t1 == b->t1 && a->ptmp == b->ptmp && a->net == b->net &&
-	       a->switchtype == b->switchtype && strcmp(a->dchannel, s->dchannel) == 0;
+	       a->switchtype == b->switchtype && a->service == b->service &&
+	       strcmp(a->dchannel, s->dchannel) == 0;
 }
 
 int isdn_span_open(const struct isdn_span_conf *sc)
@@ -350,8 +386,8 @@ int isdn_span_open(const struct isdn_span_conf *sc)
 		/* a reload: what libpri was created with cannot change under it (libpri has no
 		 * pri_destroy); overlap settings and the name apply at once */
 		if (!same_line(sc, s))
-			log_warn("span %d (%s): changes of side, switchtype, framing, mode or "
-				 "dchannel take effect after a restart",
+			log_warn("span %d (%s): changes of side, switchtype, framing, mode, "
+				 "service_messages or dchannel take effect after a restart",
 				 s->slot, s->name);
 		snprintf(s->name, sizeof s->name, "%s", sc->name);
 		s->conf.overlap = sc->overlap;
@@ -370,6 +406,7 @@ int isdn_span_open(const struct isdn_span_conf *sc)
 	s->conf.name = s->name;
 	s->conf.dchannel = s->dchannel;
 	s->lfd = s->fd = -1;
+	s->svc_in = true; /* until a standby says otherwise */
 	s->ulaw = sc->t1;
 	s->nbc = sc->bri ? 2 : sc->t1 ? 23 : 30;
 	for (unsigned i = 0; i < s->nbc; i++) {
@@ -387,6 +424,8 @@ int isdn_span_open(const struct isdn_span_conf *sc)
 		free(s);
 		return -ENOMEM;
 	}
+	if (sc->service)
+		pri_set_service_message_support(s->pri, 1);
 	if (getenv("SB_ISDN_DEBUG"))
 		pri_set_debug(s->pri, PRI_DEBUG_Q931_DUMP | PRI_DEBUG_Q921_STATE);
 	isdn_call_set_conf(s);

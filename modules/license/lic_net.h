@@ -113,6 +113,7 @@ void lic_serve_stop(void);
 void lic_serve_rebuilt(void); /* the engine node was rebuilt: the slaves' grants go back in */
 bool lic_serve_serving(void); /* a master, or a standby that took over */
 void lic_serve_master_seen(bool up); /* a standby's view of its master (lic_slave.c) */
+void lic_serve_cluster_role(bool active); /* cluster activate|standby (the module's hook) */
 void lic_serve_show(struct sb_reply *r);
 
 /* lic_slave.c: central and decentral slaves, and a standby watching its master */

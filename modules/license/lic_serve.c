@@ -27,6 +27,7 @@ struct sess {
 
 static struct {
 	bool on, serving, master_up, refused_logged;
+	bool pair_active; /* the active node of a cluster pair: keepalived says the peer failed */
 	uv_tcp_t tcp;
 	uv_timer_t tick;
 	SSL_CTX *ctx;
@@ -213,12 +214,13 @@ static void accept_cb(uv_stream_t *server, int status)
 	sv.list = s;
 }
 
-/* the standby's rule: serve only after takeover_seconds without the master, and only with
- * Standby >= Port */
+/* the standby's rule: serve only after takeover_seconds without the master (at once on the
+ * active node of a cluster pair: keepalived already decided that its peer failed), and only
+ * with Standby >= Port */
 static void standby_check(uint64_t now)
 {
 	char why[200];
-	uint64_t after = (uint64_t)lic_net.takeover_seconds * 1000;
+	uint64_t after = sv.pair_active ? 0 : (uint64_t)lic_net.takeover_seconds * 1000;
 
 	if (sv.serving || sv.master_up || now - sv.lost_ms < after)
 		return;
@@ -234,8 +236,24 @@ static void standby_check(uint64_t now)
 	sv.took_over = time(NULL);
 	sv.refused_logged = false;
 	snprintf(sv.why, sizeof sv.why, "standby took over: %s", why);
-	log_notice("standby takes over as license master after %llu s without its master: %s",
-		   (unsigned long long)((now - sv.lost_ms) / 1000), why);
+	log_notice("standby takes over as license master after %llu s without its master%s: %s",
+		   (unsigned long long)((now - sv.lost_ms) / 1000),
+		   sv.pair_active ? " (the active node of the cluster pair)" : "", why);
+}
+
+/* the node became the active (or standby) node of its cluster pair: an active standby master
+ * takes over as soon as its master is gone, without waiting for takeover_seconds */
+void lic_serve_cluster_role(bool active)
+{
+	if (!sv.on || !lic_net.standby || sv.pair_active == active)
+		return;
+	sv.pair_active = active;
+	if (!sv.master_up && !sv.serving)
+		snprintf(sv.why, sizeof sv.why, "standby, not serving: its master is gone, %s",
+			 active ? "takeover now (the active node of the cluster pair)"
+				: "takeover after license.takeover_seconds");
+	if (active)
+		standby_check(uv_now(sb_daemon_loop()));
 }
 
 static void tick_cb(uv_timer_t *t)
@@ -256,9 +274,14 @@ void lic_serve_master_seen(bool up)
 	sv.master_up = up;
 	if (!up) {
 		sv.lost_ms = uv_now(sb_daemon_loop());
-		snprintf(sv.why, sizeof sv.why,
-			 "standby, not serving: its master is gone, takeover after %d s",
-			 lic_net.takeover_seconds);
+		if (sv.pair_active)
+			snprintf(sv.why, sizeof sv.why, "standby, not serving: its master is gone, "
+				 "takeover now (the active node of the cluster pair)");
+		else
+			snprintf(sv.why, sizeof sv.why,
+				 "standby, not serving: its master is gone, takeover after %d s",
+				 lic_net.takeover_seconds);
+		standby_check(sv.lost_ms);
 		return;
 	}
 	snprintf(sv.why, sizeof sv.why, "standby, not serving: its master is up");
@@ -290,6 +313,8 @@ int lic_serve_start(void)
 	lic_master_grants(lic_st.node, NULL, grants_seen_cb, NULL);
 	sv.serving = !lic_net.standby;
 	sv.lost_ms = 0;
+	/* role "active" starts active: no cluster_role call comes for it */
+	sv.pair_active = sb_daemon_conf()->cluster.role && sb_cluster_active();
 	snprintf(sv.why, sizeof sv.why, "%s",
 		 sv.serving ? "master" : "standby, not serving: its master was not seen yet");
 	if ((rc = uv_tcp_init(sb_daemon_loop(), &sv.tcp)) < 0)

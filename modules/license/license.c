@@ -372,4 +372,5 @@ const struct sb_module lic_module = {
 	.reload = lic_reload,
 	.close = lic_close,
 	.metrics = lic_metrics,
+	.cluster_role = lic_serve_cluster_role,
 };

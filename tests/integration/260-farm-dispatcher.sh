@@ -65,7 +65,8 @@ for n in a b; do node $n && nctl $n license install "$lic_file" >/dev/null || br
 mkdir -p "$sb_tmp/kam"
 kamailio -f "$ex/kamailio.cfg" -DD -E -Y "$sb_tmp/kam" -P "$sb_tmp/kam/kamailio.pid" \
 	-A "LISTEN=udp:127.0.0.1:$kp" -A "DS_LIST=\"$sb_tmp/dispatcher.list\"" \
-	-A "CTL_SOCKET=\"unix:$sb_tmp/kam/ctl\"" -A PING_INTERVAL=1 -A FR_TIMER=1000 \
+	-A "CTL_SOCKET=\"unix:$sb_tmp/kam/ctl\"" -A "OWNERS_DB=\"text://$ex/symbridge-owners\"" \
+	-A PING_INTERVAL=1 -A FR_TIMER=1000 \
 	>"$sb_tmp/kamailio.log" 2>&1 &
 peers="$peers $!"
 

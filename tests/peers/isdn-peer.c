@@ -1,7 +1,8 @@
 /* isdn-peer.c: a scriptable libpri peer for the tests: it connects to a span's D-channel socket
  * in the role opposite to the daemon's, reads commands on stdin and prints events on stdout.
  * On its B-channel sockets it plays tones and in-band DTMF in real time (spandsp) and reports
- * the DTMF digits it hears in band. */
+ * the DTMF digits it hears in band. Q.931 SERVICE messages (AT&T maintenance, as a PBX that
+ * knows them) block and unblock the far end's B-channels: it says so and calls on none of them. */
 #include "config.h"
 
 #include <errno.h>
@@ -44,6 +45,7 @@ static struct {
 	int fd;
 	char path[108];
 	bool net, bri, ptmp, t1, paused, auto_answer, auto_alert, audio;
+	bool ni2; /* --switch ni2: the North American dialect (SERVICE messages), else EuroISDN */
 	struct pcall calls[MAXCALLS];
 	int next_id;
 	int bfd[MAXB + 1];              /* B-channel audio sockets by timeslot */
@@ -55,6 +57,7 @@ static struct {
 	long rx_frames[MAXB + 1], rx_bytes[MAXB + 1];
 	int heard_sign[MAXB + 1];
 	bool quiet; /* `audio-log off`: no line per received frame */
+	bool blocked[MAXB + 1]; /* taken out of service by the far end's SERVICE, by timeslot */
 	long long next_tick;            /* when the next played frame is due (ms), 0: none */
 } P = { .fd = -1, .next_id = 1 };
 
@@ -329,7 +332,7 @@ static int free_ts(void)
 {
 	for (int i = 1; i <= nbc(); i++) {
 		int idx = P.net ? nbc() + 1 - i : i;
-		if (!by_ts(ts_of_index(idx)))
+		if (!by_ts(ts_of_index(idx)) && !P.blocked[ts_of_index(idx)])
 			return ts_of_index(idx);
 	}
 	return -1;
@@ -366,6 +369,14 @@ static void on_event(pri_event *e)
 
 	switch (e->e) {
 	case PRI_EVENT_DCHAN_UP: out("dchan up"); break;
+	case PRI_EVENT_SERVICE: { /* the far end blocks (2) or unblocks (0) one of its B-channels */
+		int ts = e->service.channel & 0xff;
+		if (ts >= 1 && ts <= MAXB)
+			P.blocked[ts] = e->service.changestatus == 2;
+		out("service %d %s", index_of_ts(ts),
+		    e->service.changestatus == 2 ? "out" : e->service.changestatus == 0 ? "in" : "other");
+		break;
+	}
 	case PRI_EVENT_DCHAN_DOWN: out("dchan down"); break;
 	case PRI_EVENT_RING: {
 		int ts = e->ring.channel < 0 ? -1 : e->ring.channel & 0xff;
@@ -572,6 +583,7 @@ int main(int argc, char **argv)
 		{ "side", required_argument, NULL, 's' },
 		{ "type", required_argument, NULL, 'y' },
 		{ "audio", no_argument, NULL, 'a' },
+		{ "switch", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char buf[4096];
@@ -584,6 +596,7 @@ int main(int argc, char **argv)
 		switch (o) {
 		case 'c': snprintf(P.path, sizeof P.path, "%s", optarg); break;
 		case 's': P.net = strcmp(optarg, "net") == 0; break;
+		case 'w': P.ni2 = strcmp(optarg, "ni2") == 0; break;
 		case 'y':
 			P.bri = strncmp(optarg, "bri", 3) == 0;
 			P.ptmp = strcmp(optarg, "bri-ptmp") == 0;
@@ -603,12 +616,13 @@ int main(int argc, char **argv)
 	pri_set_message(silent);
 	pri_set_error(silent);
 	int node = P.net ? PRI_NETWORK : PRI_CPE;
-	int sw = P.t1 ? PRI_SWITCH_EUROISDN_T1 : PRI_SWITCH_EUROISDN_E1;
+	int sw = P.ni2 ? PRI_SWITCH_NI2 : P.t1 ? PRI_SWITCH_EUROISDN_T1 : PRI_SWITCH_EUROISDN_E1;
 	P.pri = P.bri ? pri_new_bri_cb(-1, !P.ptmp, node, sw, io_read, io_write, NULL)
 		      : pri_new_cb(-1, node, sw, io_read, io_write, NULL);
 	if (!P.pri)
 		return 1;
 	pri_set_overlapdial(P.pri, 1);
+	pri_set_service_message_support(P.pri, 1);
 	if (getenv("ISDN_PEER_DEBUG"))
 		pri_set_debug(P.pri, PRI_DEBUG_Q931_DUMP);
 	out("connected");
