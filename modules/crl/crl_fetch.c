@@ -207,11 +207,20 @@ static void fetch_done(uv_work_t *w, int status)
 			j->list.crl = NULL;
 			e->from_cache = false;
 			e->fetched = now;
-			e->failures = 0;
-			e->last_error[0] = '\0';
-			e->warned_stale = false;
-			e->due = now_ms + next_ms(&e->list, now);
 			changed = true;
+			if (crl_list_stale(&e->list, now)) {
+				/* served already past its nextUpdate: a refresh that failed, retried
+				 * with backoff, warned of once (not at every fetch) */
+				e->failures++;
+				snprintf(e->last_error, sizeof e->last_error,
+					 "the CRL served at %.200s is past its nextUpdate too", e->url);
+				e->due = now_ms + backoff_ms(e->failures);
+			} else {
+				e->failures = 0;
+				e->last_error[0] = '\0';
+				e->warned_stale = false;
+				e->due = now_ms + next_ms(&e->list, now);
+			}
 			crl_time_str(e->list.next_update, nx, sizeof nx);
 			log_info("crl from %s: %s, %d revoked, next update %s", e->url,
 				 e->list.issuer, e->list.revoked, nx);
