@@ -64,8 +64,8 @@ static int judge(X509 *cert, char *why, size_t len)
 		if (crl_list_stale(&e->list, now) && S.stale_refuse) {
 			crl_time_str(e->list.next_update, at, sizeof at);
 			snprintf(why, len,
-				 "the CRL of %s is stale (nextUpdate %s passed%s%s) and cloud.crl.stale "
-				 "= \"refuse\"",
+				 "the CRL of %s is stale and cloud.crl.stale = \"refuse\" (nextUpdate "
+				 "%s passed%s%s)",
 				 e->list.issuer, at, e->last_error[0] ? "; refresh failing: " : "",
 				 e->last_error);
 			return -ESTALE;
