@@ -228,6 +228,56 @@ static const struct sb_conf_section crl_section = {
 	.src_offset = OFF(sb_cloud_crl_conf, src),
 };
 
+static void check_https_url(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
+			    const char *path, const void *field)
+{
+	const char *v = *(char *const *)field;
+
+	if (v && (strncmp(v, "https://", 8) != 0 || !v[8] || v[8] == '/' || strpbrk(v, " \t")))
+		sb_conf_error(cx, src, path, "\"%s\" is not an HTTPS URL (allowed: "
+			      "\"https://host[:port]/path\")", v);
+}
+
+static const struct sb_conf_key https_keys[] = {
+	{ .name = "url", .type = SB_CT_STRING, .offset = OFF(sb_cloud_https_conf, url), .min = 9,
+	  .max = 2048, .flags = SB_CK_OPTIONAL, .check = check_https_url,
+	  .help = "where VoIP reports and log lines are POSTed in batches, "
+		  "\"https://host[:port]/path\"; absent: no uploads" },
+	{ .name = "log_level", .type = SB_CT_ENUM, .offset = OFF(sb_cloud_https_conf, log_level),
+	  .def = "\"warn\"", .choices = sb__log_level_names,
+	  .help = "log lines at or above this level (and logged at all) are uploaded: \"error\", "
+		  "\"warn\", \"notice\", \"info\", \"debug\"" },
+	{ .name = "batch_max", .type = SB_CT_INT, .offset = OFF(sb_cloud_https_conf, batch_max),
+	  .def = "100", .min = 1, .max = 1000, .help = "reports and log lines per POST at most" },
+	{ .name = "flush_ms", .type = SB_CT_INT, .offset = OFF(sb_cloud_https_conf, flush_ms),
+	  .def = "1000", .min = 0, .max = 600000,
+	  .help = "milliseconds an upload waits for more after the first item, at most" },
+	{ .name = "timeout_ms", .type = SB_CT_INT, .offset = OFF(sb_cloud_https_conf, timeout_ms),
+	  .def = "10000", .min = 100, .max = 120000,
+	  .help = "milliseconds one attempt may take, connection and answer, before it failed" },
+	{ .name = "retry_max_s", .type = SB_CT_INT, .offset = OFF(sb_cloud_https_conf, retry_max_s),
+	  .def = "60", .min = 1, .max = 3600,
+	  .help = "seconds between failed attempts at most (from 1 s, doubling, with jitter)" },
+	{ .name = "outbox_max_kb", .type = SB_CT_INT,
+	  .offset = OFF(sb_cloud_https_conf, outbox_max_kb), .def = "8192", .min = 64,
+	  .max = 1048576,
+	  .help = "KiB of reports and log lines kept until the receiver answers 2xx; past it the "
+		  "oldest are dropped (and counted)" },
+	{ .name = "outbox_max_age_hours", .type = SB_CT_INT,
+	  .offset = OFF(sb_cloud_https_conf, outbox_max_age_hours), .def = "168", .min = 1,
+	  .max = 8760,
+	  .help = "hours a report or log line waits for the receiver at most; older ones are "
+		  "dropped (and counted)" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section https_section = {
+	.name = "cloud.https",
+	.keys = https_keys,
+	.size = sizeof(struct sb_cloud_https_conf),
+	.src_offset = OFF(sb_cloud_https_conf, src),
+};
+
 /* "host[:port]" with IPv6 addresses in brackets; port 1..65535 */
 bool sb_conf_is_hostport(const char *h, bool need_port)
 {
@@ -348,7 +398,9 @@ static void cloud_check(struct sb_conf_ctx *cx, const char *path, void *elem)
 				      "\"%s\" is not a registrar (allowed: \"sips:host[:port]\" or "
 				      "\"host[:port]\")",
 				      c->registrar.v[i]);
-	if (c->mqtt.broker) { /* the channel uses the device certificate and CA of cloud.tls */
+	/* the channels use the device certificate and CA of cloud.tls */
+	if (c->mqtt.broker || c->https.url) {
+		const char *who = c->mqtt.broker ? "cloud.mqtt.broker" : "cloud.https.url";
 		for (int i = 0; i < 3; i++) {
 			static const char *const keys[] = { "ca_file", "cert_file", "key_file" };
 			const char *f[] = { c->tls.ca_file, c->tls.cert_file, c->tls.key_file };
@@ -356,7 +408,7 @@ static void cloud_check(struct sb_conf_ctx *cx, const char *path, void *elem)
 			snprintf(kpath, sizeof kpath, "cloud.tls.%s", keys[i]);
 			if (!f[i])
 				sb_conf_error(cx, &c->tls.src, kpath,
-					      "missing: required when cloud.mqtt.broker is set");
+					      "missing: required when %s is set", who);
 			else if (!c->enabled)
 				file_check(cx, &c->tls, path, keys[i], f[i], i == 2);
 		}
@@ -390,6 +442,8 @@ static const struct sb_conf_key cloud_keys[] = {
 	  .sub = &mqtt_section, .help = "the MQTTS management channel (status, reports)" },
 	{ .name = "crl", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, crl), .sub = &crl_section,
 	  .help = "certificate revocation of the cloud and the broker" },
+	{ .name = "https", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, https),
+	  .sub = &https_section, .help = "HTTPS uploads of VoIP reports and log lines" },
 	{ .name = "claim_code", .type = SB_CT_STRING, .offset = OFF(sb_cloud_conf, claim_code),
 	  .min = 4, .max = 64, .flags = SB_CK_OPTIONAL | SB_CK_SECRET, .check = check_claim_code,
 	  .help = "claim this appliance with this code (from the cloud's portal) over the "

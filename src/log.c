@@ -34,6 +34,18 @@ static int sub_level[SB_LOG_NSUB] = {
 };
 static enum sb_log_level max_level = SB_LOG_INFO; /* the most verbose of all: a quick filter */
 static __thread unsigned long long log_call; /* the call this thread works for, 0: none */
+static const struct sb_log_tap *log_tap; /* read by every thread: atomic */
+static __thread bool in_tap; /* a line the tap itself logs is not tapped again */
+
+const char *sb_log_level_name(enum sb_log_level lvl)
+{
+	return lvl <= SB_LOG_DEBUG ? sb__log_level_names[lvl] : "?";
+}
+
+void sb_log_tap_set(const struct sb_log_tap *tap)
+{
+	__atomic_store_n(&log_tap, tap, __ATOMIC_RELEASE);
+}
 
 unsigned long long sb_log_call_set(unsigned long long id)
 {
@@ -146,6 +158,12 @@ void sb_log(enum sb_log_level lvl, const char *mod, const char *fmt, ...)
 	vsnprintf(msg + o, sizeof msg - o, fmt, ap);
 	va_end(ap);
 
+	const struct sb_log_tap *tap = __atomic_load_n(&log_tap, __ATOMIC_ACQUIRE);
+	if (tap && lvl <= tap->upto && !in_tap) {
+		in_tap = true;
+		tap->line_cb(tap->arg, lvl, mod, msg);
+		in_tap = false;
+	}
 	if (!log_stderr) {
 		syslog(prio[lvl], "%s: %s", mod, msg);
 		return;

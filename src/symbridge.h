@@ -27,6 +27,17 @@ bool sb_log_enabled_for(enum sb_log_level lvl, const char *mod);
  * a module enters the code of one call (an event on its leg), like rtpengine's log_info_call. */
 unsigned long long sb_log_call_set(unsigned long long id);
 
+/* A tap sees every line logged at or above its level (and logged at all: the subsystem's level
+ * lets it through), from any thread, with the line's text as logged. One tap at a time; set it
+ * NULL to remove it. The callback must not block: it runs inside sb_log. */
+struct sb_log_tap {
+	enum sb_log_level upto;
+	void (*line_cb)(void *arg, enum sb_log_level lvl, const char *mod, const char *msg);
+	void *arg;
+};
+void sb_log_tap_set(const struct sb_log_tap *tap);
+const char *sb_log_level_name(enum sb_log_level lvl); /* "error", "warn", ... */
+
 #define log_err(...) sb_log(SB_LOG_ERR, SB_MODULE, __VA_ARGS__)
 #define log_warn(...) sb_log(SB_LOG_WARN, SB_MODULE, __VA_ARGS__)
 #define log_notice(...) sb_log(SB_LOG_NOTICE, SB_MODULE, __VA_ARGS__)
@@ -174,6 +185,20 @@ struct sb_cloud_crl_conf {
 	int retry_max;      /* seconds: the longest pause between failed fetches */
 };
 
+/* cloud.https: VoIP reports and log lines uploaded in batches (modules/mgmt), over TLS with
+ * cloud.tls's certificates */
+struct sb_cloud_https_conf {
+	struct sb_conf_src src;
+	char *url;         /* "https://host[:port]/path"; NULL: no uploads */
+	int log_level;     /* enum sb_log_level: lines at or above it are uploaded */
+	int batch_max;     /* items per POST at most */
+	int flush_ms;      /* an upload starts at most this long after the first item waits */
+	int timeout_ms;    /* one attempt, connection and answer */
+	int retry_max_s;   /* the backoff between failed attempts grows up to this */
+	int outbox_max_kb; /* what waits for the receiver's 2xx, at most */
+	int outbox_max_age_hours;
+};
+
 struct sb_cloud_conf {
 	struct sb_conf_src src;
 	bool enabled;
@@ -183,6 +208,7 @@ struct sb_cloud_conf {
 	struct sb_cloud_tls_conf tls;
 	struct sb_cloud_mqtt_conf mqtt;
 	struct sb_cloud_crl_conf crl;
+	struct sb_cloud_https_conf https;
 	char *claim_code; /* claim the appliance with this code over the management channel */
 };
 

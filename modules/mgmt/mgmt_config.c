@@ -65,7 +65,7 @@ static void answer(const struct push *p, int rc, const char *const *errs, size_t
 	json_decref(j);
 	if (!text)
 		return;
-	if (mgmt_outbox_add(cf.result_topic, text, strlen(text)) == 0)
+	if (mgmt_outbox_add(&mgmt_mqtt_outbox, cf.result_topic, text, strlen(text)) == 0)
 		mgmt_mqtt_kick();
 	else
 		log_warn("cannot keep the answer to a pushed configuration in the outbox");

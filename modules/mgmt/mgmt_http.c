@@ -1,5 +1,6 @@
-/* mgmt_http.c: webhook deliveries: HTTP POSTs with libcurl's multi interface on the main loop
- * (its sockets under uv_poll, its timeouts on a uv_timer), signed, retried with backoff. */
+/* mgmt_http.c: webhook deliveries: HTTP POSTs signed and retried with backoff, run by libcurl's
+ * multi interface on the main loop (mgmt_curl.c), each kept in the events outbox in the store
+ * until it is delivered or given up, so that a restart loses none. */
 #include "config.h"
 
 #include <curl/curl.h>
@@ -16,8 +17,9 @@
 #define BACKOFF_FIRST_MS 1000
 #define BACKOFF_MAX_MS   60000
 
+/* the delivery in flight (or waiting for its next attempt), read back from the outbox */
 struct mgmt_hook_item {
-	struct mgmt_hook_item *next;
+	uint64_t seq; /* its key in the outbox */
 	char event[24];
 	char *url, *body;
 	char signature[7 + 2 * EVP_MAX_MD_SIZE + 1]; /* "sha256=" hex; "": no secret */
@@ -25,16 +27,8 @@ struct mgmt_hook_item {
 	unsigned long long id;
 };
 
-/* one socket libcurl wants watched */
-struct sock {
-	uv_poll_t poll;
-	curl_socket_t fd;
-};
-
 static struct {
-	CURLM *multi;
-	uv_timer_t timer;
-	unsigned long long next_id;
+	unsigned long long last_id;
 	bool running;
 } hs;
 
@@ -48,21 +42,22 @@ static int url_len(const char *u)
 
 static void item_free(struct mgmt_hook_item *it)
 {
+	if (!it)
+		return;
 	free(it->url);
 	free(it->body);
 	free(it);
 }
 
+/* the delivery in flight is done with (delivered or given up): out of the outbox */
 static void pop(struct mgmt_hook *h)
 {
-	struct mgmt_hook_item *it = h->head;
-
-	if (!it)
+	if (!h->cur)
 		return;
-	if (!(h->head = it->next))
-		h->tail = NULL;
-	h->depth--;
-	item_free(it);
+	mgmt_outbox_ack(&mgmt_hook_outbox, h->cur->seq);
+	h->depth -= h->depth ? 1 : 0;
+	item_free(h->cur);
+	h->cur = NULL;
 }
 
 static void sign(const struct mgmt_hook *h, struct mgmt_hook_item *it)
@@ -79,9 +74,36 @@ static void sign(const struct mgmt_hook *h, struct mgmt_hook_item *it)
 		snprintf(it->signature + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
+/* A webhook's key in the outbox: a hash of what makes it this webhook (url, template, content
+ * type, events). One whose settings change is another webhook. */
+void mgmt_hook_key(struct mgmt_hook *h)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char evs[16];
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	snprintf(evs, sizeof evs, "%x", h->events);
+	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL) ||
+	    !EVP_DigestUpdate(c, h->url, strlen(h->url) + 1) ||
+	    !EVP_DigestUpdate(c, h->tmpl ? h->tmpl : "", (h->tmpl ? strlen(h->tmpl) : 0) + 1) ||
+	    !EVP_DigestUpdate(c, h->content_type, strlen(h->content_type) + 1) ||
+	    !EVP_DigestUpdate(c, evs, strlen(evs)) || !EVP_DigestFinal_ex(c, md, &n) || n < 8)
+		memset(md, 0, sizeof md); /* no digest: every webhook shares one key */
+	EVP_MD_CTX_free(c);
+	strcpy(h->key, "hook-");
+	for (int i = 0; i < 8; i++)
+		snprintf(h->key + 5 + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Stored: "ID\nEVENT\nURL\n" then the body. The delivery id is the time of the event in µs (one
+ * more than the last when two fall in the same µs): a number, unique across restarts. */
 void mgmt_hook_post(struct mgmt_hook *h, const char *event, const char *url, const char *body)
 {
-	struct mgmt_hook_item *it;
+	unsigned long long id = (unsigned long long)mgmt_now_us();
+	size_t n;
+	char *v;
+	int rc;
 
 	if (h->depth >= (unsigned)h->queue_max) {
 		h->dropped++;
@@ -89,24 +111,75 @@ void mgmt_hook_post(struct mgmt_hook *h, const char *event, const char *url, con
 			 h->url, event, h->depth);
 		return;
 	}
-	if (!(it = calloc(1, sizeof *it)) || !(it->url = strdup(url)) ||
-	    !(it->body = strdup(body))) {
-		if (it)
-			item_free(it);
+	if (id <= hs.last_id)
+		id = hs.last_id + 1;
+	hs.last_id = id;
+	n = 24 + strlen(event) + strlen(url) + strlen(body) + 4;
+	if (!(v = malloc(n))) {
 		h->dropped++;
 		log_err("webhook %.*s: %s dropped: no memory", url_len(h->url), h->url, event);
 		return;
 	}
-	snprintf(it->event, sizeof it->event, "%s", event);
-	it->id = ++hs.next_id;
-	sign(h, it);
-	if (h->tail)
-		h->tail->next = it;
-	else
-		h->head = it;
-	h->tail = it;
-	h->depth++;
+	n = (size_t)snprintf(v, n, "%llu\n%s\n%s\n%s", id, event, url, body);
+	if ((rc = mgmt_outbox_add(&mgmt_hook_outbox, h->key, v, n)) < 0) {
+		h->dropped++;
+		log_warn("webhook %.*s: %s dropped: %s", url_len(h->url), h->url, event,
+			 strerror(-rc));
+	} else {
+		h->depth++;
+	}
+	free(v);
 	kick(h);
+}
+
+static char *dup_line(const char **p, const char *end)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	char *s;
+
+	if (!nl || !(s = strndup(*p, (size_t)(nl - *p))))
+		return NULL;
+	*p = nl + 1;
+	return s;
+}
+
+/* the first delivery of this webhook still in the outbox; NULL: none (or unreadable: dropped) */
+static struct mgmt_hook_item *load(struct mgmt_hook *h)
+{
+	struct mgmt_hook_item *it;
+	struct mgmt_msg m;
+	uint64_t after = 0;
+
+	while (mgmt_outbox_next(&mgmt_hook_outbox, after, &m) == 0) {
+		const char *p = m.payload, *end = p + m.len;
+		char *id, *ev;
+
+		after = m.seq;
+		if (strcmp(m.topic, h->key) != 0)
+			continue;
+		if (!(it = calloc(1, sizeof *it)))
+			return NULL;
+		it->seq = m.seq;
+		id = dup_line(&p, end);
+		ev = dup_line(&p, end);
+		it->url = dup_line(&p, end);
+		if (id && ev && it->url && (it->body = strndup(p, (size_t)(end - p)))) {
+			it->id = strtoull(id, NULL, 10);
+			snprintf(it->event, sizeof it->event, "%s", ev);
+			free(id);
+			free(ev);
+			sign(h, it);
+			return it;
+		}
+		free(id);
+		free(ev);
+		item_free(it);
+		log_warn("webhook %.*s: a kept delivery is unreadable: dropped", url_len(h->url),
+			 h->url);
+		mgmt_outbox_ack(&mgmt_hook_outbox, m.seq);
+		h->depth -= h->depth ? 1 : 0;
+	}
+	return NULL;
 }
 
 static size_t discard_cb(char *p, size_t size, size_t n, void *arg)
@@ -124,17 +197,17 @@ static void backoff_cb(uv_timer_t *t)
 
 static void request_free(struct mgmt_hook *h)
 {
-	curl_multi_remove_handle(hs.multi, h->easy);
-	curl_easy_cleanup(h->easy);
+	mgmt_curl_remove(h->easy);
 	curl_slist_free_all(h->headers);
 	h->easy = NULL;
 	h->headers = NULL;
 }
 
 /* the answer (or the failure) of the request in flight */
-static void done(struct mgmt_hook *h, CURLcode res)
+static void done_cb(void *arg, void *easy, int res)
 {
-	struct mgmt_hook_item *it = h->head;
+	struct mgmt_hook *h = arg;
+	struct mgmt_hook_item *it = h->cur;
 	long status = 0;
 	unsigned ms;
 
@@ -174,29 +247,21 @@ static void done(struct mgmt_hook *h, CURLcode res)
 	uv_timer_start(&h->backoff, backoff_cb, ms, 0);
 }
 
-static void check_done(void)
-{
-	CURLMsg *m;
-	int left;
-
-	while ((m = curl_multi_info_read(hs.multi, &left)))
-		if (m->msg == CURLMSG_DONE) {
-			struct mgmt_hook *h = NULL;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&h);
-			done(h, m->data.result);
-		}
-}
-
 /* start the first delivery waiting, unless one is in flight or the backoff runs */
 static void kick(struct mgmt_hook *h)
 {
-	struct mgmt_hook_item *it = h->head;
+	struct mgmt_hook_item *it;
 	struct curl_slist *hd = NULL;
 	char line[256];
 	CURL *e;
 
-	if (!hs.running || h->easy || h->waiting || !it)
+	if (!hs.running || h->easy || h->waiting || !h->depth)
 		return;
+	if (!h->cur && !(h->cur = load(h))) {
+		h->depth = 0; /* nothing of it is left in the outbox (dropped by its bounds) */
+		return;
+	}
+	it = h->cur;
 	if (!(e = curl_easy_init())) {
 		log_err("webhook %.*s: no memory for a request", url_len(h->url), h->url);
 		return;
@@ -216,124 +281,82 @@ static void kick(struct mgmt_hook *h)
 	h->headers = hd;
 	h->errbuf[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_URL, it->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+	mgmt_curl_tls(e, h->ca, false, true);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, it->body);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(it->body));
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hd);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "symbridge/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)h->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (h->ca)
-		curl_easy_setopt(e, CURLOPT_CAINFO, h->ca);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)h);
-	if (curl_multi_add_handle(hs.multi, e) != CURLM_OK) {
+	if (mgmt_curl_add(e, done_cb, h) < 0) {
 		request_free(h);
 		log_err("webhook %.*s: the request could not start", url_len(h->url), h->url);
 	}
 }
 
-/* ---- libcurl on the loop ------------------------------------------------------------------ */
-
-static void poll_cb(uv_poll_t *p, int status, int events)
+/* The webhooks' outbox: opened with its bounds, each webhook's deliveries counted; those of a
+ * webhook no longer configured (or changed: another key) are dropped, and said so. */
+int mgmt_hook_outbox_open(struct mgmt_hook *hooks, unsigned n, size_t max_bytes,
+			  int64_t max_age_us)
 {
-	struct sock *s = p->data;
-	int flags = 0, running;
+	struct mgmt_msg m;
+	uint64_t after = 0, orphans = 0;
+	int rc;
 
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (events & UV_READABLE)
-		flags |= CURL_CSELECT_IN;
-	if (events & UV_WRITABLE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(hs.multi, s->fd, flags, &running);
-	check_done();
-}
+	if ((rc = mgmt_outbox_open(&mgmt_hook_outbox, max_bytes, max_age_us)) < 0)
+		return rc;
+	while (mgmt_outbox_next(&mgmt_hook_outbox, after, &m) == 0) {
+		unsigned i;
 
-static void sock_closed(uv_handle_t *h)
-{
-	free(h->data);
-}
-
-static int socket_cb(CURL *e, curl_socket_t fd, int what, void *userp, void *sockp)
-{
-	struct sock *s = sockp;
-	int ev = 0;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (s) {
-			uv_poll_stop(&s->poll);
-			uv_close((uv_handle_t *)&s->poll, sock_closed);
-			curl_multi_assign(hs.multi, fd, NULL);
+		after = m.seq;
+		for (i = 0; i < n && strcmp(hooks[i].key, m.topic) != 0; i++)
+			;
+		if (i < n) {
+			hooks[i].depth++;
+		} else {
+			mgmt_outbox_ack(&mgmt_hook_outbox, m.seq);
+			orphans++;
 		}
-		return 0;
 	}
-	if (!s) {
-		if (!(s = calloc(1, sizeof *s)))
-			return -1;
-		s->fd = fd;
-		if (uv_poll_init_socket(sb_daemon_loop(), &s->poll, fd) < 0) {
-			free(s);
-			return -1;
-		}
-		s->poll.data = s;
-		curl_multi_assign(hs.multi, fd, s);
-	}
-	if (what & CURL_POLL_IN)
-		ev |= UV_READABLE;
-	if (what & CURL_POLL_OUT)
-		ev |= UV_WRITABLE;
-	uv_poll_start(&s->poll, ev, poll_cb);
-	return 0;
-}
-
-static void timeout_cb(uv_timer_t *t)
-{
-	int running;
-
-	curl_multi_socket_action(hs.multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done();
-}
-
-static int timer_cb(CURLM *m, long ms, void *userp)
-{
-	if (ms < 0)
-		uv_timer_stop(&hs.timer);
-	else
-		uv_timer_start(&hs.timer, timeout_cb, (uint64_t)ms, 0);
+	if (orphans)
+		log_warn("webhook outbox: %llu deliveries for webhooks no longer configured (or "
+			 "changed) dropped", (unsigned long long)orphans);
 	return 0;
 }
 
 int mgmt_http_start(void)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(hs.multi = curl_multi_init()))
-		return -ENOMEM;
-	curl_multi_setopt(hs.multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(hs.multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	uv_timer_init(sb_daemon_loop(), &hs.timer);
-	hs.running = true;
-	return 0;
+	int rc = mgmt_curl_start();
+
+	hs.running = rc == 0;
+	return rc;
 }
 
 void mgmt_hook_init(struct mgmt_hook *h)
 {
 	uv_timer_init(sb_daemon_loop(), &h->backoff);
 	h->backoff.data = h;
+	mgmt_hook_key(h);
+}
+
+void mgmt_hook_start(struct mgmt_hook *h)
+{
+	if (h->depth)
+		log_notice("webhook %.*s: %u deliveries kept from the last run", url_len(h->url),
+			   h->url, h->depth);
+	kick(h);
 }
 
 void mgmt_hook_fini(struct mgmt_hook *h)
 {
 	if (h->easy)
-		request_free(h);
+		request_free(h); /* not delivered: it stays in the outbox */
 	if (h->depth)
-		log_info("webhook %.*s: %u deliveries not sent at the stop", url_len(h->url), h->url,
-			 h->depth);
-	while (h->head)
-		pop(h);
+		log_info("webhook %.*s: %u deliveries kept in the store for the next start",
+			 url_len(h->url), h->url, h->depth);
+	item_free(h->cur);
+	h->cur = NULL;
 	uv_close((uv_handle_t *)&h->backoff, NULL);
 }
 
@@ -342,7 +365,5 @@ void mgmt_http_stop(void)
 	if (!hs.running)
 		return;
 	hs.running = false;
-	curl_multi_cleanup(hs.multi);
-	hs.multi = NULL;
-	uv_close((uv_handle_t *)&hs.timer, NULL);
+	mgmt_curl_stop();
 }

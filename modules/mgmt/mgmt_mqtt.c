@@ -74,7 +74,7 @@ static void pump(void)
 	int mid, rc;
 
 	while (mq.state == MQ_CONNECTED && mq.nfly < WINDOW &&
-	       mgmt_outbox_next(mq.sent_to, &m) == 0) {
+	       mgmt_outbox_next(&mgmt_mqtt_outbox, mq.sent_to, &m) == 0) {
 		rc = mosquitto_publish(mq.mosq, &mid, m.topic, (int)m.len, m.payload, 1, false);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			if (rc != MOSQ_ERR_NO_CONN && rc != MOSQ_ERR_CONN_LOST)
@@ -160,7 +160,7 @@ static void on_publish(struct mosquitto *m, void *arg, int mid)
 {
 	for (unsigned i = 0; i < mq.nfly; i++)
 		if (mq.fly[i].mid == mid) {
-			mgmt_outbox_ack(mq.fly[i].seq);
+			mgmt_outbox_ack(&mgmt_mqtt_outbox, mq.fly[i].seq);
 			mq.acked++;
 			memmove(&mq.fly[i], &mq.fly[i + 1], (mq.nfly - i - 1) * sizeof *mq.fly);
 			mq.nfly--;

@@ -1,5 +1,6 @@
 /* mgmt_report.c: one VoIP report per finished call, from the core's call events (the figures are
- * the media sessions' own, read as the call ends), kept in the outbox until the broker has it. */
+ * the media sessions' own, read as the call ends), kept in each channel's outbox (MQTT, HTTPS)
+ * until its receiver has it. */
 #include "config.h"
 
 #include <errno.h>
@@ -144,14 +145,24 @@ static void report(const struct sb_call_event *ev, struct rep *rp)
 		log_err("call %llu: no memory for its voip report", (unsigned long long)sb_call_id(c));
 		return;
 	}
+	/* each channel that runs keeps its own copy until its receiver acknowledges it */
 	mgmt_topic(topic, sizeof topic, "report");
-	if ((rc = mgmt_outbox_add(topic, text, strlen(text))) < 0)
-		log_warn("call %llu: voip report %s not kept for the cloud: %s",
-			 (unsigned long long)sb_call_id(c), id, strerror(-rc));
-	else
-		log_debug("call %llu: voip report %s queued", (unsigned long long)sb_call_id(c), id);
+	struct mgmt_outbox *obs[] = { &mgmt_mqtt_outbox, &mgmt_https_outbox };
+	const char *keys[] = { topic, "report" };
+	for (unsigned i = 0; i < 2; i++) {
+		if (!obs[i]->open)
+			continue;
+		if ((rc = mgmt_outbox_add(obs[i], keys[i], text, strlen(text))) < 0)
+			log_warn("call %llu: voip report %s not kept for %s: %s",
+				 (unsigned long long)sb_call_id(c), id, obs[i]->setting,
+				 strerror(-rc));
+		else
+			log_debug("call %llu: voip report %s queued for %s",
+				  (unsigned long long)sb_call_id(c), id, obs[i]->setting);
+	}
 	free(text);
 	mgmt_mqtt_kick();
+	mgmt_https_kick();
 }
 
 static void event_cb(const struct sb_call_event *ev, void *arg)

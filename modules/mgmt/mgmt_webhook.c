@@ -20,7 +20,7 @@
 /* what the placeholders of one event say */
 struct evctx {
 	const char *event;
-	char values[MGMT_PLACEHOLDERS][64]; /* in the order of mgmt_placeholders[] */
+	char values[MGMT_PLACEHOLDERS][256]; /* in the order of mgmt_placeholders[] */
 };
 
 static void set(struct evctx *x, const char *name, const char *v)
@@ -127,6 +127,7 @@ static char *json_body(const struct evctx *x)
 
 static struct {
 	bool running;
+	uv_timer_t expire; /* the outbox's age bound */
 	struct mgmt_hook hooks[MGMT_HOOKS_MAX];
 	unsigned n;
 	CURL *esc; /* for curl_easy_escape only */
@@ -176,6 +177,8 @@ static void fill(struct evctx *x, const struct sb_call_event *e, int type)
 	set(x, "time", num);
 }
 
+static void dispatch(const struct evctx *x, int type);
+
 static void event_cb(const struct sb_call_event *e, void *arg)
 {
 	int type;
@@ -189,19 +192,55 @@ static void event_cb(const struct sb_call_event *e, void *arg)
 	default: return;
 	}
 	fill(&x, e, type);
+	dispatch(&x, type);
+}
+
+/* link.up/down, cloud.up/down (mgmt_linkev.c): what changed, where, why */
+void mgmt_events_link(int type, const char *link, const char *peer, const char *reason)
+{
+	struct evctx x;
+	char when[40];
+
+	memset(&x, 0, sizeof x);
+	x.event = mgmt_hook_event_names[type];
+	set(&x, "event", x.event);
+	set(&x, "link", link);
+	set(&x, "peer", peer);
+	set(&x, "reason", reason);
+	now_iso(when, sizeof when);
+	set(&x, "time", when);
+	log_notice("%s %s (%s)%s%s", link, type == MGMT_EV_LINK_UP || type == MGMT_EV_CLOUD_UP
+		   ? "up" : "down", peer && *peer ? peer : "no peer", reason && *reason ? ": " : "",
+		   reason ? reason : "");
+	dispatch(&x, type);
+}
+
+unsigned mgmt_events_wanted(void)
+{
+	unsigned w = 0;
+
+	for (unsigned i = 0; i < ev.n; i++)
+		w |= ev.hooks[i].events;
+	return w;
+}
+
+static void dispatch(const struct evctx *xp, int type)
+{
+	const struct evctx *x = xp;
+
 	for (unsigned i = 0; i < ev.n; i++) {
 		struct mgmt_hook *h = &ev.hooks[i];
 		char *url, *body;
 
 		if (!(h->events & (1u << type)))
 			continue;
-		url = expand(h->url, &x, ev.esc, false);
-		body = h->tmpl ? expand(h->tmpl, &x, NULL, strstr(h->content_type, "json") != NULL)
-			       : json_body(&x);
+		url = expand(h->url, x, ev.esc, false);
+		body = h->tmpl ? expand(h->tmpl, x, NULL, strstr(h->content_type, "json") != NULL)
+			       : json_body(x);
 		if (url && body)
-			mgmt_hook_post(h, x.event, url, body);
+			mgmt_hook_post(h, x->event, url, body);
 		else
-			log_err("call %s: %s not sent: no memory", x.values[5], x.event);
+			log_err("%s not sent: no memory", x->event);
 		free(url);
 		free(body);
 	}
@@ -235,6 +274,11 @@ static void hooks_free(void)
 
 extern const struct sb_module events_module;
 
+static void expire_cb(uv_timer_t *t)
+{
+	mgmt_outbox_expire(&mgmt_hook_outbox);
+}
+
 static int events_init(const struct sb_conf *conf)
 {
 	const struct events_conf *ec = sb_module_conf(conf, &events_module);
@@ -262,20 +306,30 @@ static int events_init(const struct sb_conf *conf)
 		h->queue_max = w->queue_max;
 		for (size_t k = 0; k < w->events.n; k++)
 			h->events |= 1u << mgmt_hook_event_index(w->events.v[k]);
-		mgmt_hook_init(h);
 		if (!h->url || !h->content_type) {
+			ev.n--;
 			hooks_free();
 			mgmt_http_stop();
 			return -ENOMEM;
 		}
+		mgmt_hook_init(h);
 	}
-	if ((rc = sb_call_observer_register(&hook_observer)) < 0) {
-		log_err("cannot observe calls: %s", strerror(-rc));
+	if ((rc = mgmt_hook_outbox_open(ev.hooks, ev.n, (size_t)ec->outbox_max_kb * 1024,
+					(int64_t)ec->outbox_max_age_hours * 3600 * 1000000)) < 0 ||
+	    (rc = sb_call_observer_register(&hook_observer)) < 0) {
+		log_err("cannot keep or observe call events: %s", strerror(-rc));
 		hooks_free();
+		mgmt_outbox_close(&mgmt_hook_outbox);
 		mgmt_http_stop();
 		return rc;
 	}
+	uv_timer_init(sb_daemon_loop(), &ev.expire);
+	uv_timer_start(&ev.expire, expire_cb, 60 * 1000, 60 * 1000);
+	for (unsigned i = 0; i < ev.n; i++)
+		mgmt_hook_start(&ev.hooks[i]);
 	ev.running = true;
+	if (mgmt_events_wanted() & MGMT_EV_LINK_MASK)
+		mgmt_linkev_start();
 	log_info("%u webhook(s) told of call events", ev.n);
 	return 0;
 }
@@ -308,8 +362,34 @@ static bool hooks_same(const struct events_conf *a, const struct events_conf *b)
 
 static void events_reload(const struct sb_conf *conf, const struct sb_conf *old)
 {
-	if (!hooks_same(sb_module_conf(conf, &events_module), sb_module_conf(old, &events_module)))
+	const struct events_conf *n = sb_module_conf(conf, &events_module),
+				 *o = sb_module_conf(old, &events_module);
+
+	if (!hooks_same(n, o))
 		log_warn("events.webhooks changed: the webhooks take it after a restart");
+	if (ev.running && n && o && (n->outbox_max_kb != o->outbox_max_kb ||
+				     n->outbox_max_age_hours != o->outbox_max_age_hours)) {
+		mgmt_outbox_limits(&mgmt_hook_outbox, (size_t)n->outbox_max_kb * 1024,
+				   (int64_t)n->outbox_max_age_hours * 3600 * 1000000);
+		mgmt_outbox_expire(&mgmt_hook_outbox);
+		log_info("webhook outbox: now at most %d KiB and %d hours", n->outbox_max_kb,
+			 n->outbox_max_age_hours);
+	}
+}
+
+/* show cloud: the webhooks' outbox (per webhook: show webhooks) */
+static void events_cloud_status(struct sb_reply *r)
+{
+	struct mgmt_outbox_stats s;
+
+	if (!ev.running)
+		return;
+	mgmt_outbox_stats(&mgmt_hook_outbox, &s);
+	sb_reply_int(r, "webhook_outbox_depth", (long long)s.depth);
+	sb_reply_int(r, "webhook_outbox_bytes", (long long)s.bytes);
+	sb_reply_int(r, "webhook_outbox_dropped_full", (long long)s.dropped_full);
+	sb_reply_int(r, "webhook_outbox_dropped_age", (long long)s.dropped_age);
+	sb_reply_int(r, "webhook_outbox_dropped_store", (long long)s.dropped_store);
 }
 
 static void events_close(void)
@@ -317,8 +397,11 @@ static void events_close(void)
 	if (!ev.running)
 		return;
 	ev.running = false;
+	mgmt_linkev_stop();
 	sb_call_observer_unregister(&hook_observer);
 	hooks_free();
+	uv_close((uv_handle_t *)&ev.expire, NULL);
+	mgmt_outbox_close(&mgmt_hook_outbox);
 	curl_easy_cleanup(ev.esc);
 	ev.esc = NULL;
 	mgmt_http_stop();
@@ -332,7 +415,7 @@ static int cmd_show_webhooks(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_table(r, cols);
 	for (unsigned i = 0; i < ev.n; i++) {
 		const struct mgmt_hook *h = &ev.hooks[i];
-		char url[256], evs[80] = "";
+		char url[256], evs[160] = "";
 
 		snprintf(url, sizeof url, "%.*s", (int)strcspn(h->url, "?#"), h->url);
 		for (int k = 0; k < MGMT_EV_COUNT; k++)
@@ -366,4 +449,5 @@ const struct sb_module events_module = {
 	.init = events_init,
 	.reload = events_reload,
 	.close = events_close,
+	.cloud_status = events_cloud_status,
 };

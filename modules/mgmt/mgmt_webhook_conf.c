@@ -10,10 +10,11 @@
 #include "mgmt_int.h"
 
 const char *const mgmt_hook_event_names[] = { "call.incoming", "call.answered", "call.dtmf",
-					      "call.ended", NULL };
+					      "call.ended", "link.up", "link.down", "cloud.up",
+					      "cloud.down", NULL };
 const char *const mgmt_placeholders[] = { "event", "caller", "called", "channel", "card",
 					    "call_id", "cause", "reason", "digit", "direction",
-					    "time", NULL };
+					    "time", "link", "peer", NULL };
 
 /* ---- settings ----------------------------------------------------------------------------- */
 
@@ -56,7 +57,7 @@ static void check_placeholders(struct sb_conf_ctx *cx, const struct sb_conf_src 
 			sb_conf_error(cx, src, path,
 				      "{%.*s} is not a placeholder (allowed: {event} {caller} "
 				      "{called} {channel} {card} {call_id} {cause} {reason} {digit} "
-				      "{direction} {time})", (int)n, p + 1);
+				      "{direction} {time} {link} {peer})", (int)n, p + 1);
 	}
 }
 
@@ -81,7 +82,8 @@ static void check_events(struct sb_conf_ctx *cx, const struct sb_conf_src *src, 
 		if (mgmt_hook_event_index(l->v[i]) < 0)
 			sb_conf_error(cx, src, path,
 				      "\"%s\" is not an event (allowed: \"call.incoming\", "
-				      "\"call.answered\", \"call.dtmf\", \"call.ended\")", l->v[i]);
+				      "\"call.answered\", \"call.dtmf\", \"call.ended\", \"link.up\", "
+				      "\"link.down\", \"cloud.up\", \"cloud.down\")", l->v[i]);
 }
 
 #define WOFF(f) offsetof(struct webhook_conf, f)
@@ -90,10 +92,10 @@ static const struct sb_conf_key webhook_keys[] = {
 	  .check = check_url,
 	  .help = "where the events are POSTed: \"https://host[:port]/path\"; placeholders are "
 		  "replaced (URL-encoded)" },
-	{ .name = "events", .type = SB_CT_STRLIST, .offset = WOFF(events), .min = 1, .max = 4,
+	{ .name = "events", .type = SB_CT_STRLIST, .offset = WOFF(events), .min = 1, .max = 8,
 	  .check = check_events,
 	  .help = "the events sent: \"call.incoming\", \"call.answered\", \"call.dtmf\", "
-		  "\"call.ended\"" },
+		  "\"call.ended\", \"link.up\", \"link.down\", \"cloud.up\", \"cloud.down\"" },
 	{ .name = "template", .type = SB_CT_STRING, .offset = WOFF(tmpl), .min = 1, .max = 8192,
 	  .flags = SB_CK_OPTIONAL, .check = check_placeholders,
 	  .help = "the body, with placeholders {caller} {called} ...; absent: a JSON object" },
@@ -130,6 +132,15 @@ static const struct sb_conf_key events_keys[] = {
 	{ .name = "webhooks", .type = SB_CT_LIST, .offset = offsetof(struct events_conf, webhooks),
 	  .sub = &webhook_section, .def = "()", .min = 0, .max = MGMT_HOOKS_MAX,
 	  .flags = SB_CK_RESTART, .help = "URLs told of call events, 0..16" },
+	{ .name = "outbox_max_kb", .type = SB_CT_INT,
+	  .offset = offsetof(struct events_conf, outbox_max_kb), .def = "4096", .min = 64,
+	  .max = 1048576,
+	  .help = "KiB of webhook deliveries kept in the store until delivered or given up; past "
+		  "it the oldest are dropped (and counted)" },
+	{ .name = "outbox_max_age_hours", .type = SB_CT_INT,
+	  .offset = offsetof(struct events_conf, outbox_max_age_hours), .def = "24", .min = 1,
+	  .max = 8760,
+	  .help = "hours a webhook delivery waits at most; older ones are dropped (and counted)" },
 	SB_CONF_END
 };
 

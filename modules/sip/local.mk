@@ -128,3 +128,15 @@ tests_fuzz_fuzz_sip_cloud_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_cloud"'
 tests_fuzz_fuzz_sip_cloud_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS)
 tests_fuzz_fuzz_sip_cloud_LDADD = $(SB_CORE_LIBS)
 SB_FUZZ_TARGETS += sip_invite sip_cloud
+
+# fuzz target of the cloud link with a real nua: the target plays the cloud over TLS on loopback
+# and answers each request the module sends (fewer mutations in make check: each input starts
+# and stops the module)
+check_PROGRAMS += tests/fuzz/fuzz_sip_cloud_nua
+TESTS += tests/fuzz/fuzz_sip_cloud_nua
+tests_fuzz_fuzz_sip_cloud_nua_SOURCES = tests/fuzz/fuzz_sip_cloud_nua.c tests/fuzz/cloud_peer.h \
+	tests/fuzz/cloud_sip.h tests/fuzz/vclock.h tests/fuzz/driver.c
+tests_fuzz_fuzz_sip_cloud_nua_CPPFLAGS = $(AM_CPPFLAGS) -DFUZZ_NAME='"sip_cloud_nua"' -DMUTATIONS=10
+tests_fuzz_fuzz_sip_cloud_nua_CFLAGS = $(AM_CFLAGS) $(SOFIA_CFLAGS) $(UV_CFLAGS) $(OPENSSL_CFLAGS)
+tests_fuzz_fuzz_sip_cloud_nua_LDADD = $(SB_CORE_LIBS)
+SB_FUZZ_TARGETS += sip_cloud_nua

@@ -10,7 +10,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#ifndef MUTATIONS
 #define MUTATIONS 400 /* per seed: enough to walk the error paths, fast enough for make check */
+#endif
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 

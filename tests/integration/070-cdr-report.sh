@@ -18,12 +18,8 @@ pids=
 cleanup070() { sb_baresip_stop; for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
 trap cleanup070 EXIT
 
-sb_pki ca >/dev/null
-kp=$(sb_free_port)
 sip_port=$(sb_free_port)
-sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
-tap_ok $? "kamailio with TLS on $kp, baresip registered there as cloudy" ||
-	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
+sb_cloud_up cloudy
 
 sb_port_range rtp
 sb_license_calls 4 1

@@ -16,12 +16,8 @@ tap_plan 16
 cleanup133() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_sip_cleanup; }
 trap cleanup133 EXIT
 
-sb_pki ca >/dev/null
-kp=$(sb_free_port)
 sip_port=$(sb_free_port)
-sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
-tap_ok $? "the cloud at $sb_cloud_ip (namespace $sb_cloud_ns): kamailio on $kp, baresip registered" ||
-	{ tap_diag "$(tail -5 "$sb_tmp/kam.log")" "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
+sb_cloud_up cloudy
 
 sb_port_range rtp
 sb_license_calls 2 1

@@ -15,12 +15,8 @@ tap_plan 15
 cleanup140() { sb_baresip_stop; [ -n "${rp_pid:-}" ] && kill "$rp_pid" 2>/dev/null; sb_sip_cleanup; }
 trap cleanup140 EXIT
 
-sb_pki ca >/dev/null
-kp=$(sb_free_port)
 sip_port=$(sb_free_port)
-sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
-tap_ok $? "kamailio with TLS on $kp, baresip registered there as cloudy" ||
-	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
+sb_cloud_up cloudy
 
 sb_port_range rtp
 sb_license_calls 2 1

@@ -18,12 +18,8 @@ cleanup141() {
 }
 trap cleanup141 EXIT
 
-sb_pki ca >/dev/null
-kp=$(sb_free_port)
 sip_port=$(sb_free_port)
-sb_kamailio_start "$kp" && sb_baresip_start caller "$kp" manual
-tap_ok $? "kamailio with TLS on $kp, baresip registered there as caller" ||
-	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
+sb_cloud_up caller manual
 
 sb_port_range rtp
 sb_license_calls 4 1

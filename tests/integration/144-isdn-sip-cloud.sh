@@ -21,10 +21,7 @@ cleanup144() {
 }
 trap cleanup144 EXIT
 
-sb_pki ca >/dev/null
-kp=$(sb_free_port)
-sb_kamailio_start "$kp" && sb_baresip_start cloudy "$kp"
-tap_ok $? "kamailio with TLS on $kp, baresip registered there as cloudy" || exit 1
+sb_cloud_up cloudy
 
 sb_port_range rtp
 sb_conf c.conf <<CONF

@@ -10,19 +10,7 @@ tap_plan 12
 transfer_setup station-answer.xml
 
 # door calls 400, holds 2 s (the server's media starts), then REFERs to 401
-sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/2000/g" \
-	-e "s|@TARGET@|sip:401@127.0.0.1|" \
-	"$top_srcdir/tests/peers/sipp/refer-blind.xml" >"$sb_tmp/door.xml"
-(cd "$sb_tmp" && exec timeout 60 sipp -sf door.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap "$door_pw" -timeout 40s -timeout_error -nostdin -trace_msg \
-	-message_file door.log "127.0.0.1:$sip_port" >door.out 2>&1) &
-door_pid=$!
-pids="$pids $door_pid"
-call() { ctl --json show calls | json_get "j['rows'][0]['$1'] if j['rows'] else ''"; }
-up() { [ "$(call state)" = up ]; }
-sb_poll 15 up
-tap_ok $? "door's call to 400 is answered by the server on the link" ||
-	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
+linkcall_station refer-blind.xml "s/@HOLD@/2000/g; s|@TARGET@|sip:401@127.0.0.1|" 40
 id=$(call id)
 
 # the server's media goes to the port the bridge offered it; desk's end answers what reaches it
@@ -67,12 +55,8 @@ printf '%s' "$rec" | grep -q '"transferred"' && printf '%s' "$rec" | grep -q '"a
 tap_ok $? "the call record says transferred and names desk" || tap_diag "$rec"
 
 # a REFER to a number no channel has: 403, the call goes on and ends by the door's BYE
-sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/1000/g" \
-	-e "s/@WANT@/403/; s|@TARGET@|sip:499@127.0.0.1|" \
-	"$top_srcdir/tests/peers/sipp/refer-call.xml" >"$sb_tmp/door2.xml"
-(cd "$sb_tmp" && timeout 60 sipp -sf door2.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap "$door_pw" -timeout 30s -timeout_error -nostdin \
-	"127.0.0.1:$sip_port" >door2.out 2>&1)
+linkcall_door door2 refer-call.xml \
+	"s/@HOLD@/1000/g; s/@WANT@/403/; s|@TARGET@|sip:499@127.0.0.1|" 30; wait "$door_pid"
 tap_ok $? "a REFER to 499 (no such channel) is answered 403; the door's BYE then ends the call" ||
 	tap_diag "$(tail -12 "$sb_tmp/door2.out")" "$(tail -6 "$sb_tmp/daemon.log")"
 wait "$srv_pid"

@@ -11,14 +11,9 @@ tap_plan 13
 transfer_setup station-reoffer.xml
 
 # door's first call, to 401 (desk), whose Call-ID the REFER names; it waits for our BYE
-sed -e "s/@USER@/door/g; s/@NUMBER@/401/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/30000/g" \
-	-e "/<!--BYE-SENDING-->/,/<!--\/BYE-SENDING-->/d" \
-	"$top_srcdir/tests/peers/sipp/station-call.xml" >"$sb_tmp/door1.xml"
-(cd "$sb_tmp" && exec timeout 60 sipp -sf door1.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap "$door_pw" -timeout 40s -timeout_error -nostdin -trace_msg \
-	-message_file door1.log "127.0.0.1:$sip_port" >door1.out 2>&1) &
-door1_pid=$!
-pids="$pids $door1_pid"
+linkcall_door door1 station-call.xml \
+	"s/@NUMBER@/401/g; s/@HOLD@/30000/g; /<!--BYE-SENDING-->/,/<!--\/BYE-SENDING-->/d" 40
+door1_pid=$door_pid
 ncalls() { ctl --json show calls | json_get "len([r for r in j['rows'] if r['state'] == 'up'])"; }
 one_up() { [ "$(ncalls)" = 1 ]; }
 sb_poll 15 one_up
@@ -28,14 +23,9 @@ tap_ok $? "door's call to 401 is answered by desk" ||
 # door's second call, to 400 (the server); after 2 s it REFERs to 401 replacing the first
 cid2=$(awk '/^Call-ID:/ { print $2; exit }' "$sb_tmp/door1.log" | tr -d '\r')
 enc=$(printf '%s' "$cid2" | sed 's/@/%40/')
-sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/2000/g" \
-	-e "s|@TARGET@|sip:401@127.0.0.1?Replaces=$enc%3Bto-tag%3Dt1%3Bfrom-tag%3Df1|" \
-	"$top_srcdir/tests/peers/sipp/refer-blind.xml" >"$sb_tmp/door2.xml"
-(cd "$sb_tmp" && exec timeout 60 sipp -sf door2.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap "$door_pw" -timeout 40s -timeout_error -nostdin -trace_msg \
-	-message_file door2.log "127.0.0.1:$sip_port" >door2.out 2>&1) &
-door2_pid=$!
-pids="$pids $door2_pid"
+linkcall_door door2 refer-blind.xml \
+	"s/@HOLD@/2000/g; s|@TARGET@|sip:401@127.0.0.1?Replaces=$enc%3Bto-tag%3Dt1%3Bfrom-tag%3Df1|" 40
+door2_pid=$door_pid
 two_up() { [ "$(ncalls)" = 2 ]; }
 sb_poll 15 two_up
 tap_ok $? "door's call to 400 is answered by the server: door holds two calls" ||
@@ -81,12 +71,8 @@ tap_ok $? "desk took the re-INVITE and got the BYE at the end" ||
 	tap_diag "$(tail -12 "$sb_tmp/desk.out")"
 
 # a Replaces naming no dialog of ours: 403, and the call goes on until the door's BYE
-sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/1000/g" \
-	-e "s/@WANT@/403/; s|@TARGET@|sip:401@127.0.0.1?Replaces=nosuch%40h%3Bto-tag%3Da%3Bfrom-tag%3Db|" \
-	"$top_srcdir/tests/peers/sipp/refer-call.xml" >"$sb_tmp/door3.xml"
-(cd "$sb_tmp" && timeout 60 sipp -sf door3.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap "$door_pw" -timeout 30s -timeout_error -nostdin \
-	"127.0.0.1:$sip_port" >door3.out 2>&1)
+linkcall_door door3 refer-call.xml \
+	"s/@HOLD@/1000/g; s/@WANT@/403/; s|@TARGET@|sip:401@127.0.0.1?Replaces=nosuch%40h%3Bto-tag%3Da%3Bfrom-tag%3Db|" 30; wait "$door_pid"
 tap_ok $? "a REFER whose Replaces names an unknown dialog is answered 403; the call goes on" ||
 	tap_diag "$(tail -12 "$sb_tmp/door3.out")" "$(tail -6 "$sb_tmp/daemon.log")"
 wait "$srv_pid"

@@ -14,12 +14,8 @@ pids=
 cleanup168() { for p in $pids; do kill "$p" 2>/dev/null; done; sb_baresip_stop; sb_sip_cleanup; }
 trap cleanup168 EXIT
 
-sb_pki ca >/dev/null
-kp=$(sb_free_port)
 sip_port=$(sb_free_port)
-sb_kamailio_start "$kp" && sb_baresip_start queue "$kp" manual
-tap_ok $? "kamailio with TLS on $kp, baresip registered there as queue" ||
-	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
+sb_cloud_up queue manual
 
 sb_port_range rtp
 sb_license_calls 4 1

@@ -36,17 +36,7 @@ span_up 3
 tap_ok $? "the PRI span is up" || tap_diag "$(ctl show spans)"
 peer b auto-answer
 
-sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g; s/@HOLD@/2000/g" \
-	-e "s|@TARGET@|sip:402@127.0.0.1|" \
-	"$top_srcdir/tests/peers/sipp/refer-blind.xml" >"$sb_tmp/door.xml"
-(cd "$sb_tmp" && exec timeout 60 sipp -sf door.xml -i 127.0.0.1 -p "$(sb_free_port)" -m 1 \
-	-au door -ap "$door_pw" -timeout 40s -timeout_error -nostdin -trace_msg \
-	-message_file door.log "127.0.0.1:$sip_port" >door.out 2>&1) &
-door_pid=$!
-pids="$pids $door_pid"
-sb_poll 15 up
-tap_ok $? "door's call to 400 is answered by the server on the link" ||
-	tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
+linkcall_station refer-blind.xml "s/@HOLD@/2000/g; s|@TARGET@|sip:402@127.0.0.1|" 40
 id=$(call id)
 
 wait "$door_pid"

@@ -24,12 +24,8 @@ cleanup170() {
 }
 trap cleanup170 EXIT
 
-sb_pki ca >/dev/null
-kp=$(sb_free_port)
 sip_port=$(sb_free_port)
-sb_kamailio_start "$kp" && sb_baresip_start alice "$kp" manual
-tap_ok $? "kamailio with TLS on $kp, baresip registered there as alice" ||
-	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
+sb_cloud_up alice manual
 
 # the link's intercom server: a baresip without registration, answering calls to 555
 sb_station_start srv G722/16000 "<sip:555@127.0.0.1>;regint=0"

@@ -17,12 +17,8 @@ tap_plan 9
 cleanup171() { sb_station_stop door; sb_baresip_stop; sb_sip_cleanup; }
 trap cleanup171 EXIT
 
-sb_pki ca >/dev/null
-kp=$(sb_free_port)
 sip_port=$(sb_free_port)
-sb_kamailio_start "$kp" && sb_baresip_start alice "$kp"
-tap_ok $? "kamailio with TLS on $kp, baresip registered there as alice" ||
-	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
+sb_cloud_up alice
 
 sb_port_range rtp
 sb_license_calls 2 1

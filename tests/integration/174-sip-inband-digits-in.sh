@@ -44,12 +44,8 @@ w.setnchannels(2); w.setsampwidth(2); w.setframerate(rate)
 w.writeframes(b"".join(struct.pack("<hh", v, v) for v in pcm))
 PY
 
-sb_pki ca >/dev/null
-kp=$(sb_free_port)
 sip_port=$(sb_free_port)
-sb_kamailio_start "$kp" && sb_baresip_start alice "$kp"
-tap_ok $? "kamailio with TLS on $kp, baresip registered there as alice (G.722, auto-answer)" ||
-	{ tap_diag "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
+sb_cloud_up alice
 
 sb_station_start srv2 G722/16000 "<sip:556@127.0.0.1>;regint=0"
 eval "srv2_port=\$st_port_srv2"

@@ -3,6 +3,17 @@
 # It runs beside kamailio in the cloud's network namespace, at $sb_cloud_ip.
 # Needs tests/lib/sip.sh (sb_poll, sb_free_port, sb_in_cloud) and a PKI made by sb_pki ca.
 
+# sb_cloud_up ID [ANSWERMODE] [CODECS]: the test's cloud as one TAP point: a PKI, kamailio with
+# TLS on a free port (in $kp) and baresip registered there as ID (sb_baresip_start's arguments);
+# a test without its cloud cannot go on, so a failure ends it (exit 1) with both peers' last lines
+sb_cloud_up() {
+	sb_pki ca >/dev/null
+	kp=$(sb_free_port)
+	sb_kamailio_start "$kp" && sb_baresip_start "$1" "$kp" "${2:-}" "${3:-}"
+	tap_ok $? "the cloud at ${sb_cloud_ip:-127.0.0.1}${sb_cloud_ns:+ (namespace $sb_cloud_ns)}: kamailio with TLS on $kp, baresip registered there as $1" ||
+		{ tap_diag "$(tail -5 "$sb_tmp/kam.log")" "$(tail -5 "$sb_tmp/baresip.log")"; exit 1; }
+}
+
 # sb_baresip_start ID KAMAILIO_PORT [ANSWERMODE] [CODECS]: start baresip as sip:ID@$sb_cloud_ip
 # registered at kamailio (CODECS: its audio_codecs, default G722/16000); returns once kamailio
 # has a new registration of it (bounded). pid in bs_pid, control port (on $sb_cloud_ip) in

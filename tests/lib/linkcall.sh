@@ -4,7 +4,11 @@
 #   linkcall_server XML SED SECONDS   the server from tests/peers/sipp/XML edited by SED (two
 #                                     calls at most, SECONDS in all); srv_pid, its media port smp
 #   linkcall_start CONF               the daemon, the license, the link up (one check)
-#   linkcall_station XML SED SECONDS  door calls 400 (digest); door_pid, its media port dmp;
+#   linkcall_door NAME XML SED SECONDS  sipp as station door (digest) from tests/peers/sipp/XML
+#                                     edited by SED, then @NUMBER@ 400 and @MPORT@ a free port
+#                                     (unless SED set them); $sb_tmp/NAME.{xml,log,out};
+#                                     door_pid (`wait "$door_pid"` for its result)
+#   linkcall_station XML SED SECONDS  door calls 400 (linkcall_door door); its media port dmp;
 #                                     the call answered (one check), t_up when it was
 # call FIELD gives a field of the first call of show calls. Every process is stopped at exit.
 . "$top_srcdir/tests/lib/tap.sh"
@@ -58,16 +62,20 @@ linkcall_start() {
 	tap_ok $? "the link to the sipp intercom server is up" || tap_diag "$(ctl show links)"
 }
 
-linkcall_station() {
-	dmp=$(sb_free_port)
-	sed -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$dmp/g; $2" \
-		"$top_srcdir/tests/peers/sipp/$1" >"$sb_tmp/door.xml"
-	(cd "$sb_tmp" && exec timeout $(($3 + 20)) sipp -sf door.xml -i 127.0.0.1 \
-		-p "$(sb_free_port)" -m 1 -au door -ap "$door_pw" -timeout "$3s" \
-		-timeout_error -nostdin -trace_msg -message_file door.log \
-		"127.0.0.1:$sip_port" >door.out 2>&1) &
+linkcall_door() {
+	sed -e "$3" -e "s/@USER@/door/g; s/@NUMBER@/400/g; s/@MPORT@/$(sb_free_port)/g" \
+		"$top_srcdir/tests/peers/sipp/$2" >"$sb_tmp/$1.xml"
+	(cd "$sb_tmp" && exec timeout $(($4 + 20)) sipp -sf "$1.xml" -i 127.0.0.1 \
+		-p "$(sb_free_port)" -m 1 -au door -ap "$door_pw" -timeout "$4s" \
+		-timeout_error -nostdin -trace_msg -message_file "$1.log" \
+		"127.0.0.1:$sip_port" >"$1.out" 2>&1) &
 	door_pid=$!
 	pids="$pids $door_pid"
+}
+
+linkcall_station() {
+	dmp=$(sb_free_port)
+	linkcall_door door "$1" "s/@MPORT@/$dmp/g; $2" "$3"
 	sb_poll 15 up
 	tap_ok $? "door's call to 400 is answered by the server on the link" ||
 		tap_diag "$(ctl show calls)" "$(tail -5 "$sb_tmp/daemon.log")"
