@@ -187,6 +187,47 @@ static const struct sb_conf_section mqtt_section = {
 	.src_offset = OFF(sb_cloud_mqtt_conf, src),
 };
 
+static const char *const crl_stale[] = { "warn", "refuse", NULL };
+
+static void check_crl_url(struct sb_conf_ctx *cx, const struct sb_conf_src *src, const char *path,
+			  const void *field)
+{
+	const char *v = *(char *const *)field;
+	if (v && (strncmp(v, "http://", 7) != 0 || !v[7] || strpbrk(v, " \t\r\n")))
+		sb_conf_error(cx, src, path,
+			      "\"%s\" is not a CRL address (allowed: \"http://host[:port]/path\")", v);
+}
+
+static const struct sb_conf_key crl_keys[] = {
+	{ .name = "enabled", .type = SB_CT_BOOL, .offset = OFF(sb_cloud_crl_conf, enabled),
+	  .def = "true",
+	  .help = "check the cloud's and the broker's certificates against their CA's revocation "
+		  "list" },
+	{ .name = "url", .type = SB_CT_STRING, .offset = OFF(sb_cloud_crl_conf, url), .min = 8,
+	  .max = 1024, .flags = SB_CK_OPTIONAL, .check = check_crl_url,
+	  .help = "where the CRL is fetched (http://); absent: the CRL distribution point the "
+		  "peer certificate names" },
+	{ .name = "stale", .type = SB_CT_ENUM, .offset = OFF(sb_cloud_crl_conf, stale),
+	  .def = "\"warn\"", .choices = crl_stale,
+	  .help = "a CRL past its nextUpdate that cannot be refreshed: \"warn\" (connections go "
+		  "on) or \"refuse\"" },
+	{ .name = "refresh", .type = SB_CT_INT, .offset = OFF(sb_cloud_crl_conf, refresh),
+	  .def = "3600", .min = 10, .max = 604800,
+	  .help = "seconds between fetches of the CRL at most (sooner when its nextUpdate comes "
+		  "first)" },
+	{ .name = "retry_max", .type = SB_CT_INT, .offset = OFF(sb_cloud_crl_conf, retry_max),
+	  .def = "600", .min = 5, .max = 86400,
+	  .help = "seconds: the longest pause between failed fetches (from 5 s, doubling)" },
+	SB_CONF_END
+};
+
+static const struct sb_conf_section crl_section = {
+	.name = "cloud.crl",
+	.keys = crl_keys,
+	.size = sizeof(struct sb_cloud_crl_conf),
+	.src_offset = OFF(sb_cloud_crl_conf, src),
+};
+
 static void check_https_url(struct sb_conf_ctx *cx, const struct sb_conf_src *src,
 			    const char *path, const void *field)
 {
@@ -399,6 +440,8 @@ static const struct sb_conf_key cloud_keys[] = {
 	  .help = "TLS settings of the cloud connection" },
 	{ .name = "mqtt", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, mqtt),
 	  .sub = &mqtt_section, .help = "the MQTTS management channel (status, reports)" },
+	{ .name = "crl", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, crl), .sub = &crl_section,
+	  .help = "certificate revocation of the cloud and the broker" },
 	{ .name = "https", .type = SB_CT_GROUP, .offset = OFF(sb_cloud_conf, https),
 	  .sub = &https_section, .help = "HTTPS uploads of VoIP reports and log lines" },
 	{ .name = "claim_code", .type = SB_CT_STRING, .offset = OFF(sb_cloud_conf, claim_code),

@@ -5,7 +5,7 @@
 
 /* Each module's export, declared here rather than through its header: the core includes no
  * module header (tests/layering.sh checks it), as nginx's generated ngx_modules.c does. */
-extern const struct sb_module lic_module, cdr_module, media_module, isdn_module, sip_module,
+extern const struct sb_module lic_module, cdr_module, media_module, isdn_module, crl_module, sip_module,
 	mgmt_module, events_module, metrics_module;
 
 /* Adding a module: its folder under modules/, its local.mk included from Makefile.am, a row here. */
@@ -14,6 +14,7 @@ const struct sb_module *const sb_modules[] = {
 	&cdr_module,
 	&media_module,
 	&isdn_module,
+	&crl_module, /* before sip and mgmt: their handshakes ask it */
 	&sip_module,
 	&mgmt_module,
 	&events_module,

@@ -174,6 +174,17 @@ struct sb_cloud_mqtt_conf {
 	int outbox_max_age_hours;
 };
 
+/* cloud.crl: revocation of the cloud's and the broker's certificates (modules/crl) */
+enum sb_crl_stale { SB_CRL_STALE_WARN, SB_CRL_STALE_REFUSE };
+struct sb_cloud_crl_conf {
+	struct sb_conf_src src;
+	bool enabled;
+	char *url;          /* NULL: the peer certificate's CRL distribution point */
+	int stale;          /* enum sb_crl_stale: a CRL past its nextUpdate */
+	int refresh;        /* seconds between fetches at most (sooner before nextUpdate) */
+	int retry_max;      /* seconds: the longest pause between failed fetches */
+};
+
 /* cloud.https: VoIP reports and log lines uploaded in batches (modules/mgmt), over TLS with
  * cloud.tls's certificates */
 struct sb_cloud_https_conf {
@@ -196,6 +207,7 @@ struct sb_cloud_conf {
 	struct sb_strlist codecs; /* offered to the cloud, in order: "G722" "PCMA" "PCMU" "opus" */
 	struct sb_cloud_tls_conf tls;
 	struct sb_cloud_mqtt_conf mqtt;
+	struct sb_cloud_crl_conf crl;
 	struct sb_cloud_https_conf https;
 	char *claim_code; /* claim the appliance with this code over the management channel */
 };

@@ -11,8 +11,11 @@
 #include <string.h>
 #include <uv.h>
 
+#include <openssl/ssl.h>
+
 #define SB_MODULE "mgmt"
 #include "mgmt_int.h"
+#include "crl.h"
 
 #define WINDOW       16      /* messages sent and not yet acknowledged (mosquitto allows 20) */
 #define BACKOFF_MIN  1000    /* ms before the first retry ... */
@@ -41,6 +44,7 @@ static struct {
 	int64_t up_since_us;
 	char last_error[200];
 	char tls_reason[160]; /* OpenSSL's reason, as libmosquitto logs it (worker or loop) */
+	unsigned long crl_refusals; /* the crl module's count when the attempt began */
 	char status_topic[256];
 	struct inflight fly[WINDOW];
 	unsigned nfly;
@@ -198,6 +202,13 @@ static void log_cb(struct mosquitto *m, void *arg, int level, const char *text)
 
 static void set_tls_error(void)
 {
+	char why[400];
+
+	/* refused by the CRL: the crl module says why (revoked, serial, date; or stale) */
+	if (crl_refusals(CRL_BROKER, why, sizeof why) != mq.crl_refusals && why[0]) {
+		set_error("TLS handshake refused: %s", why);
+		return;
+	}
 	set_error("TLS handshake failed: %s",
 		  mq.tls_reason[0] ? mq.tls_reason : "certificate, CA or version refused");
 }
@@ -317,8 +328,15 @@ static void connect_work(uv_work_t *w)
 		mosquitto_message_callback_set(m, on_message);
 		mosquitto_log_callback_set(m, log_cb);
 		errno = 0;
+		/* the context libmosquitto makes in the connect is checked against the CRL too
+		 * (crl module), from its first handshake: it may finish here, in the worker. Not
+		 * our own SSL_CTX through MOSQ_OPT_SSL_CTX: libmosquitto 2.0 then never sets up
+		 * the index its verify callback finds the connection by, and refuses every
+		 * certificate. */
+		crl_arm(CRL_BROKER);
 		rc = mosquitto_connect_async(m, c->host, c->port, c->keepalive);
 		mq.work_errno = errno;
+		crl_disarm();
 	}
 	mq.work_rc = rc;
 	mq.mosq = m;
@@ -354,6 +372,7 @@ static void start_attempt(void)
 	mq.working = true;
 	mq.last_error[0] = '\0';
 	mq.tls_reason[0] = '\0';
+	mq.crl_refusals = crl_refusals(CRL_BROKER, NULL, 0);
 	if (uv_queue_work(sb_daemon_loop(), &mq.work, connect_work, connect_done) < 0) {
 		mq.working = false;
 		set_error("%s", "no worker for the connection");
@@ -367,6 +386,22 @@ static void retry_cb(uv_timer_t *t)
 		start_attempt();
 }
 
+/* A new CRL: the connection up is checked again; a revoked broker certificate ends it. */
+static void crl_cb(void)
+{
+	char why[400];
+	SSL *ssl = mq.state == MQ_CONNECTED && mq.mosq ? mosquitto_ssl_get(mq.mosq) : NULL;
+	X509 *peer = ssl ? SSL_get1_peer_certificate(ssl) : NULL;
+	int rc = peer ? crl_check_peer(CRL_BROKER, peer, why, sizeof why) : 0;
+
+	X509_free(peer);
+	if (rc == 0)
+		return;
+	set_error("connection ended: %s", why);
+	mq.lost = true;
+	teardown("crl");
+}
+
 /* ---- life cycle ------------------------------------------------------------------------------ */
 
 int mgmt_mqtt_start(const struct mgmt_mqtt_conf *mc)
@@ -378,6 +413,7 @@ int mgmt_mqtt_start(const struct mgmt_mqtt_conf *mc)
 	uv_timer_init(sb_daemon_loop(), &mq.misc);
 	uv_timer_init(sb_daemon_loop(), &mq.retry);
 	uv_timer_start(&mq.misc, misc_cb, 1000, 1000);
+	crl_watch(CRL_BROKER, crl_cb);
 	log_info("mqtt broker %s:%d: connecting as %s (TLS with the device certificate)",
 		 mc->host, mc->port, mc->client_id);
 	start_attempt();
@@ -389,6 +425,7 @@ void mgmt_mqtt_stop(void)
 	if (mq.state == MQ_OFF && !mq.working)
 		return;
 	mq.stopping = true;
+	crl_watch(CRL_BROKER, NULL);
 	if (mq.state == MQ_CONNECTED && mq.mosq) {
 		/* a clean goodbye: the status says so, the will is not needed */
 		mosquitto_publish(mq.mosq, NULL, mq.status_topic, 7, "offline", 1, true);

@@ -19,6 +19,7 @@
 
 #define SB_MODULE "sip"
 #include "sip_cloud.h"
+#include "crl.h"
 
 static const char *const state_names[] = { "off", "registering", "registered", "waiting to retry",
 					   "standby" };
@@ -54,6 +55,18 @@ static void tls_cb(bool ok, const char *version, const char *cipher, const char 
 	 * for its timeout: the round fails now (from the loop, not inside sofia's handshake) */
 	if (cl.timers && cl.state == CLOUD_REGISTERING && cl.conn_pending)
 		uv_timer_start(&cl.refused, refused_cb, 0, 0);
+}
+
+/* A new CRL: the connection up is checked again; a revoked cloud certificate ends it. */
+static void crl_cb(void)
+{
+	char why[sizeof cl.tls_note];
+
+	if (!sip.cloud || !sip_cloud_connected() || sip_tls_cloud_recheck(why, sizeof why) == 0)
+		return;
+	snprintf(cl.tls_note, sizeof cl.tls_note, "%s", why);
+	log_warn("cloud TLS connection ended: %s", why);
+	sip_cloud_failed("connection ended: the cloud's certificate is refused by the CRL");
 }
 
 /* ---- registrations ------------------------------------------------------------------------- */
@@ -378,6 +391,7 @@ int sip_cloud_open(const struct sb_conf *conf)
 		return rc;
 	}
 	sip_tls_watch(tls_cb);
+	crl_watch(CRL_CLOUD, crl_cb);
 	sip_tls_policy(conf->cloud.tls.min_version == SB_TLS_1_3 ? TLS1_3_VERSION : TLS1_2_VERSION,
 		       true);
 	/* a client-only transport (TPTAG_SERVER(0)): no listener, and connections are not bound
@@ -504,6 +518,7 @@ void sip_cloud_close(void)
 	cl.timers = false;
 	sip_cert_close();
 	sip_tls_watch(NULL);
+	crl_watch(CRL_CLOUD, NULL);
 }
 
 /* ---- for calls over the link --------------------------------------------------------------- */

@@ -275,6 +275,7 @@ void sip_tls_watch(void (*cb)(bool ok, const char *version, const char *cipher, 
 bool sip_tls_captured(void);
 struct ssl_ctx_st;
 struct ssl_ctx_st *sip_tls_cloud_ctx(void); /* the cloud stack's SSL_CTX, NULL: not captured */
+int sip_tls_cloud_recheck(char *why, size_t len); /* the connection up against a new CRL */
 void sip_tls_capture_local(bool on);         /* the next SSL_CTX made is the local stack's */
 struct ssl_ctx_st *sip_tls_local_ctx(void);
 void sip_tls_ciphers(const char *list); /* NULL: the default */

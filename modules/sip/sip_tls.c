@@ -22,6 +22,7 @@
 
 #define SB_MODULE "sip"
 #include "sip_priv.h"
+#include "crl.h"
 
 #include <stddef.h>
 
@@ -181,9 +182,12 @@ SSL_CTX *SSL_CTX_new(const SSL_METHOD *meth)
 	if (capture) {
 		cloud_ctx = ctx;
 		capture = false;
+		crl_attach(ctx, CRL_CLOUD); /* the cloud's certificate against its CA's CRL */
 	} else if (capture_local) {
 		local_ctx = ctx;
 		capture_local = false;
+	} else {
+		crl_ctx_made(ctx); /* another library's, armed for a CRL check (libmosquitto's) */
 	}
 	return ctx;
 }
@@ -199,6 +203,12 @@ static void chain_reason(long v, char *why, size_t len)
 		break;
 	case X509_V_ERR_CERT_NOT_YET_VALID:
 		snprintf(why, len, "server certificate not valid yet (%s)", d);
+		break;
+	case X509_V_ERR_CERT_REVOKED:
+	case X509_V_ERR_CRL_HAS_EXPIRED: /* the crl module refused it and says why */
+		crl_refusals(CRL_CLOUD, why, len);
+		if (!why[0])
+			snprintf(why, len, "server certificate not accepted: %s", d);
 		break;
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
 	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
@@ -303,6 +313,42 @@ static void handshake_reason(SSL *ssl, int err, char *why, size_t len)
 		chain_reason(v, why, len);
 }
 
+/* the cloud connection up: its certificate and socket, checked again when a new CRL comes */
+static X509 *cloud_peer;
+static int cloud_fd = -1;
+static struct sockaddr_storage cloud_addr;
+
+static void keep_peer(SSL *ssl)
+{
+	socklen_t sl = sizeof cloud_addr;
+
+	X509_free(cloud_peer);
+	cloud_peer = SSL_get1_peer_certificate(ssl);
+	cloud_fd = SSL_get_fd(ssl);
+	if (getpeername(cloud_fd, (struct sockaddr *)&cloud_addr, &sl) < 0)
+		cloud_fd = -1;
+}
+
+/* Check the cloud connection up against the CRL: 0, or it was revoked (-EKEYREVOKED, -ESTALE):
+ * its socket is shut down (sofia-sip sees it closed) and why says so. */
+int sip_tls_cloud_recheck(char *why, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int rc;
+
+	if (!cloud_peer || cloud_fd < 0 || (rc = crl_check_peer(CRL_CLOUD, cloud_peer, why, len)) == 0)
+		return 0;
+	/* still the same connection? (the descriptor may have been closed and reused) */
+	if (getpeername(cloud_fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    memcmp(&ss, &cloud_addr, sl < sizeof cloud_addr ? sl : sizeof cloud_addr) == 0)
+		shutdown(cloud_fd, SHUT_RDWR);
+	X509_free(cloud_peer);
+	cloud_peer = NULL;
+	cloud_fd = -1;
+	return rc;
+}
+
 int SSL_connect(SSL *ssl)
 {
 	static int (*real)(SSL *);
@@ -327,6 +373,7 @@ int SSL_connect(SSL *ssl)
 			connected_cb(false, NULL, NULL, why);
 		} else {
 			sip_addr_cloud_connected(SSL_get_fd(ssl));
+			keep_peer(ssl);
 			connected_cb(true, SSL_get_version(ssl), SSL_get_cipher_name(ssl), NULL);
 		}
 		return rc;
