@@ -106,11 +106,12 @@ static bool narrowband(enum media_codec c)
 	return c == MEDIA_PCMA || c == MEDIA_PCMU;
 }
 
-/* the PCM rate a codec runs at in a direction between src and dst: G.722 meets G.711 in its
- * 8 kHz mode (equal quality, 2.7x cheaper: README.md); otherwise each at its native rate */
+/* the PCM rate a codec runs at in a direction between src and dst: G.722 and Opus meet G.711
+ * at 8 kHz (G.722's 8 kHz mode; Opus coded narrow-band, which is all G.711 carries): equal
+ * quality, no resampler, cheaper codecs (README.md); otherwise each at its native rate */
 static unsigned pcm_rate(enum media_codec c, enum media_codec other)
 {
-	if (c == MEDIA_G722 && narrowband(other))
+	if ((c == MEDIA_G722 || c == MEDIA_OPUS) && narrowband(other))
 		return 8000;
 	return media_codec_info(c)->sample_rate;
 }
