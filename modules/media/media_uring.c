@@ -227,8 +227,10 @@ static void rxbufs_init(struct media_uring *u)
 	void *ring = NULL;
 
 	u->rxhdr = (struct msghdr){ .msg_namelen = sizeof(struct sockaddr_storage) };
+	/* zeroed: valgrind does not see the kernel write them through the ring, and takes zeroed
+	 * memory as defined (as it does the legs' own buffers) */
 	if (posix_memalign(&ring, 4096, URING_RXBUFS * sizeof(struct io_uring_buf)) != 0 ||
-	    !(u->rxbufs = malloc((size_t)URING_RXBUFS * URING_RXBUF_LEN))) {
+	    !(u->rxbufs = calloc(URING_RXBUFS, URING_RXBUF_LEN))) {
 		free(ring);
 		return;
 	}
