@@ -18,6 +18,7 @@ libsbmedia_a_SOURCES = \
 	modules/media/media_ep.c \
 	modules/media/media_port.c \
 	modules/media/media_uring.c \
+	modules/media/media_wake.c \
 	modules/media/media_rtcp.c \
 	modules/media/media_stats.c
 AM_CPPFLAGS += -I$(top_srcdir)/modules/media

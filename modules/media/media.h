@@ -236,7 +236,7 @@ struct media_engine_conf {
 	int port_lo, port_hi;      /* system.rtp_ports: RTP on even, RTCP on the odd port above */
 	const char *bind_ip;       /* local address of every RTP socket ("0.0.0.0", "127.0.0.1") */
 	unsigned rtcp_interval_ms; /* between reports on a leg; 0: 5000 (RFC 3550) */
-	bool uring_coop; /* io_uring with cooperative task running (benches compare; README) */
+	bool uring_plain; /* io_uring without cooperative task running (benches compare; README) */
 };
 
 /* the daemon's engine (started by the module from `media` and system.rtp_ports), or NULL */

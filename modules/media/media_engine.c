@@ -54,14 +54,14 @@ struct media_msg *media__queue_take(struct media_queue *q)
 static void post(struct media_worker *w, struct media_msg *m)
 {
 	media__queue_push(&w->q, m);
-	uv_async_send(&w->async);
+	media__wake(&w->wake);
 }
 
 /* ---- workers ---- */
 
-static void worker_async_cb(uv_async_t *a)
+static void worker_wake_cb(struct media_wake *wk)
 {
-	struct media_worker *w = a->data;
+	struct media_worker *w = wk->data;
 
 	for (struct media_msg *m = media__queue_take(&w->q), *next; m; m = next) {
 		next = m->next;
@@ -106,11 +106,12 @@ static bool narrowband(enum media_codec c)
 	return c == MEDIA_PCMA || c == MEDIA_PCMU;
 }
 
-/* the PCM rate a codec runs at in a direction between src and dst: G.722 meets G.711 in its
- * 8 kHz mode (equal quality, 2.7x cheaper: README.md); otherwise each at its native rate */
+/* the PCM rate a codec runs at in a direction between src and dst: G.722 and Opus meet G.711
+ * at 8 kHz (G.722's 8 kHz mode; Opus coded narrow-band, which is all G.711 carries): equal
+ * quality, no resampler, cheaper codecs (README.md); otherwise each at its native rate */
 static unsigned pcm_rate(enum media_codec c, enum media_codec other)
 {
-	if (c == MEDIA_G722 && narrowband(other))
+	if ((c == MEDIA_G722 || c == MEDIA_OPUS) && narrowband(other))
 		return 8000;
 	return media_codec_info(c)->sample_rate;
 }
@@ -314,9 +315,9 @@ static void session_free(struct media_session *s)
 	free(s);
 }
 
-static void main_async_cb(uv_async_t *a)
+static void main_wake_cb(struct media_wake *wk)
 {
-	struct media_engine *e = a->data;
+	struct media_engine *e = wk->data;
 	/* replies first, then the events the workers queued before them: an event never outlives
 	 * its session, and a session's events all arrive before its DESTROYED */
 	struct media_msg *m = media__queue_take(&e->replies), *next;
@@ -365,7 +366,7 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 		return -ENOMEM;
 	e->main = main_loop;
 	e->rtcp_interval_ms = c->rtcp_interval_ms ? c->rtcp_interval_ms : 5000;
-	e->uring_coop = c->uring_coop;
+	e->uring_plain = c->uring_plain;
 	e->port_base = base;
 	e->npairs = (unsigned)(c->port_hi - base + 1) / 2;
 	snprintf(e->bind_ip, sizeof e->bind_ip, "%s", c->bind_ip ? c->bind_ip : "0.0.0.0");
@@ -378,8 +379,12 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 		return -ENOMEM;
 	}
 	media__queue_init(&e->replies);
-	uv_async_init(main_loop, &e->async, main_async_cb);
-	e->async.data = e;
+	if ((rc = media__wake_init(&e->wake, main_loop, main_wake_cb, e)) < 0) {
+		free(e->pair_used);
+		free(e->workers);
+		free(e);
+		return rc;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		struct media_worker *w = &e->workers[i];
 		w->eng = e;
@@ -387,13 +392,15 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 		media__queue_init(&w->q);
 		if ((rc = uv_loop_init(&w->loop)) < 0)
 			break;
-		uv_async_init(&w->loop, &w->async, worker_async_cb);
-		w->async.data = w;
+		if ((rc = media__wake_init(&w->wake, &w->loop, worker_wake_cb, w)) < 0) {
+			uv_loop_close(&w->loop);
+			break;
+		}
 		if (c->io != MEDIA_IO_POLL && (urc = media__uring_init(w)) < 0 && i == 0)
 			log_info("media packet I/O through uv_poll: io_uring unavailable (%s)",
 				 strerror(-urc));
 		if ((rc = uv_thread_create(&w->thread, worker_main, w)) < 0) {
-			uv_close((uv_handle_t *)&w->async, NULL);
+			media__wake_close(&w->wake, NULL);
 			if (w->uring)
 				media__uring_stop(w);
 			uv_run(&w->loop, UV_RUN_DEFAULT);
@@ -415,9 +422,9 @@ int media_engine_alloc(struct media_engine **ep, uv_loop_t *main_loop,
 	return 0;
 }
 
-static void engine_closed_cb(uv_handle_t *h)
+static void engine_closed_cb(struct media_wake *wk)
 {
-	struct media_engine *e = h->data;
+	struct media_engine *e = wk->data;
 
 	media__ports_orphan(e);
 	free(e->pair_used);
@@ -446,13 +453,13 @@ void media_engine_free(struct media_engine *e)
 		media__uring_exit(&e->workers[i]);
 		pthread_mutex_destroy(&e->workers[i].q.mu);
 	}
-	main_async_cb(&e->async); /* the last replies: DESTROYED frees the sessions */
+	main_wake_cb(&e->wake); /* the last replies: DESTROYED frees the sessions */
 	if (e->nsessions)
 		log_warn("media engine stopped with %u sessions not confirmed closed",
 			 e->nsessions);
 	pthread_mutex_destroy(&e->replies.mu);
 	e->nworkers = 0;
-	uv_close((uv_handle_t *)&e->async, engine_closed_cb);
+	media__wake_close(&e->wake, engine_closed_cb);
 }
 
 void media_engine_status(const struct media_engine *e, struct media_engine_status *st)

@@ -232,12 +232,26 @@ struct media_ev_slot {
 	struct media_event ev;
 };
 
+/* One thread wakes another's loop (media_wake.c); cb runs on the woken loop */
+struct media_wake {
+	uv_poll_t poll;
+	int fd; /* eventfd */
+	atomic_int pending; /* a write is on its way: the next sender need not write */
+	void (*cb)(struct media_wake *);
+	void (*close_cb)(struct media_wake *);
+	void *data;
+};
+int media__wake_init(struct media_wake *wk, uv_loop_t *loop, void (*cb)(struct media_wake *),
+		     void *data);
+void media__wake(struct media_wake *wk); /* any thread */
+void media__wake_close(struct media_wake *wk, void (*close_cb)(struct media_wake *));
+
 struct media_worker {
 	struct media_engine *eng;
 	unsigned idx;
 	uv_thread_t thread;
 	uv_loop_t loop;
-	uv_async_t async;
+	struct media_wake wake; /* main -> worker: messages in q */
 	struct media_queue q;
 	unsigned sessions; /* main thread's count, to place new sessions */
 	struct media_ev_slot ring[MEDIA_EV_RING];
@@ -249,12 +263,12 @@ struct media_worker {
 
 struct media_engine {
 	uv_loop_t *main;
-	uv_async_t async; /* worker -> main: replies and events */
+	struct media_wake wake; /* worker -> main: replies and events */
 	struct media_queue replies;
 	struct media_worker *workers;
 	unsigned nworkers;
 	unsigned rtcp_interval_ms;
-	bool uring_coop; /* media_engine_conf's */
+	bool uring_plain; /* media_engine_conf's */
 	int port_base; /* first even port */
 	unsigned npairs, pairs_used, next_pair;
 	uint8_t *pair_used;

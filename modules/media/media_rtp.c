@@ -85,7 +85,7 @@ void media__ev_post(struct media_session *s, const struct media_event *ev)
 	w->ring[tail % MEDIA_EV_RING].s = s;
 	w->ring[tail % MEDIA_EV_RING].ev = *ev;
 	atomic_store_explicit(&w->ring_tail, tail + 1, memory_order_release);
-	uv_async_send(&w->eng->async);
+	media__wake(&w->eng->wake);
 }
 
 /* protect (if the leg is SRTP) and send one RTP or RTCP packet on leg l */
@@ -752,7 +752,7 @@ void media__one_closed(struct media_session *s)
 		struct media_msg *m = s->destroy_msg_back;
 		m->type = MEDIA_MSG_DESTROYED;
 		media__queue_push(&s->eng->replies, m);
-		uv_async_send(&s->eng->async);
+		media__wake(&s->eng->wake);
 	}
 }
 
@@ -819,7 +819,7 @@ static void worker_msg(struct media_worker *w, struct media_msg *m)
 		m->type = MEDIA_MSG_OLD_PIPE;
 		m->pipe = old;
 		media__queue_push(&w->eng->replies, m);
-		uv_async_send(&w->eng->async);
+		media__wake(&w->eng->wake);
 		break;
 	case MEDIA_MSG_DESTROY:
 		/* four timers, the sockets of RTP legs, the B-channels of TDM legs */
@@ -855,7 +855,7 @@ static void worker_msg(struct media_worker *w, struct media_msg *m)
 		free(m);
 		break;
 	case MEDIA_MSG_STOP:
-		uv_close((uv_handle_t *)&w->async, NULL);
+		media__wake_close(&w->wake, NULL);
 		if (w->uring)
 			media__uring_stop(w);
 		free(m);

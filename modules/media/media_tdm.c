@@ -73,7 +73,7 @@ static void tdm_closed_cb(uv_handle_t *h)
 	m->tdm = t;
 	t->back = NULL; /* travels as the message; freed with t by the main thread */
 	media__queue_push(&t->eng->replies, m);
-	uv_async_send(&t->eng->async);
+	media__wake(&t->eng->wake);
 	if (s)
 		media__one_closed(s);
 }

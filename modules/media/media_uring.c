@@ -17,8 +17,12 @@
 #include <liburing.h>
 
 /* Why this shape (README.md, "Packet I/O"):
- * - Every socket has one IORING_OP_RECVMSG in flight into the leg's own buffer; its completion
- *   is handled like a uv_poll read and the receive is armed again.
+ * - Every socket has one multishot IORING_OP_RECVMSG in flight: each datagram completes into a
+ *   buffer of the worker's ring of provided buffers, is copied into the leg's own buffer and
+ *   handled like a uv_poll read, and the buffer goes back to the ring; the receive stays armed
+ *   until it ends (no buffer was free, a cancel), then it is armed again. Kernels without
+ *   provided buffer rings or multishot receives get one single-shot receive into the leg's
+ *   buffer per datagram, armed again after each.
  * - A send copies the (protected) packet into a slot of the worker's and queues a SENDMSG with
  *   MSG_DONTWAIT, so it fails rather than waits for socket space; the slot is free again once
  *   the send's completion is seen.
@@ -34,6 +38,12 @@
 #define URING_SLOTS   4096
 #define URING_SLOT_BUF 768
 
+/* Provided receive buffers: a datagram's io_uring_recvmsg_out, its source address and the
+ * datagram itself; in flight only from the completion to the end of its handling. */
+#define URING_RXBUFS    1024
+#define URING_RXBUF_LEN MEDIA_BUF
+#define URING_BGID      0
+
 enum { TAG_RTP = 0, TAG_RTCP = 1, TAG_SEND = 2, TAG_CANCEL = 3, TAG_MASK = 7 };
 
 struct media_uring_slot {
@@ -48,6 +58,10 @@ struct media_uring {
 	uv_poll_t poll;     /* the ring's fd: readable while completions wait */
 	uv_prepare_t flush; /* submits what the iteration queued */
 	bool coop; /* IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG took */
+	bool multishot; /* receives are multishot into the provided buffers below */
+	struct io_uring_buf_ring *br;
+	uint8_t *rxbufs; /* URING_RXBUFS of URING_RXBUF_LEN */
+	struct msghdr rxhdr; /* the layout of a provided buffer: a source address, no control */
 	unsigned rx_inflight;
 	bool stopping;
 	unsigned nfree;
@@ -74,14 +88,22 @@ static void arm_rx(struct media_uring *u, struct media_leg_rt *l, int which)
 
 	if (r->dead || r->armed || !(sqe = sqe_get(u)))
 		return;
-	/* room is left behind the datagram for the SRTP tag added when relaying it */
-	r->iov = (struct iovec){ which == TAG_RTCP ? l->rtcpbuf : l->rxbuf,
-				 MEDIA_BUF - MEDIA_SRTP_OVERHEAD };
-	r->msg = (struct msghdr){ .msg_name = &r->from,
-				  .msg_namelen = sizeof r->from,
-				  .msg_iov = &r->iov,
-				  .msg_iovlen = 1 };
-	io_uring_prep_recvmsg(sqe, which == TAG_RTCP ? l->fd_rtcp : l->fd_rtp, &r->msg, MSG_TRUNC);
+	if (u->multishot) {
+		io_uring_prep_recvmsg_multishot(sqe, which == TAG_RTCP ? l->fd_rtcp : l->fd_rtp,
+						&u->rxhdr, MSG_TRUNC);
+		sqe->flags |= IOSQE_BUFFER_SELECT;
+		sqe->buf_group = URING_BGID;
+	} else {
+		/* room is left behind the datagram for the SRTP tag added when relaying it */
+		r->iov = (struct iovec){ which == TAG_RTCP ? l->rtcpbuf : l->rxbuf,
+					 MEDIA_BUF - MEDIA_SRTP_OVERHEAD };
+		r->msg = (struct msghdr){ .msg_name = &r->from,
+					  .msg_namelen = sizeof r->from,
+					  .msg_iov = &r->iov,
+					  .msg_iovlen = 1 };
+		io_uring_prep_recvmsg(sqe, which == TAG_RTCP ? l->fd_rtcp : l->fd_rtp, &r->msg,
+				      MSG_TRUNC);
+	}
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)l | (uint64_t)which);
 	r->armed = true;
 	u->rx_inflight++;
@@ -98,10 +120,39 @@ static void maybe_stop(struct media_uring *u)
 	}
 }
 
-static void rx_done(struct media_uring *u, struct media_leg_rt *l, int which, int res)
+/* a datagram in provided buffer bid (res bytes of it used): copied into the leg's buffer and
+ * handled, the buffer given back */
+static void rx_provided(struct media_uring *u, struct media_leg_rt *l, int which, unsigned bid,
+			int res)
+{
+	uint8_t *buf = u->rxbufs + (size_t)bid * URING_RXBUF_LEN;
+	struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(buf, res, &u->rxhdr);
+
+	if (o && !l->s->w_closing) {
+		size_t n = io_uring_recvmsg_payload_length(o, res, &u->rxhdr);
+		uint8_t *dst = which == TAG_RTCP ? l->rtcpbuf : l->rxbuf;
+		/* a datagram longer than the buffer is counted as truncated (media__rx drops it) */
+		if (!(o->flags & MSG_TRUNC) && n <= MEDIA_BUF - MEDIA_SRTP_OVERHEAD)
+			memcpy(dst, io_uring_recvmsg_payload(o, &u->rxhdr), n);
+		else
+			n = MEDIA_BUF;
+		media__rx(l, which == TAG_RTCP, (ssize_t)n,
+			  (struct sockaddr *)io_uring_recvmsg_name(o));
+	}
+	io_uring_buf_ring_add(u->br, buf, URING_RXBUF_LEN, (unsigned short)bid,
+			      io_uring_buf_ring_mask(URING_RXBUFS), 0);
+	io_uring_buf_ring_advance(u->br, 1);
+}
+
+static void rx_done(struct media_uring *u, struct media_leg_rt *l, int which, int res,
+		    unsigned flags)
 {
 	struct media_urx *r = &l->urx[which];
 
+	if (flags & IORING_CQE_F_BUFFER)
+		rx_provided(u, l, which, flags >> IORING_CQE_BUFFER_SHIFT, res);
+	if (flags & IORING_CQE_F_MORE)
+		return; /* the multishot receive stays armed */
 	r->armed = false;
 	u->rx_inflight--;
 	if (l->s->w_closing) {
@@ -109,8 +160,12 @@ static void rx_done(struct media_uring *u, struct media_leg_rt *l, int which, in
 		maybe_stop(u);
 		return;
 	}
-	if (res >= 0) {
-		media__rx(l, which == TAG_RTCP, res, (struct sockaddr *)&r->from);
+	if (res == -EINVAL && u->multishot) {
+		/* a kernel with buffer rings but without multishot receives (before 6.0) */
+		u->multishot = false;
+	} else if (res >= 0) {
+		if (!(flags & IORING_CQE_F_BUFFER))
+			media__rx(l, which == TAG_RTCP, res, (struct sockaddr *)&r->from);
 	} else if (res != -EAGAIN && res != -EINTR && res != -ENOBUFS && res != -ENOMEM &&
 		   res != -ECONNREFUSED && res != -ECANCELED) {
 		/* not a passing condition: stop reading rather than spin on it */
@@ -133,12 +188,13 @@ static void ring_cb(uv_poll_t *h, int status, int events)
 	while (io_uring_peek_cqe(&u->ring, &cqe) == 0) {
 		uint64_t ud = cqe->user_data;
 		int res = cqe->res;
+		unsigned flags = cqe->flags;
 		io_uring_cqe_seen(&u->ring, cqe);
 		switch (ud & TAG_MASK) {
 		case TAG_RTP:
 		case TAG_RTCP:
 			rx_done(u, (struct media_leg_rt *)(uintptr_t)(ud & ~(uint64_t)TAG_MASK),
-				(int)(ud & TAG_MASK), res);
+				(int)(ud & TAG_MASK), res, flags);
 			break;
 		case TAG_SEND:
 			/* the per-leg counters were set when queued; a failure is rare (a full
@@ -163,6 +219,39 @@ static void flush_cb(uv_prepare_t *p)
 		io_uring_submit(&u->ring);
 }
 
+/* the ring of provided receive buffers; without it (kernels before 5.19) receives are
+ * single-shot into the legs' buffers */
+static void rxbufs_init(struct media_uring *u)
+{
+	struct io_uring_buf_reg reg = { .ring_entries = URING_RXBUFS, .bgid = URING_BGID };
+	void *ring = NULL;
+
+	u->rxhdr = (struct msghdr){ .msg_namelen = sizeof(struct sockaddr_storage) };
+	/* zeroed: valgrind does not see the kernel write them through the ring, and takes zeroed
+	 * memory as defined (as it does the legs' own buffers) */
+	if (posix_memalign(&ring, 4096, URING_RXBUFS * sizeof(struct io_uring_buf)) != 0 ||
+	    !(u->rxbufs = calloc(URING_RXBUFS, URING_RXBUF_LEN))) {
+		free(ring);
+		return;
+	}
+	u->br = ring;
+	io_uring_buf_ring_init(u->br);
+	reg.ring_addr = (uint64_t)(uintptr_t)u->br;
+	if (io_uring_register_buf_ring(&u->ring, &reg, 0) < 0) {
+		free(u->br);
+		free(u->rxbufs);
+		u->br = NULL;
+		u->rxbufs = NULL;
+		return;
+	}
+	for (unsigned i = 0; i < URING_RXBUFS; i++)
+		io_uring_buf_ring_add(u->br, u->rxbufs + (size_t)i * URING_RXBUF_LEN,
+				      URING_RXBUF_LEN, (unsigned short)i,
+				      io_uring_buf_ring_mask(URING_RXBUFS), (int)i);
+	io_uring_buf_ring_advance(u->br, URING_RXBUFS);
+	u->multishot = true;
+}
+
 int media__uring_init(struct media_worker *w)
 {
 	struct media_uring *u = calloc(1, sizeof *u);
@@ -170,13 +259,12 @@ int media__uring_init(struct media_worker *w)
 
 	if (!u)
 		return -ENOMEM;
-	/* Cooperative task running (media_engine_conf.uring_coop, off by default): the kernel no
-	 * longer interrupts a busy worker for each completion (22 % of a worker at 500 calls was
-	 * such wake-ups). Off because with it test 107 twice lost the answer of the first of 30
-	 * ISDN calls (README, not analysed). Kernels before 5.19 refuse the flags: a plain ring. */
+	/* Cooperative task running (unless media_engine_conf.uring_plain): the kernel no longer
+	 * interrupts a busy worker for each completion (22 % of a worker at 500 calls was such
+	 * wake-ups). Kernels before 5.19 refuse the flags: a plain ring. */
 	struct io_uring_params p = { .flags = IORING_SETUP_COOP_TASKRUN |
 					      IORING_SETUP_TASKRUN_FLAG };
-	if (w->eng->uring_coop &&
+	if (!w->eng->uring_plain &&
 	    (rc = io_uring_queue_init_params(URING_ENTRIES, &u->ring, &p)) == 0)
 		u->coop = true;
 	else if ((rc = io_uring_queue_init(URING_ENTRIES, &u->ring, 0)) < 0) {
@@ -185,6 +273,7 @@ int media__uring_init(struct media_worker *w)
 	}
 	for (unsigned i = 0; i < URING_SLOTS; i++)
 		u->free[u->nfree++] = (uint16_t)(URING_SLOTS - 1 - i);
+	rxbufs_init(u);
 	uv_poll_init(&w->loop, &u->poll, u->ring.ring_fd);
 	u->poll.data = u;
 	uv_poll_start(&u->poll, UV_READABLE, ring_cb);
@@ -200,6 +289,8 @@ void media__uring_exit(struct media_worker *w)
 	if (!w->uring)
 		return;
 	io_uring_queue_exit(&w->uring->ring);
+	free(w->uring->br);
+	free(w->uring->rxbufs);
 	free(w->uring);
 	w->uring = NULL;
 }

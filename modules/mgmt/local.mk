@@ -3,7 +3,7 @@ libsbcore_a_SOURCES += \
 	modules/mgmt/mgmt.h modules/mgmt/mgmt_int.h \
 	modules/mgmt/mgmt.c modules/mgmt/mgmt_mqtt.c modules/mgmt/mgmt_outbox.c \
 	modules/mgmt/mgmt_report.c modules/mgmt/mgmt_state.c modules/mgmt/mgmt_config.c modules/mgmt/mgmt_claim.c \
-	modules/mgmt/mgmt_webhook.c modules/mgmt/mgmt_webhook_conf.c modules/mgmt/mgmt_http.c \
+	modules/mgmt/mgmt_webhook.c modules/mgmt/mgmt_webhook_render.c modules/mgmt/mgmt_webhook_conf.c modules/mgmt/mgmt_http.c \
 	modules/mgmt/mgmt_curl.c modules/mgmt/mgmt_https.c modules/mgmt/mgmt_linkev.c
 libsbcore_a_CFLAGS += $(MOSQUITTO_CFLAGS) $(CURL_CFLAGS) $(OPENSSL_CFLAGS)
 SB_CORE_LIBS += $(MOSQUITTO_LIBS) $(CURL_LIBS) $(OPENSSL_LIBS)

@@ -174,16 +174,19 @@ static void mgmt_reload(const struct sb_conf *conf, const struct sb_conf *old)
 		mgmt_https_level(hn->log_level);
 }
 
-static void outbox_lines(struct sb_reply *r)
+void mgmt_outbox_reply(struct sb_reply *r, const char *prefix, const struct mgmt_outbox *ob)
 {
+	static const char *const names[] = { "outbox_depth", "outbox_bytes", "outbox_dropped_full",
+					     "outbox_dropped_age", "outbox_dropped_store" };
 	struct mgmt_outbox_stats s;
+	char key[64];
 
-	mgmt_outbox_stats(&mgmt_mqtt_outbox, &s);
-	sb_reply_int(r, "outbox_depth", (long long)s.depth);
-	sb_reply_int(r, "outbox_bytes", (long long)s.bytes);
-	sb_reply_int(r, "outbox_dropped_full", (long long)s.dropped_full);
-	sb_reply_int(r, "outbox_dropped_age", (long long)s.dropped_age);
-	sb_reply_int(r, "outbox_dropped_store", (long long)s.dropped_store);
+	mgmt_outbox_stats(ob, &s);
+	const uint64_t v[] = { s.depth, s.bytes, s.dropped_full, s.dropped_age, s.dropped_store };
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		snprintf(key, sizeof key, "%s%s", prefix, names[i]);
+		sb_reply_int(r, key, (long long)v[i]);
+	}
 }
 
 static void mgmt_status(struct sb_reply *r)
@@ -191,7 +194,7 @@ static void mgmt_status(struct sb_reply *r)
 	if (!mg.mqtt)
 		return;
 	mgmt_mqtt_show(r);
-	outbox_lines(r);
+	mgmt_outbox_reply(r, "", &mgmt_mqtt_outbox);
 }
 
 /* show cloud: where the management channel stands and what waits for it */
@@ -221,7 +224,7 @@ static int cmd_show_mqtt(const struct sb_ctl_req *req, struct sb_reply *r)
 	sb_reply_str(r, "client_id", mg.client_id);
 	sb_reply_str(r, "topic_prefix", mg.prefix);
 	mgmt_mqtt_show(r);
-	outbox_lines(r);
+	mgmt_outbox_reply(r, "", &mgmt_mqtt_outbox);
 	mgmt_config_show(r);
 	mgmt_claim_show(r);
 	return 0;

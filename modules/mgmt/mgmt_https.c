@@ -385,17 +385,10 @@ void mgmt_https_stop(void)
 
 void mgmt_https_show(struct sb_reply *r)
 {
-	struct mgmt_outbox_stats s;
-
 	sb_reply_str(r, "https", up_names[up.state]);
 	if (up.state == UP_OFF)
 		return;
-	mgmt_outbox_stats(&mgmt_https_outbox, &s);
-	sb_reply_int(r, "https_outbox_depth", (long long)s.depth);
-	sb_reply_int(r, "https_outbox_bytes", (long long)s.bytes);
-	sb_reply_int(r, "https_outbox_dropped_full", (long long)s.dropped_full);
-	sb_reply_int(r, "https_outbox_dropped_age", (long long)s.dropped_age);
-	sb_reply_int(r, "https_outbox_dropped_store", (long long)s.dropped_store);
+	mgmt_outbox_reply(r, "https_", &mgmt_https_outbox);
 	sb_reply_int(r, "https_log_lines_dropped", (long long)up.lines_dropped);
 	sb_reply_int(r, "https_uploads", (long long)up.uploads);
 	sb_reply_int(r, "https_items_uploaded", (long long)up.uploaded);

@@ -59,6 +59,9 @@ void mgmt_outbox_ack(struct mgmt_outbox *ob, uint64_t seq);
 void mgmt_outbox_expire(struct mgmt_outbox *ob); /* drop what is older than the age limit */
 void mgmt_outbox_stats(const struct mgmt_outbox *ob, struct mgmt_outbox_stats *st);
 void mgmt_outbox_close(struct mgmt_outbox *ob);
+struct sb_reply;
+/* show cloud / show mqtt: the outbox's five counters, named PREFIX "outbox_depth" ... (mgmt.c) */
+void mgmt_outbox_reply(struct sb_reply *r, const char *prefix, const struct mgmt_outbox *ob);
 
 /* ---- mgmt_mqtt.c: the MQTT connection, libmosquitto driven from the main loop ------------- */
 
@@ -208,5 +211,16 @@ void mgmt_hook_start(struct mgmt_hook *h); /* depth counted from the outbox: sen
 void mgmt_hook_fini(struct mgmt_hook *h); /* ends what is in flight; the outbox keeps it */
 /* queue one delivery: the body is signed with the hook's secret as it is sent */
 void mgmt_hook_post(struct mgmt_hook *h, const char *event, const char *url, const char *body);
+
+/* one event's placeholders (mgmt_webhook_render.c) */
+struct mgmt_evctx {
+	const char *event;
+	char values[MGMT_PLACEHOLDERS][256]; /* in the order of mgmt_placeholders[] */
+};
+void mgmt_ev_set(struct mgmt_evctx *x, const char *name, const char *v);
+/* text with its placeholders replaced: URL-encoded for a URL (esc: a CURL *), JSON-escaped
+ * for a JSON template; malloc'd, NULL: no memory */
+char *mgmt_ev_expand(const char *text, const struct mgmt_evctx *x, void *esc, bool json);
+char *mgmt_ev_json(const struct mgmt_evctx *x); /* the event as one JSON object; malloc'd */
 
 #endif

@@ -5,7 +5,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,114 +13,6 @@
 
 #define SB_MODULE "events"
 #include "mgmt_int.h"
-
-/* ---- rendering ---------------------------------------------------------------------------- */
-
-/* what the placeholders of one event say */
-struct evctx {
-	const char *event;
-	char values[MGMT_PLACEHOLDERS][256]; /* in the order of mgmt_placeholders[] */
-};
-
-static void set(struct evctx *x, const char *name, const char *v)
-{
-	for (int i = 0; mgmt_placeholders[i]; i++)
-		if (strcmp(mgmt_placeholders[i], name) == 0) {
-			size_t n = v ? strnlen(v, sizeof x->values[i] - 1) : 0;
-			if (n)
-				memcpy(x->values[i], v, n);
-			x->values[i][n] = '\0';
-		}
-}
-
-static const char *get(const struct evctx *x, const char *name, size_t n)
-{
-	for (int i = 0; mgmt_placeholders[i]; i++)
-		if (strlen(mgmt_placeholders[i]) == n && strncmp(mgmt_placeholders[i], name, n) == 0)
-			return x->values[i];
-	return "";
-}
-
-/* V as the inside of a JSON string (quotes, backslashes and controls escaped). malloc'd */
-static char *json_inner(const char *v)
-{
-	json_t *s = json_string(v);
-	char *q = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
-
-	json_decref(s);
-	if (q) { /* "..." without its quotes */
-		size_t n = strlen(q);
-		memmove(q, q + 1, n - 2);
-		q[n - 2] = '\0';
-	}
-	return q;
-}
-
-/* text with its placeholders replaced: URL-encoded values for a URL (ESC), JSON-escaped ones for
- * a JSON template (a caller's number or name is the caller's to choose: it must not add fields).
- * malloc'd, NULL: no memory */
-static char *expand(const char *text, const struct evctx *x, CURL *esc, bool json)
-{
-	size_t cap = strlen(text) + 256, len = 0;
-	char *out = malloc(cap);
-
-	for (const char *p = text; out && *p;) {
-		size_t n = mgmt_placeholder_at(p), vl;
-		const char *v = NULL;
-		char *e = NULL, *j = NULL;
-
-		if (n) {
-			v = get(x, p + 1, n);
-			if (esc)
-				v = e = curl_easy_escape(esc, v, 0);
-			else if (json)
-				v = j = json_inner(v);
-			if (!v)
-				v = "";
-		}
-		vl = n ? strlen(v) : 1;
-		if (len + vl + 1 > cap) {
-			char *o = realloc(out, cap = 2 * (len + vl + 1));
-			if (!o) {
-				free(out);
-				out = NULL;
-				curl_free(e);
-				free(j);
-				break;
-			}
-			out = o;
-		}
-		memcpy(out + len, n ? v : p, vl);
-		len += vl;
-		p += n ? n + 2 : 1;
-		curl_free(e);
-		free(j);
-	}
-	if (out)
-		out[len] = '\0';
-	return out;
-}
-
-static char *json_body(const struct evctx *x)
-{
-	json_t *j = json_object();
-	char *text;
-
-	json_object_set_new(j, "v", json_integer(MGMT_FORMAT_VERSION));
-	json_object_set_new(j, "device", json_string(sb_daemon_conf()->system.name));
-	for (int i = 0; mgmt_placeholders[i]; i++) {
-		const char *v = x->values[i];
-		if (strcmp(mgmt_placeholders[i], "call_id") == 0 || strcmp(mgmt_placeholders[i], "channel") == 0 ||
-		    strcmp(mgmt_placeholders[i], "cause") == 0)
-			json_object_set_new(j, mgmt_placeholders[i],
-					    *v ? json_integer(atoll(v)) : json_null());
-		else
-			json_object_set_new(j, mgmt_placeholders[i], *v ? json_string(v) : json_null());
-	}
-	text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(j);
-	return text;
-}
 
 /* ---- the observer ------------------------------------------------------------------------- */
 
@@ -145,44 +36,44 @@ static void now_iso(char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%03dZ", (int)(ts.tv_nsec / 1000000));
 }
 
-static void fill(struct evctx *x, const struct sb_call_event *e, int type)
+static void fill(struct mgmt_evctx *x, const struct sb_call_event *e, int type)
 {
 	const struct sb_leg *leg = e->leg ? e->leg : sb_call_leg(e->call, 0);
 	char num[32];
 
 	memset(x, 0, sizeof *x);
 	x->event = mgmt_hook_event_names[type];
-	set(x, "event", x->event);
-	set(x, "caller", sb_call_caller(e->call)->number);
-	set(x, "called", sb_call_called(e->call)->number);
+	mgmt_ev_set(x, "event", x->event);
+	mgmt_ev_set(x, "caller", sb_call_caller(e->call)->number);
+	mgmt_ev_set(x, "called", sb_call_called(e->call)->number);
 	if (leg) {
-		set(x, "card", leg->card);
+		mgmt_ev_set(x, "card", leg->card);
 		snprintf(num, sizeof num, "%u", leg->channel);
-		set(x, "channel", leg->channel ? num : "");
+		mgmt_ev_set(x, "channel", leg->channel ? num : "");
 	}
 	snprintf(num, sizeof num, "%llu", (unsigned long long)sb_call_id(e->call));
-	set(x, "call_id", num);
+	mgmt_ev_set(x, "call_id", num);
 	if (type == MGMT_EV_ENDED) {
 		snprintf(num, sizeof num, "%d", e->q850);
-		set(x, "cause", num);
-		set(x, "reason", e->reason);
+		mgmt_ev_set(x, "cause", num);
+		mgmt_ev_set(x, "reason", e->reason);
 	}
 	if (type == MGMT_EV_DTMF) {
 		num[0] = e->digit;
 		num[1] = '\0';
-		set(x, "digit", num);
-		set(x, "direction", e->side ? "from-called" : "from-caller");
+		mgmt_ev_set(x, "digit", num);
+		mgmt_ev_set(x, "direction", e->side ? "from-called" : "from-caller");
 	}
 	now_iso(num, sizeof num);
-	set(x, "time", num);
+	mgmt_ev_set(x, "time", num);
 }
 
-static void dispatch(const struct evctx *x, int type);
+static void dispatch(const struct mgmt_evctx *x, int type);
 
 static void event_cb(const struct sb_call_event *e, void *arg)
 {
 	int type;
-	struct evctx x;
+	struct mgmt_evctx x;
 
 	switch (e->type) {
 	case SB_CALL_EV_BEGIN: type = MGMT_EV_INCOMING; break;
@@ -198,17 +89,17 @@ static void event_cb(const struct sb_call_event *e, void *arg)
 /* link.up/down, cloud.up/down (mgmt_linkev.c): what changed, where, why */
 void mgmt_events_link(int type, const char *link, const char *peer, const char *reason)
 {
-	struct evctx x;
+	struct mgmt_evctx x;
 	char when[40];
 
 	memset(&x, 0, sizeof x);
 	x.event = mgmt_hook_event_names[type];
-	set(&x, "event", x.event);
-	set(&x, "link", link);
-	set(&x, "peer", peer);
-	set(&x, "reason", reason);
+	mgmt_ev_set(&x, "event", x.event);
+	mgmt_ev_set(&x, "link", link);
+	mgmt_ev_set(&x, "peer", peer);
+	mgmt_ev_set(&x, "reason", reason);
 	now_iso(when, sizeof when);
-	set(&x, "time", when);
+	mgmt_ev_set(&x, "time", when);
 	log_notice("%s %s (%s)%s%s", link, type == MGMT_EV_LINK_UP || type == MGMT_EV_CLOUD_UP
 		   ? "up" : "down", peer && *peer ? peer : "no peer", reason && *reason ? ": " : "",
 		   reason ? reason : "");
@@ -224,9 +115,9 @@ unsigned mgmt_events_wanted(void)
 	return w;
 }
 
-static void dispatch(const struct evctx *xp, int type)
+static void dispatch(const struct mgmt_evctx *xp, int type)
 {
-	const struct evctx *x = xp;
+	const struct mgmt_evctx *x = xp;
 
 	for (unsigned i = 0; i < ev.n; i++) {
 		struct mgmt_hook *h = &ev.hooks[i];
@@ -234,9 +125,9 @@ static void dispatch(const struct evctx *xp, int type)
 
 		if (!(h->events & (1u << type)))
 			continue;
-		url = expand(h->url, x, ev.esc, false);
-		body = h->tmpl ? expand(h->tmpl, x, NULL, strstr(h->content_type, "json") != NULL)
-			       : json_body(x);
+		url = mgmt_ev_expand(h->url, x, ev.esc, false);
+		body = h->tmpl ? mgmt_ev_expand(h->tmpl, x, NULL, strstr(h->content_type, "json") != NULL)
+			       : mgmt_ev_json(x);
 		if (url && body)
 			mgmt_hook_post(h, x->event, url, body);
 		else
@@ -380,16 +271,9 @@ static void events_reload(const struct sb_conf *conf, const struct sb_conf *old)
 /* show cloud: the webhooks' outbox (per webhook: show webhooks) */
 static void events_cloud_status(struct sb_reply *r)
 {
-	struct mgmt_outbox_stats s;
-
 	if (!ev.running)
 		return;
-	mgmt_outbox_stats(&mgmt_hook_outbox, &s);
-	sb_reply_int(r, "webhook_outbox_depth", (long long)s.depth);
-	sb_reply_int(r, "webhook_outbox_bytes", (long long)s.bytes);
-	sb_reply_int(r, "webhook_outbox_dropped_full", (long long)s.dropped_full);
-	sb_reply_int(r, "webhook_outbox_dropped_age", (long long)s.dropped_age);
-	sb_reply_int(r, "webhook_outbox_dropped_store", (long long)s.dropped_store);
+	mgmt_outbox_reply(r, "webhook_", &mgmt_hook_outbox);
 }
 
 static void events_close(void)

@@ -12,8 +12,8 @@
  * pays for delivering into the engine's sockets and the engine for delivering its own sends.
  * The ratio compares the engine's calls per core with media-limit measured in the same run.
  *
- * usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [coop] [nss]]]]   (defaults 100, 5, one per core)
- * "coop" sets the io_uring up with IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG, for an A/B.
+ * usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [plain] [nss]]]]   (defaults 100, 5, one per core)
+ * "plain" sets the io_uring up without IORING_SETUP_COOP_TASKRUN | TASKRUN_FLAG, for an A/B.
  * "nss" runs both the limit and the engine on libsrtp2's built-in (Debian: NSS) AES and HMAC
  * kernels instead of OpenSSL's, for an A/B.
  * last line: media-load: <N> calls, <cpu%> cpu, <ratio> of limit, p99 <us> us, loss <pct>% */
@@ -347,8 +347,8 @@ int main(int argc, char **argv)
 			wake_receiver = true;
 		else if (strcmp(argv[a], "poll") == 0)
 			ec.io = MEDIA_IO_POLL;
-		else if (strcmp(argv[a], "coop") == 0)
-			ec.uring_coop = true;
+		else if (strcmp(argv[a], "plain") == 0)
+			ec.uring_plain = true;
 		else if (strcmp(argv[a], "nss") == 0 && media_limit_srtp_builtin() < 0)
 			return 1;
 		else if (strcmp(argv[a], "nss") == 0)
@@ -361,7 +361,7 @@ int main(int argc, char **argv)
 		((int64_t)rts.tv_sec - mts.tv_sec) * 1000000000LL + (rts.tv_nsec - mts.tv_nsec);
 	if (ncalls < 1 || seconds < 1) {
 		fprintf(stderr,
-			"usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [coop] [nss]]]]\n");
+			"usage: media-load [CALLS [SECONDS [WORKERS [wake] [poll] [plain] [nss]]]]\n");
 		return 2;
 	}
 	struct rlimit rl;
@@ -505,7 +505,7 @@ int main(int argc, char **argv)
 	printf("calls %d, %u workers (packet I/O: %s%s), %d s, %.0f packets/s each way in total; "
 	       "SRTP kernels: %s\n",
 	       ncalls, es.workers, es.io,
-	       strcmp(es.io, "io_uring") ? "" : ec.uring_coop ? ", coop task run" : ", plain",
+	       strcmp(es.io, "io_uring") ? "" : ec.uring_plain ? ", plain" : ", coop task run",
 	       seconds, ncalls * 50.0,
 	       srtp_builtin ? "libsrtp2 built-in (NSS)" : media_srtp_kernel());
 	printf("engine cpu %.1f%% (%.1f us per call per 20 ms): worker threads' own CPU clocks\n",

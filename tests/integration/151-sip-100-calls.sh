@@ -147,7 +147,7 @@ rc=$?
 sb_pid=
 [ $rc -eq 0 ]
 tap_ok $? "daemon exits 0 under valgrind: no invalid access, no definite leak (status $rc)" ||
-	tap_diag "$(grep -A14 'Invalid\|definitely lost in' "$sb_tmp/vg.log" | head -60)"
+	tap_diag "$(grep -A14 'Invalid\|uninitialised\|unaddressable\|definitely lost in' "$sb_tmp/vg.log" | head -60)"
 # sofia's known leak, suppressed: blocks of one connection (about 3), not of 20 calls
 sup=$(sed -n 's/.*suppressed: \([0-9,]*\) bytes in \([0-9,]*\) blocks.*/\2/p' "$sb_tmp/vg.log" | tr -d , | tail -1)
 [ -n "$sup" ] && [ "$sup" -le 8 ]

@@ -712,6 +712,8 @@ static void test_inband_any_codec(void **state)
 		{ MEDIA_G722, MEDIA_G722, 9, 9, "G.722 pass-through" },
 		{ MEDIA_OPUS, MEDIA_G722, 111, 9, "Opus to G.722 (16 kHz)" },
 		{ MEDIA_PCMA, MEDIA_G722, 8, 9, "A-law to G.722 (8 kHz mode)" },
+		{ MEDIA_OPUS, MEDIA_PCMA, 111, 8, "Opus to A-law (Opus at 8 kHz)" },
+		{ MEDIA_PCMU, MEDIA_OPUS, 0, 111, "mu-law to Opus (Opus at 8 kHz)" },
 		{ MEDIA_OPUS, MEDIA_OPUS, 111, 111, "Opus pass-through" },
 	};
 
@@ -757,6 +759,8 @@ static void test_detect_any_codec(void **state)
 		{ MEDIA_G722, MEDIA_G722, 9, 9, "G.722 passed through" },
 		{ MEDIA_OPUS, MEDIA_G722, 111, 9, "Opus transcoded to G.722 (16 kHz)" },
 		{ MEDIA_G722, MEDIA_PCMA, 9, 8, "G.722 transcoded to A-law (8 kHz mode)" },
+		{ MEDIA_OPUS, MEDIA_PCMA, 111, 8, "Opus transcoded to A-law (Opus at 8 kHz)" },
+		{ MEDIA_PCMA, MEDIA_OPUS, 8, 111, "A-law transcoded to Opus (Opus at 8 kHz)" },
 		{ MEDIA_OPUS, MEDIA_OPUS, 111, 111, "Opus passed through" },
 	};
 	static const double lo[] = { 697, 770 }, hi[] = { 1209, 1336 }; /* 1, 5 */
